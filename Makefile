@@ -1,0 +1,49 @@
+# renkou: `make run` sets up and starts everything; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+
+.PHONY: run init test lint typecheck unit bench lock messages clean
+
+$(STAMP): requirements/base.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --require-hashes -r requirements/base.txt
+	$(PIP) install --quiet --no-deps -e .
+	touch $@
+
+$(DEVSTAMP): $(STAMP) requirements/dev.txt
+	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
+	touch $@
+
+init: $(STAMP)
+	$(VENV)/bin/renkou init
+
+run: init
+	$(VENV)/bin/renkou serve
+
+lint: $(DEVSTAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy renkou/core/idnumber.py renkou/core/crypto.py renkou/core/regions.py renkou/registry/folding.py
+
+test: $(DEVSTAMP) lint
+	RENKOU_DATA_DIR=$${RENKOU_DATA_DIR:-$(CURDIR)/data/test} $(VENV)/bin/renkou makemigrations --check --dry-run
+	$(VENV)/bin/python -m tests.run
+
+bench: $(DEVSTAMP)
+	$(PY) -m bench
+
+lock: $(STAMP)
+	$(PIP) install --quiet uv
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements/base.in -o requirements/base.txt
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements/dev.in -o requirements/dev.txt
+
+messages: $(STAMP)
+	cd renkou && ../$(VENV)/bin/renkou makemessages -l zh_Hans -l en --no-obsolete && ../$(VENV)/bin/renkou compilemessages
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

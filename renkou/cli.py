@@ -1,0 +1,44 @@
+"""The ``renkou`` command: Django's command line with renkou's settings and a short help."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = [
+    ("init", "prepare data/: keys, database, demo county if empty, administrator"),
+    ("serve", "start the web app and the task worker on http://127.0.0.1:8000 (Ctrl-C stops both)"),
+    ("worker", "run background tasks (started by serve; run alone for more workers)"),
+    ("orgunits load FILE", "load or update the org-unit tree from CSV"),
+    ("registry load PATH", "initial load of persons, households and events; problems to CSV"),
+    ("registry rebuild [--verify]", "recompute every person from events; --verify only reports"),
+    ("synth county --persons N --years Y --seed S --out DIR", "write a synthetic county"),
+    ("audit verify", "check the audit log's hash chain for tampering"),
+    ("keys rotate", "re-encrypt identity numbers with the newest key"),
+    ("migrate, createsuperuser, …", "every Django management command works too"),
+]
+
+
+def usage() -> str:
+    """The help text listing renkou's own commands, one line each."""
+    width = max(len(name) for name, _ in COMMANDS)
+    lines = ["usage: renkou COMMAND [options]    (renkou COMMAND --help for its options)", ""]
+    lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS]
+    lines += ["", "Configuration comes from RENKOU_* environment variables (see README.md)."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``renkou`` console script."""
+    argv = list(sys.argv if argv is None else argv)
+    if len(argv) < 2 or argv[1] in {"-h", "--help", "help"}:
+        print(usage())
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "renkou.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["renkou", *argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Accounts: creating the first administrator with a one-time password."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from renkou.core.audit import audit_record
+from renkou.core.models import PasswordState
+
+ALPHABET = string.ascii_letters + string.digits
+
+
+def one_time_password(length: int = 16) -> str:
+    """A random password to be changed at first sign-in."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+@transaction.atomic
+def user_create_with_one_time_password(
+    *, username: str, actor: Any, superuser: bool = False
+) -> tuple[Any, str]:
+    """Create a user whose first sign-in forces a password change; return (user, password)."""
+    password = one_time_password()
+    model = get_user_model()
+    if superuser:
+        user = model.objects.create_superuser(username=username, password=password)
+    else:
+        user = model.objects.create_user(username=username, password=password)
+    PasswordState.objects.create(user=user, must_change=True)
+    audit_record(
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.pk,
+        after={"username": username, "superuser": superuser},
+    )
+    return user, password
+
+
+@transaction.atomic
+def password_changed(*, user: Any) -> None:
+    """Record that the user has chosen their own password."""
+    PasswordState.objects.update_or_create(user=user, defaults={"must_change": False})
+    audit_record(actor=user, action="user.password_change", object_type="user", object_id=user.pk)

@@ -1,0 +1,73 @@
+"""Core models: the append-only audit log and named counters."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditLog(models.Model):
+    """One audited action: who, when, from where, what, why; chained by hash.
+
+    Rows are only ever inserted (``core.audit.audit_record``); each carries the hash of
+    the previous row so that editing or deleting a row in the database is detectable by
+    ``renkou audit verify``.
+    """
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
+    ip = models.CharField(_("client address"), max_length=45, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit log")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
+
+
+class Counter(models.Model):
+    """A named monotonically increasing number (e.g. the event application sequence)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("counter")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class PasswordState(models.Model):
+    """Whether a user must choose a new password at the next sign-in (one-time passwords)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_state"
+    )
+    must_change = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("password state")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'must change' if self.must_change else 'ok'}"

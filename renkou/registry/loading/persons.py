@@ -1,0 +1,277 @@
+"""Validating the households and persons load files into rows ready for bulk insert."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from renkou.core import crypto, idnumber
+from renkou.registry.loading.checks import RowChecker
+
+SEX = {"M": "M", "F": "F", "男": "M", "女": "F", "1": "M", "2": "F", "m": "M", "f": "F"}
+HUKOU_TYPE = {
+    "rural": "rural",
+    "urban": "urban",
+    "农业": "rural",
+    "非农业": "urban",
+    "农村": "rural",
+    "城镇": "urban",
+}
+MARITAL = {
+    "single": "single",
+    "married": "married",
+    "divorced": "divorced",
+    "widowed": "widowed",
+    "未婚": "single",
+    "已婚": "married",
+    "有配偶": "married",
+    "离婚": "divorced",
+    "丧偶": "widowed",
+}
+STATUS = {
+    "alive": "alive",
+    "dead": "dead",
+    "emigrated": "emigrated",
+    "": "alive",
+    "正常": "alive",
+    "死亡": "dead",
+    "迁出": "emigrated",
+}
+RELATION = {
+    r: r for r in ("head", "spouse", "child", "parent", "grandchild", "sibling", "in_law", "other")
+}
+
+HOUSEHOLD_REQUIRED = {"household_ref", "orgunit_code"}
+HOUSEHOLD_OPTIONAL = {"address", "hukou_type"}
+PERSON_REQUIRED = {"person_ref", "name", "sex", "birth_date", "hukou_code", "residence_code"}
+PERSON_OPTIONAL = {
+    "id_number",
+    "ethnicity",
+    "hukou_type",
+    "marital_status",
+    "mother_ref",
+    "father_ref",
+    "birth_order",
+    "status",
+    "death_date",
+    "household_ref",
+    "relation_to_head",
+}
+
+
+def row_fingerprint(values: list[str]) -> str:
+    """A hash of a source row's values, to recognise the same row loaded again."""
+    return hashlib.sha1("\x1f".join(values).encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class HouseholdRow:
+    """A valid household row."""
+
+    ref: str
+    orgunit: str
+    address: str
+    hukou_type: str
+
+
+def validate_households(table: pa.Table, check: RowChecker) -> dict[str, HouseholdRow]:
+    """Valid households by reference; problems go to ``check``."""
+    cols = {name: table.column(name).to_pylist() for name in table.column_names}
+    out: dict[str, HouseholdRow] = {}
+    n = table.num_rows
+    empty = [""] * n
+    for i, (ref, unit, address, hukou) in enumerate(
+        zip(
+            cols["household_ref"],
+            cols["orgunit_code"],
+            cols.get("address", empty),
+            cols.get("hukou_type", empty),
+            strict=True,
+        ),
+        start=2,
+    ):
+        if not ref:
+            check.add("required", i, "household_ref")
+            continue
+        if ref in out:
+            check.add("duplicate_key", i, "household_ref", ref)
+            continue
+        place = check.place(unit, i, "orgunit_code", required=True, leaf=True)
+        hukou_type = check.choice(hukou, i, "hukou_type", HUKOU_TYPE)
+        if not place or place.orgunit is None or hukou_type is False:
+            if place and place.orgunit is None:
+                check.add("not_leaf", i, "orgunit_code", unit)
+            continue
+        out[ref] = HouseholdRow(ref, place.orgunit, address, str(hukou_type))
+    return out
+
+
+@dataclass
+class PersonRow:
+    """A valid person row: state fields plus references still to resolve."""
+
+    row: int
+    ref: str
+    state: dict[str, Any]
+    mother_ref: str
+    father_ref: str
+    household_ref: str
+    fingerprint: str
+
+
+def validate_persons(table: pa.Table, check: RowChecker) -> list[PersonRow]:
+    """Valid person rows in file order; problems go to ``check``."""
+    names = sorted(table.column_names)
+    cols = {name: table.column(name).to_pylist() for name in names}
+    n = table.num_rows
+    empty = [""] * n
+    get = lambda name: cols.get(name, empty)  # noqa: E731
+    protector = crypto.default_protector()
+    seen: set[str] = set()
+    seen_ids: dict[str, int] = {}
+    out: list[PersonRow] = []
+    columns = [cols[name] for name in names]
+    for i, (
+        values,
+        ref,
+        id_text,
+        name,
+        sex_text,
+        birth_text,
+        ethnicity,
+        hukou_code,
+        hukou_text,
+        residence_code,
+        marital_text,
+        mother_ref,
+        father_ref,
+        order_text,
+        status_text,
+        death_text,
+        household_ref,
+        relation_text,
+    ) in enumerate(
+        zip(
+            zip(*columns, strict=True),
+            get("person_ref"),
+            get("id_number"),
+            get("name"),
+            get("sex"),
+            get("birth_date"),
+            get("ethnicity"),
+            get("hukou_code"),
+            get("hukou_type"),
+            get("residence_code"),
+            get("marital_status"),
+            get("mother_ref"),
+            get("father_ref"),
+            get("birth_order"),
+            get("status"),
+            get("death_date"),
+            get("household_ref"),
+            get("relation_to_head"),
+            strict=True,
+        ),
+        start=2,
+    ):
+        before = len(check.problems)
+        if not ref:
+            check.add("required", i, "person_ref")
+        elif ref in seen:
+            check.add("duplicate_key", i, "person_ref", ref)
+        if not name:
+            check.add("required", i, "name")
+        sex = check.choice(sex_text, i, "sex", SEX) if sex_text else check.add("required", i, "sex")
+        birth = check.date(birth_text, i, "birth_date", required=True)
+        hukou = check.place(hukou_code, i, "hukou_code", required=True, leaf=False)
+        residence = check.place(residence_code, i, "residence_code", required=True, leaf=True)
+        hukou_type = check.choice(hukou_text, i, "hukou_type", HUKOU_TYPE)
+        marital = check.choice(marital_text, i, "marital_status", MARITAL)
+        status = check.choice(status_text, i, "status", STATUS, default="alive")
+        relation = check.choice(relation_text, i, "relation_to_head", RELATION)
+        death = check.date(death_text, i, "death_date", required=status == "dead")
+        if birth and death and death < birth:
+            check.add("death_before_birth", i, "death_date", death_text)
+        order = None
+        if order_text:
+            if order_text.isdigit() and 0 < int(order_text) < 30:
+                order = int(order_text)
+            else:
+                check.add("bad_number", i, "birth_order", order_text)
+        if hukou and residence and hukou.orgunit is None and residence.orgunit is None:
+            check.add("outside_area", i, "residence_code", residence_code)
+        id_fields = {"id_number_hash": "", "id_number_enc": "", "id_number_masked": ""}
+        if id_text:
+            try:
+                parsed = idnumber.parse(id_text)
+            except idnumber.InvalidIdNumber as exc:
+                check.add(
+                    "id_invalid",
+                    i,
+                    "id_number",
+                    id_text,
+                    reason_zh=exc.message_zh,
+                    reason_en=exc.message_en,
+                )
+            else:
+                if birth and parsed.birth_date != birth:
+                    check.add(
+                        "id_mismatch",
+                        i,
+                        "id_number",
+                        id_text,
+                        field_zh="出生日期",
+                        field_en="the birth date",
+                    )
+                if sex and parsed.sex != sex:
+                    check.add(
+                        "id_mismatch", i, "id_number", id_text, field_zh="性别", field_en="the sex"
+                    )
+                number = parsed.number
+                if number in seen_ids:
+                    check.add(
+                        "duplicate_id",
+                        i,
+                        "id_number",
+                        crypto.mask_id_number(number),
+                        severity="warning",
+                        other=str(seen_ids[number]),
+                    )
+                seen_ids[number] = i
+                id_fields = {
+                    "id_number_hash": protector.blind_index(number),
+                    "id_number_enc": protector.encrypt(number),
+                    "id_number_masked": crypto.mask_id_number(number),
+                }
+        if any(p.severity == "error" for p in check.problems[before:]):
+            continue
+        seen.add(ref)
+        state = {
+            "name": name,
+            "sex": sex,
+            "birth_date": birth.isoformat(),
+            "ethnicity": ethnicity,
+            **id_fields,
+            "hukou_orgunit_id": hukou.orgunit,
+            "hukou_region": hukou.region,
+            "hukou_type": hukou_type,
+            "residence_orgunit_id": residence.orgunit,
+            "residence_region": residence.region,
+            "marital_status": marital,
+            "mother_id": None,
+            "father_id": None,
+            "birth_order": order,
+            "status": status,
+            "death_date": death.isoformat() if death else None,
+            "household_id": None,
+            "relation_to_head": relation,
+        }
+        out.append(
+            PersonRow(
+                i, ref, state, mother_ref, father_ref, household_ref, row_fingerprint(list(values))
+            )
+        )
+    return out

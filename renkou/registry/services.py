@@ -1,0 +1,347 @@
+"""Writes to the register: the only code that saves Person, Household, Event rows.
+
+Each service runs in one transaction and writes an audit row with before and after.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from renkou.core import crypto, idnumber
+from renkou.core.audit import audit_record
+from renkou.core.counters import counter_advance
+from renkou.orgunits.models import OrgUnit
+from renkou.registry.choices import EventKind, EventStatus, Source
+from renkou.registry.folding import STATE_FIELD_SET, fold_event
+from renkou.registry.models import ChangeReport, Event, Household, Person
+from renkou.registry.state import person_set_state, person_state
+from renkou.registry.validation import EventRefused, check_id_number, validate_event
+
+APPLIED_SEQ = "event.applied_seq"
+
+
+def fingerprint(value: Any) -> str:
+    """A stable short hash of JSON-able content, to recognise a repeated submission."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _event_snapshot(event: Event) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "status": event.status,
+        "person": event.person_id,
+        "orgunit": event.orgunit_id,
+        "effective_date": event.effective_date,
+        "report_date": event.report_date,
+        "source": event.source,
+        "payload": event.payload,
+    }
+
+
+@transaction.atomic
+def event_submit(
+    *,
+    kind: str,
+    orgunit: OrgUnit,
+    effective_date: datetime.date,
+    source: str,
+    actor: Any,
+    person: Person | None = None,
+    payload: dict[str, Any] | None = None,
+    report_date: datetime.date | None = None,
+    change_report: ChangeReport | None = None,
+    external_ref: str | None = None,
+    expected_version: int | None = None,
+) -> Event:
+    """Record a reported change as ``submitted`` after validating it.
+
+    A repeated submission with the same ``external_ref`` and content returns the first
+    event; the same reference with other content is refused. ``expected_version`` is the
+    person's version the reporter saw; a newer one means the form is stale.
+    """
+    payload = payload or {}
+    content = {
+        "kind": kind,
+        "person": person.pk if person else None,
+        "orgunit": orgunit.pk,
+        "effective_date": effective_date,
+        "payload": payload,
+    }
+    print_ = fingerprint(content)
+    if external_ref:
+        existing = Event.objects.filter(external_ref=external_ref).first()
+        if existing is not None:
+            if existing.fingerprint == print_:
+                return existing
+            raise EventRefused.single("conflict", column="external_ref", value=external_ref)
+    if person is not None and expected_version is not None and person.version != expected_version:
+        raise EventRefused.single("stale", column="person", value=person.pk)
+    report_date = report_date or timezone.localdate()
+    validate_event(
+        kind=kind,
+        person=person,
+        orgunit=orgunit,
+        effective_date=effective_date,
+        report_date=report_date,
+        payload=payload,
+    )
+    event = Event.objects.create(
+        kind=kind,
+        person=person,
+        orgunit=orgunit,
+        effective_date=effective_date,
+        report_date=report_date,
+        source=source,
+        reporter=actor if getattr(actor, "pk", None) else None,
+        change_report=change_report,
+        payload=payload,
+        external_ref=external_ref,
+        fingerprint=print_,
+    )
+    audit_record(
+        actor=actor,
+        action="event.submit",
+        object_type="event",
+        object_id=event.pk,
+        after=_event_snapshot(event),
+    )
+    return event
+
+
+def _decide(event: Event, actor: Any, status: str, reason: str = "") -> None:
+    before = _event_snapshot(event)
+    event.status = status
+    event.reviewed_by = actor if getattr(actor, "pk", None) else None
+    event.decided_at = timezone.now()
+    event.reject_reason = reason
+    event.save(update_fields=["status", "reviewed_by", "decided_at", "reject_reason"])
+    audit_record(
+        actor=actor,
+        action=f"event.{status}",
+        object_type="event",
+        object_id=event.pk,
+        before=before,
+        after=_event_snapshot(event),
+        reason=reason,
+    )
+
+
+def _lock_event(event: Event) -> Event:
+    return Event.objects.select_for_update().get(pk=event.pk)
+
+
+@transaction.atomic
+def event_review(*, event: Event, actor: Any) -> Event:
+    """Mark a submitted event as reviewed (checked by the township)."""
+    event = _lock_event(event)
+    if event.status != EventStatus.SUBMITTED:
+        raise EventRefused.single("bad_status", column="status", value=event.status)
+    _decide(event, actor, EventStatus.REVIEWED)
+    return event
+
+
+@transaction.atomic
+def event_reject(*, event: Event, actor: Any, reason: str) -> Event:
+    """Reject a submitted or reviewed event, with the reason the reporter will see."""
+    event = _lock_event(event)
+    if event.status not in (EventStatus.SUBMITTED, EventStatus.REVIEWED):
+        raise EventRefused.single("bad_status", column="status", value=event.status)
+    if not reason.strip():
+        raise EventRefused.single("required", column="reason", value="")
+    _decide(event, actor, EventStatus.REJECTED, reason.strip())
+    return event
+
+
+def _birth_order(mother_id: int | None, birth_date: str) -> int | None:
+    """Order of a birth: the mother's live births on or before it, this one included."""
+    if mother_id is None:
+        return None
+    earlier = Person.objects.filter(mother_id=mother_id, birth_date__lte=birth_date).count()
+    return earlier + 1
+
+
+@transaction.atomic
+def event_apply(*, event: Event, actor: Any) -> Event:
+    """Apply a submitted or reviewed event to the register: fold it into the person's state."""
+    event = _lock_event(event)
+    if event.status not in (EventStatus.SUBMITTED, EventStatus.REVIEWED):
+        raise EventRefused.single("bad_status", column="status", value=event.status)
+    before_event = _event_snapshot(event)
+    payload = dict(event.payload)
+    if event.kind == EventKind.BIRTH:
+        state = dict(payload["state"])
+        if state.get("birth_order") is None:
+            state["birth_order"] = _birth_order(state.get("mother_id"), state["birth_date"])
+        payload["state"] = state
+        person = Person(version=0)
+        before_state = None
+    else:
+        person = Person.objects.select_for_update().get(pk=event.person_id)
+        before_state = person_state(person)
+    after_state = fold_event(before_state, event.kind, event.effective_date.isoformat(), payload)
+    changed = person_set_state(person, after_state)
+    person.version += 1
+    person.save()
+    event.person = person
+    event.payload = payload
+    event.status = EventStatus.APPLIED
+    event.applied_seq = counter_advance(APPLIED_SEQ)
+    if event.reviewed_by_id is None:
+        event.reviewed_by = actor if getattr(actor, "pk", None) else None
+    event.decided_at = timezone.now()
+    event.save()
+    audit_record(
+        actor=actor,
+        action="event.apply",
+        object_type="event",
+        object_id=event.pk,
+        before=before_event,
+        after=_event_snapshot(event),
+    )
+    audit_record(
+        actor=actor,
+        action="person.update" if before_state else "person.create",
+        object_type="person",
+        object_id=person.pk,
+        before={k: before_state[k] for k in changed} if before_state else None,
+        after={k: after_state[k] for k in changed},
+    )
+    return event
+
+
+@transaction.atomic
+def person_correct(
+    *,
+    person: Person,
+    changes: dict[str, Any],
+    actor: Any,
+    reason: str,
+    expected_version: int | None = None,
+) -> Event:
+    """Correct fields of a person (更正) through a correction event applied at once."""
+    unknown = set(changes) - STATE_FIELD_SET
+    if unknown:
+        raise EventRefused.single("bad_field", column=",".join(sorted(unknown)), value="")
+    orgunit = person.residence_orgunit or person.hukou_orgunit
+    if orgunit is None:
+        raise EventRefused.single("unknown_orgunit", column="orgunit", value="")
+    event = event_submit(
+        kind=EventKind.CORRECTION,
+        person=person,
+        orgunit=orgunit,
+        effective_date=timezone.localdate(),
+        source=Source.VILLAGE,
+        actor=actor,
+        payload={"set": changes, "reason": reason},
+        expected_version=expected_version,
+    )
+    return event_apply(event=event, actor=actor)
+
+
+@transaction.atomic
+def change_report_create(*, orgunit: OrgUnit, actor: Any, note: str = "") -> ChangeReport:
+    """Open a village change report (变动单) to which events are submitted."""
+    report = ChangeReport.objects.create(orgunit=orgunit, reporter=actor, note=note)
+    audit_record(
+        actor=actor,
+        action="change_report.create",
+        object_type="change_report",
+        object_id=report.pk,
+        after={"orgunit": orgunit.pk, "note": note},
+    )
+    return report
+
+
+@transaction.atomic
+def household_create(
+    *, number: str, orgunit: OrgUnit, actor: Any, address: str = "", hukou_type: str = ""
+) -> Household:
+    """Create a household (户)."""
+    household = Household.objects.create(
+        number=number, orgunit=orgunit, address=address, hukou_type=hukou_type
+    )
+    audit_record(
+        actor=actor,
+        action="household.create",
+        object_type="household",
+        object_id=household.pk,
+        after={"number": number, "orgunit": orgunit.pk, "address": address},
+    )
+    return household
+
+
+def protected_id_fields(id_number: str) -> dict[str, str]:
+    """The stored forms of an identity number: blind index, ciphertext, masked display."""
+    if not id_number:
+        return {"id_number_hash": "", "id_number_enc": "", "id_number_masked": ""}
+    protector = crypto.default_protector()
+    return {
+        "id_number_hash": protector.blind_index(id_number),
+        "id_number_enc": protector.encrypt(id_number),
+        "id_number_masked": crypto.mask_id_number(id_number),
+    }
+
+
+@transaction.atomic
+def birth_submit(
+    *,
+    name: str,
+    sex: str,
+    birth_date: datetime.date,
+    orgunit: OrgUnit,
+    actor: Any,
+    mother: Person | None = None,
+    father: Person | None = None,
+    id_number: str = "",
+    ethnicity: str = "",
+    household: Household | None = None,
+    relation_to_head: str = "",
+    source: str = Source.VILLAGE,
+    report_date: datetime.date | None = None,
+    change_report: ChangeReport | None = None,
+    external_ref: str | None = None,
+) -> Event:
+    """Report a birth (出生): the child is created when the event is applied.
+
+    The child is registered where the mother is (or the reporting village) and lives in
+    the reporting village; the birth order is fixed when the event is applied.
+    """
+    if id_number:
+        problems = check_id_number(id_number, birth_date=birth_date, sex=sex)
+        if problems:
+            raise EventRefused(problems)
+        id_number = idnumber.parse(id_number).number
+    hukou_orgunit = mother.hukou_orgunit_id if mother and mother.hukou_orgunit_id else orgunit.pk
+    state = {
+        "name": name,
+        "sex": sex,
+        "birth_date": birth_date.isoformat(),
+        "ethnicity": ethnicity or (mother.ethnicity if mother else ""),
+        **protected_id_fields(id_number),
+        "hukou_orgunit_id": hukou_orgunit,
+        "hukou_type": mother.hukou_type if mother else "",
+        "residence_orgunit_id": orgunit.pk,
+        "marital_status": "single",
+        "mother_id": mother.pk if mother else None,
+        "father_id": father.pk if father else None,
+        "household_id": household.pk if household else None,
+        "relation_to_head": relation_to_head,
+    }
+    return event_submit(
+        kind=EventKind.BIRTH,
+        orgunit=orgunit,
+        effective_date=birth_date,
+        source=source,
+        actor=actor,
+        payload={"state": state},
+        report_date=report_date,
+        change_report=change_report,
+        external_ref=external_ref,
+    )

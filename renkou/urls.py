@@ -1,0 +1,8 @@
+"""Root URL configuration."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("renkou.web.urls")),
+]

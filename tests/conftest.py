@@ -1,0 +1,44 @@
+"""Shared fixtures and the rules for tests that need PostgreSQL or Chromium."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+REQUIRE_ALL = os.environ.get("RENKOU_REQUIRE_ALL") == "1"
+LEG = os.environ.get("RENKOU_TEST_LEG", "sqlite")
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL leg run only tests that touch the database; browsers only once."""
+    if LEG != "postgres":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = bool(
+            DB_FIXTURES & set(getattr(item, "fixturenames", ()))
+        ) or item.get_closest_marker("django_db")
+        if uses_db and not item.get_closest_marker("browser"):
+            keep.append(item)
+        else:
+            drop.append(item)
+    items[:] = keep
+    config.hook.pytest_deselected(items=drop)
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a required part is missing, or fail under RENKOU_REQUIRE_ALL=1 (CI)."""
+    if condition:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (RENKOU_REQUIRE_ALL=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres(db: None) -> None:
+    """Marks a test that must run on PostgreSQL."""
+    need(connection.vendor == "postgresql", "needs PostgreSQL: set RENKOU_DATABASE_URL")
