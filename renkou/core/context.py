@@ -15,7 +15,8 @@ class ActorContext:
 
 
 _current: contextvars.ContextVar[ActorContext] = contextvars.ContextVar(
-    "renkou_actor_context", default=ActorContext()  # noqa: B039 (frozen, so immutable)
+    "renkou_actor_context",
+    default=ActorContext(),  # noqa: B039 (frozen, so immutable)
 )
 
 

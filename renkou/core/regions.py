@@ -100,5 +100,5 @@ def history(code: str) -> tuple[RegionSpan, ...]:
 
 def is_current(code: str) -> bool:
     """Whether ``code`` is in the latest list of the table."""
-    spans = _get().history.get(code)
+    spans = _get().history.get(code, ())
     return bool(spans) and spans[-1].is_current

@@ -34,26 +34,37 @@ def _rotate_persons(protector: crypto.Protector, actor: Any) -> int:
     done = 0
     last = 0
     while True:
-        rows = list(Person.objects.filter(pk__gt=last).exclude(id_number_enc="")
-                    .order_by("pk").values_list("pk", "id_number_enc")[:BATCH])
+        rows = list(
+            Person.objects.filter(pk__gt=last)
+            .exclude(id_number_enc="")
+            .order_by("pk")
+            .values_list("pk", "id_number_enc")[:BATCH]
+        )
         if not rows:
             return done
         last = rows[-1][0]
-        new_tokens = {pk: (token, protector.reencrypt(token)) for pk, token in rows
-                      if protector.needs_rotation(token)}
+        new_tokens = {
+            pk: (token, protector.reencrypt(token))
+            for pk, token in rows
+            if protector.needs_rotation(token)
+        }
         with transaction.atomic():
             for pk, (_old, new) in new_tokens.items():
                 Person.objects.filter(pk=pk).update(id_number_enc=new)
             events = Event.objects.filter(person_id__in=list(new_tokens)).values_list(
-                "pk", "person_id", "payload")
+                "pk", "person_id", "payload"
+            )
             for pk, person_id, payload in events:
                 old, new = new_tokens[person_id]
                 if _replace_token(payload, old, new):
                     Event.objects.filter(pk=pk).update(payload=payload)
             if new_tokens:
-                audit_record(actor=actor, action="keys.rotate", object_type="person",
-                             after={"first": min(new_tokens), "last": max(new_tokens),
-                                    "n": len(new_tokens)})
+                audit_record(
+                    actor=actor,
+                    action="keys.rotate",
+                    object_type="person",
+                    after={"first": min(new_tokens), "last": max(new_tokens), "n": len(new_tokens)},
+                )
         done += len(new_tokens)
 
 
@@ -62,8 +73,9 @@ def _rotate_events(protector: crypto.Protector, actor: Any) -> int:
     done = 0
     last = 0
     while True:
-        rows = list(Event.objects.filter(pk__gt=last).order_by("pk")
-                    .values_list("pk", "payload")[:BATCH])
+        rows = list(
+            Event.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "payload")[:BATCH]
+        )
         if not rows:
             return done
         last = rows[-1][0]
@@ -79,21 +91,29 @@ def _rotate_events(protector: crypto.Protector, actor: Any) -> int:
             for pk, payload in changed:
                 Event.objects.filter(pk=pk).update(payload=payload)
             if changed:
-                audit_record(actor=actor, action="keys.rotate", object_type="event",
-                             after={"first": changed[0][0], "last": changed[-1][0],
-                                    "n": len(changed)})
+                audit_record(
+                    actor=actor,
+                    action="keys.rotate",
+                    object_type="event",
+                    after={"first": changed[0][0], "last": changed[-1][0], "n": len(changed)},
+                )
         done += len(changed)
 
 
 def identity_tokens_rotate(*, actor: Any) -> dict[str, int]:
     """Re-encrypt every identity-number token not under the first key; resumable."""
     protector = crypto.default_protector()
-    return {"persons": _rotate_persons(protector, actor), "events": _rotate_events(protector, actor)}
+    return {
+        "persons": _rotate_persons(protector, actor),
+        "events": _rotate_events(protector, actor),
+    }
 
 
 def identity_tokens_by_key() -> dict[str, int]:
     """How many person tokens are under each key id."""
     counts: Counter[str] = Counter()
-    for token in Person.objects.exclude(id_number_enc="").values_list("id_number_enc", flat=True).iterator():
+    for token in (
+        Person.objects.exclude(id_number_enc="").values_list("id_number_enc", flat=True).iterator()
+    ):
         counts[token.partition("$")[0]] += 1
     return dict(counts)

@@ -1,0 +1,1 @@
+"""Synthetic county (模拟县): a population register written as load files (docs/load-format.md)."""

@@ -13,9 +13,17 @@ pytestmark = pytest.mark.django_db
 
 
 def make_rows(n: int = 4) -> list[AuditLog]:
-    return [audit_record(actor="test", action="thing.do", object_type="thing", object_id=i,
-                         before={"v": i}, after={"v": i + 1, "when": "2024-01-01"})
-            for i in range(n)]
+    return [
+        audit_record(
+            actor="test",
+            action="thing.do",
+            object_type="thing",
+            object_id=i,
+            before={"v": i},
+            after={"v": i + 1, "when": "2024-01-01"},
+        )
+        for i in range(n)
+    ]
 
 
 def test_intact_chain_verifies() -> None:

@@ -35,8 +35,15 @@ def test_birth_is_applied_with_parents_and_birth_order(county: None) -> None:
     birth_day = datetime.date(2024, 8, 8)
     number = id_number("2024-08-08", 24)
     event = services.birth_submit(
-        name="张小红", sex="F", birth_date=birth_day, orgunit=village(), actor="test",
-        mother=mother, father=father, id_number=number, report_date=datetime.date(2024, 8, 20),
+        name="张小红",
+        sex="F",
+        birth_date=birth_day,
+        orgunit=village(),
+        actor="test",
+        mother=mother,
+        father=father,
+        id_number=number,
+        report_date=datetime.date(2024, 8, 20),
     )
     assert event.status == "submitted" and event.person is None
     services.event_review(event=event, actor="test")
@@ -48,38 +55,64 @@ def test_birth_is_applied_with_parents_and_birth_order(county: None) -> None:
     assert child.birth_order == 2  # P3, born 2021, is the first
     assert child.hukou_orgunit_id == mother.hukou_orgunit_id
     assert child.id_number_masked == number[:6] + "********" + number[-4:]
-    actions = list(AuditLog.objects.filter(object_id__in=[str(event.pk), str(child.pk)])
-                   .values_list("action", flat=True))
+    actions = list(
+        AuditLog.objects.filter(object_id__in=[str(event.pk), str(child.pk)]).values_list(
+            "action", flat=True
+        )
+    )
     assert actions == ["event.submit", "event.reviewed", "event.apply", "person.create"]
     assert registry_rebuild(fix=False, actor="test").differences == []
 
 
 def test_death_then_no_later_event(county: None) -> None:
     person = Person.objects.get(person_ref="P1")
-    death = services.event_submit(kind="death", person=person, orgunit=village(),
-                                  effective_date=datetime.date(2024, 1, 2), source="village",
-                                  actor="test")
+    death = services.event_submit(
+        kind="death",
+        person=person,
+        orgunit=village(),
+        effective_date=datetime.date(2024, 1, 2),
+        source="village",
+        actor="test",
+    )
     services.event_apply(event=death, actor="test")
     person.refresh_from_db()
     assert person.status == "dead" and person.death_date == datetime.date(2024, 1, 2)
     with pytest.raises(EventRefused) as caught:
-        services.event_submit(kind="move_in", person=person, orgunit=village(VILLAGE_A2),
-                              effective_date=datetime.date(2024, 3, 1), source="village",
-                              actor="test", payload={"to_orgunit": VILLAGE_A2})
+        services.event_submit(
+            kind="move_in",
+            person=person,
+            orgunit=village(VILLAGE_A2),
+            effective_date=datetime.date(2024, 3, 1),
+            source="village",
+            actor="test",
+            payload={"to_orgunit": VILLAGE_A2},
+        )
     assert [p.code for p in caught.value.problems] == ["event_after_death"]
 
 
 def test_moves_change_residence_inside_and_outside_the_area(county: None) -> None:
     person = Person.objects.get(person_ref="P5")
-    move = services.event_submit(kind="move_in", person=person, orgunit=village(VILLAGE_A2),
-                                 effective_date=datetime.date(2024, 2, 1), source="village",
-                                 actor="test", payload={"to_orgunit": VILLAGE_A2})
+    move = services.event_submit(
+        kind="move_in",
+        person=person,
+        orgunit=village(VILLAGE_A2),
+        effective_date=datetime.date(2024, 2, 1),
+        source="village",
+        actor="test",
+        payload={"to_orgunit": VILLAGE_A2},
+    )
     services.event_apply(event=move, actor="test")
     person.refresh_from_db()
     assert person.residence_orgunit_id == VILLAGE_A2
-    away = services.event_submit(kind="move_out", person=person, orgunit=village(VILLAGE_A2),
-                                 effective_date=datetime.date(2024, 5, 1), source="village",
-                                 actor="test", payload={"to_region": "110105"})
+    away = services.event_submit(
+        kind="move_out",
+        person=person,
+        orgunit=village(VILLAGE_A2),
+        effective_date=datetime.date(2024, 5, 1),
+        source="village",
+        actor="test",
+        payload={"to_region": "110105"},
+    )
     services.event_apply(event=away, actor="test")
     person.refresh_from_db()
     assert person.residence_orgunit_id is None and person.residence_region == "110105"
@@ -88,9 +121,14 @@ def test_moves_change_residence_inside_and_outside_the_area(county: None) -> Non
 
 def test_rejected_event_cannot_be_applied(county: None) -> None:
     person = Person.objects.get(person_ref="P1")
-    event = services.event_submit(kind="divorce", person=person, orgunit=village(),
-                                  effective_date=datetime.date(2024, 1, 2), source="village",
-                                  actor="test")
+    event = services.event_submit(
+        kind="divorce",
+        person=person,
+        orgunit=village(),
+        effective_date=datetime.date(2024, 1, 2),
+        source="village",
+        actor="test",
+    )
     with pytest.raises(EventRefused):
         services.event_reject(event=event, actor="test", reason="  ")
     services.event_reject(event=event, actor="test", reason="重复上报")
@@ -106,23 +144,40 @@ def test_rejected_event_cannot_be_applied(county: None) -> None:
 def test_correction_is_an_event_and_stale_forms_are_refused(county: None) -> None:
     person = Person.objects.get(person_ref="P1")
     seen_version = person.version
-    services.person_correct(person=person, changes={"name": "张玮"}, actor="test",
-                            reason="户口本为玮", expected_version=seen_version)
+    services.person_correct(
+        person=person,
+        changes={"name": "张玮"},
+        actor="test",
+        reason="户口本为玮",
+        expected_version=seen_version,
+    )
     person.refresh_from_db()
     assert person.name == "张玮" and person.version == seen_version + 1
     audit = AuditLog.objects.filter(action="person.update", object_id=str(person.pk)).get()
     assert audit.before == {"name": "张伟"} and audit.after == {"name": "张玮"}
     with pytest.raises(EventRefused) as caught:
-        services.person_correct(person=person, changes={"name": "张卫"}, actor="test",
-                                reason="x", expected_version=seen_version)
+        services.person_correct(
+            person=person,
+            changes={"name": "张卫"},
+            actor="test",
+            reason="x",
+            expected_version=seen_version,
+        )
     assert caught.value.problems[0].code == "stale"
     assert registry_rebuild(fix=False, actor="test").differences == []
 
 
 def test_resubmitting_the_same_report_is_idempotent(county: None) -> None:
     person = Person.objects.get(person_ref="P1")
-    kwargs = dict(kind="death", person=person, orgunit=village(), source="village", actor="test",
-                  effective_date=datetime.date(2024, 1, 2), external_ref="form-123")
+    kwargs = dict(
+        kind="death",
+        person=person,
+        orgunit=village(),
+        source="village",
+        actor="test",
+        effective_date=datetime.date(2024, 1, 2),
+        external_ref="form-123",
+    )
     first = services.event_submit(**kwargs)
     again = services.event_submit(**kwargs)
     assert again.pk == first.pk
@@ -135,18 +190,31 @@ def test_resubmitting_the_same_report_is_idempotent(county: None) -> None:
 def test_bad_birth_reports_are_refused_with_reasons(county: None) -> None:
     mother = Person.objects.get(person_ref="P2")
     with pytest.raises(EventRefused) as caught:
-        services.birth_submit(name="错号", sex="F", birth_date=datetime.date(2024, 8, 8),
-                              orgunit=village(), actor="test", mother=mother,
-                              id_number=id_number("2024-08-08", 23))  # odd = male
+        services.birth_submit(
+            name="错号",
+            sex="F",
+            birth_date=datetime.date(2024, 8, 8),
+            orgunit=village(),
+            actor="test",
+            mother=mother,
+            id_number=id_number("2024-08-08", 23),
+        )  # odd = male
     assert [p.code for p in caught.value.problems] == ["id_mismatch"]
     future = datetime.date.today() + datetime.timedelta(days=3)
     with pytest.raises(EventRefused) as caught:
-        services.birth_submit(name="未来", sex="F", birth_date=future, orgunit=village(),
-                              actor="test", mother=mother)
+        services.birth_submit(
+            name="未来", sex="F", birth_date=future, orgunit=village(), actor="test", mother=mother
+        )
     assert "future_date" in [p.code for p in caught.value.problems]
     township = OrgUnit.objects.get(code=VILLAGE_A1[:9])
     with pytest.raises(EventRefused) as caught:
-        services.birth_submit(name="乡级", sex="F", birth_date=datetime.date(2024, 8, 8),
-                              orgunit=township, actor="test", mother=mother)
+        services.birth_submit(
+            name="乡级",
+            sex="F",
+            birth_date=datetime.date(2024, 8, 8),
+            orgunit=township,
+            actor="test",
+            mother=mother,
+        )
     assert [p.code for p in caught.value.problems] == ["not_leaf"]
     assert Event.objects.filter(kind="birth", historic=False).count() == 0

@@ -1,0 +1,57 @@
+"""``manage.py synth county ...``: write a synthetic county as load files."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from renkou.synth.county import generate
+
+
+class Command(BaseCommand):
+    """Generate synthetic data (subcommand ``county``)."""
+
+    help = "Generate synthetic data: `synth county --persons N --years Y --seed S --out DIR`."
+    requires_system_checks: list[str] = []  # needs no database and no other app
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """The ``county`` subcommand and its options."""
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{county}")
+        county = sub.add_parser(
+            "county", help="a county of N persons with Y years of events, as load files"
+        )
+        county.add_argument("--persons", type=int, required=True, help="person rows (±1 %%)")
+        county.add_argument("--years", type=int, required=True, help="years of events")
+        county.add_argument("--seed", type=int, required=True, help="random seed")
+        county.add_argument("--out", type=Path, required=True, help="output directory")
+        county.add_argument(
+            "--end",
+            type=date.fromisoformat,
+            default=date(2025, 12, 31),
+            help="last day of the window, YYYY-MM-DD (default 2025-12-31)",
+        )
+        county.add_argument(
+            "--format", dest="fmt", choices=("parquet", "csv"), default="parquet",
+            help="format of households, persons and events (orgunits is always CSV)",
+        )  # fmt: skip
+
+    def handle(self, *args: object, **options: object) -> None:
+        """Run the subcommand and print the summary as JSON."""
+        if options["subcommand"] != "county":
+            raise CommandError("unknown subcommand")
+        try:
+            summary = generate(
+                persons=options["persons"],
+                years=options["years"],
+                seed=options["seed"],
+                out=options["out"],
+                end=options["end"],
+                fmt=options["fmt"],
+                progress=True,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))

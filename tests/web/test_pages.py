@@ -1,0 +1,93 @@
+"""The plain web app: sign-in required, one-time password, overview and org-unit pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from renkou.core.accounts import user_create_with_one_time_password
+from renkou.core.models import AuditLog
+from renkou.registry.loading import registry_load
+from tests.builders import COUNTY, TOWNSHIP_A, VILLAGE_A1, small_county, today
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def county(tmp_path: Path) -> None:
+    registry_load(path=small_county(tmp_path / "c"), actor="test", today=today())
+
+
+@pytest.fixture
+def signed_in(client: Client) -> Client:
+    user = get_user_model().objects.create_user(username="clerk", password="x-unused-9876")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("url", ["/", "/orgunits/", f"/orgunits/{COUNTY}/"])
+def test_pages_need_sign_in(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_one_time_password_must_be_changed_first(client: Client) -> None:
+    user, password = user_create_with_one_time_password(username="admin", actor="t", superuser=True)
+    response = client.post("/accounts/login/", {"username": "admin", "password": password})
+    assert response.status_code == 302
+    assert client.get("/")["Location"] == "/accounts/password/"
+    weak = client.post(
+        "/accounts/password/",
+        {"old_password": password, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert weak.status_code == 200 and weak.context["form"].errors
+    strong = "Township-ledger-2026"
+    done = client.post(
+        "/accounts/password/",
+        {"old_password": password, "new_password1": strong, "new_password2": strong},
+    )
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200
+    assert AuditLog.objects.filter(action="user.password_change", object_id=str(user.pk)).exists()
+
+
+def test_overview_counts_the_register(county: None, signed_in: Client) -> None:
+    response = signed_in.get("/")
+    assert response.status_code == 200
+    assert response.context["persons_alive"] == 4  # five loaded, one dead
+    assert response.context["households"] == 2
+    assert [u.code for u in response.context["roots"]] == ["33"]
+
+
+def test_orgunit_page_counts_residents_per_child_in_constant_queries(
+    county: None, signed_in: Client
+) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        response = signed_in.get(f"/orgunits/{TOWNSHIP_A}/")
+    assert response.status_code == 200
+    residents = {c.code: c.residents for c in response.context["children"]}
+    assert residents == {VILLAGE_A1: 4, VILLAGE_A1[:-1] + "2": 0}
+    assert [a.code for a in response.context["ancestors"]] == ["33", "3301", COUNTY]
+    assert len(queries) <= 10  # session, user, password flag, unit, children, counts, ancestors
+    assert signed_in.get("/orgunits/999999/").status_code == 404
+
+
+def test_security_headers_and_health(client: Client) -> None:
+    response = client.get("/accounts/login/")
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/healthz").content == b"ok"
+
+
+def test_default_language_is_chinese_and_english_is_complete(client: Client) -> None:
+    zh = client.get("/accounts/login/")
+    assert '<html lang="zh-hans">' in zh.content.decode()
+    assert "登录" in zh.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    en = client.get("/accounts/login/").content.decode()
+    assert '<html lang="en">' in en and "Sign in" in en
