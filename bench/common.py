@@ -7,6 +7,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,17 +22,32 @@ class Measured:
 
     seconds: float
     peak_mib: float
+    output: str = ""
 
 
-def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
-    """Run ``cmd`` as a child process; return its wall time and peak RSS (via wait4)."""
+def run_measured(
+    cmd: list[str], env: dict[str, str] | None = None, *, capture: bool = False
+) -> Measured:
+    """Run ``cmd`` as a child process; return its wall time and peak RSS (via wait4).
+
+    ``env`` values of None remove a variable; ``capture`` keeps the child's stdout.
+    """
+    child_env = {**os.environ}
+    for key, value in (env or {}).items():
+        if value is None:
+            child_env.pop(key, None)
+        else:
+            child_env[key] = value
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(cmd, env=child_env, cwd=ROOT, stdout=out if capture else None)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        text = out.read() if capture else ""
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"benchmark command failed: {' '.join(cmd)}")
-    return Measured(elapsed, usage.ru_maxrss / 1024)
+        raise RuntimeError(f"benchmark command failed: {' '.join(cmd)}\n{text[-2000:]}")
+    return Measured(elapsed, usage.ru_maxrss / 1024, text)
 
 
 def median(values: list[float]) -> float:

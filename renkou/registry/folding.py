@@ -46,6 +46,15 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def compact_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The state without fields at their default: what a creating event stores.
+
+    The fold fills defaults back in, so nothing is lost, and a million enrolment events
+    are a good deal smaller.
+    """
+    return {k: v for k, v in state.items() if v != DEFAULTS.get(k, "")}
+
+
 class FoldError(ValueError):
     """An event cannot be applied to the state it meets (e.g. no creating event first)."""
 

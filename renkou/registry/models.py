@@ -194,7 +194,12 @@ class Event(models.Model):
     applied_seq = models.BigIntegerField(unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     reject_reason = models.TextField(_("reason for rejection"), blank=True)

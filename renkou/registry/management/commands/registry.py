@@ -60,7 +60,8 @@ class Command(BaseCommand):
                     f"{result.unchanged.get(kind, 0)} already there"
                 )
         self.stdout.write(
-            f"{result.errors} rows refused, {result.warnings} warnings, {elapsed:.1f} s"
+            f"{result.errors} rows refused, {result.warnings} warnings, {elapsed:.1f} s "
+            f"(bulk insert {result.insert_seconds:.1f} s)"
         )
         if result.problems:
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
