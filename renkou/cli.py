@@ -21,9 +21,13 @@ COMMANDS = [
 
 def usage() -> str:
     """The help text listing renkou's own commands, one line each."""
-    width = max(len(name) for name, _ in COMMANDS)
+    width = 30
     lines = ["usage: renkou COMMAND [options]    (renkou COMMAND --help for its options)", ""]
-    lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS]
+    for name, text in COMMANDS:
+        if len(name) > width:
+            lines += [f"  {name}", f"  {'':{width}}  {text}"]
+        else:
+            lines.append(f"  {name:{width}}  {text}")
     lines += ["", "Configuration comes from RENKOU_* environment variables (see README.md)."]
     return "\n".join(lines)
 

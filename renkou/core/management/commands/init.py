@@ -33,7 +33,14 @@ class Command(BaseCommand):
         self.stdout.write("database ready / 数据库已就绪")
         if options["demo_persons"] and not Person.objects.exists():
             self._demo(options["demo_persons"], options["seed"])
-        if not get_user_model().objects.filter(is_superuser=True).exists():
+        admins = get_user_model().objects.filter(is_superuser=True)
+        if admins.exists():
+            names = ", ".join(admins.values_list("username", flat=True)[:3])
+            self.stdout.write(
+                f"Sign in as {names} (password chosen at first sign-in) / 以管理员身份登录。"
+                "\n  Lost it? / 忘记密码: renkou changepassword " + names.split(",")[0]
+            )
+        else:
             user, password = user_create_with_one_time_password(
                 username="admin", actor="init", superuser=True
             )
