@@ -206,3 +206,15 @@ def small_county(directory: Path) -> Path:
 def today() -> datetime.date:
     """A fixed 'today' for loads in tests."""
     return datetime.date(2025, 6, 30)
+
+
+def user_with_role(username: str, role: str, code: str) -> Any:
+    """A user holding ``role`` at org unit ``code`` (created through the accounts service)."""
+    from django.contrib.auth import get_user_model
+
+    from renkou.core.accounts import role_assign
+    from renkou.orgunits.models import OrgUnit
+
+    user = get_user_model().objects.create_user(username=username, password="unused-Pass-2026")
+    role_assign(user=user, role=role, orgunit=OrgUnit.objects.get(code=code), actor="test")
+    return user

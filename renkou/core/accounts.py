@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from renkou.core.audit import audit_record
-from renkou.core.models import PasswordState
+from renkou.core.models import PasswordState, RoleAssignment
 
 ALPHABET = string.ascii_letters + string.digits
 
@@ -47,3 +47,33 @@ def password_changed(*, user: Any) -> None:
     """Record that the user has chosen their own password."""
     PasswordState.objects.update_or_create(user=user, defaults={"must_change": False})
     audit_record(actor=user, action="user.password_change", object_type="user", object_id=user.pk)
+
+
+@transaction.atomic
+def role_assign(*, user: Any, role: str, orgunit: Any, actor: Any) -> RoleAssignment:
+    """Give a user a role in an org unit (and so sight of its subtree)."""
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, orgunit=orgunit
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="role.assign",
+            object_type="user",
+            object_id=user.pk,
+            after={"role": role, "orgunit": orgunit.pk},
+        )
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, assignment: RoleAssignment, actor: Any) -> None:
+    """Take a role away."""
+    audit_record(
+        actor=actor,
+        action="role.revoke",
+        object_type="user",
+        object_id=assignment.user_id,
+        before={"role": assignment.role, "orgunit": assignment.orgunit_id},
+    )
+    assignment.delete()

@@ -71,3 +71,37 @@ class PasswordState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {'must change' if self.must_change else 'ok'}"
+
+
+class Role(models.TextChoices):
+    """What a user may do in the org unit they are assigned to."""
+
+    REPORTER = "reporter", _("Village reporter")
+    STATISTICIAN = "statistician", _("Township statistician")
+    COUNTY_ADMIN = "county_admin", _("County administrator")
+    AUDITOR = "auditor", _("Auditor")
+    SYSADMIN = "sysadmin", _("System administrator")
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role in an org unit and so sees that unit's subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    orgunit = models.ForeignKey(
+        "orgunits.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "orgunit"], name="unique_role_assignment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} @ {self.orgunit_id}"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from renkou.core.accounts import password_changed
+from renkou.core.scoping import can_see_code, restrict, user_prefixes
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q
 from renkou.orgunits.selectors import orgunit_ancestors, orgunit_roots
@@ -28,13 +29,16 @@ class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "web/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
         return {
             **super().get_context_data(**kwargs),
-            "persons_alive": Person.objects.filter(status=PersonStatus.ALIVE).count(),
-            "households": Household.objects.count(),
-            "events": Event.objects.count(),
-            "orgunits": OrgUnit.objects.count(),
-            "roots": orgunit_roots(),
+            "persons_alive": restrict(
+                Person.objects.filter(status=PersonStatus.ALIVE), user
+            ).count(),
+            "households": restrict(Household.objects.all(), user).count(),
+            "events": restrict(Event.objects.all(), user).count(),
+            "orgunits": restrict(OrgUnit.objects.all(), user).count(),
+            "roots": visible_roots(user),
         }
 
 
@@ -44,7 +48,7 @@ class OrgUnitListView(LoginRequiredMixin, TemplateView):
     template_name = "web/orgunit_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "roots": orgunit_roots()}
+        return {**super().get_context_data(**kwargs), "roots": visible_roots(self.request.user)}
 
 
 class OrgUnitDetailView(LoginRequiredMixin, TemplateView):
@@ -53,7 +57,8 @@ class OrgUnitDetailView(LoginRequiredMixin, TemplateView):
     template_name = "web/orgunit_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        unit = get_object_or_404(OrgUnit, code=kwargs["code"])
+        user = self.request.user
+        unit = get_object_or_404(restrict(OrgUnit.objects.all(), user), code=kwargs["code"])
         children = list(unit.children.all())
         residents_by_village = dict(
             Person.objects.filter(
@@ -69,10 +74,18 @@ class OrgUnitDetailView(LoginRequiredMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "unit": unit,
-            "ancestors": orgunit_ancestors(unit),
+            "ancestors": [(a, can_see_code(user, a.code)) for a in orgunit_ancestors(unit)],
             "children": children,
             "residents": sum(residents_by_village.values()),
         }
+
+
+def visible_roots(user: Any) -> list[OrgUnit]:
+    """The tops of the user's subtrees (the tree's roots for the superuser)."""
+    prefixes = user_prefixes(user)
+    if prefixes is None:
+        return list(orgunit_roots())
+    return list(OrgUnit.objects.filter(code__in=prefixes))
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from renkou.core.accounts import user_create_with_one_time_password
+from renkou.core.accounts import role_assign, user_create_with_one_time_password
+from renkou.core.scoping import restrict
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q
 from renkou.registry.choices import PersonStatus
 from renkou.registry.loading import registry_load
 from renkou.registry.models import Event, Household, Person
-from tests.builders import VILLAGE_A1, small_county, today
+from tests.builders import COUNTY, VILLAGE_A1, small_county, today
 from tests.e2e.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -38,9 +39,13 @@ def county(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def clerk() -> Any:
-    """A user who has already chosen a password (no forced change)."""
-    return get_user_model().objects.create_user(username="clerk", password=CLERK_PASSWORD)
+def clerk(county: None) -> Any:
+    """A county user who has already chosen a password (no forced change)."""
+    user = get_user_model().objects.create_user(username="clerk", password=CLERK_PASSWORD)
+    role_assign(
+        user=user, role="county_admin", orgunit=OrgUnit.objects.get(code=COUNTY), actor="test"
+    )
+    return user
 
 
 def path_of(page: Any, live_server: Any) -> str:
@@ -301,7 +306,9 @@ def test_no_horizontal_scroll_on_a_phone(
     assert_fits_phone(page)
     sign_in(page, live_server, "clerk", CLERK_PASSWORD)
     urls = ["/", "/orgunits/", "/accounts/password/"]
-    urls += [f"/orgunits/{code}/" for code in OrgUnit.objects.values_list("code", flat=True)]
+    visible = restrict(OrgUnit.objects.all(), clerk).values_list("code", flat=True)
+    urls += [f"/orgunits/{code}/" for code in visible]
+    urls.append("/orgunits/33/")  # outside the clerk's county: the 404 page must fit too
     for url in urls:
         page.goto(live_server.url + url)
         assert path_of(page, live_server) == url

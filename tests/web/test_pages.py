@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from renkou.core.accounts import user_create_with_one_time_password
 from renkou.core.models import AuditLog
 from renkou.registry.loading import registry_load
-from tests.builders import COUNTY, TOWNSHIP_A, VILLAGE_A1, small_county, today
+from tests.builders import COUNTY, TOWNSHIP_A, VILLAGE_A1, small_county, today, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +23,8 @@ def county(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def signed_in(client: Client) -> Client:
-    user = get_user_model().objects.create_user(username="clerk", password="x-unused-9876")
-    client.force_login(user)
+def signed_in(client: Client, county: None) -> Client:
+    client.force_login(user_with_role("county", "county_admin", COUNTY))
     return client
 
 
@@ -61,7 +59,7 @@ def test_overview_counts_the_register(county: None, signed_in: Client) -> None:
     assert response.status_code == 200
     assert response.context["persons_alive"] == 4  # five loaded, one dead
     assert response.context["households"] == 2
-    assert [u.code for u in response.context["roots"]] == ["33"]
+    assert [u.code for u in response.context["roots"]] == [COUNTY]
 
 
 def test_orgunit_page_counts_residents_per_child_in_constant_queries(
@@ -72,8 +70,13 @@ def test_orgunit_page_counts_residents_per_child_in_constant_queries(
     assert response.status_code == 200
     residents = {c.code: c.residents for c in response.context["children"]}
     assert residents == {VILLAGE_A1: 4, VILLAGE_A1[:-1] + "2": 0}
-    assert [a.code for a in response.context["ancestors"]] == ["33", "3301", COUNTY]
-    assert len(queries) <= 10  # session, user, password flag, unit, children, counts, ancestors
+    assert [(a.code, v) for a, v in response.context["ancestors"]] == [
+        ("33", False),
+        ("3301", False),
+        (COUNTY, True),
+    ]
+    # session, user, password flag, role assignments, unit, children, counts, ancestors: fixed
+    assert len(queries) <= 11
     assert signed_in.get("/orgunits/999999/").status_code == 404
 
 

@@ -1,0 +1,82 @@
+"""The one helper that turns a user's role assignments into query filters (ARCHITECTURE rule 3).
+
+Every read for a user goes through ``restrict``: a user sees the subtrees of the org units
+they are assigned to, by code prefix. The installation's superuser (created by
+``renkou init``) sees everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from renkou.core.models import RoleAssignment
+from renkou.orgunits.scoping import codes_prefix_q
+
+M = TypeVar("M", bound=Model)
+
+# The code fields through which each model belongs to an area. A person belongs to the
+# area where they live and to the area where they are registered (常住 and 户籍).
+SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "orgunits.orgunit": ("code",),
+    "registry.person": ("residence_orgunit_id", "hukou_orgunit_id"),
+    "registry.household": ("orgunit_id",),
+    "registry.event": ("orgunit_id",),
+    "registry.changereport": ("orgunit_id",),
+}
+
+_CACHE_ATTR = "_renkou_scope_prefixes"
+
+
+def user_prefixes(user: Any, roles: Iterable[str] | None = None) -> list[str] | None:
+    """Code prefixes the user may see (None = everything; [] = nothing)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    wanted = frozenset(roles) if roles is not None else None
+    cache: dict[frozenset[str] | None, list[str]] = user.__dict__.setdefault(_CACHE_ATTR, {})
+    if wanted not in cache:
+        qs = RoleAssignment.objects.filter(user=user)
+        if wanted is not None:
+            qs = qs.filter(role__in=wanted)
+        codes = sorted(set(qs.values_list("orgunit_id", flat=True)))
+        # A unit inside another assigned unit adds nothing.
+        cache[wanted] = [c for c in codes if not any(c != o and c.startswith(o) for o in codes)]
+    return cache[wanted]
+
+
+def scope_q(user: Any, fields: Iterable[str], roles: Iterable[str] | None = None) -> Q:
+    """Q for rows whose any of ``fields`` lies in the user's subtrees."""
+    prefixes = user_prefixes(user, roles)
+    if prefixes is None:
+        return Q()
+    q = Q(pk__in=[])
+    for field in fields:
+        q |= codes_prefix_q(field, prefixes)
+    return q
+
+
+def restrict(queryset: QuerySet[M], user: Any, roles: Iterable[str] | None = None) -> QuerySet[M]:
+    """The part of ``queryset`` the user may see."""
+    label = queryset.model._meta.label_lower
+    try:
+        fields = SCOPE_FIELDS[label]
+    except KeyError:
+        raise LookupError(f"no scope is defined for {label}") from None
+    return queryset.filter(scope_q(user, fields, roles))
+
+
+def can_see_code(user: Any, code: str, roles: Iterable[str] | None = None) -> bool:
+    """Whether an org-unit code is inside the user's subtrees."""
+    prefixes = user_prefixes(user, roles)
+    return prefixes is None or any(code.startswith(p) for p in prefixes)
+
+
+def user_roles(user: Any) -> set[str]:
+    """The roles a user holds anywhere."""
+    if getattr(user, "is_superuser", False):
+        return {"sysadmin"}
+    return set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
