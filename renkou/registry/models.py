@@ -54,6 +54,9 @@ class Person(models.Model):
     id_number_enc = models.TextField(blank=True)
     id_number_masked = models.CharField(_("identity number"), max_length=18, blank=True)
     name = models.CharField(_("name"), max_length=50, db_index=True)
+    # Derived from name (registry.names), for search by pinyin; not part of the folded state.
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=120, blank=True, db_index=True)
+    name_initials = models.CharField(max_length=20, blank=True, db_index=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"), db_index=True)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, blank=True)

@@ -345,3 +345,33 @@ def birth_submit(
         change_report=change_report,
         external_ref=external_ref,
     )
+
+
+REVEAL_ROLES = frozenset({"statistician", "county_admin", "sysadmin"})
+
+
+def person_viewed(*, person: Person, actor: Any) -> None:
+    """Record that a person's page was shown to someone (every read of personal data)."""
+    audit_record(actor=actor, action="person.view", object_type="person", object_id=person.pk)
+
+
+@transaction.atomic
+def person_id_number_reveal(*, person: Person, actor: Any, reason: str) -> str:
+    """The person's identity number in clear, for a permitted user giving a reason; audited."""
+    from renkou.core.scoping import user_roles
+
+    if not reason.strip():
+        raise EventRefused.single("required", column="reason", value="")
+    if not (user_roles(actor) & REVEAL_ROLES):
+        raise PermissionError("role may not see identity numbers")
+    if not person.id_number_enc:
+        return ""
+    number = crypto.decrypt(person.id_number_enc)
+    audit_record(
+        actor=actor,
+        action="person.unmask",
+        object_type="person",
+        object_id=person.pk,
+        reason=reason.strip(),
+    )
+    return number

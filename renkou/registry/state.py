@@ -7,6 +7,7 @@ from typing import Any
 
 from renkou.registry.folding import STATE_FIELDS
 from renkou.registry.models import Person
+from renkou.registry.names import name_search_keys
 
 DATE_FIELDS = frozenset({"birth_date", "death_date"})
 
@@ -33,6 +34,8 @@ def person_set_state(person: Person, state: dict[str, Any]) -> list[str]:
         if getattr(person, field) != value:
             setattr(person, field, value)
             changed.append(field)
+    if "name" in changed or not person.name_pinyin:
+        person.name_pinyin, person.name_initials = name_search_keys(person.name)
     return changed
 
 

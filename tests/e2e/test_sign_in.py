@@ -309,6 +309,8 @@ def test_no_horizontal_scroll_on_a_phone(
     visible = restrict(OrgUnit.objects.all(), clerk).values_list("code", flat=True)
     urls += [f"/orgunits/{code}/" for code in visible]
     urls.append("/orgunits/33/")  # outside the clerk's county: the 404 page must fit too
+    someone = Person.objects.get(person_ref="P1")
+    urls += ["/persons/?q=zhang", f"/persons/{someone.pk}/", f"/households/{someone.household_id}/"]
     for url in urls:
         page.goto(live_server.url + url)
         assert path_of(page, live_server) == url

@@ -30,6 +30,7 @@ from renkou.registry.loading import persons as person_rows
 from renkou.registry.loading.bulk import bulk_insert, deferred_indexes, next_id, reset_sequences
 from renkou.registry.loading.checks import RowChecker
 from renkou.registry.models import Event, Household, Person
+from renkou.registry.names import name_search_keys
 from renkou.registry.services import APPLIED_SEQ
 
 Progress = Callable[[str], None]
@@ -186,7 +187,7 @@ def _load_households(
     return {**existing, **ids}
 
 
-PERSON_COLUMNS = ["id", "person_ref", *STATE_FIELDS, "version"]
+PERSON_COLUMNS = ["id", "person_ref", *STATE_FIELDS, "name_pinyin", "name_initials", "version"]
 EVENT_COLUMNS = [
     "kind",
     "status",
@@ -256,7 +257,16 @@ def _load_persons(
     result.insert_seconds += bulk_insert(
         Person._meta.db_table,
         PERSON_COLUMNS,
-        ((ids[r.ref], r.ref, *(r.state[f] for f in STATE_FIELDS), 1) for r in new),
+        (
+            (
+                ids[r.ref],
+                r.ref,
+                *(r.state[f] for f in STATE_FIELDS),
+                *name_search_keys(r.state["name"]),
+                1,
+            )
+            for r in new
+        ),
     )
     reset_sequences(Person)
     now = ops.adapt_datetimefield_value(timezone.now())
