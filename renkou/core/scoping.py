@@ -80,3 +80,21 @@ def user_roles(user: Any) -> set[str]:
     if getattr(user, "is_superuser", False):
         return {"sysadmin"}
     return set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+
+
+# Which roles may do what, in the subtree of the unit they hold the role at.
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "report": frozenset({"reporter", "statistician", "county_admin"}),
+    "review": frozenset({"statistician", "county_admin"}),
+}
+
+
+def may(user: Any, action: str, code: str) -> bool:
+    """Whether the user may do ``action`` ("report", "review") for org unit ``code``."""
+    return can_see_code(user, code, ACTION_ROLES[action])
+
+
+def units_for(user: Any, action: str) -> list[str]:
+    """Prefixes of the subtrees where the user may do ``action`` (None: everywhere)."""
+    prefixes = user_prefixes(user, ACTION_ROLES[action])
+    return prefixes if prefixes is not None else [""]

@@ -2,11 +2,16 @@
 
 from django.urls import path
 
-from renkou.registry import views
+from renkou.registry import views, views_changes
 
 urlpatterns = [
     path("persons/", views.PersonSearchView.as_view(), name="person_search"),
     path("persons/<int:pk>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("persons/<int:pk>/id-number/", views.person_reveal_id, name="person_reveal_id"),
+    path("persons/pick/", views_changes.person_pick, name="person_pick"),
+    path("changes/", views_changes.change_list, name="change_list"),
+    path("changes/new/<str:kind>/", views_changes.change_new, name="change_new"),
+    path("changes/<int:pk>/", views_changes.change_detail, name="change_detail"),
+    path("changes/<int:pk>/decide/", views_changes.change_decide, name="change_decide"),
     path("households/<int:pk>/", views.HouseholdDetailView.as_view(), name="household_detail"),
 ]

@@ -1,0 +1,257 @@
+"""Change reports: villages file changes on a phone; townships review, apply or reject them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkou.core.problems import Problem
+from renkou.core.scoping import may, restrict, units_for
+from renkou.orgunits.models import Level, OrgUnit
+from renkou.orgunits.scoping import codes_prefix_q
+from renkou.registry import services
+from renkou.registry.choices import EventKind, EventStatus
+from renkou.registry.forms import FORMS, KINDS, ChangeForm, RejectForm
+from renkou.registry.models import Event, Person
+from renkou.registry.validation import EventRefused
+
+# Where a service's problem column shows on the form.
+FIELD_OF_COLUMN = {
+    "effective_date": "effective_date",
+    "birth_date": "effective_date",
+    "report_date": "effective_date",
+    "orgunit": "village",
+    "id_number": "id_number",
+    "person": "person",
+    "name": "name",
+}
+
+
+class CheckOnly(Exception):
+    """Raised to roll back a trial submission made only to show its problems."""
+
+
+def _villages(user: Any) -> list[tuple[str, str]]:
+    prefixes = units_for(user, "report")
+    units = OrgUnit.objects.filter(codes_prefix_q("code", prefixes), level=Level.VILLAGE)
+    return [(u.code, f"{u.name} ({u.code})") for u in units.exclude(valid_to__isnull=False)]
+
+
+def _person(user: Any, pk: int | None) -> Person | None:
+    if not pk:
+        return None
+    return restrict(Person.objects.all(), user).filter(pk=pk).first()
+
+
+def _submit(kind: str, form: ChangeForm, user: Any) -> Event:
+    """Call the registry service that files this kind of change."""
+    data = form.cleaned_data
+    village = OrgUnit.objects.get(code=data["village"])
+    if not may(user, "report", village.code):
+        raise PermissionDenied
+    common = {
+        "orgunit": village,
+        "actor": user,
+        "source": "village",
+        "external_ref": f"web:{data['token']}",
+    }
+    if kind == "birth":
+        return services.birth_submit(
+            name=data["name"],
+            sex=data["sex"],
+            birth_date=data["effective_date"],
+            id_number=data["id_number"].strip(),
+            mother=_person(user, data["mother"]),
+            father=_person(user, data["father"]),
+            **common,
+        )
+    person_id, version = (int(x) for x in data["person"].split("@"))
+    person = _person(user, person_id)
+    if person is None:
+        raise EventRefused.single("required", column="person", value="")
+    payload: dict[str, Any] = {}
+    if kind == "move_in":
+        payload = {"to_orgunit": village.code}
+    elif kind == "move_out":
+        key = "to_orgunit" if len(data["destination"]) == 12 else "to_region"
+        payload = {key: data["destination"]}
+    elif kind in ("marriage", "divorce") and data.get("spouse"):
+        payload = {"spouse_id": data["spouse"]}
+    elif kind == "correction":
+        payload = {"set": {data["field"]: data["value"].strip()}, "reason": data["reason"]}
+    return services.event_submit(
+        kind=kind,
+        person=person,
+        effective_date=data["effective_date"],
+        payload=payload,
+        expected_version=version,
+        **common,
+    )
+
+
+def _show_problems(form: ChangeForm, problems: list[Problem], lang_zh: bool) -> None:
+    for p in problems:
+        message = p.message_zh if lang_zh else p.message_en
+        field = FIELD_OF_COLUMN.get(p.column)
+        form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+def change_new(request: HttpRequest, kind: str) -> HttpResponse:
+    """File one change; "check" shows its problems without filing it."""
+    if kind not in KINDS:
+        raise Http404
+    villages = _villages(request.user)
+    if not villages:
+        raise PermissionDenied
+    form_class = FORMS[kind]
+    form = form_class(request.POST or None, villages=villages)
+    checked = False
+    if request.method == "POST" and form.is_valid():
+        zh = request.LANGUAGE_CODE.startswith("zh")
+        try:
+            if "check" in request.POST:
+                with transaction.atomic():
+                    _submit(kind, form, request.user)
+                    raise CheckOnly
+            event = _submit(kind, form, request.user)
+        except CheckOnly:
+            checked = True
+        except EventRefused as refused:
+            _show_problems(form, refused.problems, zh)
+        else:
+            messages.success(request, _("Reported. The township will review it."))
+            return redirect("change_detail", pk=event.pk)
+    # The people already chosen, shown again (checked) when the form comes back.
+    picked = {}
+    for name in ("person", "mother", "father", "spouse"):
+        raw = str(form[name].value() or "") if name in form.fields and form.is_bound else ""
+        pk = raw.split("@")[0]
+        person = _person(request.user, int(pk)) if pk.isdigit() else None
+        picked[name] = (person, raw) if person else None
+    return render(
+        request,
+        "registry/change_form.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": EventKind(kind).label,
+            "checked": checked and not form.errors,
+            "picked": picked,
+        },
+    )
+
+
+@login_required
+def person_pick(request: HttpRequest) -> HttpResponse:
+    """Search results to choose a person for a form field (htmx partial)."""
+    from renkou.registry.selectors import person_search
+
+    field = request.GET.get("field", "person")
+    q = request.GET.get(f"{field}_q", "").strip()
+    results: list[Person] = []
+    if q:
+        qs = person_search(user=request.user, q=q)
+        if field == "mother":
+            qs = qs.filter(sex="F")
+        elif field == "father":
+            qs = qs.filter(sex="M")
+        results = list(qs.filter(status="alive")[:10])
+    return render(
+        request, "registry/_person_pick.html", {"field": field, "results": results, "q": q}
+    )
+
+
+@login_required
+def change_list(request: HttpRequest) -> HttpResponse:
+    """Reporters see what they filed and its outcome; reviewers see the queue per village."""
+    user = request.user
+    pending = request.GET.get("status", "pending") != "decided"
+    village = request.GET.get("village", "")
+    qs = restrict(Event.objects.exclude(kind="enrol").filter(historic=False), user)
+    statuses = [EventStatus.SUBMITTED, EventStatus.REVIEWED]
+    qs = qs.filter(status__in=statuses) if pending else qs.exclude(status__in=statuses)
+    by_village = list(
+        qs.values("orgunit_id", "orgunit__name").annotate(n=Count("id")).order_by("orgunit_id")
+    )
+    if village:
+        qs = qs.filter(orgunit_id=village)
+    events = list(qs.select_related("person", "orgunit", "reporter").order_by("-created_at")[:200])
+    return render(
+        request,
+        "registry/change_list.html",
+        {
+            "events": events,
+            "pending": pending,
+            "village": village,
+            "by_village": by_village,
+            "kinds": [(k, EventKind(k).label) for k in KINDS],
+            "can_report": bool(_villages(user)),
+        },
+    )
+
+
+def _event_for(user: Any, pk: int) -> Event:
+    event = (
+        restrict(Event.objects.select_related("person", "orgunit", "reporter"), user)
+        .filter(pk=pk)
+        .first()
+    )
+    if event is None or event.kind == "enrol":
+        raise Http404
+    return event
+
+
+@login_required
+def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One reported change, with apply and reject for a reviewer."""
+    event = _event_for(request.user, pk)
+    can_review = may(request.user, "review", event.orgunit_id) and event.status in (
+        EventStatus.SUBMITTED,
+        EventStatus.REVIEWED,
+    )
+    return render(
+        request,
+        "registry/change_detail.html",
+        {
+            "event": event,
+            "can_review": can_review,
+            "reject_form": RejectForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply or reject a reported change."""
+    event = _event_for(request.user, pk)
+    if not may(request.user, "review", event.orgunit_id):
+        raise PermissionDenied
+    zh = request.LANGUAGE_CODE.startswith("zh")
+    try:
+        if request.POST.get("decision") == "apply":
+            services.event_apply(event=event, actor=request.user)
+            messages.success(request, _("Applied to the register."))
+        else:
+            form = RejectForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Give the reason for rejecting it."))
+                return redirect("change_detail", pk=pk)
+            services.event_reject(
+                event=event, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Sent back to the reporter."))
+    except EventRefused as refused:
+        for p in refused.problems:
+            messages.error(request, p.message_zh if zh else p.message_en)
+    return redirect("change_detail", pk=pk)
