@@ -84,6 +84,9 @@ def test_security_headers_and_health(client: Client) -> None:
     response = client.get("/accounts/login/")
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "onchange=" not in response.content.decode()  # no inline script the CSP would block
     assert client.get("/healthz").content == b"ok"
 
 
