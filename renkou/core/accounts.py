@@ -55,6 +55,7 @@ def role_assign(*, user: Any, role: str, orgunit: Any, actor: Any) -> RoleAssign
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, orgunit=orgunit
     )
+    user.__dict__.pop("_renkou_role_assignments", None)  # the scoping cache of this object
     if created:
         audit_record(
             actor=actor,

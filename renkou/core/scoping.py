@@ -27,7 +27,16 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "registry.changereport": ("orgunit_id",),
 }
 
-_CACHE_ATTR = "_renkou_scope_prefixes"
+_CACHE_ATTR = "_renkou_role_assignments"
+
+
+def _assignments(user: Any) -> list[tuple[str, str]]:
+    """(role, org-unit code) pairs of the user, read once per user object (one query)."""
+    cached = user.__dict__.get(_CACHE_ATTR)
+    if cached is None:
+        cached = list(RoleAssignment.objects.filter(user=user).values_list("role", "orgunit_id"))
+        user.__dict__[_CACHE_ATTR] = cached
+    return cached
 
 
 def user_prefixes(user: Any, roles: Iterable[str] | None = None) -> list[str] | None:
@@ -37,15 +46,9 @@ def user_prefixes(user: Any, roles: Iterable[str] | None = None) -> list[str] | 
     if user.is_superuser:
         return None
     wanted = frozenset(roles) if roles is not None else None
-    cache: dict[frozenset[str] | None, list[str]] = user.__dict__.setdefault(_CACHE_ATTR, {})
-    if wanted not in cache:
-        qs = RoleAssignment.objects.filter(user=user)
-        if wanted is not None:
-            qs = qs.filter(role__in=wanted)
-        codes = sorted(set(qs.values_list("orgunit_id", flat=True)))
-        # A unit inside another assigned unit adds nothing.
-        cache[wanted] = [c for c in codes if not any(c != o and c.startswith(o) for o in codes)]
-    return cache[wanted]
+    codes = sorted({code for role, code in _assignments(user) if wanted is None or role in wanted})
+    # A unit inside another assigned unit adds nothing.
+    return [c for c in codes if not any(c != o and c.startswith(o) for o in codes)]
 
 
 def scope_q(user: Any, fields: Iterable[str], roles: Iterable[str] | None = None) -> Q:
@@ -79,7 +82,9 @@ def user_roles(user: Any) -> set[str]:
     """The roles a user holds anywhere."""
     if getattr(user, "is_superuser", False):
         return {"sysadmin"}
-    return set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {role for role, _code in _assignments(user)}
 
 
 # Which roles may do what, in the subtree of the unit they hold the role at.
