@@ -97,3 +97,14 @@ def test_default_language_is_chinese_and_english_is_complete(client: Client) -> 
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     en = client.get("/accounts/login/").content.decode()
     assert '<html lang="en">' in en and "Sign in" in en
+
+
+def test_repeated_failed_sign_ins_lock_the_account_out(client: Client) -> None:
+    _user, password = user_create_with_one_time_password(username="clerk", actor="t")
+    for _ in range(5):
+        failed = client.post("/accounts/login/", {"username": "clerk", "password": "wrong-one-123"})
+        assert failed.status_code in (200, 429)
+    locked = client.post("/accounts/login/", {"username": "clerk", "password": password})
+    assert locked.status_code == 429
+    assert "锁定" in locked.content.decode() or "locked" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
