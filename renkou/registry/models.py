@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.choices import (
@@ -53,7 +54,7 @@ class Person(models.Model):
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
     id_number_enc = models.TextField(blank=True)
     id_number_masked = models.CharField(_("identity number"), max_length=18, blank=True)
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     # Derived from name (registry.names), for search by pinyin; not part of the folded state.
     name_pinyin = models.CharField(_("name in pinyin"), max_length=120, blank=True, db_index=True)
     name_initials = models.CharField(max_length=20, blank=True, db_index=True)

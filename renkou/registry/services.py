@@ -24,6 +24,13 @@ from renkou.registry.state import person_set_state, person_state
 from renkou.registry.validation import EventRefused, check_id_number, validate_event
 
 APPLIED_SEQ = "event.applied_seq"
+# A newborn's relation to the head of household, from the mother's.
+RELATION_OF_CHILD = {
+    "head": "child",
+    "spouse": "child",
+    "child": "grandchild",
+    "in_law": "grandchild",
+}
 
 
 def _without_ciphertext(value: Any) -> Any:
@@ -327,6 +334,12 @@ def birth_submit(
             raise EventRefused(problems)
         id_number = idnumber.parse(id_number).number
     hukou_orgunit = mother.hukou_orgunit_id if mother and mother.hukou_orgunit_id else orgunit.pk
+    if household is None and mother is not None and mother.household_id:
+        # A newborn joins the mother's household unless the report says otherwise.
+        household = mother.household
+        relation_to_head = relation_to_head or RELATION_OF_CHILD.get(
+            mother.relation_to_head, "other"
+        )
     state = {
         "name": name,
         "sex": sex,

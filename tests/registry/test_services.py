@@ -54,6 +54,7 @@ def test_birth_is_applied_with_parents_and_birth_order(county: None) -> None:
     assert child.mother == mother and child.father == father
     assert child.birth_order == 2  # P3, born 2021, is the first
     assert child.hukou_orgunit_id == mother.hukou_orgunit_id
+    assert child.household == mother.household and child.relation_to_head == "child"
     assert child.id_number_masked == number[:6] + "********" + number[-4:]
     actions = list(
         AuditLog.objects.filter(object_id__in=[str(event.pk), str(child.pk)]).values_list(

@@ -12,7 +12,8 @@ LOCALE = Path(renkou.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
 def po_entries() -> list[tuple[str, str, bool]]:
-    """(msgid, first msgstr, fuzzy) for every entry but the header."""
+    """(msgid, first msgstr, fuzzy) for every entry but the header; a context prefixes
+    the msgid as gettext stores it (``context\x04msgid``)."""
     entries = []
     for block in (LOCALE / "django.po").read_text(encoding="utf-8").split("\n\n"):
         lines = block.splitlines()
@@ -27,6 +28,9 @@ def po_entries() -> list[tuple[str, str, bool]]:
             if part is not None and '"' in line:
                 part.append(re.search(r'"(.*)"', line).group(1))
         msgid = "".join(ids)
+        context = re.search(r'^msgctxt "(.*)"$', block, re.M)
+        if context and msgid:
+            msgid = f"{context.group(1)}\x04{msgid}"
         if msgid:
             entries.append((msgid, "".join(strs), "#, fuzzy" in block))
     return entries
@@ -44,6 +48,13 @@ def test_compiled_catalogue_is_up_to_date() -> None:
     stale = [
         m
         for m, s, _ in po_entries()
-        if "\\" not in m and "%(" not in m and catalogue.gettext(m) != s
+        if "\\" not in m and "%(" not in m and _lookup(catalogue, m) != s
     ]
     assert stale == []
+
+
+def _lookup(catalogue: gettext.GNUTranslations, key: str) -> str:
+    if "\x04" in key:
+        context, msgid = key.split("\x04", 1)
+        return catalogue.pgettext(context, msgid)
+    return catalogue.gettext(key)
