@@ -29,6 +29,7 @@ lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy renkou/core/idnumber.py renkou/core/crypto.py renkou/core/regions.py renkou/registry/folding.py
+	$(VENV)/bin/mypy --strict renkou/demography
 
 test: $(DEVSTAMP) lint
 	RENKOU_DATA_DIR=$${RENKOU_DATA_DIR:-$(CURDIR)/data/test} $(VENV)/bin/renkou makemigrations --check --dry-run

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "renkou.core",
@@ -63,10 +65,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "renkou.core.middleware.RequestContextMiddleware",
     "renkou.core.middleware.PasswordChangeRequiredMiddleware",
+    "renkou.core.twofactor.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -141,6 +145,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Roles that must confirm each sign-in with a TOTP code (an authenticator app).
+RENKOU_SECOND_FACTOR_ROLES = frozenset(
+    r.strip() for r in env("SECOND_FACTOR_ROLES", "county_admin,sysadmin").split(",") if r.strip()
+)
+OTP_TOTP_ISSUER = env("OTP_ISSUER", "renkou")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

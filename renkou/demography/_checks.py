@@ -63,6 +63,6 @@ def confidence_level(confidence: object, name: str = "confidence") -> float:
 
 def normal_quantile(level: float) -> float:
     """Return z such that a standard normal lies within ±z with probability ``level``."""
-    # From the lower tail (1 − level)/2, which is exact in floating point, rather than from
-    # (1 + level)/2, which rounds to 1.0 (and fails) for levels within 1e-16 of 1.
-    return -NormalDist().inv_cdf((1 - level) / 2)
+    # From the lower tail (1 − level)/2, which keeps its precision for levels close to 1,
+    # rather than from (1 + level)/2, which rounds to 1.0 (and fails) within 1e-16 of 1.
+    return abs(NormalDist().inv_cdf((1 - level) / 2))

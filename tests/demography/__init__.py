@@ -1,0 +1,1 @@
+"""Tests of renkou.demography, the pure statistics library."""
