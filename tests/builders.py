@@ -218,3 +218,19 @@ def user_with_role(username: str, role: str, code: str) -> Any:
     user = get_user_model().objects.create_user(username=username, password="unused-Pass-2026")
     role_assign(user=user, role=role, orgunit=OrgUnit.objects.get(code=code), actor="test")
     return user
+
+
+def login_as(client: Any, user: Any) -> Any:
+    """Sign ``client`` in as ``user``, with a confirmed second factor where the role needs one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from renkou.core.twofactor import needs_second_factor
+
+    client.force_login(user)
+    if needs_second_factor(user):
+        device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, name="test")
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client

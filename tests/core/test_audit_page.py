@@ -9,7 +9,7 @@ from django.test import Client
 
 from renkou.core.audit import audit_record
 from renkou.registry.loading import registry_load
-from tests.builders import COUNTY, VILLAGE_A1, small_county, today, user_with_role
+from tests.builders import COUNTY, VILLAGE_A1, login_as, small_county, today, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def county(tmp_path: Path) -> None:
 
 def as_user(role: str, code: str, name: str) -> Client:
     client = Client()
-    client.force_login(user_with_role(name, role, code))
+    login_as(client, user_with_role(name, role, code))
     return client
 
 

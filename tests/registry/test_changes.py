@@ -17,6 +17,7 @@ from tests.builders import (
     VILLAGE_A1,
     VILLAGE_A2,
     id_number,
+    login_as,
     small_county,
     today,
     user_with_role,
@@ -32,7 +33,7 @@ def county(tmp_path: Path) -> None:
 
 def as_user(role: str, code: str, name: str) -> Client:
     client = Client()
-    client.force_login(user_with_role(name, role, code))
+    login_as(client, user_with_role(name, role, code))
     return client
 
 

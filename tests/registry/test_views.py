@@ -18,6 +18,7 @@ from tests.builders import (
     VILLAGE_A1,
     VILLAGE_A2,
     id_number,
+    login_as,
     person,
     small_county,
     today,
@@ -45,7 +46,7 @@ def county(tmp_path: Path) -> None:
 
 def as_user(role: str, code: str, name: str = "u") -> Client:
     client = Client()
-    client.force_login(user_with_role(name, role, code))
+    login_as(client, user_with_role(name, role, code))
     return client
 
 

@@ -17,6 +17,7 @@ from tests.builders import (
     VILLAGE_A1,
     VILLAGE_A2,
     VILLAGE_B1,
+    login_as,
     small_county,
     today,
     user_with_role,
@@ -50,7 +51,7 @@ def client_for(viewer: str) -> Client:
     client = Client()
     spec = VIEWERS[viewer]
     if spec:
-        client.force_login(user_with_role(viewer, *spec))
+        login_as(client, user_with_role(viewer, *spec))
     return client
 
 
