@@ -49,7 +49,8 @@ class Command(BaseCommand):
                     "\nAdministrator created / 已创建管理员\n"
                     f"  user 用户名: {user.get_username()}\n"
                     f"  one-time password 一次性密码: {password}\n"
-                    "  (choose a new one at first sign-in / 首次登录须修改密码)\n"
+                    "  (at first sign-in: choose a new password, then link an authenticator app\n"
+                    "   首次登录须修改密码，并绑定身份验证器应用)\n"
                 )
             )
 
