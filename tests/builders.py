@@ -234,3 +234,10 @@ def login_as(client: Any, user: Any) -> Any:
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+def client_as(role: str, code: str, name: str = "u") -> Any:
+    """A test client signed in as a new user holding ``role`` at ``code``."""
+    from django.test import Client
+
+    return login_as(Client(), user_with_role(name, role, code))

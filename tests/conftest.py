@@ -42,3 +42,12 @@ def need(condition: bool, reason: str) -> None:
 def postgres(db: None) -> None:
     """Marks a test that must run on PostgreSQL."""
     need(connection.vendor == "postgresql", "needs PostgreSQL: set RENKOU_DATABASE_URL")
+
+
+@pytest.fixture
+def county(tmp_path) -> None:
+    """The small hand-made county of tests/builders.py, loaded through the initial load."""
+    from renkou.registry.loading import registry_load
+    from tests.builders import small_county, today
+
+    registry_load(path=small_county(tmp_path / "county"), actor="test", today=today())

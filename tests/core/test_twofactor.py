@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from renkou.core.models import AuditLog
-from renkou.registry.loading import registry_load
-from tests.builders import COUNTY, VILLAGE_A1, small_county, today, user_with_role
+from tests.builders import COUNTY, VILLAGE_A1, user_with_role
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "unused-Pass-2026"
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> None:
-    registry_load(path=small_county(tmp_path / "c"), actor="test", today=today())
 
 
 def code(device: TOTPDevice, offset: int = 0) -> str:

@@ -20,9 +20,8 @@ from renkou.core.scoping import restrict
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q
 from renkou.registry.choices import PersonStatus
-from renkou.registry.loading import registry_load
 from renkou.registry.models import Event, Household, Person
-from tests.builders import COUNTY, VILLAGE_A1, small_county, today
+from tests.builders import COUNTY, VILLAGE_A1
 from tests.e2e.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -32,12 +31,6 @@ CLERK_PASSWORD = "Fuchun-river-ledger-7"
 
 
 # --- fixtures and helpers -------------------------------------------------------------------
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> None:
-    """The small county of tests/builders.py, loaded through the ordinary initial load."""
-    registry_load(path=small_county(tmp_path / "c"), actor="test", today=today())
 
 
 @pytest.fixture

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.test import Client
 
 from renkou.core.models import AuditLog
-from renkou.registry.loading import registry_load
 from renkou.registry.models import Event, Person
 from tests.builders import (
     COUNTY,
@@ -16,25 +12,11 @@ from tests.builders import (
     TOWNSHIP_B,
     VILLAGE_A1,
     VILLAGE_A2,
+    client_as,
     id_number,
-    login_as,
-    small_county,
-    today,
-    user_with_role,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> None:
-    registry_load(path=small_county(tmp_path / "c"), actor="test", today=today())
-
-
-def as_user(role: str, code: str, name: str) -> Client:
-    client = Client()
-    login_as(client, user_with_role(name, role, code))
-    return client
 
 
 def birth_post(token: str = "t1", **extra: str) -> dict[str, str]:
@@ -54,7 +36,7 @@ def birth_post(token: str = "t1", **extra: str) -> dict[str, str]:
 
 
 def test_birth_filed_by_reporter_applied_by_statistician(county: None) -> None:
-    reporter = as_user("reporter", VILLAGE_A1, "rep")
+    reporter = client_as("reporter", VILLAGE_A1, "rep")
     response = reporter.post("/changes/new/birth/", birth_post())
     assert response.status_code == 302
     event = Event.objects.get(kind="birth", historic=False)
@@ -64,12 +46,12 @@ def test_birth_filed_by_reporter_applied_by_statistician(county: None) -> None:
         again.status_code == 302 and Event.objects.filter(kind="birth", historic=False).count() == 1
     )
 
-    other = as_user("statistician", TOWNSHIP_B, "other")
+    other = client_as("statistician", TOWNSHIP_B, "other")
     assert other.get(f"/changes/{event.pk}/").status_code == 404
     assert other.post(f"/changes/{event.pk}/decide/", {"decision": "apply"}).status_code == 404
     assert reporter.post(f"/changes/{event.pk}/decide/", {"decision": "apply"}).status_code == 403
 
-    statistician = as_user("statistician", TOWNSHIP_A, "stat")
+    statistician = client_as("statistician", TOWNSHIP_A, "stat")
     queue = statistician.get("/changes/")
     assert [e.pk for e in queue.context["events"]] == [event.pk]
     assert queue.context["by_village"][0]["orgunit_id"] == VILLAGE_A1
@@ -82,7 +64,7 @@ def test_birth_filed_by_reporter_applied_by_statistician(county: None) -> None:
 
 
 def test_check_shows_problems_without_filing(county: None) -> None:
-    reporter = as_user("reporter", VILLAGE_A1, "rep")
+    reporter = client_as("reporter", VILLAGE_A1, "rep")
     bad = reporter.post(
         "/changes/new/birth/", birth_post(id_number=id_number("2024-08-08", 23), check="1")
     )
@@ -97,7 +79,7 @@ def test_check_shows_problems_without_filing(county: None) -> None:
 
 def test_rejection_reaches_the_reporter_with_its_reason(county: None) -> None:
     p1 = Person.objects.get(person_ref="P1")
-    reporter = as_user("reporter", VILLAGE_A1, "rep")
+    reporter = client_as("reporter", VILLAGE_A1, "rep")
     reporter.post(
         "/changes/new/death/",
         {
@@ -108,7 +90,7 @@ def test_rejection_reaches_the_reporter_with_its_reason(county: None) -> None:
         },
     )
     event = Event.objects.get(kind="death", historic=False)
-    county_admin = as_user("county_admin", COUNTY, "cty")
+    county_admin = client_as("county_admin", COUNTY, "cty")
     county_admin.post(f"/changes/{event.pk}/decide/", {"decision": "reject", "reason": ""})
     event.refresh_from_db()
     assert event.status == "submitted"  # no reason, no rejection
@@ -124,7 +106,7 @@ def test_rejection_reaches_the_reporter_with_its_reason(county: None) -> None:
 def test_stale_form_is_refused_with_an_explanation(county: None) -> None:
     p1 = Person.objects.get(person_ref="P1")
     seen = f"{p1.pk}@{p1.version}"
-    reporter = as_user("reporter", VILLAGE_A1, "rep")
+    reporter = client_as("reporter", VILLAGE_A1, "rep")
     reporter.post(
         "/changes/new/correction/",
         {
@@ -138,7 +120,7 @@ def test_stale_form_is_refused_with_an_explanation(county: None) -> None:
         },
     )
     first = Event.objects.get(kind="correction")
-    as_user("statistician", TOWNSHIP_A, "stat").post(
+    client_as("statistician", TOWNSHIP_A, "stat").post(
         f"/changes/{first.pk}/decide/", {"decision": "apply"}
     )
     stale = reporter.post(
@@ -159,17 +141,17 @@ def test_stale_form_is_refused_with_an_explanation(county: None) -> None:
 
 
 def test_reporter_cannot_file_for_another_village(county: None) -> None:
-    reporter = as_user("reporter", VILLAGE_A2, "rep2")
+    reporter = client_as("reporter", VILLAGE_A2, "rep2")
     response = reporter.post("/changes/new/birth/", birth_post(token="x9"))
     assert response.status_code == 200 and "village" in response.context["form"].errors
     assert not Event.objects.filter(kind="birth", historic=False).exists()
 
 
 def test_person_picker_is_scoped_and_filters_mothers(county: None) -> None:
-    reporter = as_user("reporter", VILLAGE_A1, "rep")
+    reporter = client_as("reporter", VILLAGE_A1, "rep")
     body = reporter.get("/persons/pick/", {"field": "mother", "mother_q": "li"}).content.decode()
     assert "李丽" in body and "张伟" not in body
-    other = as_user("reporter", VILLAGE_A2, "rep2")
+    other = client_as("reporter", VILLAGE_A2, "rep2")
     assert (
         "李丽"
         not in other.get("/persons/pick/", {"field": "mother", "mother_q": "li"}).content.decode()

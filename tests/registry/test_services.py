@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import pytest
 
@@ -13,16 +12,9 @@ from renkou.registry import services
 from renkou.registry.models import Event, Person
 from renkou.registry.rebuild import registry_rebuild
 from renkou.registry.validation import EventRefused
-from tests.builders import VILLAGE_A1, VILLAGE_A2, id_number, small_county, today
+from tests.builders import VILLAGE_A1, VILLAGE_A2, id_number
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> None:
-    from renkou.registry.loading import registry_load
-
-    registry_load(path=small_county(tmp_path / "c"), actor="test", today=today())
 
 
 def village(code: str = VILLAGE_A1) -> OrgUnit:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from renkou.core.models import AuditLog
@@ -17,12 +16,11 @@ from tests.builders import (
     COUNTY,
     VILLAGE_A1,
     VILLAGE_A2,
+    client_as,
     id_number,
-    login_as,
     person,
     small_county,
     today,
-    user_with_role,
     write_csv,
 )
 
@@ -42,12 +40,6 @@ def county(tmp_path: Path) -> None:
     write_csv(path, extra, columns=header)
     registry_load(path=directory, actor="test", today=today())
     registry_load(path=path, actor="test", today=today())
-
-
-def as_user(role: str, code: str, name: str = "u") -> Client:
-    client = Client()
-    login_as(client, user_with_role(name, role, code))
-    return client
 
 
 def names(response) -> list[str]:
@@ -79,15 +71,15 @@ def test_name_keys() -> None:
     ],
 )
 def test_search(county: None, query: str, expected: list[str]) -> None:
-    response = as_user("county_admin", COUNTY).get("/persons/", {"q": query})
+    response = client_as("county_admin", COUNTY).get("/persons/", {"q": query})
     assert response.status_code == 200
     assert sorted(names(response)) == sorted(expected)
 
 
 def test_search_is_scoped_and_uses_constant_queries(county: None) -> None:
-    other = as_user("reporter", VILLAGE_A2)
+    other = client_as("reporter", VILLAGE_A2)
     assert names(other.get("/persons/", {"q": "zhang"})) == ["张奶奶"]
-    client = as_user("county_admin", COUNTY, "c2")
+    client = client_as("county_admin", COUNTY, "c2")
     with CaptureQueriesContext(connection) as few:
         client.get("/persons/", {"q": "z"})
     with CaptureQueriesContext(connection) as many:
@@ -96,14 +88,16 @@ def test_search_is_scoped_and_uses_constant_queries(county: None) -> None:
 
 
 def test_htmx_search_returns_only_the_results(county: None) -> None:
-    response = as_user("county_admin", COUNTY).get("/persons/", {"q": "zw"}, HTTP_HX_REQUEST="true")
+    response = client_as("county_admin", COUNTY).get(
+        "/persons/", {"q": "zw"}, HTTP_HX_REQUEST="true"
+    )
     body = response.content.decode()
     assert "<html" not in body and "章伟" in body
 
 
 def test_person_page_is_audited_and_masks_the_number(county: None) -> None:
     p1 = Person.objects.get(person_ref="P1")
-    client = as_user("reporter", VILLAGE_A1)
+    client = client_as("reporter", VILLAGE_A1)
     response = client.get(f"/persons/{p1.pk}/")
     body = response.content.decode()
     number = id_number("1990-03-05", 11)
@@ -113,13 +107,13 @@ def test_person_page_is_audited_and_masks_the_number(county: None) -> None:
     assert not response.context["can_reveal"]  # a village reporter may not unmask
     assert AuditLog.objects.filter(action="person.view", object_id=str(p1.pk)).count() == 1
     assert client.post(f"/persons/{p1.pk}/id-number/", {"reason": "x"}).status_code == 403
-    outsider = as_user("reporter", VILLAGE_A2, "o")
+    outsider = client_as("reporter", VILLAGE_A2, "o")
     assert outsider.get(f"/persons/{p1.pk}/").status_code == 404
 
 
 def test_unmasking_needs_a_reason_and_is_audited(county: None) -> None:
     p1 = Person.objects.get(person_ref="P1")
-    client = as_user("statistician", VILLAGE_A1[:9])
+    client = client_as("statistician", VILLAGE_A1[:9])
     refused = client.post(f"/persons/{p1.pk}/id-number/", {"reason": " "})
     assert "id_number_masked" not in refused.content.decode()
     assert id_number("1990-03-05", 11) not in refused.content.decode()
@@ -131,9 +125,9 @@ def test_unmasking_needs_a_reason_and_is_audited(county: None) -> None:
 
 def test_household_page_lists_members_head_first(county: None) -> None:
     p1 = Person.objects.get(person_ref="P1")
-    response = as_user("reporter", VILLAGE_A1).get(f"/households/{p1.household_id}/")
+    response = client_as("reporter", VILLAGE_A1).get(f"/households/{p1.household_id}/")
     assert [m.person_ref for m in response.context["members"]] == ["P1", "P2", "P3"]
     assert (
-        as_user("reporter", VILLAGE_A2, "o").get(f"/households/{p1.household_id}/").status_code
+        client_as("reporter", VILLAGE_A2, "o").get(f"/households/{p1.household_id}/").status_code
         == 404
     )

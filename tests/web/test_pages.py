@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -11,23 +9,15 @@ from django.test.utils import CaptureQueriesContext
 
 from renkou.core.accounts import user_create_with_one_time_password
 from renkou.core.models import AuditLog
-from renkou.registry.loading import registry_load
 from tests.builders import (
     COUNTY,
     TOWNSHIP_A,
     VILLAGE_A1,
     login_as,
-    small_county,
-    today,
     user_with_role,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> None:
-    registry_load(path=small_county(tmp_path / "c"), actor="test", today=today())
 
 
 @pytest.fixture

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
 from renkou.core.scoping import restrict
-from renkou.registry.loading import registry_load
 from renkou.registry.models import Person
 from tests.builders import (
     COUNTY,
@@ -18,8 +15,6 @@ from tests.builders import (
     VILLAGE_A2,
     VILLAGE_B1,
     login_as,
-    small_county,
-    today,
     user_with_role,
 )
 
@@ -40,11 +35,6 @@ PAGES = {
     f"/orgunits/{COUNTY}/": {"county_admin"},
     f"/orgunits/{VILLAGE_B1}/": {"statistician_other_township", "county_admin"},
 }
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> None:
-    registry_load(path=small_county(tmp_path / "c"), actor="test", today=today())
 
 
 def client_for(viewer: str) -> Client:
