@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -24,10 +25,11 @@ class RequestContextMiddleware:
             reset_context(token)
 
 
-class PasswordChangeRequiredMiddleware:
-    """Sends a user signed in with a one-time password to the password-change page."""
+class SignInStepMiddleware:
+    """Base for a step a signed-in user must finish before anything else (account pages,
+    static files and the language switch stay reachable)."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -37,15 +39,23 @@ class PasswordChangeRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and _must_change(user)
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
         ):
-            from django.shortcuts import redirect
+            target = self.pending_step(user)
+            if target:
+                from django.shortcuts import redirect
 
-            return redirect("password_change")
+                return redirect(target)
         return self.get_response(request)
 
+    def pending_step(self, user: Any) -> str | None:
+        """The URL name of the step the user still owes, or None."""
+        raise NotImplementedError
 
-def _must_change(user: object) -> bool:
-    state = getattr(user, "password_state", None)
-    return bool(state and state.must_change)
+
+class PasswordChangeRequiredMiddleware(SignInStepMiddleware):
+    """Sends a user signed in with a one-time password to the password-change page."""
+
+    def pending_step(self, user: Any) -> str | None:
+        state = getattr(user, "password_state", None)
+        return "password_change" if state and state.must_change else None

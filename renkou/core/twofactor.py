@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -16,9 +15,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from renkou.core.audit import audit_record
+from renkou.core.middleware import SignInStepMiddleware
 from renkou.core.scoping import user_roles
-
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
 
 
 def needs_second_factor(user: Any) -> bool:
@@ -26,24 +24,14 @@ def needs_second_factor(user: Any) -> bool:
     return bool(user_roles(user) & settings.RENKOU_SECOND_FACTOR_ROLES)
 
 
-class SecondFactorRequiredMiddleware:
+class SecondFactorRequiredMiddleware(SignInStepMiddleware):
     """Sends users who need a second factor to set it up, or to enter a code."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(EXEMPT_PREFIXES)
-            and not user.is_verified()
-            and needs_second_factor(user)
-        ):
-            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            return redirect("otp_verify" if has_device else "otp_setup")
-        return self.get_response(request)
+    def pending_step(self, user: Any) -> str | None:
+        if user.is_verified() or not needs_second_factor(user):
+            return None
+        has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        return "otp_verify" if has_device else "otp_setup"
 
 
 class TokenForm(forms.Form):
