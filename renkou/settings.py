@@ -57,10 +57,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "renkou.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "renkou.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "renkou.core.middleware.SessionTouchMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -154,7 +156,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is then an inactivity timeout
+# The age above is an inactivity timeout: SessionTouchMiddleware renews it while in use.
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Security -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -59,3 +60,38 @@ class PasswordChangeRequiredMiddleware(SignInStepMiddleware):
     def pending_step(self, user: Any) -> str | None:
         state = getattr(user, "password_state", None)
         return "password_change" if state and state.must_change else None
+
+
+class ServerTimingMiddleware:
+    """Adds ``Server-Timing: app;dur=<ms>`` so clients and benchmarks see the server's share."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
+
+
+class SessionTouchMiddleware:
+    """Keeps a signed-in session alive while it is used, writing it at most once a minute.
+
+    Saving the session on every request (Django's SESSION_SAVE_EVERY_REQUEST) costs a
+    database write per page; the idle timeout only needs minute precision.
+    """
+
+    INTERVAL = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.get("_auth_user_id"):
+            now = int(time.time())
+            if now - int(session.get("_touched", 0)) >= self.INTERVAL:
+                session["_touched"] = now
+        return response

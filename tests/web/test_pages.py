@@ -107,3 +107,15 @@ def test_repeated_failed_sign_ins_lock_the_account_out(client: Client) -> None:
     assert locked.status_code == 429
     assert "锁定" in locked.content.decode() or "locked" in locked.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_session_is_renewed_at_most_once_a_minute(signed_in: Client) -> None:
+    signed_in.get("/")
+    first = signed_in.session["_touched"]
+    signed_in.get("/")
+    assert signed_in.session["_touched"] == first  # no write for a request within the minute
+    session = signed_in.session
+    session["_touched"] = first - 61
+    session.save()
+    signed_in.get("/")
+    assert signed_in.session["_touched"] > first - 61
