@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from renkou.core import crypto
 from renkou.core.audit import audit_record
@@ -14,15 +16,22 @@ from renkou.registry.models import Event, Person
 BATCH = 5000
 
 
-def _replace_token(payload: dict[str, Any], old: str, new: str) -> bool:
-    """Swap ``old`` for ``new`` wherever the payload stores an identity token."""
-    changed = False
+def _token_sections(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The parts of an event payload that store an identity token (a created state, a set)."""
     for part in ("state", "set"):
         section = payload.get(part)
-        if isinstance(section, dict) and section.get("id_number_enc") == old:
-            section["id_number_enc"] = new
-            changed = True
-    return changed
+        if isinstance(section, dict) and section.get("id_number_enc"):
+            yield section
+
+
+def _batches(queryset: QuerySet[Any], *fields: str) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of ``queryset`` (pk first) in pk order, BATCH at a time, without OFFSET."""
+    last = 0
+    while rows := list(
+        queryset.filter(pk__gt=last).order_by("pk").values_list("pk", *fields)[:BATCH]
+    ):
+        last = rows[-1][0]
+        yield rows
 
 
 def _rotate_persons(protector: crypto.Protector, actor: Any) -> int:
@@ -32,17 +41,7 @@ def _rotate_persons(protector: crypto.Protector, actor: Any) -> int:
     a difference.
     """
     done = 0
-    last = 0
-    while True:
-        rows = list(
-            Person.objects.filter(pk__gt=last)
-            .exclude(id_number_enc="")
-            .order_by("pk")
-            .values_list("pk", "id_number_enc")[:BATCH]
-        )
-        if not rows:
-            return done
-        last = rows[-1][0]
+    for rows in _batches(Person.objects.exclude(id_number_enc=""), "id_number_enc"):
         new_tokens = {
             pk: (token, protector.reencrypt(token))
             for pk, token in rows
@@ -56,7 +55,10 @@ def _rotate_persons(protector: crypto.Protector, actor: Any) -> int:
             )
             for pk, person_id, payload in events:
                 old, new = new_tokens[person_id]
-                if _replace_token(payload, old, new):
+                sections = [s for s in _token_sections(payload) if s["id_number_enc"] == old]
+                for section in sections:
+                    section["id_number_enc"] = new
+                if sections:
                     Event.objects.filter(pk=pk).update(payload=payload)
             if new_tokens:
                 audit_record(
@@ -66,27 +68,22 @@ def _rotate_persons(protector: crypto.Protector, actor: Any) -> int:
                     after={"first": min(new_tokens), "last": max(new_tokens), "n": len(new_tokens)},
                 )
         done += len(new_tokens)
+    return done
 
 
 def _rotate_events(protector: crypto.Protector, actor: Any) -> int:
     """Re-encrypt tokens left in events (e.g. values a later correction replaced)."""
     done = 0
-    last = 0
-    while True:
-        rows = list(
-            Event.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "payload")[:BATCH]
-        )
-        if not rows:
-            return done
-        last = rows[-1][0]
+    for rows in _batches(Event.objects.all(), "payload"):
         changed = []
         for pk, payload in rows:
-            for part in ("state", "set"):
-                section = payload.get(part)
-                token = section.get("id_number_enc") if isinstance(section, dict) else None
-                if token and protector.needs_rotation(token):
-                    section["id_number_enc"] = protector.reencrypt(token)
-                    changed.append((pk, payload))
+            stale = [
+                s for s in _token_sections(payload) if protector.needs_rotation(s["id_number_enc"])
+            ]
+            for section in stale:
+                section["id_number_enc"] = protector.reencrypt(section["id_number_enc"])
+            if stale:
+                changed.append((pk, payload))
         with transaction.atomic():
             for pk, payload in changed:
                 Event.objects.filter(pk=pk).update(payload=payload)
@@ -98,6 +95,7 @@ def _rotate_events(protector: crypto.Protector, actor: Any) -> int:
                     after={"first": changed[0][0], "last": changed[-1][0], "n": len(changed)},
                 )
         done += len(changed)
+    return done
 
 
 def identity_tokens_rotate(*, actor: Any) -> dict[str, int]:
