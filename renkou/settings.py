@@ -49,9 +49,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
     "renkou.core",
     "renkou.orgunits",
     "renkou.registry",
+    "renkou.api",
     "renkou.synth",
     "renkou.web",
 ]
@@ -158,6 +161,32 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_SECONDS", "1800"))
 # The age above is an inactivity timeout: SessionTouchMiddleware renews it while in use.
 SESSION_COOKIE_HTTPONLY = True
+
+# --- JSON API (/api/) -------------------------------------------------------------------
+# Bearer tokens only (no session cookies, so no CSRF exposure); JSON in and out.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["renkou.api.auth.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "renkou.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "renkou API",
+    "DESCRIPTION": "Population register: persons, households, events and change reports.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "ENUM_NAME_OVERRIDES": {
+        "PersonStatusEnum": "renkou.registry.choices.PersonStatus",
+        "EventStatusEnum": "renkou.registry.choices.EventStatus",
+    },
+}
 
 # --- Security -------------------------------------------------------------------------
 HTTPS = env_bool("HTTPS")

@@ -2,8 +2,13 @@
 
 from django.urls import include, path
 
+from renkou.api import pages as api_pages
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("renkou.api.urls")),
+    path("api-tokens/", api_pages.token_list, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", api_pages.token_revoke, name="api_token_revoke"),
     path("", include("renkou.core.urls")),
     path("", include("renkou.registry.urls")),
     path("", include("renkou.web.urls")),

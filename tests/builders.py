@@ -241,3 +241,13 @@ def client_as(role: str, code: str, name: str = "u") -> Any:
     from django.test import Client
 
     return login_as(Client(), user_with_role(name, role, code))
+
+
+def api_client(user: Any, language: str = "en") -> Any:
+    """A test client that calls the JSON API with a fresh bearer token of ``user``."""
+    from django.test import Client
+
+    from renkou.api.tokens import token_create
+
+    token = token_create(user=user, name="test", actor="test")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE=language)

@@ -15,87 +15,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.core.problems import Problem
-from renkou.core.scoping import may, restrict, units_for
-from renkou.orgunits.models import Level, OrgUnit
-from renkou.orgunits.scoping import codes_prefix_q
+from renkou.core.scoping import may, restrict
 from renkou.registry import services
+from renkou.registry.changes import (
+    FIELD_OF_COLUMN,
+    change_submit,
+    reporting_villages,
+    visible_person,
+)
 from renkou.registry.choices import EventKind, EventStatus
 from renkou.registry.forms import FORMS, KINDS, ChangeForm, RejectForm
 from renkou.registry.models import Event, Person
 from renkou.registry.validation import EventRefused
 
-# Where a service's problem column shows on the form.
-FIELD_OF_COLUMN = {
-    "effective_date": "effective_date",
-    "birth_date": "effective_date",
-    "report_date": "effective_date",
-    "orgunit": "village",
-    "id_number": "id_number",
-    "person": "person",
-    "name": "name",
-}
-
 
 class CheckOnly(Exception):
     """Raised to roll back a trial submission made only to show its problems."""
-
-
-def _villages(user: Any) -> list[tuple[str, str]]:
-    prefixes = units_for(user, "report")
-    units = OrgUnit.objects.filter(codes_prefix_q("code", prefixes), level=Level.VILLAGE)
-    return [(u.code, f"{u.name} ({u.code})") for u in units.exclude(valid_to__isnull=False)]
-
-
-def _person(user: Any, pk: int | None) -> Person | None:
-    if not pk:
-        return None
-    return restrict(Person.objects.all(), user).filter(pk=pk).first()
-
-
-def _submit(kind: str, form: ChangeForm, user: Any) -> Event:
-    """Call the registry service that files this kind of change."""
-    data = form.cleaned_data
-    village = OrgUnit.objects.get(code=data["village"])
-    if not may(user, "report", village.code):
-        raise PermissionDenied
-    common = {
-        "orgunit": village,
-        "actor": user,
-        "source": "village",
-        "external_ref": f"web:{data['token']}",
-    }
-    if kind == "birth":
-        return services.birth_submit(
-            name=data["name"],
-            sex=data["sex"],
-            birth_date=data["effective_date"],
-            id_number=data["id_number"].strip(),
-            mother=_person(user, data["mother"]),
-            father=_person(user, data["father"]),
-            **common,
-        )
-    person_id, version = (int(x) for x in data["person"].split("@"))
-    person = _person(user, person_id)
-    if person is None:
-        raise EventRefused.single("required", column="person", value="")
-    payload: dict[str, Any] = {}
-    if kind == "move_in":
-        payload = {"to_orgunit": village.code}
-    elif kind == "move_out":
-        key = "to_orgunit" if len(data["destination"]) == 12 else "to_region"
-        payload = {key: data["destination"]}
-    elif kind in ("marriage", "divorce") and data.get("spouse"):
-        payload = {"spouse_id": data["spouse"]}
-    elif kind == "correction":
-        payload = {"set": {data["field"]: data["value"].strip()}, "reason": data["reason"]}
-    return services.event_submit(
-        kind=kind,
-        person=person,
-        effective_date=data["effective_date"],
-        payload=payload,
-        expected_version=version,
-        **common,
-    )
 
 
 def _show_problems(form: ChangeForm, problems: list[Problem], lang_zh: bool) -> None:
@@ -110,7 +45,7 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
     """File one change; "check" shows its problems without filing it."""
     if kind not in KINDS:
         raise Http404
-    villages = _villages(request.user)
+    villages = reporting_villages(request.user)
     if not villages:
         raise PermissionDenied
     form_class = FORMS[kind]
@@ -118,12 +53,13 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
     checked = False
     if request.method == "POST" and form.is_valid():
         zh = request.LANGUAGE_CODE.startswith("zh")
+        ref = f"web:{form.cleaned_data['token']}"
         try:
             if "check" in request.POST:
                 with transaction.atomic():
-                    _submit(kind, form, request.user)
+                    change_submit(kind, form.cleaned_data, request.user, ref=ref)
                     raise CheckOnly
-            event = _submit(kind, form, request.user)
+            event = change_submit(kind, form.cleaned_data, request.user, ref=ref)
         except CheckOnly:
             checked = True
         except EventRefused as refused:
@@ -136,7 +72,7 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
     for name in ("person", "mother", "father", "spouse"):
         raw = str(form[name].value() or "") if name in form.fields and form.is_bound else ""
         pk = raw.split("@")[0]
-        person = _person(request.user, int(pk)) if pk.isdigit() else None
+        person = visible_person(request.user, int(pk)) if pk.isdigit() else None
         picked[name] = (person, raw) if person else None
     return render(
         request,
@@ -195,7 +131,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
             "village": village,
             "by_village": by_village,
             "kinds": [(k, EventKind(k).label) for k in KINDS],
-            "can_report": bool(_villages(user)),
+            "can_report": bool(reporting_villages(user)),
         },
     )
 

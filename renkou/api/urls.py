@@ -1,0 +1,18 @@
+"""URLs of the JSON API under /api/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from renkou.api import views
+
+router = SimpleRouter()
+router.register("persons", views.PersonViewSet, basename="api-person")
+router.register("households", views.HouseholdViewSet, basename="api-household")
+router.register("events", views.EventViewSet, basename="api-event")
+router.register("changes", views.ChangeViewSet, basename="api-change")
+
+urlpatterns = [
+    path("schema", SpectacularAPIView.as_view(), name="api_schema"),
+    path("", include(router.urls)),
+]

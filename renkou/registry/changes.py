@@ -1,0 +1,83 @@
+"""Filing a change report from validated form data: shared by the web pages and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from renkou.core.scoping import may, restrict, units_for
+from renkou.orgunits.models import Level, OrgUnit
+from renkou.orgunits.scoping import codes_prefix_q
+from renkou.registry import services
+from renkou.registry.models import Event, Person
+from renkou.registry.validation import EventRefused
+
+# Where a service's problem column shows on the form.
+FIELD_OF_COLUMN = {
+    "effective_date": "effective_date",
+    "birth_date": "effective_date",
+    "report_date": "effective_date",
+    "orgunit": "village",
+    "id_number": "id_number",
+    "person": "person",
+    "name": "name",
+}
+
+
+def reporting_villages(user: Any) -> list[tuple[str, str]]:
+    """(code, label) of the current villages the user may file changes for."""
+    prefixes = units_for(user, "report")
+    units = OrgUnit.objects.filter(codes_prefix_q("code", prefixes), level=Level.VILLAGE)
+    return [(u.code, f"{u.name} ({u.code})") for u in units.exclude(valid_to__isnull=False)]
+
+
+def visible_person(user: Any, pk: int | None) -> Person | None:
+    """The person with this id if the user may see them, else None."""
+    if not pk:
+        return None
+    return restrict(Person.objects.all(), user).filter(pk=pk).first()
+
+
+def change_submit(kind: str, data: dict[str, Any], user: Any, *, ref: str) -> Event:
+    """Call the registry service that files this kind of change.
+
+    ``data`` is a change form's ``cleaned_data``; ``ref`` makes a repeated submission of the
+    same report return the first event instead of filing it twice.
+    """
+    village = OrgUnit.objects.get(code=data["village"])
+    if not may(user, "report", village.code):
+        raise PermissionDenied
+    common = {"orgunit": village, "actor": user, "source": "village", "external_ref": ref}
+    if kind == "birth":
+        return services.birth_submit(
+            name=data["name"],
+            sex=data["sex"],
+            birth_date=data["effective_date"],
+            id_number=data["id_number"].strip(),
+            mother=visible_person(user, data["mother"]),
+            father=visible_person(user, data["father"]),
+            **common,
+        )
+    person_id, version = (int(x) for x in data["person"].split("@"))
+    person = visible_person(user, person_id)
+    if person is None:
+        raise EventRefused.single("required", column="person", value="")
+    payload: dict[str, Any] = {}
+    if kind == "move_in":
+        payload = {"to_orgunit": village.code}
+    elif kind == "move_out":
+        key = "to_orgunit" if len(data["destination"]) == 12 else "to_region"
+        payload = {key: data["destination"]}
+    elif kind in ("marriage", "divorce") and data.get("spouse"):
+        payload = {"spouse_id": data["spouse"]}
+    elif kind == "correction":
+        payload = {"set": {data["field"]: data["value"].strip()}, "reason": data["reason"]}
+    return services.event_submit(
+        kind=kind,
+        person=person,
+        effective_date=data["effective_date"],
+        payload=payload,
+        expected_version=version,
+        **common,
+    )

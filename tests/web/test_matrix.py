@@ -1,0 +1,229 @@
+"""The permission matrix: every page and API endpoint, as five kinds of caller.
+
+The objects all belong to village A1 (township A). Callers: anonymous, the reporter of the
+other village A2, the reporter of A1, the statistician of the other township B, and the
+county administrator. Changing an id in the URL to something outside the caller's area
+gives "not found", never the record.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from renkou.orgunits.models import OrgUnit
+from renkou.registry import services
+from renkou.registry.models import Event, Household, Person
+from tests.builders import (
+    COUNTY,
+    TOWNSHIP_A,
+    TOWNSHIP_B,
+    VILLAGE_A1,
+    VILLAGE_A2,
+    VILLAGE_B1,
+    api_client,
+    login_as,
+    user_with_role,
+)
+
+pytestmark = pytest.mark.django_db
+
+CALLERS = {
+    "anonymous": None,
+    "reporter_other_village": ("reporter", VILLAGE_A2),
+    "reporter_this_village": ("reporter", VILLAGE_A1),
+    "statistician_other_township": ("statistician", TOWNSHIP_B),
+    "county_admin": ("county_admin", COUNTY),
+}
+SIGNED_IN = set(CALLERS) - {"anonymous"}
+IN_AREA = {"reporter_this_village", "county_admin"}
+OUT_OF_AREA = {"reporter_other_village", "statistician_other_township"}
+
+
+@dataclass
+class Ids:
+    """Ids of the records the URLs name."""
+
+    person: int
+    household: int
+    event: int
+    change: int
+
+
+@dataclass
+class Case:
+    """One endpoint and the status each caller gets (anyone not listed: ``otherwise``)."""
+
+    method: str
+    url: Callable[[Ids], str]
+    expect: dict[str, int]
+    otherwise: int = 404
+    body: dict[str, Any] = field(default_factory=dict)
+    api: bool = False
+
+    def status_for(self, caller: str) -> int:
+        if caller == "anonymous" and caller not in self.expect:
+            return 401 if self.api else 302
+        return self.expect.get(caller, self.otherwise)
+
+
+def everyone(status: int = 200) -> dict[str, int]:
+    return dict.fromkeys(SIGNED_IN, status)
+
+
+def in_area(status: int = 200) -> dict[str, int]:
+    return dict.fromkeys(IN_AREA, status)
+
+
+PAGES: dict[str, Case] = {
+    "home": Case("get", lambda i: "/", everyone()),
+    "orgunit list": Case("get", lambda i: "/orgunits/", everyone()),
+    "village page": Case("get", lambda i: f"/orgunits/{VILLAGE_A1}/", in_area()),
+    "township page": Case("get", lambda i: f"/orgunits/{TOWNSHIP_A}/", {"county_admin": 200}),
+    "person search": Case("get", lambda i: "/persons/?q=zhang", everyone()),
+    "person picker": Case("get", lambda i: "/persons/pick/?field=mother&mother_q=li", everyone()),
+    "person page": Case("get", lambda i: f"/persons/{i.person}/", in_area()),
+    "unmask (web)": Case(
+        "post",
+        lambda i: f"/persons/{i.person}/id-number/",
+        {"county_admin": 200, "reporter_this_village": 403},
+        body={"reason": "check"},
+    ),
+    "household page": Case("get", lambda i: f"/households/{i.household}/", in_area()),
+    "change list": Case("get", lambda i: "/changes/", everyone()),
+    "new birth form": Case("get", lambda i: "/changes/new/birth/", everyone()),
+    "change page": Case("get", lambda i: f"/changes/{i.change}/", in_area()),
+    "decide change": Case(
+        "post",
+        lambda i: f"/changes/{i.change}/decide/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"decision": "reject", "reason": "wrong"},
+    ),
+    "audit log": Case("get", lambda i: "/audit/", {"county_admin": 200}, otherwise=403),
+    "api tokens page": Case("get", lambda i: "/api-tokens/", everyone()),
+}
+
+API: dict[str, Case] = {
+    "schema": Case("get", lambda i: "/api/schema", {**everyone(), "anonymous": 200}, api=True),
+    "persons": Case("get", lambda i: "/api/persons/?q=zhang", everyone(), api=True),
+    "person": Case("get", lambda i: f"/api/persons/{i.person}/", in_area(), api=True),
+    "person events": Case("get", lambda i: f"/api/persons/{i.person}/events/", in_area(), api=True),
+    "unmask (api)": Case(
+        "post",
+        lambda i: f"/api/persons/{i.person}/id-number/",
+        {"county_admin": 200, "reporter_this_village": 403},
+        body={"reason": "check"},
+        api=True,
+    ),
+    "households": Case("get", lambda i: "/api/households/", everyone(), api=True),
+    "household": Case("get", lambda i: f"/api/households/{i.household}/", in_area(), api=True),
+    "events": Case("get", lambda i: "/api/events/", everyone(), api=True),
+    "event": Case("get", lambda i: f"/api/events/{i.event}/", in_area(), api=True),
+    "changes": Case("get", lambda i: "/api/changes/", everyone(), api=True),
+    "change": Case("get", lambda i: f"/api/changes/{i.change}/", in_area(), api=True),
+    "file change": Case(
+        "post",
+        lambda i: "/api/changes/",
+        {**in_area(201), **dict.fromkeys(OUT_OF_AREA, 400)},  # A1 is not their village
+        body={
+            "kind": "birth",
+            "client_ref": "matrix-0001",
+            "village": VILLAGE_A1,
+            "effective_date": "2025-06-01",
+            "name": "张小红",
+            "sex": "F",
+        },
+        api=True,
+    ),
+    "apply change": Case(
+        "post",
+        lambda i: f"/api/changes/{i.change}/apply/",
+        {"county_admin": 200, "reporter_this_village": 403},
+        api=True,
+    ),
+    "reject change": Case(
+        "post",
+        lambda i: f"/api/changes/{i.change}/reject/",
+        {"county_admin": 200, "reporter_this_village": 403},
+        body={"reason": "wrong"},
+        api=True,
+    ),
+}
+
+
+def records() -> Ids:
+    """The A1 records, with one change reported and waiting for review."""
+    p1 = Person.objects.get(person_ref="P1")
+    change = services.birth_submit(
+        name="张小花",
+        sex="F",
+        birth_date=datetime.date(2025, 5, 1),
+        orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
+        actor="test",
+        mother=Person.objects.get(person_ref="P2"),
+    )
+    return Ids(
+        person=p1.pk,
+        household=Household.objects.get(orgunit_id=VILLAGE_A1).pk,
+        event=Event.objects.filter(person=p1, kind="marriage").get().pk,
+        change=change.pk,
+    )
+
+
+def caller_client(caller: str, api: bool) -> Client:
+    spec = CALLERS[caller]
+    if spec is None:
+        return Client()
+    user = user_with_role(f"{caller}-{'api' if api else 'web'}", *spec)
+    return api_client(user) if api else login_as(Client(), user)
+
+
+def call(client: Client, case: Case, ids: Ids) -> Any:
+    url = case.url(ids)
+    if case.method == "get":
+        return client.get(url)
+    if case.api:
+        return client.post(url, data=json.dumps(case.body), content_type="application/json")
+    return client.post(url, case.body)
+
+
+@pytest.mark.parametrize("caller", list(CALLERS))
+@pytest.mark.parametrize("name", list(PAGES) + list(API))
+def test_matrix(county: None, caller: str, name: str) -> None:
+    case = PAGES.get(name) or API[name]
+    ids = records()
+    response = call(caller_client(caller, case.api), case, ids)
+    expected = case.status_for(caller)
+    assert response.status_code == expected, (name, caller, response.content[:300])
+    if expected == 302 and caller == "anonymous":
+        assert "/accounts/login/" in response["Location"]
+
+
+EXPECTED_PERSONS = {
+    "reporter_other_village": {"P4"},
+    "reporter_this_village": {"P1", "P2", "P3", "P5"},
+    "statistician_other_township": set(),
+    "county_admin": {"P1", "P2", "P3", "P4", "P5"},
+}
+
+
+@pytest.mark.parametrize("caller", list(EXPECTED_PERSONS))
+def test_lists_show_only_the_callers_area(county: None, caller: str) -> None:
+    refs = dict(Person.objects.values_list("pk", "person_ref"))
+    api = caller_client(caller, api=True)
+    got = {refs[p["id"]] for p in api.get("/api/persons/?limit=200").json()["results"]}
+    assert got == EXPECTED_PERSONS[caller]
+    web = caller_client(caller, api=False)
+    shown = {p.person_ref for p in web.get("/persons/?village=33").context["results"]}
+    assert shown == EXPECTED_PERSONS[caller]
+    villages = {h["orgunit"] for h in api.get("/api/households/").json()["results"]}
+    assert villages <= {VILLAGE_A1, VILLAGE_A2} and (
+        bool(villages) == (caller != "statistician_other_township")
+    )
+    assert VILLAGE_B1 not in villages
