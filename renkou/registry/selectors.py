@@ -65,13 +65,24 @@ def person_children(person: Person) -> list[Person]:
 
 
 def person_timeline(person: Person) -> list[Event]:
-    """The person's events, in the order they happened (enrolment records left out)."""
-    return list(
+    """The person's events, in the order they happened (enrolment records left out), with
+    the births of their children: a parent's history shows each child born (``child`` is
+    set on those events)."""
+    events = list(
         Event.objects.filter(person=person)
         .exclude(kind="enrol")
         .select_related("orgunit")
         .order_by("effective_date", "id")
     )
+    parent_field = "person__mother" if person.sex == "F" else "person__father"
+    births = list(
+        Event.objects.filter(**{parent_field: person}, kind="birth")
+        .select_related("orgunit", "person")
+        .order_by("effective_date", "id")
+    )
+    for event in births:
+        event.child = event.person  # type: ignore[attr-defined]
+    return sorted(events + births, key=lambda e: (e.effective_date, e.pk))
 
 
 def household_for_user(*, user: Any, household_id: int) -> Household:

@@ -170,8 +170,12 @@ def test_person_detail_has_family_and_is_audited(county: None) -> None:
 
 def test_person_events_are_the_timeline(county: None) -> None:
     api = api_client(user_with_role("r", "reporter", VILLAGE_A1))
-    kinds = [e["kind"] for e in api.get(f"/api/persons/{pk('P1')}/events/").json()]
-    assert kinds == ["marriage"]
+    events = api.get(f"/api/persons/{pk('P1')}/events/").json()
+    # His own marriage, then the birth of his son.
+    assert [(e["kind"], e["person_name"]) for e in events] == [
+        ("marriage", "张伟"),
+        ("birth", "张小明"),
+    ]
 
 
 def test_unmasking_needs_a_permitted_role_and_a_reason(county: None) -> None:

@@ -2,7 +2,8 @@
 
 The village reporter fills in the change report (变动单) on a 375 px phone, checks it for
 problems and submits it; the township statistician applies it from the review queue, finds the
-child by pinyin, and looks at the child's and the mother's pages, in Chinese then in English.
+child by pinyin, sees the birth on the child's and on the mother's timeline, in Chinese
+then in English.
 """
 
 from __future__ import annotations
@@ -190,8 +191,12 @@ def test_village_reports_a_birth_and_the_township_applies_it(
         "子女: 张小明 (2021-01-15)",
         f"子女: {CHILD} ({BORN})",
     ]
-    # The birth is the child's event, not the mother's: her timeline does not list it.
-    assert "出生" not in page.locator("ol.timeline strong").all_inner_texts()
+    # The child's birth is on the mother's timeline too, linking to the child.
+    birth_entry = page.locator("ol.timeline li", has_text=CHILD)
+    assert birth_entry.locator("strong").inner_text() == "出生"
+    assert birth_entry.locator(".date").inner_text() == BORN
+    assert birth_entry.locator(f"a[href='/persons/{child.pk}/']").inner_text() == CHILD
+    shot(page, artifacts, "13b-person-mother")
     assert_fits_phone(page)
     follow(page, children.locator(f"a[href='/persons/{child.pk}/']"))
     assert path_of(page, live_server) == f"/persons/{child.pk}/"
