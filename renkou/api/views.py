@@ -27,7 +27,6 @@ from renkou.core.scoping import may, restrict
 from renkou.orgunits.scoping import codes_prefix_q
 from renkou.registry import selectors, services
 from renkou.registry.changes import FIELD_OF_COLUMN, change_submit, reporting_villages
-from renkou.registry.choices import EventStatus
 from renkou.registry.forms import FORMS
 from renkou.registry.models import Event, Household, Person
 from renkou.registry.validation import EventRefused
@@ -279,12 +278,11 @@ class ChangeViewSet(
         qs = restrict(
             Event.objects.exclude(kind="enrol").filter(historic=False), self.request.user
         ).select_related("person", "reporter")
-        pending = [EventStatus.SUBMITTED, EventStatus.REVIEWED]
         wanted = self.request.query_params.get("status", "")
         if wanted == "pending":
-            qs = qs.filter(status__in=pending)
+            qs = selectors.changes_pending(qs)
         elif wanted == "decided":
-            qs = qs.exclude(status__in=pending)
+            qs = selectors.changes_decided(qs)
         if village := self.request.query_params.get("village", "").strip():
             qs = qs.filter(orgunit_id=village)
         return qs

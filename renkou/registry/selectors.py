@@ -74,15 +74,40 @@ def person_timeline(person: Person) -> list[Event]:
         .select_related("orgunit")
         .order_by("effective_date", "id")
     )
-    parent_field = "person__mother" if person.sex == "F" else "person__father"
-    births = list(
-        Event.objects.filter(**{parent_field: person}, kind="birth")
-        .select_related("orgunit", "person")
-        .order_by("effective_date", "id")
+    parent_field = "mother" if person.sex == "F" else "father"
+    # Children first (indexed by parent), then their birth events (indexed by person): one
+    # join over the whole events table would not use either index on SQLite.
+    children = list(Person.objects.filter(**{parent_field: person}).values_list("pk", flat=True))
+    births = (
+        list(
+            Event.objects.filter(person_id__in=children, kind="birth")
+            .select_related("orgunit", "person")
+            .order_by("effective_date", "id")
+        )
+        if children
+        else []
     )
     for event in births:
         event.child = event.person  # type: ignore[attr-defined]
     return sorted(events + births, key=lambda e: (e.effective_date, e.pk))
+
+
+PENDING = ("submitted", "reviewed")
+
+
+def changes_pending(events: QuerySet[Event]) -> QuerySet[Event]:
+    """Reported changes still waiting for a decision.
+
+    ``applied_seq IS NULL`` says the same as the status for these rows, but lets the
+    database find the few unapplied events through the applied_seq index instead of
+    reading an area's whole history (the status index looks unselective to the planner:
+    almost every event is "applied")."""
+    return events.filter(status__in=PENDING, applied_seq__isnull=True)
+
+
+def changes_decided(events: QuerySet[Event]) -> QuerySet[Event]:
+    """Reported changes that were applied or rejected."""
+    return events.exclude(status__in=PENDING)
 
 
 def household_for_user(*, user: Any, household_id: int) -> Household:

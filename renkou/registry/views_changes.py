@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from renkou.core.problems import Problem
 from renkou.core.scoping import may, restrict
-from renkou.registry import services
+from renkou.registry import selectors, services
 from renkou.registry.changes import (
     FIELD_OF_COLUMN,
     change_submit,
@@ -114,8 +114,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
     pending = request.GET.get("status", "pending") != "decided"
     village = request.GET.get("village", "")
     qs = restrict(Event.objects.exclude(kind="enrol").filter(historic=False), user)
-    statuses = [EventStatus.SUBMITTED, EventStatus.REVIEWED]
-    qs = qs.filter(status__in=statuses) if pending else qs.exclude(status__in=statuses)
+    qs = selectors.changes_pending(qs) if pending else selectors.changes_decided(qs)
     by_village = list(
         qs.values("orgunit_id", "orgunit__name").annotate(n=Count("id")).order_by("orgunit_id")
     )

@@ -145,6 +145,12 @@ def registry_load(
                     "warnings": result.warnings,
                 },
             )
+    if any(result.created.values()):
+        # Fresh statistics so the query planner knows, e.g., that "kind = birth" matches a
+        # large share of the events and a person's index is the one to use.
+        say("updating statistics")
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
     return result
 
 
