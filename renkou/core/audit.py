@@ -11,9 +11,41 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from renkou.core.context import current_context
 from renkou.core.models import AuditLog
+
+# What each action code means, for the people reading the trail.
+ACTION_LABELS = {
+    "person.view": _("Viewed a person's page"),
+    "person.unmask": _("Showed an identity number in full"),
+    "person.update": _("Changed a person"),
+    "person.rebuild": _("Rebuilt a person from events"),
+    "household.view": _("Viewed a household"),
+    "household.create": _("Created a household"),
+    "event.submit": _("Reported a change"),
+    "event.reviewed": _("Reviewed a change"),
+    "event.apply": _("Applied a change"),
+    "event.applied": _("Applied a change"),
+    "event.rejected": _("Rejected a change"),
+    "change_report.create": _("Created a change report"),
+    "registry.load": _("Loaded register files"),
+    "orgunits.load": _("Loaded org units"),
+    "keys.rotate": _("Re-encrypted identity numbers"),
+    "role.assign": _("Gave a role"),
+    "role.revoke": _("Took a role away"),
+    "user.create": _("Created a user"),
+    "user.password_change": _("Changed a password"),
+    "user.otp_setup": _("Set up a second factor"),
+    "user.otp_failed": _("Wrong second-factor code"),
+    "token.create": _("Made an API token"),
+    "token.revoke": _("Revoked an API token"),
+    "api.person.list": _("Listed persons (API)"),
+    "api.household.list": _("Listed households (API)"),
+    "api.event.list": _("Listed events (API)"),
+    "api.change.list": _("Listed changes (API)"),
+}
 
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends so
 # the chain has one predecessor per row. SQLite already serialises writers.

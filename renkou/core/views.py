@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from renkou.core.audit import ACTION_LABELS
 from renkou.core.models import AuditLog
 from renkou.core.scoping import user_roles
 
@@ -49,10 +50,13 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if params["before"].isdigit():
         qs = qs.filter(id__lt=int(params["before"]))
     rows = list(qs.order_by("-id")[: PAGE + 1])
+    for row in rows:
+        row.label = ACTION_LABELS.get(row.action, "")  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         **params,
         "rows": rows[:PAGE],
         "older": rows[PAGE - 1].id if len(rows) > PAGE else None,
         "query": request.GET.copy(),
+        "actions": sorted(ACTION_LABELS.items(), key=lambda item: item[0]),
     }
     return render(request, "core/audit_list.html", context)
