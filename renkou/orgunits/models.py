@@ -7,6 +7,8 @@ import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from renkou.core.display import FastChoiceDisplay
+
 
 class Level(models.IntegerChoices):
     """Level of a unit, which follows from the length of its code."""
@@ -28,7 +30,7 @@ CODE_LENGTHS = {
 EARLIEST = datetime.date(1949, 10, 1)
 
 
-class OrgUnit(models.Model):
+class OrgUnit(FastChoiceDisplay):
     """One unit of the tree; its subtree is every unit whose code starts with its code."""
 
     code = models.CharField(_("code"), max_length=12, primary_key=True)

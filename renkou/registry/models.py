@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from renkou.core.display import FastChoiceDisplay
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.choices import (
     EventKind,
@@ -20,7 +21,7 @@ from renkou.registry.choices import (
 )
 
 
-class Household(models.Model):
+class Household(FastChoiceDisplay):
     """A household (户): number, village, address; members are persons pointing at it."""
 
     number = models.CharField(_("household number"), max_length=40, unique=True)
@@ -40,7 +41,7 @@ class Household(models.Model):
         return self.number
 
 
-class Person(models.Model):
+class Person(FastChoiceDisplay):
     """A person in the register. Its state fields are the fold of its applied events.
 
     The identity number is never stored in clear: ``id_number_hash`` is an HMAC blind
@@ -131,7 +132,7 @@ class Person(models.Model):
         return f"{self.name} ({self.id_number_masked or self.pk})"
 
 
-class ChangeReport(models.Model):
+class ChangeReport(FastChoiceDisplay):
     """A village's batch of reported changes (人口信息变动单)."""
 
     orgunit = models.ForeignKey(
@@ -155,7 +156,7 @@ class ChangeReport(models.Model):
         return f"{self.orgunit_id} #{self.pk}"
 
 
-class Event(models.Model):
+class Event(FastChoiceDisplay):
     """One change to the register, with its review status; applied events are the history."""
 
     kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
