@@ -73,7 +73,7 @@ def evaluate_register(
         step("features")
         con.execute(f"CREATE TEMP TABLE features AS {FEATURES_SQL}", {"as_of": as_of})
         step("rules")
-        rows = con.execute(checks_sql(RULES, "features")).to_arrow_table().to_pylist()
+        rows = con.sql(checks_sql(RULES, "features")).to_arrow_table().to_pylist()
         hits = hits_from(rows)
         tallies = con.execute(completeness_sql(RULES, "features")).fetchall()
         covered = con.execute("SELECT count(*) FROM features").fetchone()[0]
