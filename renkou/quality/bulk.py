@@ -86,8 +86,8 @@ def _covered(orgunit: str) -> Q:
     """Persons counted in ``orgunit``'s subtree: by residence, else by registration."""
     if not orgunit:
         return Q()
-    return Q(person__residence_orgunit__startswith=orgunit) | Q(
-        person__residence_orgunit__isnull=True, person__hukou_orgunit__startswith=orgunit
+    return Q(person__residence_orgunit__code__startswith=orgunit) | Q(
+        person__residence_orgunit__isnull=True, person__hukou_orgunit__code__startswith=orgunit
     )
 
 
