@@ -12,6 +12,8 @@ COMMANDS = [
     ("orgunits load FILE", "load or update the org-unit tree from CSV"),
     ("registry load PATH", "initial load of persons, households and events; problems to CSV"),
     ("registry rebuild [--verify]", "recompute every person from events; --verify only reports"),
+    ("quality run [--orgunit CODE]", "check the register with every logic rule; store findings"),
+    ("quality report --orgunit CODE", "logic accuracy and completeness rates (--format json|csv)"),
     ("synth county --persons N --years Y --seed S --out DIR", "write a synthetic county"),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
