@@ -105,6 +105,8 @@ def legal_marriage_age(sex: str, day: str) -> str:
 def _legal_age_py(sex: Any, day: Any) -> int:
     if day is None:
         return 0  # as the SQL CASE: no law applies to an unknown day
+    if not isinstance(day, datetime.date):
+        return 0
     for since, men, women in LEGAL_MARRIAGE_AGE:
         if day >= since:
             return men if sex == "M" else women

@@ -251,7 +251,7 @@ class MinusDays(X):
             return None
         try:
             return value - datetime.timedelta(days=self.days)
-        except OverflowError:
+        except (OverflowError, TypeError):  # out of the calendar, or not a date
             return None
 
 
