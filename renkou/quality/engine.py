@@ -107,7 +107,7 @@ def evaluate(tables: dict[str, pa.Table], as_of: datetime.date) -> list[Hit]:
     """Run every rule on DuckDB over the given relations, for the persons in ``q_subject``."""
     con = connection()
     register(con, tables)
-    result = con.execute(NEIGHBOURHOOD_SQL, {"as_of": as_of}).to_arrow_table()
+    result = con.sql(NEIGHBOURHOOD_SQL, params={"as_of": as_of}).to_arrow_table()
     return hits_from(result.to_pylist())
 
 

@@ -188,45 +188,52 @@ def neighbourhood(
     return Neighbourhood(person_id, [row, *others], events, units)
 
 
-def _read_columns(sql: str, names: list[str], types: list[pa.DataType]) -> pa.Table:
-    """Run ``sql`` on the register's database and return its rows as an Arrow table."""
-    columns: list[list[Any]] = [[] for _ in names]
+def _read_columns(
+    sql: str,
+    schema: pa.Schema,
+    convert: dict[str, Callable[[Any], Any]] | None = None,
+) -> pa.Table:
+    """Run ``sql`` on the register's database; its rows as an Arrow table of ``schema``.
+
+    Rows become Arrow arrays chunk by chunk, so that only one chunk of Python objects is
+    alive at a time (a million persons as Python tuples would take gigabytes).
+    """
+    convert = convert or {}
+    batches = []
     with connection.cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(CHUNK):
-            for column, values in zip(columns, zip(*rows, strict=True), strict=True):
-                column.extend(values)
-    arrays = []
-    for values, type_ in zip(columns, types, strict=True):
-        if pa.types.is_date32(type_) and values and not isinstance(values[0], datetime.date):
-            values = [_date(v) for v in values]
-        arrays.append(pa.array(values, type=type_))
-    return pa.Table.from_arrays(arrays, names=names)
+            arrays = []
+            for field, values in zip(schema, zip(*rows, strict=True), strict=True):
+                fn = convert.get(field.name)
+                if fn is not None:
+                    values = [fn(v) for v in values]
+                elif pa.types.is_date32(field.type) and not all(
+                    v is None or isinstance(v, datetime.date) for v in values[:1]
+                ):
+                    values = [_date(v) for v in values]
+                arrays.append(pa.array(values, type=field.type))
+            batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
+    return pa.Table.from_batches(batches, schema=schema)
 
 
 def register_tables(
     *, decrypt: Callable[[str | None], str | None] = decrypt_or_none
 ) -> dict[str, pa.Table]:
     """The whole register as the engine's input relations (bulk mode)."""
-    person_table = Person._meta.db_table
-    cols = list(PERSON_COLUMNS)
-    db_cols = [Person._meta.get_field(c.removesuffix("_id")).column for c in cols]
+    db_cols = [Person._meta.get_field(c.removesuffix("_id")).column for c in PERSON_COLUMNS]
     persons = _read_columns(
-        f"SELECT {', '.join(db_cols)} FROM {person_table}",  # noqa: S608 (names are ours)
-        list(PERSON_COLUMNS.values()),
-        [PERSON_SCHEMA.field(c).type for c in PERSON_COLUMNS.values()],
+        f"SELECT {', '.join(db_cols)} FROM {Person._meta.db_table}",  # noqa: S608 (our names)
+        PERSON_SCHEMA,
+        {"id_number": decrypt, "birth_date": _date, "death_date": _date},
     )
-    tokens = persons.column("id_number").to_pylist()
-    clear = pa.array([decrypt(t) for t in tokens], type=pa.string())
-    persons = persons.set_column(persons.schema.get_field_index("id_number"), "id_number", clear)
-    event_table = Event._meta.db_table
     events = _read_columns(
-        f"SELECT person_id, kind, effective_date, report_date, orgunit_id FROM {event_table} "  # noqa: S608
+        f"SELECT {', '.join(EVENT_COLUMNS)} FROM {Event._meta.db_table} "  # noqa: S608
         "WHERE status = 'applied' AND kind <> 'enrol' AND person_id IS NOT NULL",
-        list(EVENT_SCHEMA.names),
-        list(EVENT_SCHEMA.types),
+        EVENT_SCHEMA,
+        {"effective_date": _date, "report_date": _date},
     )
     units = _table(
         list(OrgUnit.objects.values("code", "level", "valid_from", "valid_to")), ORGUNIT_SCHEMA
     )
-    return {"q_person": persons.cast(PERSON_SCHEMA), "q_event": events, "q_orgunit": units}
+    return {"q_person": persons, "q_event": events, "q_orgunit": units}
