@@ -13,7 +13,7 @@ from tqdm import tqdm
 from renkou.orgunits.models import OrgUnit
 from renkou.quality.bulk import STEPS, quality_run
 from renkou.quality.rates import Rates, quality_rates
-from renkou.quality.rules import BY_CODE
+from renkou.quality.rules import BY_CODE, RULES
 
 
 class Command(BaseCommand):
@@ -28,6 +28,7 @@ class Command(BaseCommand):
         run.add_argument(
             "--as-of", type=datetime.date.fromisoformat, default=None, help="YYYY-MM-DD"
         )
+        sub.add_parser("rules", help="list every rule: code, severity, message, rationale")
         report = sub.add_parser("report", help="logic accuracy and completeness rates")
         report.add_argument("--orgunit", required=True, help="org-unit code")
         report.add_argument("--format", choices=("json", "csv"), default="json")
@@ -36,6 +37,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "rules":
+            for rule in RULES:
+                self.stdout.write(f"{rule.code:28} {rule.severity:8} {rule.message({}, 'en')}")
+                self.stdout.write(f"{'':37} {rule.message({}, 'zh')}")
+                self.stdout.write(f"{'':37} why: {rule.rationale}")
+            return
         code = options["orgunit"]
         if code and not OrgUnit.objects.filter(code=code).exists():
             raise CommandError(f"unknown org unit {code} / 区划代码 {code} 不存在")
