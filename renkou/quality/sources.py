@@ -191,12 +191,13 @@ def neighbourhood(
 def _read_columns(
     sql: str,
     schema: pa.Schema,
-    convert: dict[str, Callable[[Any], Any]] | None = None,
+    convert: dict[str, Callable[[list[Any]], list[Any]]] | None = None,
 ) -> pa.Table:
     """Run ``sql`` on the register's database; its rows as an Arrow table of ``schema``.
 
     Rows become Arrow arrays chunk by chunk, so that only one chunk of Python objects is
-    alive at a time (a million persons as Python tuples would take gigabytes).
+    alive at a time (a million persons as Python tuples would take gigabytes). Date columns
+    are selected as ISO text (see ``_as_text``) and parsed by Arrow, not row by row.
     """
     convert = convert or {}
     batches = []
@@ -206,32 +207,45 @@ def _read_columns(
             arrays = []
             for field, values in zip(schema, zip(*rows, strict=True), strict=True):
                 fn = convert.get(field.name)
-                if fn is not None:
-                    values = [fn(v) for v in values]
-                elif pa.types.is_date32(field.type) and not all(
-                    v is None or isinstance(v, datetime.date) for v in values[:1]
-                ):
-                    values = [_date(v) for v in values]
-                arrays.append(pa.array(values, type=field.type))
+                column = list(values) if fn is None else fn(list(values))
+                if pa.types.is_date32(field.type):
+                    arrays.append(pa.array(column, type=pa.string()).cast(pa.date32()))
+                else:
+                    arrays.append(pa.array(column, type=field.type))
             batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
     return pa.Table.from_batches(batches, schema=schema)
 
 
+def _as_text(column: str) -> str:
+    """A date column selected as ISO text (skips the driver's per-value date conversion)."""
+    return f"CAST({column} AS TEXT)"
+
+
+def _iso_dates(values: list[Any]) -> list[str | None]:
+    return [v.isoformat() if isinstance(v, datetime.date) else v for v in values]
+
+
 def register_tables(
-    *, decrypt: Callable[[str | None], str | None] = decrypt_or_none
+    *, decrypt_many: Callable[[list[str | None]], list[str | None]] | None = None
 ) -> dict[str, pa.Table]:
     """The whole register as the engine's input relations (bulk mode)."""
-    db_cols = [Person._meta.get_field(c.removesuffix("_id")).column for c in PERSON_COLUMNS]
+    decrypt_many = decrypt_many or crypto.default_protector().decrypt_many
+    dates = {"birth_date", "death_date"}
+    db_cols = [
+        _as_text(c) if c in dates else Person._meta.get_field(c.removesuffix("_id")).column
+        for c in PERSON_COLUMNS
+    ]
     persons = _read_columns(
         f"SELECT {', '.join(db_cols)} FROM {Person._meta.db_table}",  # noqa: S608 (our names)
         PERSON_SCHEMA,
-        {"id_number": decrypt, "birth_date": _date, "death_date": _date},
+        {"id_number": decrypt_many, "birth_date": _iso_dates, "death_date": _iso_dates},
     )
+    event_cols = [_as_text(c) if c.endswith("_date") else c for c in EVENT_COLUMNS]
     events = _read_columns(
-        f"SELECT {', '.join(EVENT_COLUMNS)} FROM {Event._meta.db_table} "  # noqa: S608
+        f"SELECT {', '.join(event_cols)} FROM {Event._meta.db_table} "  # noqa: S608
         "WHERE status = 'applied' AND kind <> 'enrol' AND person_id IS NOT NULL",
         EVENT_SCHEMA,
-        {"effective_date": _date, "report_date": _date},
+        {"effective_date": _iso_dates, "report_date": _iso_dates},
     )
     units = _table(
         list(OrgUnit.objects.values("code", "level", "valid_from", "valid_to")), ORGUNIT_SCHEMA

@@ -197,27 +197,33 @@ def inject(
             P.cols[column][c] = ref[pool[j]]
             flag(c, rule)
 
-    # Two children of one mother given the same birth order.
+    # A later child given the birth order of the mother's first registered child (order 1):
+    # that order is then too low for her earlier births, and shared by two deliveries.
+    order = P.cols["birth_order"]
     kids = np.flatnonzero(
-        has_mother
-        & ~used
-        & pc.is_valid(persons.column("birth_order")).to_numpy(zero_copy_only=False)
+        has_mother & pc.is_valid(persons.column("birth_order")).to_numpy(zero_copy_only=False)
     )
     kids = kids[np.lexsort((birth[kids], mother[kids]))]
+    first_of = {}
+    for i in kids:
+        first_of.setdefault(mother[i], int(i))
     pairs = [
-        (int(a), int(b))
+        (first_of[mother[b]], int(b))
         for a, b in itertools.pairwise(kids)
-        if mother[a] == mother[b] and (birth[b] - birth[a]).astype(int) > 1
+        if mother[a] == mother[b]
+        and first_of[mother[b]] == a
+        and order[a] == "1"
+        and (birth[b] - birth[a]).astype(int) > 1
     ]
-    mothers_done: set[str] = set()
+    done = 0
     for a, b in [pairs[int(j)] for j in rng.permutation(len(pairs))]:
-        if len(mothers_done) >= k:
+        if done >= k:
             break
-        if mother[a] in mothers_done or used[a] or used[b]:
+        if used[a] or used[b]:
             continue
-        mothers_done.add(mother[a])
+        done += 1
         used[[a, b]] = True
-        P.cols["birth_order"][b] = P.cols["birth_order"][a]
+        order[b] = order[a]
         flag(a, "Q-PARITY-DUPLICATE")
         flag(b, "Q-PARITY-DUPLICATE", "Q-PARITY-TOO-LOW")
 
