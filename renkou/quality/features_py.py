@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from renkou.quality.features import NOT_HAPPENINGS, SAME_DELIVERY_DAYS
-from renkou.quality.rules.base import _legal_age_py, years_between
-from renkou.quality.rules.expr import _and, _compare, _or
+from renkou.quality.rules.base import legal_marriage_age_py, years_between
+from renkou.quality.rules.expr import compare, either
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _WELL_FORMED = re.compile(r"[0-9]{17}[0-9X]")
@@ -35,7 +35,7 @@ def _minus_days(day: datetime.date | None, days: int) -> datetime.date | None:
 
 
 def _lt(a: Any, b: Any) -> bool:
-    return _compare("<", a, b) is True
+    return compare("<", a, b) is True
 
 
 def _max(values: Iterable[Any]) -> Any:
@@ -124,11 +124,11 @@ def _events(
             return True
         day = e["effective_date"]
         return (
-            _or(
+            either(
                 [
-                    _compare("<>", unit["level"], 5),
-                    _compare("<", day, unit["valid_from"]),
-                    _compare(">", day, unit["valid_to"]),
+                    compare("<>", unit["level"], 5),
+                    compare("<", day, unit["valid_from"]),
+                    compare(">", day, unit["valid_to"]),
                 ]
             )
             is True
@@ -141,7 +141,7 @@ def _events(
             return False
         return _lt(
             years_between(p["birth_date"], e["effective_date"]),
-            _legal_age_py(p["sex"], e["effective_date"]),
+            legal_marriage_age_py(p["sex"], e["effective_date"]),
         )
 
     out["young_marriage_date"] = _min(e["effective_date"] for e in mine if young(e))
@@ -246,6 +246,3 @@ def feature_row(
     end = p["death_date"] if p["death_date"] is not None else as_of
     row["age"] = years_between(p["birth_date"], end)
     return row
-
-
-__all__ = ["_and", "feature_row"]

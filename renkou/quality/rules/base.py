@@ -102,7 +102,8 @@ def legal_marriage_age(sex: str, day: str) -> str:
     return f"(CASE {parts} ELSE 0 END)"
 
 
-def _legal_age_py(sex: Any, day: Any) -> int:
+def legal_marriage_age_py(sex: Any, day: Any) -> int:
+    """Python twin of ``legal_marriage_age``."""
     if day is None:
         return 0  # as the SQL CASE: no law applies to an unknown day
     if not isinstance(day, datetime.date):
@@ -115,7 +116,7 @@ def _legal_age_py(sex: Any, day: Any) -> int:
 
 def legal_marriage_age_of(sex: str, day: str) -> X:
     """The legal minimum marriage age of column ``sex`` on date column ``day``."""
-    return Call(legal_marriage_age("{0}", "{1}"), _legal_age_py, col(sex), col(day))
+    return Call(legal_marriage_age("{0}", "{1}"), legal_marriage_age_py, col(sex), col(day))
 
 
 def years_between(birth: Any, day: Any) -> int | None:

@@ -26,19 +26,22 @@ def _sql_literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _and(values: Sequence[Any]) -> bool | None:
+def both(values: Sequence[Any]) -> bool | None:
+    """SQL AND of values (None is NULL)."""
     if any(v is False for v in values):
         return False
     return None if any(v is None for v in values) else True
 
 
-def _or(values: Sequence[Any]) -> bool | None:
+def either(values: Sequence[Any]) -> bool | None:
+    """SQL OR of values (None is NULL)."""
     if any(v is True for v in values):
         return True
     return None if any(v is None for v in values) else False
 
 
-def _compare(op: str, a: Any, b: Any) -> bool | None:
+def compare(op: str, a: Any, b: Any) -> bool | None:
+    """SQL comparison: NULL (None) if either side is NULL or the types do not compare."""
     if a is None or b is None:
         return None
     try:
@@ -162,7 +165,7 @@ class Compare(X):
         return f"({self.left.sql()} {self.op} {self.right.sql()})"
 
     def ev(self, row: dict[str, Any]) -> Any:
-        return _compare(self.op, self.left.ev(row), self.right.ev(row))
+        return compare(self.op, self.left.ev(row), self.right.ev(row))
 
 
 class Logic(X):
@@ -176,7 +179,7 @@ class Logic(X):
 
     def ev(self, row: dict[str, Any]) -> Any:
         values = [p.ev(row) for p in self.parts]
-        return _and(values) if self.op == "AND" else _or(values)
+        return both(values) if self.op == "AND" else either(values)
 
 
 class Not(X):
