@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "renkou.orgunits",
     "renkou.registry",
     "renkou.api",
+    "renkou.quality",
     "renkou.synth",
     "renkou.web",
 ]

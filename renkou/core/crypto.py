@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -29,6 +30,7 @@ NONCE_BYTES = 12
 KEY_BYTES = 32
 TAG_BYTES = 16
 _KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
 
 
 class KeyringError(ValueError):
@@ -168,6 +170,32 @@ class Protector:
             return plain.decode()
         except UnicodeDecodeError:  # cannot happen for tokens we made; be explicit anyway
             raise DecryptionError("decrypted value is not UTF-8 text") from None
+
+    def decrypt_many(self, tokens: Iterable[str | None]) -> list[str | None]:
+        """Decrypt a column of tokens; None for an empty one or one that cannot be trusted.
+
+        For whole-register passes (the bulk quality check): one tight loop instead of a
+        million calls of ``decrypt`` with their checks and exceptions, about twice as fast.
+        """
+        aeads = self._aead
+        out: list[str | None] = []
+        append = out.append
+        b64 = binascii.a2b_base64
+        table = _URLSAFE_TO_STANDARD
+        for token in tokens:
+            if not token:
+                append(None)
+                continue
+            key_id, _, payload = token.partition("$")
+            aead = aeads.get(key_id)
+            try:
+                blob = b64(payload.translate(table) + "=" * (-len(payload) % 4))
+                plain = aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], ASSOCIATED_DATA)
+                append(plain.decode())
+            except (AttributeError, binascii.Error, ValueError, InvalidTag):
+                # AttributeError: no key with that id (aead is None)
+                append(None)
+        return out
 
     def needs_rotation(self, token: str) -> bool:
         """Whether ``token`` is under a key other than the current encryption key."""

@@ -17,6 +17,8 @@ from renkou.core import crypto, idnumber
 from renkou.core.audit import audit_record
 from renkou.core.counters import counter_advance
 from renkou.orgunits.models import OrgUnit
+from renkou.quality.checks import event_findings
+from renkou.quality.services import apply_gate
 from renkou.registry.choices import EventKind, EventStatus, Source
 from renkou.registry.folding import STATE_FIELD_SET, fold_event
 from renkou.registry.models import ChangeReport, Event, Household, Person
@@ -127,6 +129,8 @@ def event_submit(
         object_id=event.pk,
         after=_event_snapshot(event),
     )
+    # What the quality rules say of the change: shown to the reporter; errors block applying.
+    event.findings = event_findings(event)
     return event
 
 
@@ -204,6 +208,8 @@ def event_apply(*, event: Event, actor: Any) -> Event:
     changed = person_set_state(person, after_state)
     person.version += 1
     person.save()
+    # Refuses (and rolls back) if an unconfirmed error-severity rule flags the result.
+    apply_gate(event=event, person=person)
     event.person = person
     event.payload = payload
     event.status = EventStatus.APPLIED

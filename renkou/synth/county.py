@@ -16,6 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from renkou.synth import (
+    errors,
     events,
     households,
     lineage,
@@ -70,12 +71,19 @@ def generate(
     end: date = date(2025, 12, 31),
     fmt: str = "parquet",
     progress: bool = False,
+    error_rate: float = 0.0,
 ) -> dict:
-    """Write a county of about ``persons`` person rows with ``years`` of events ending ``end``."""
+    """Write a county of about ``persons`` person rows with ``years`` of events ending ``end``.
+
+    With ``error_rate`` > 0, known errors of every kind are injected into about that share
+    of records each, and ``errors.csv`` lists them (``synth.errors``).
+    """
     if persons < 100:
         raise ValueError("persons must be at least 100")
     if not 1 <= years <= 50:
         raise ValueError("years must be between 1 and 50")
+    if not 0.0 <= error_rate <= 0.05:
+        raise ValueError("error rate must be between 0 and 0.05")
     if fmt not in writer.FORMATS:
         raise ValueError(f"format must be one of {', '.join(writer.FORMATS)}")
     out = Path(out)
@@ -107,15 +115,27 @@ def generate(
     )
     org_table = tables.orgunits(tree)
     del people, hh, lin, evs, unions
+    truth = None
+    # The summary describes the county as simulated, before any error is put in.
+    clean_persons, clean_events = person_table, event_table
+    if error_rate > 0:
+        # A stream of its own, so that the clean county stays identical for the same seed.
+        error_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+        person_table, event_table, truth = errors.inject(
+            error_rng, person_table, event_table, org_table, last, error_rate
+        )
 
     step(7)
     writer.write_table(org_table, out / "orgunits.csv")
     writer.write_table(hh_table, out / f"households.{fmt}")
     writer.write_table(person_table, out / f"persons.{fmt}")
     writer.write_table(event_table, out / f"events.{fmt}")
+    if truth is not None:
+        writer.write_table(truth, out / "errors.csv")
 
     step(8)
-    result = summary.compute(org_table, hh_table, person_table, event_table, start, last)
+    del person_table, event_table
+    result = summary.compute(org_table, hh_table, clean_persons, clean_events, start, last)
     result["parameters"] = {
         "persons": persons,
         "years": years,
@@ -123,6 +143,8 @@ def generate(
         "end": last.isoformat(),
         "format": fmt,
     }
+    if error_rate > 0:
+        result["parameters"]["error_rate"] = error_rate
     writer.write_summary(result, out / "summary.json")
     bar.update(1)
     bar.close()

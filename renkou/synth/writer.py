@@ -19,6 +19,7 @@ def clear(out: Path) -> None:
         for fmt in FORMATS:
             (out / f"{name}.{fmt}").unlink(missing_ok=True)
     (out / "summary.json").unlink(missing_ok=True)
+    (out / "errors.csv").unlink(missing_ok=True)
 
 
 def write_table(table: pa.Table, path: Path) -> None:

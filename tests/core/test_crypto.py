@@ -302,3 +302,19 @@ def test_mask_never_raises_and_hides_most_of_short_values(value):
     assert shown <= max(10, len(masked) // 2)
     if len(masked) < 14:
         assert shown <= len(masked) // 2
+
+
+def test_decrypt_many_matches_decrypt_and_gives_none_for_bad_tokens(protector):
+    good = [protector.encrypt(NUMBER), protector.encrypt("11010519491231002X")]
+    tampered = good[0][:-2] + ("A" if good[0][-2] != "A" else "B") + good[0][-1]
+    tokens = [*good, "", None, "k9$" + good[0].partition("$")[2], tampered, "k1$!!", "junk"]
+    assert protector.decrypt_many(tokens) == [
+        NUMBER,
+        "11010519491231002X",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]

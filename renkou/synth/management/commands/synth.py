@@ -34,6 +34,10 @@ class Command(BaseCommand):
             help="last day of the window, YYYY-MM-DD (default 2025-12-31)",
         )
         county.add_argument(
+            "--error-rate", type=float, default=0.0,
+            help="inject known errors of every kind into this share of records (errors.csv)",
+        )  # fmt: skip
+        county.add_argument(
             "--format", dest="fmt", choices=("parquet", "csv"), default="parquet",
             help="format of households, persons and events (orgunits is always CSV)",
         )  # fmt: skip
@@ -51,6 +55,7 @@ class Command(BaseCommand):
                 end=options["end"],
                 fmt=options["fmt"],
                 progress=True,
+                error_rate=options["error_rate"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc

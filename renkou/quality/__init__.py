@@ -1,0 +1,1 @@
+"""Data quality (逻辑校验): logic-check rules, findings, confirmations and quality rates."""

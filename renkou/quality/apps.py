@@ -1,0 +1,11 @@
+"""The data-quality app."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QualityConfig(AppConfig):
+    """The quality app."""
+
+    name = "renkou.quality"
+    verbose_name = _("Data quality")
