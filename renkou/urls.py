@@ -11,5 +11,6 @@ urlpatterns = [
     path("api-tokens/<int:pk>/revoke/", api_pages.token_revoke, name="api_token_revoke"),
     path("", include("renkou.core.urls")),
     path("", include("renkou.registry.urls")),
+    path("", include("renkou.quality.urls")),
     path("", include("renkou.web.urls")),
 ]

@@ -25,6 +25,8 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "registry.household": ("orgunit_id",),
     "registry.event": ("orgunit_id",),
     "registry.changereport": ("orgunit_id",),
+    "quality.finding": ("unit",),
+    "core.job": ("orgunit",),
 }
 
 _CACHE_ATTR = "_renkou_role_assignments"

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from renkou.core.audit import ACTION_LABELS
-from renkou.core.models import AuditLog
-from renkou.core.scoping import user_roles
+from renkou.core.models import AuditLog, Job
+from renkou.core.scoping import restrict, user_roles
 
 PAGE = 100
 AUDIT_ROLES = frozenset({"auditor", "sysadmin", "county_admin"})
@@ -60,3 +60,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "actions": sorted(ACTION_LABELS.items(), key=lambda item: item[0]),
     }
     return render(request, "core/audit_list.html", context)
+
+
+@login_required
+def job_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background job's progress (an htmx partial that polls itself while it runs)."""
+    job = restrict(Job.objects.all(), request.user).filter(pk=pk).first()
+    if job is None:
+        job = Job.objects.filter(pk=pk, created_by=request.user.pk).first()
+    if job is None:
+        raise Http404
+    return render(request, "core/_job.html", {"job": job})

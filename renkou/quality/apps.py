@@ -9,3 +9,6 @@ class QualityConfig(AppConfig):
 
     name = "renkou.quality"
     verbose_name = _("Data quality")
+
+    def ready(self) -> None:
+        from renkou.quality import jobs  # noqa: F401 (registers the background job kind)

@@ -13,5 +13,10 @@ urlpatterns = [
     path("changes/new/<str:kind>/", views_changes.change_new, name="change_new"),
     path("changes/<int:pk>/", views_changes.change_detail, name="change_detail"),
     path("changes/<int:pk>/decide/", views_changes.change_decide, name="change_decide"),
+    path(
+        "changes/<int:pk>/confirm/",
+        views_changes.change_confirm_finding,
+        name="change_confirm_finding",
+    ),
     path("households/<int:pk>/", views.HouseholdDetailView.as_view(), name="household_detail"),
 ]

@@ -11,11 +11,15 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.core.problems import Problem
 from renkou.core.scoping import may, restrict
+from renkou.quality import services as quality_services
+from renkou.quality.checks import event_findings
+from renkou.quality.rules import BY_CODE
 from renkou.registry import selectors, services
 from renkou.registry.changes import (
     FIELD_OF_COLUMN,
@@ -24,7 +28,7 @@ from renkou.registry.changes import (
     visible_person,
 )
 from renkou.registry.choices import EventKind, EventStatus
-from renkou.registry.forms import FORMS, KINDS, ChangeForm, RejectForm
+from renkou.registry.forms import CORRECTABLE, FORMS, KINDS, ChangeForm, RejectForm
 from renkou.registry.models import Event, Person
 from renkou.registry.validation import EventRefused
 
@@ -50,14 +54,24 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
         raise PermissionDenied
     form_class = FORMS[kind]
     form = form_class(request.POST or None, villages=villages)
+    if not form.is_bound and request.GET.get("person", "").isdigit():
+        # Opened from a quality finding or a person page: the person is already chosen.
+        chosen = visible_person(request.user, int(request.GET["person"]))
+        if chosen is not None and "person" in form.fields:
+            form.initial["person"] = f"{chosen.pk}@{chosen.version}"
+        correctable = {code for code, _label in CORRECTABLE}
+        if "field" in form.fields and request.GET.get("field") in correctable:
+            form.initial["field"] = request.GET["field"]
     checked = False
+    findings: list[dict[str, str]] = []
     if request.method == "POST" and form.is_valid():
         zh = request.LANGUAGE_CODE.startswith("zh")
         ref = f"web:{form.cleaned_data['token']}"
         try:
             if "check" in request.POST:
                 with transaction.atomic():
-                    change_submit(kind, form.cleaned_data, request.user, ref=ref)
+                    trial = change_submit(kind, form.cleaned_data, request.user, ref=ref)
+                    findings = finding_messages(getattr(trial, "findings", []))
                     raise CheckOnly
             event = change_submit(kind, form.cleaned_data, request.user, ref=ref)
         except CheckOnly:
@@ -70,7 +84,7 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
     # The people already chosen, shown again (checked) when the form comes back.
     picked = {}
     for name in ("person", "mother", "father", "spouse"):
-        raw = str(form[name].value() or "") if name in form.fields and form.is_bound else ""
+        raw = str(form[name].value() or "") if name in form.fields else ""
         pk = raw.split("@")[0]
         person = visible_person(request.user, int(pk)) if pk.isdigit() else None
         picked[name] = (person, raw) if person else None
@@ -82,6 +96,7 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
             "kind": kind,
             "kind_label": EventKind(kind).label,
             "checked": checked and not form.errors,
+            "findings": findings,
             "picked": picked,
         },
     )
@@ -154,6 +169,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
         EventStatus.SUBMITTED,
         EventStatus.REVIEWED,
     )
+    pending = event.status in (EventStatus.SUBMITTED, EventStatus.REVIEWED)
     return render(
         request,
         "registry/change_detail.html",
@@ -161,8 +177,47 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "event": event,
             "can_review": can_review,
             "reject_form": RejectForm(),
+            "findings": finding_messages(event_findings(event)) if pending else [],
         },
     )
+
+
+def finding_messages(hits: list[Any]) -> list[dict[str, str]]:
+    """Quality findings of a change, in the user's language, errors first."""
+    zh = (get_language() or "zh-hans").startswith("zh")
+    shown = []
+    for hit in sorted(hits, key=lambda h: (h.severity != "error", h.rule)):
+        rule = BY_CODE[hit.rule]
+        shown.append(
+            {
+                "rule": hit.rule,
+                "severity": hit.severity,
+                "message": rule.message(hit.values, "zh" if zh else "en"),
+            }
+        )
+    return shown
+
+
+@login_required
+@require_POST
+def change_confirm_finding(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reviewer confirms that a rule wrongly flags this change, with a reason."""
+    event = _event_for(request.user, pk)
+    if not may(request.user, "review", event.orgunit_id):
+        raise PermissionDenied
+    subject = {"event": event} if event.person_id is None else {"person": event.person}
+    try:
+        quality_services.finding_confirm(
+            rule=request.POST.get("rule", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+            **subject,
+        )
+    except EventRefused:
+        messages.error(request, _("Give the reason why the record is correct."))
+    else:
+        messages.success(request, _("Confirmed: this rule no longer flags this change."))
+    return redirect("change_detail", pk=pk)
 
 
 @login_required

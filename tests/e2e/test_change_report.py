@@ -95,9 +95,12 @@ def test_village_reports_a_birth_and_the_township_applies_it(
     # First only a check: nothing is filed, the form comes back filled in.
     follow(page, form.locator("button[name=check]"))
     assert path_of(page, live_server) == "/changes/new/birth/"
-    status = form.locator(".ok[role=status]")
+    # The logic checks speak before filing: a child over one year old has no identity number
+    # yet (a warning: the report can still be filed, and the township reviews it).
+    status = form.locator("[role=status]")
     assert status.is_visible()
-    assert status.inner_text() == "未发现问题，可以提交。"
+    assert "Q-REQ-ID-NUMBER" in status.inner_text()
+    assert "身份证号" in status.inner_text()
     assert not form.locator(".errors").count()
     assert not Event.objects.filter(kind="birth", historic=False).exists()
     assert form.locator("#id_name").input_value() == CHILD

@@ -107,6 +107,9 @@ PAGES: dict[str, Case] = {
     ),
     "audit log": Case("get", lambda i: "/audit/", {"county_admin": 200}, otherwise=403),
     "api tokens page": Case("get", lambda i: "/api-tokens/", everyone()),
+    "quality overview": Case("get", lambda i: "/quality/", everyone()),
+    "quality of village": Case("get", lambda i: f"/quality/{VILLAGE_A1}/", in_area()),
+    "findings": Case("get", lambda i: "/quality/findings/", everyone()),
 }
 
 API: dict[str, Case] = {

@@ -1,0 +1,184 @@
+"""Quality pages: rates per unit with a chart, the findings list, confirming a finding."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkou.core.jobs import job_start
+from renkou.core.models import Job
+from renkou.core.scoping import can_see_code, may, restrict
+from renkou.orgunits.models import OrgUnit
+from renkou.orgunits.scoping import code_prefix_q
+from renkou.orgunits.selectors import orgunit_ancestors
+from renkou.quality import services
+from renkou.quality.models import Finding, Severity
+from renkou.quality.rates import quality_rates
+from renkou.quality.rules import BY_CODE, RULES
+from renkou.registry.validation import EventRefused
+from renkou.web.views import visible_roots
+
+PAGE = 100
+
+
+def _zh() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+def _unit(user: Any, code: str | None) -> OrgUnit:
+    if code is None:
+        roots = visible_roots(user)
+        if not roots:
+            raise PermissionDenied
+        return roots[0]
+    return get_object_or_404(restrict(OrgUnit.objects.all(), user), code=code)
+
+
+def _chart(rows: list[Any]) -> dict[str, Any]:
+    """ECharts option: both rates per sub-unit, as horizontal bars (readable on a phone)."""
+    names = [r.name for r in rows]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
+        "yAxis": {"type": "category", "data": names, "inverse": True},
+        "series": [
+            {
+                "name": _("Logic accuracy"),
+                "type": "bar",
+                "data": [r.logic_accuracy_percent for r in rows],
+            },
+            {
+                "name": _("Completeness"),
+                "type": "bar",
+                "data": [r.completeness_percent for r in rows],
+            },
+        ],
+    }
+
+
+@login_required
+def quality_overview(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Rates of a unit and its sub-units, with the open findings by rule."""
+    unit = _unit(request.user, code)
+    rows = quality_rates(orgunit=unit)
+    children = rows[1:]
+    by_rule = list(
+        Finding.objects.filter(code_prefix_q("unit", unit.code))
+        .values("rule", "severity")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    last_job = (
+        Job.objects.filter(kind="quality.run", orgunit=unit.code).order_by("-created_at").first()
+    )
+    return render(
+        request,
+        "quality/overview.html",
+        {
+            "unit": unit,
+            "ancestors": [(a, can_see_code(request.user, a.code)) for a in orgunit_ancestors(unit)],
+            "total": rows[0],
+            "children": children,
+            "chart": json.dumps(_chart(children), ensure_ascii=False) if children else "",
+            "by_rule": by_rule,
+            "can_run": may(request.user, "review", unit.code),
+            "job": last_job,
+        },
+    )
+
+
+@login_required
+@require_POST
+def quality_run_start(request: HttpRequest, code: str) -> HttpResponse:
+    """Queue a bulk check of the unit; the page then shows its progress."""
+    unit = _unit(request.user, code)
+    if not may(request.user, "review", unit.code):
+        raise PermissionDenied
+    running = Job.objects.filter(
+        kind="quality.run", orgunit=unit.code, status__in=["queued", "running"]
+    ).first()
+    if running is None:
+        job_start(
+            kind="quality.run",
+            params={"orgunit": unit.code, "actor_id": request.user.pk},
+            actor=request.user,
+            orgunit=unit.code,
+        )
+        messages.success(request, _("The check has started; this page shows its progress."))
+    return redirect("quality_unit", code=unit.code)
+
+
+@login_required
+def finding_list(request: HttpRequest) -> HttpResponse:
+    """Open findings in the user's area, filtered by unit, rule and severity; 100 a page."""
+    params = {k: request.GET.get(k, "").strip() for k in ("unit", "rule", "severity", "before")}
+    qs = restrict(Finding.objects.all(), request.user)
+    if params["unit"]:
+        qs = qs.filter(code_prefix_q("unit", params["unit"]))
+    if params["rule"]:
+        qs = qs.filter(rule=params["rule"])
+    if params["severity"]:
+        qs = qs.filter(severity=params["severity"])
+    if params["before"].isdigit():
+        qs = qs.filter(id__lt=int(params["before"]))
+    rows = list(qs.select_related("person").order_by("-id")[: PAGE + 1])
+    names = dict(
+        OrgUnit.objects.filter(code__in={f.unit for f in rows}).values_list("code", "name")
+    )
+    zh = _zh()
+    for f in rows:
+        rule = BY_CODE.get(f.rule)
+        f.message = rule.message(f.values, "zh" if zh else "en") if rule else f.rule
+        f.unit_name = names.get(f.unit, f.unit)
+        f.can_confirm = may(request.user, "review", f.unit)
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(
+        request,
+        "quality/findings.html",
+        {
+            **params,
+            "rows": rows[:PAGE],
+            "older": rows[PAGE - 1].id if len(rows) > PAGE else None,
+            "query": query.urlencode(),
+            "rules": [r.code for r in RULES],
+            "severities": Severity.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def finding_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a finding as confirmed correct, with a reason: the rule stops flagging the person."""
+    finding = restrict(Finding.objects.select_related("person"), request.user).filter(pk=pk).first()
+    if finding is None:
+        raise Http404
+    if not may(request.user, "review", finding.unit):
+        raise PermissionDenied
+    try:
+        services.finding_confirm(
+            rule=finding.rule,
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+            person=finding.person,
+        )
+    except EventRefused:
+        messages.error(request, _("Give the reason why the record is correct."))
+    else:
+        messages.success(request, _("Confirmed: this rule no longer flags this person."))
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/quality/") else reverse("finding_list"))
