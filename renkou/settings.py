@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "renkou.core",
     "renkou.orgunits",
     "renkou.registry",
+    "renkou.analytics",
     "renkou.synth",
     "renkou.web",
 ]
