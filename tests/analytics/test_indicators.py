@@ -7,7 +7,6 @@ of 2024 is at 2025-01-01 00:00, so D1 (died 2024-12-31) is out and T1/T2 are in.
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 
 from renkou.analytics import indicators
 from renkou.analytics.engines import DuckDBEngine
@@ -18,17 +17,20 @@ from tests.analytics.hand_register import A1, A2, B1, COUNTY, TOWNSHIP_A, TOWNSH
 PERIODS = ["2023", "2024", "2024Q1", "2024Q2", "202412", "2023OctS1", "2023OctS2", "2023Oct"]
 
 
-@pytest.fixture(scope="module")
-def figures(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The figures, computed once; the register is rolled back afterwards."""
-    tmp_path = tmp_path_factory.mktemp("hand")
-    with django_db_blocker.unblock(), transaction.atomic():
+_COMPUTED: dict[tuple[str, str, str, str], tuple] = {}
+
+
+@pytest.fixture
+def figures(db, tmp_path):
+    """The figures, computed by the first test that asks and kept for the others (each
+    test's register is rolled back; the figures are plain tuples)."""
+    if not _COMPUTED:
         hand_register(tmp_path / "load")
         snapshot_refresh(tmp_path / "snap")
         periods = [parse(p) for p in PERIODS]
-        rows = list(indicators.compute(DuckDBEngine(), tmp_path / "snap", periods))
-        transaction.set_rollback(True)
-    return {(r[0], r[1], r[2], r[3]): r for r in rows}
+        rows = indicators.compute(DuckDBEngine(), tmp_path / "snap", periods)
+        _COMPUTED.update({(r[0], r[1], r[2], r[3]): r for r in rows})
+    return _COMPUTED
 
 
 def val(figures, indicator, unit, period="2024", basis="registered"):
