@@ -37,9 +37,10 @@ from renkou.analytics.snapshot import (
     snapshot_dir,
     snapshot_refresh,
 )
+from renkou.registry.loading.bulk import bulk_insert, deferred_indexes
 from renkou.registry.models import Event
 
-INSERT_BATCH = 20_000
+INSERT_BATCH = 100_000
 COLUMNS = (
     "indicator",
     "orgunit",
@@ -123,20 +124,19 @@ def cache_invalidate(directory: Path, change: SnapshotResult) -> int:
 def cache_store(
     rows: Iterable[indicators.Row], *, snapshot_seq: int, replace_all: bool = False
 ) -> int:
-    """Write computed rows, replacing the cells they cover; return how many were written."""
+    """Write computed rows, replacing the cells they cover (or, with ``replace_all``, the
+    whole cache: then the index is built once after the insert); return rows written."""
     now = timezone.now()
     table = IndicatorValue._meta.db_table
-    quote = connection.ops.quote_name
-    cols = ", ".join(quote(c) for c in COLUMNS)
-    marks = ", ".join(["%s"] * len(COLUMNS))
-    sql = f"INSERT INTO {quote(table)} ({cols}) VALUES ({marks})"  # noqa: S608 (names are ours)
     written = 0
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic():
         if replace_all:
-            IndicatorValue.objects.all().delete()
-        batch: list[tuple[object, ...]] = []
+            with connection.cursor() as cursor:
+                verb = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
+                cursor.execute(f"{verb} {connection.ops.quote_name(table)}")
         seen: set[tuple[str, str, str]] = set()
         pending: list[tuple[str, str, str]] = []
+        batch: list[tuple[object, ...]] = []
 
         def flush() -> None:
             # Replace each cell once, before its first rows go in (a cell may span batches).
@@ -148,21 +148,22 @@ def cache_store(
                     period=period, basis=basis, orgunit__in=units
                 ).delete()
             pending.clear()
-            cursor.executemany(sql, batch)
+            bulk_insert(table, COLUMNS, batch)
             batch.clear()
 
-        for row in rows:
-            cell = (row[1], row[2], row[3])
-            if not replace_all and cell not in seen:
-                seen.add(cell)
-                pending.append(cell)
-            batch.append((*row, snapshot_seq, now, False))
-            if len(batch) >= INSERT_BATCH:
+        with deferred_indexes(table, when=replace_all):
+            for row in rows:
+                cell = (row[1], row[2], row[3])
+                if not replace_all and cell not in seen:
+                    seen.add(cell)
+                    pending.append(cell)
+                batch.append((*row, snapshot_seq, now, False))
+                if len(batch) >= INSERT_BATCH:
+                    written += len(batch)
+                    flush()
+            if batch:
                 written += len(batch)
                 flush()
-        if batch:
-            written += len(batch)
-            flush()
     return written
 
 

@@ -34,12 +34,14 @@ class IndicatorValue(models.Model):
     class Meta:
         verbose_name = _("indicator value")
         verbose_name_plural = _("indicator values")
-        constraints = [
-            models.UniqueConstraint(
+        # One cell (unit, period, basis) is read and replaced at a time. Not a unique
+        # constraint: a full refresh drops the index and builds it again after the insert
+        # (cache_store replaces cells whole, so no cell is written twice).
+        indexes = [
+            models.Index(
                 fields=["orgunit", "period", "basis", "indicator"], name="indicator_value_cell"
             )
         ]
-        indexes = [models.Index(fields=["period", "orgunit"], name="indicator_value_period")]
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.orgunit} {self.period} {self.basis}"
