@@ -13,6 +13,8 @@ COMMANDS = [
     ("registry load PATH", "initial load of persons, households and events; problems to CSV"),
     ("registry rebuild [--verify]", "recompute every person from events; --verify only reports"),
     ("synth county --persons N --years Y --seed S --out DIR", "write a synthetic county"),
+    ("indicators --orgunit CODE --period ID", "vital statistics of a unit and period"),
+    ("indicators --refresh [--full]", "bring the statistics snapshot and cache up to date"),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
     ("migrate, createsuperuser, …", "every Django management command works too"),
