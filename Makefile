@@ -30,6 +30,7 @@ lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy renkou/core/idnumber.py renkou/core/crypto.py renkou/core/regions.py renkou/registry/folding.py
 	$(VENV)/bin/mypy --strict renkou/demography
+	$(VENV)/bin/mypy --strict renkou/analytics/periods.py renkou/analytics/counts.py renkou/analytics/engines.py renkou/analytics/indicators.py
 
 test: $(DEVSTAMP) lint
 	RENKOU_DATA_DIR=$${RENKOU_DATA_DIR:-$(CURDIR)/data/test} $(VENV)/bin/renkou makemigrations --check --dry-run

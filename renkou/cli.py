@@ -16,6 +16,8 @@ COMMANDS = [
     ("quality report --orgunit CODE", "logic accuracy and completeness rates (--format json|csv)"),
     ("quality rules", "list the logic-check rules with their codes and severities"),
     ("synth county --persons N --years Y --seed S --out DIR", "write a synthetic county"),
+    ("indicators --orgunit CODE --period ID", "vital statistics of a unit and period"),
+    ("indicators --refresh [--full]", "bring the statistics snapshot and cache up to date"),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
     ("migrate, createsuperuser, …", "every Django management command works too"),

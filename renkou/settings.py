@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "renkou.registry",
     "renkou.api",
     "renkou.quality",
+    "renkou.analytics",
     "renkou.synth",
     "renkou.web",
 ]

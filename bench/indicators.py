@@ -1,0 +1,130 @@
+"""Benchmark: every indicator for every org unit and period of the 1,000,000-person county.
+
+Limits from the issue: a full refresh of all indicators for all org units and all periods
+(months, quarters, years, statistical years and their halves) at most 30 s and 4 GB. It is
+run as ``renkou indicators --refresh --full`` over the five synthetic years, from an
+up-to-date snapshot (snapshots refresh incrementally; a rebuild of the snapshot from scratch
+is timed on its own line). In the same run the same counts are made straight from the live
+SQLite tables with SQL GROUP BY, and the ratio of the two times is printed.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from bench.common import median, renkou_cmd, run_measured
+from bench.load import loaded_sqlite
+
+LIMIT_SECONDS = 30.0
+LIMIT_MIB = 4096.0
+FIRST, LAST = "2021-01-01", "2025-12-31"
+
+SNAPSHOT_REBUILD = (
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'renkou.settings'); "
+    "django.setup(); from renkou.analytics.snapshot import snapshot_rebuild; "
+    "r = snapshot_rebuild(); print(r.events, 'events', r.persons, 'persons')"
+)
+
+# The live-table version: population at every month boundary by unit, sex and age group,
+# births by month, unit, sex and order, deaths by month, unit, sex and infancy, moves by
+# month and unit, for both bases, each as one GROUP BY; rolled up to every level and summed
+# into periods afterwards. It uses each person's current place (not the history), so it does
+# less than the snapshot engine does.
+BOUNDARIES = f"""
+WITH RECURSIVE b(k, d) AS (
+    SELECT 0, '{FIRST}' UNION ALL SELECT k + 1, date(d, '+1 month') FROM b WHERE k < 60
+)"""
+LIVE_SQL = {
+    "population": BOUNDARIES
+    + """
+SELECT b.k, p.{place}_orgunit_id, p.sex,
+       min((CAST(strftime('%Y', b.d) AS int) - CAST(strftime('%Y', p.birth_date) AS int)
+            - (strftime('%m-%d', b.d) < strftime('%m-%d', p.birth_date))) / 5, 20),
+       count(*)
+FROM b JOIN registry_person p
+  ON p.birth_date < b.d AND (p.death_date IS NULL OR p.death_date >= b.d)
+WHERE p.{place}_orgunit_id IS NOT NULL
+GROUP BY 1, 2, 3, 4""",
+    "births": f"""
+SELECT strftime('%Y-%m', e.effective_date), p.{{place}}_orgunit_id, p.sex,
+       min(coalesce(p.birth_order, 0), 3), count(*)
+FROM registry_event e JOIN registry_person p ON p.id = e.person_id
+WHERE e.kind = 'birth' AND e.applied_seq IS NOT NULL
+  AND e.effective_date BETWEEN '{FIRST}' AND '{LAST}' AND p.{{place}}_orgunit_id IS NOT NULL
+GROUP BY 1, 2, 3, 4""",
+    "deaths": f"""
+SELECT strftime('%Y-%m', p.death_date), p.{{place}}_orgunit_id, p.sex,
+       p.death_date < date(p.birth_date, '+1 year'), count(*)
+FROM registry_person p
+WHERE p.death_date BETWEEN '{FIRST}' AND '{LAST}' AND p.{{place}}_orgunit_id IS NOT NULL
+GROUP BY 1, 2, 3, 4""",
+    "moves": f"""
+SELECT strftime('%Y-%m', e.effective_date), e.orgunit_id, e.kind, count(*)
+FROM registry_event e
+WHERE e.kind IN ('move_in', 'move_out', 'hukou_in', 'hukou_out')
+  AND e.effective_date BETWEEN '{FIRST}' AND '{LAST}'
+GROUP BY 1, 2, 3""",
+}
+
+
+def live_sql(database: Path) -> tuple[float, int]:
+    """Run the live-table queries for both bases and roll them up; (seconds, cells)."""
+    started = time.perf_counter()
+    con = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    cells: dict[tuple[object, ...], int] = defaultdict(int)
+    for place in ("hukou", "residence"):
+        for name, sql in LIVE_SQL.items():
+            for row in con.execute(sql.replace("{place}", place)):
+                *keys, n = row
+                unit = keys[1]
+                if not unit:
+                    continue
+                for length in (2, 4, 6, 9, 12):
+                    if length <= len(unit):
+                        cells[(place, name, keys[0], unit[:length], *keys[2:])] += n
+    con.close()
+    return time.perf_counter() - started, len(cells)
+
+
+def run(repeat: int, scale: str) -> list[str]:
+    """Refresh everything ``repeat`` times; report medians, then the live-SQL comparison."""
+    persons = 100_000 if scale == "small" else 1_000_000
+    env = loaded_sqlite(persons)
+    run_measured(renkou_cmd("migrate", "-v0"), env)
+    snap = run_measured([*renkou_cmd("shell", "-c", SNAPSHOT_REBUILD)], env, capture=True)
+    lines = [
+        f"snapshot rebuild from scratch {snap.seconds:.1f} s, peak {snap.peak_mib:,.0f} MiB "
+        f"({snap.output.strip()})"
+    ]
+    times, peaks, stored = [], [], ""
+    for _ in range(repeat):
+        measured = run_measured(
+            renkou_cmd(
+                "indicators", "--refresh", "--full", "--from", FIRST, "--to", LAST,
+                "--language", "en",
+            ),
+            env,
+            capture=True,
+        )  # fmt: skip
+        times.append(measured.seconds)
+        peaks.append(measured.peak_mib)
+        found = re.search(r"(\d+) figures stored for (\d+) periods", measured.output)
+        stored = f"{int(found.group(1)):,} figures, {found.group(2)} periods" if found else ""
+    t, peak = median(times), median(peaks)
+    ok = (t <= LIMIT_SECONDS and peak <= LIMIT_MIB) or scale == "small"
+    lines.append(
+        f"full refresh {t:.1f} s (runs {', '.join(f'{x:.1f}' for x in times)}), "
+        f"peak {peak:,.0f} MiB, {stored}  "
+        f"[limit {LIMIT_SECONDS:.0f} s, {LIMIT_MIB / 1024:.0f} GB: {'ok' if ok else 'OVER LIMIT'}]"
+    )
+    database = Path(str(env["RENKOU_DATA_DIR"])) / "renkou.sqlite3"
+    live, cells = live_sql(database)
+    lines.append(
+        f"live SQLite GROUP BY of the same counts (current places only) {live:.1f} s, "
+        f"{cells:,} cells; snapshot engine is {live / t:.1f}× faster"
+    )
+    return lines

@@ -1,0 +1,1 @@
+"""Vital statistics from Parquet snapshots of the register: periods, counts, engines, cache."""

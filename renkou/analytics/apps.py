@@ -1,0 +1,12 @@
+"""Django app of the analytics package (it owns the indicator cache)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsConfig(AppConfig):
+    """The analytics app."""
+
+    name = "renkou.analytics"
+    verbose_name = _("Vital statistics")
+    default_auto_field = "django.db.models.BigAutoField"

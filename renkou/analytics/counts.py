@@ -1,0 +1,377 @@
+"""Counts behind every indicator, as Ibis expressions over the snapshot (defined once).
+
+No Django here: the functions take Ibis tables (persons, events, orgunits of a snapshot) and
+return Ibis expressions, which an engine (``engines.py``) runs on DuckDB or Spark.
+
+**Instants.** Population is counted at instants, each written as the date whose 00:00 it is:
+the start of a period is its first day, its end the day after its last day (30 September
+24:00 = 1 October 00:00). Events happen *during* a day, so an event dated ``d`` shows from
+the instant ``d + 1``: a child born on 31 December is in the population at the end of that
+year, a person who died on 31 December is not, and a move on 1 January still counts the
+person at the old place at the start of the year.
+
+**Place over time.** A person's place on each basis (户籍 ``hukou``, 常住 ``residence``) is a
+list of *spells* ``[start, end)`` rebuilt from the events, not from the current state: the
+first spell's place is the ``from`` of the person's first move on that basis if it has one,
+else the place of the creating event (enrolment or birth); every later move starts a spell at
+its ``to``. Spells are cut to the person's life (birth + 1 … death + 1). A person enrolled by
+the initial load with no recorded move is taken to have been at the enrolled place all along.
+
+**Units.** Counts are made for places (the codes on the spells) and rolled up to every
+ancestor unit by code prefix (``ancestry``); a region elsewhere (``R`` + code) is in no unit.
+
+**Months.** All periods are unions of calendar months, so every count is kept per month
+index ``k`` of a :class:`Window` (month ``k`` starts at the window's boundary ``k``); the
+period sums are made afterwards (``indicators.py``). A stock (population at instants) is
+kept as deltas: ``+1`` at the first boundary a spell covers and ``-1`` at the first one it
+no longer covers, with the days lived in the part-month before each, so that a cumulative
+sum gives the population at every boundary and the person-days of every month.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+FAR_PAST = datetime.date(1800, 1, 1)
+FAR_FUTURE = datetime.date(2200, 1, 1)
+CREATING = ("enrol", "birth")
+BASES = {"registered": "hukou", "resident": "residence"}
+LEVEL_LENGTHS = (2, 4, 6, 9, 12)
+AGE_GROUP_WIDTH = 5
+LAST_AGE_GROUP = 20  # 100 and over
+ONE_DAY = ibis.interval(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months counted: boundaries ``first`` (month 0 starts) … ``last`` (first of a month)."""
+
+    first: datetime.date
+    last: datetime.date
+
+    def __post_init__(self) -> None:
+        if self.first.day != 1 or self.last.day != 1 or self.last <= self.first:
+            raise ValueError("a window runs from the first of a month to a later first of a month")
+
+    @property
+    def months(self) -> int:
+        """Number of months; boundaries are numbered 0 … ``months``."""
+        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month
+
+    def month_index(self, day: datetime.date) -> int:
+        """Index of the month containing ``day``."""
+        return (day.year - self.first.year) * 12 + day.month - self.first.month
+
+
+def _month_number(day: ir.DateValue) -> ir.IntegerValue:
+    return day.year() * 12 + day.month() - 1
+
+
+def month_index(day: ir.DateValue, window: Window) -> ir.IntegerValue:
+    """Index in ``window`` of the month containing ``day``."""
+    first = window.first.year * 12 + window.first.month - 1
+    return (_month_number(day) - first).cast("int32")
+
+
+def _boundary_after(day: ir.DateValue) -> ir.DateValue:
+    """The first month boundary on or after ``day``."""
+    return ibis.ifelse(day.day() == 1, day, day.truncate("M") + ibis.interval(months=1))
+
+
+def age_at(birth: ir.DateValue, day: ir.DateValue) -> ir.IntegerValue:
+    """Completed years at the instant ``day`` (the birthday itself counts)."""
+    years = day.year() - birth.year()
+    return (years - ibis.ifelse(birth + years.as_interval("Y") > day, 1, 0)).cast("int32")
+
+
+def age_group(age: ir.IntegerValue) -> ir.IntegerValue:
+    """Five-year age group number: 0 = 0–4, 3 = 15–19 … 20 = 100 and over."""
+    return ibis.least(age // AGE_GROUP_WIDTH, LAST_AGE_GROUP).cast("int16")
+
+
+def ancestry(orgunits: ir.Table) -> ir.Table:
+    """(place, unit) for every unit and each of its ancestors (itself included)."""
+    parts = [
+        orgunits.filter(orgunits.code.length() >= n).select(
+            place=orgunits.code, unit=orgunits.code.substr(0, n)
+        )
+        for n in LEVEL_LENGTHS
+    ]
+    pairs = ibis.union(*parts, distinct=False)
+    known = orgunits.select(unit=orgunits.code)
+    return pairs.semi_join(known, "unit")
+
+
+def place_changes(events: ir.Table, basis: str) -> ir.Table:
+    """Moves on one basis: (person_id, day, seq, from_place, to_place) of non-creating events."""
+    column = BASES[basis]
+    to_col, from_col = events[f"{column}_to"], events[f"{column}_from"]
+    return events.filter(~events.kind.isin(CREATING) & to_col.notnull()).select(
+        person_id=events.person_id,
+        day=events.effective_date,
+        seq=events.seq,
+        from_place=from_col,
+        to_place=to_col,
+    )
+
+
+def spells(persons: ir.Table, events: ir.Table, basis: str) -> ir.Table:
+    """(person_id, place, start, end, prev_place) on ``basis``, cut to the person's life.
+
+    ``start``/``end`` are instants: the person is at ``place`` from ``start`` until just
+    before ``end``. ``prev_place`` is the place before the move that began the spell (null
+    for the first spell).
+    """
+    column = BASES[basis]
+    to_col = events[f"{column}_to"]
+    created = events.filter(events.kind.isin(CREATING) & to_col.notnull())
+    created = created.group_by("person_id").agg(initial=created[f"{column}_to"].argmax(created.seq))
+    changes = place_changes(events, basis)
+    w = ibis.window(group_by="person_id", order_by=["day", "seq"])
+    changes = changes.mutate(
+        next_day=changes.day.lead().over(w),
+        prev_to=changes.to_place.lag().over(w),
+        rank=ibis.row_number().over(w),
+    )
+    first = changes.filter(changes["rank"] == 0).select(
+        "person_id", first_day=changes.day, first_from=changes.from_place
+    )
+    initial = created.left_join(first, "person_id").select(
+        person_id=created.person_id,
+        place=ibis.coalesce(first.first_from, created.initial),
+        start=ibis.literal(FAR_PAST),
+        end=ibis.coalesce(first.first_day, ibis.literal(FAR_FUTURE)),
+        prev_place=ibis.null("string"),
+    )
+    initial_place = initial.select(person_id="person_id", initial_place="place")
+    later = changes.left_join(initial_place, "person_id").select(
+        person_id=changes.person_id,
+        place=changes.to_place,
+        start=changes.day,
+        end=ibis.coalesce(changes.next_day, ibis.literal(FAR_FUTURE)),
+        # a move's "from" is the place the person was at, whatever the report said
+        prev_place=ibis.coalesce(changes.prev_to, initial_place.initial_place),
+    )
+    every = ibis.union(initial, later, distinct=False)
+    life = persons.select(
+        person_id=persons.id,
+        sex=persons.sex,
+        birth_date=persons.birth_date,
+        death_date=persons.death_date,
+    )
+    joined = every.join(life, "person_id")
+    start = ibis.greatest(joined.start + ONE_DAY, joined.birth_date + ONE_DAY)
+    end = ibis.least(
+        joined.end + ONE_DAY, ibis.coalesce(joined.death_date, ibis.literal(FAR_FUTURE)) + ONE_DAY
+    )
+    out = joined.select(
+        "person_id",
+        "place",
+        "prev_place",
+        "sex",
+        "birth_date",
+        "death_date",
+        move_day=joined.start,
+        start=start.cast("date"),
+        end=end.cast("date"),
+    )
+    return out.filter(out.start < out.end)
+
+
+def _clamped(table: ir.Table, window: Window) -> ir.Table:
+    """Spells cut to the window; an end past the window becomes ``last + 1 day``."""
+    start = ibis.greatest(table.start, ibis.literal(window.first))
+    end = ibis.least(table.end, ibis.literal(window.last + datetime.timedelta(days=1)))
+    out = table.mutate(start=start.cast("date"), end=end.cast("date"))
+    return out.filter(out.start < out.end)
+
+
+def by_age_group(table: ir.Table) -> ir.Table:
+    """Spells split where the person passes into the next five-year age group."""
+    g0 = age_group(age_at(table.birth_date, table.start))
+    g1 = age_group(age_at(table.birth_date, (table.end - ONE_DAY).cast("date")))
+    split = table.mutate(age_group=ibis.range(g0, g1 + 1)).unnest("age_group")
+    lower = split.birth_date + (split.age_group * AGE_GROUP_WIDTH).as_interval("Y")
+    upper = split.birth_date + (split.age_group * AGE_GROUP_WIDTH + 5).as_interval("Y")
+    out = split.mutate(
+        age_group=split.age_group.cast("int16"),
+        start=ibis.greatest(split.start, lower).cast("date"),
+        end=ibis.ifelse(
+            split.age_group >= LAST_AGE_GROUP, split.end, ibis.least(split.end, upper)
+        ).cast("date"),
+    )
+    return out.filter(out.start < out.end)
+
+
+def stock_deltas(table: ir.Table, window: Window, keys: list[str]) -> ir.Table:
+    """Deltas of a stock of spells at the window's boundaries, by (place, *keys, k).
+
+    ``delta``: persons entering (+) and leaving (−) the stock at boundary ``k``;
+    ``part_days``: days lived in month ``k − 1`` by those who entered or left within it
+    (+ days after entering, − days after leaving).
+    """
+    t = _clamped(table, window)
+    last_plus = ibis.literal(window.last + datetime.timedelta(days=1))
+    start_b = _boundary_after(t.start)
+    starts = t.select(
+        "place",
+        *keys,
+        k=month_index(start_b, window),
+        delta=ibis.literal(1, "int64"),
+        part_days=start_b.delta(t.start, unit="day").cast("int64"),
+    )
+    ended = t.filter(t.end < last_plus)
+    end_b = _boundary_after(ended.end)
+    ends = ended.select(
+        "place",
+        *keys,
+        k=month_index(end_b, window),
+        delta=ibis.literal(-1, "int64"),
+        part_days=-end_b.delta(ended.end, unit="day").cast("int64"),
+    )
+    both = ibis.union(starts, ends, distinct=False)
+    return both.group_by(["place", *keys, "k"]).agg(
+        delta=both.delta.sum(), part_days=both.part_days.sum()
+    )
+
+
+def rollup(table: ir.Table, units: ir.Table, keys: list[str], values: list[str]) -> ir.Table:
+    """Sums by place turned into sums by every unit containing the place."""
+    joined = table.join(units, "place")
+    return joined.group_by(["unit", *keys]).agg(**{v: joined[v].sum() for v in values})
+
+
+def population(spelled: ir.Table, orgunits: ir.Table, window: Window) -> ir.Table:
+    """Population deltas by (unit, sex, age_group, k) from :func:`spells`: see
+    :func:`stock_deltas`."""
+    split = by_age_group(_clamped(spelled, window))
+    deltas = stock_deltas(split, window, ["sex", "age_group"])
+    return rollup(deltas, ancestry(orgunits), ["sex", "age_group", "k"], ["delta", "part_days"])
+
+
+def births(
+    persons: ir.Table, events: ir.Table, spelled: ir.Table, orgunits: ir.Table, window: Window
+) -> ir.Table:
+    """Live births by (unit, k, k_reported, sex, parity, mother_age_group).
+
+    A birth is counted at the child's place on the basis at birth, which is the mother's
+    registered place (the child is registered where the mother is) or the village of
+    residence. ``parity`` is the birth order capped at 3 (3 = third or later; 0 = unknown).
+    ``k_reported`` is the month the birth was reported in: a birth reported in a later
+    period than it happened in is a late report there (往年出生未报).
+    """
+    born = events.filter(events.kind == "birth")
+    born = born.group_by("person_id").agg(reported=born.report_date.min())
+    child = persons.select(
+        person_id=persons.id,
+        sex=persons.sex,
+        birth_date=persons.birth_date,
+        birth_order=persons.birth_order,
+        mother_id=persons.mother_id,
+    )
+    mothers = persons.select(mother_id=persons.id, mother_birth=persons.birth_date)
+    first_spell = spelled
+    first_spell = first_spell.filter(first_spell.start == first_spell.birth_date + ONE_DAY)
+    rows = born.join(child, "person_id").left_join(mothers, "mother_id")
+    rows = rows.join(first_spell.select(person_id="person_id", place="place"), "person_id")
+    rows = rows.filter(
+        (rows.birth_date >= ibis.literal(window.first))
+        & (rows.birth_date < ibis.literal(window.last))
+    )
+    mother_age = age_at(rows.mother_birth, rows.birth_date)
+    table = rows.select(
+        "place",
+        k=month_index(rows.birth_date, window),
+        k_reported=month_index(rows.reported, window),
+        sex=rows.sex,
+        parity=ibis.least(ibis.coalesce(rows.birth_order, 0), 3).cast("int16"),
+        mother_age_group=ibis.coalesce(age_group(mother_age), -1).cast("int16"),
+        n=ibis.literal(1, "int64"),
+    )
+    keys = ["k", "k_reported", "sex", "parity", "mother_age_group"]
+    table = table.group_by(["place", *keys]).agg(n=table.n.sum())
+    return rollup(table, ancestry(orgunits), keys, ["n"])
+
+
+def deaths(spelled: ir.Table, orgunits: ir.Table, window: Window) -> ir.Table:
+    """Deaths by (unit, k, sex, age_group, infant) at the place the person was when dying."""
+    s = spelled
+    last = s.filter(s.death_date.notnull() & (s.end == s.death_date + ONE_DAY))
+    last = last.filter(
+        (last.death_date >= ibis.literal(window.first))
+        & (last.death_date < ibis.literal(window.last))
+    )
+    age = age_at(last.birth_date, last.death_date)
+    table = last.select(
+        "place",
+        k=month_index(last.death_date, window),
+        sex=last.sex,
+        age_group=age_group(age),
+        infant=age < 1,
+        n=ibis.literal(1, "int64"),
+    )
+    keys = ["k", "sex", "age_group", "infant"]
+    table = table.group_by(["place", *keys]).agg(n=table.n.sum())
+    return rollup(table, ancestry(orgunits), keys, ["n"])
+
+
+def moves(spelled: ir.Table, orgunits: ir.Table, window: Window) -> ir.Table:
+    """Moves into and out of each unit by (unit, k, direction): a move between two villages
+    of one township counts for the villages, not for the township."""
+    s = spelled
+    moved = s.filter(
+        s.prev_place.notnull()
+        & (s.move_day >= ibis.literal(window.first))
+        & (s.move_day < ibis.literal(window.last))
+    )
+    moved = moved.select("person_id", "place", "prev_place", k=month_index(moved.move_day, window))
+    units = ancestry(orgunits)
+    others = units.select(o_place="place", o_unit="unit")
+    out = []
+    for direction, here, there in (("in", "place", "prev_place"), ("out", "prev_place", "place")):
+        hit = moved.join(units, moved[here] == units.place).select(
+            "person_id", "k", "unit", other=moved[there]
+        )
+        away = hit.anti_join(others, [hit.other == others.o_place, hit.unit == others.o_unit])
+        out.append(
+            away.group_by(["unit", "k"])
+            .agg(n=away.count())
+            .mutate(direction=ibis.literal(direction))
+        )
+    return ibis.union(*out, distinct=False)
+
+
+def floating(
+    registered: ir.Table, resident: ir.Table, orgunits: ir.Table, window: Window
+) -> ir.Table:
+    """Floating population stock deltas by (unit, direction, k): ``in`` lives in the unit and
+    is registered outside it (流入), ``out`` is registered in it and lives outside (流出)."""
+    h = _clamped(registered, window)
+    r = _clamped(resident, window)
+    h = h.select("person_id", hukou="place", h_start="start", h_end="end")
+    r = r.select("person_id", residence="place", r_start="start", r_end="end")
+    pairs = h.join(r, "person_id")
+    pairs = pairs.select(
+        "person_id",
+        "hukou",
+        "residence",
+        start=ibis.greatest(pairs.h_start, pairs.r_start).cast("date"),
+        end=ibis.least(pairs.h_end, pairs.r_end).cast("date"),
+    )
+    pairs = pairs.filter(pairs.start < pairs.end)
+    units = ancestry(orgunits)
+    others = units.select(o_place="place", o_unit="unit")
+    out = []
+    for direction, here, there in (("in", "residence", "hukou"), ("out", "hukou", "residence")):
+        hit = pairs.join(units, pairs[here] == units.place).select(
+            "start", "end", "unit", other=pairs[there]
+        )
+        away = hit.anti_join(others, [hit.other == others.o_place, hit.unit == others.o_unit])
+        away = away.select("start", "end", place="unit", direction=ibis.literal(direction))
+        out.append(stock_deltas(away, window, ["direction"]))
+    both = ibis.union(*out, distinct=False)
+    return both.rename(unit="place")

@@ -1,0 +1,63 @@
+"""Names of the indicators as users read them (translated), and which ones are rates."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from renkou.analytics.indicators import FERTILE_GROUPS, group_label
+
+LABELS: dict[str, str | Promise] = {
+    "population_start": _("Population at period start"),
+    "population_end": _("Population at period end"),
+    "average_population": _("Average population (start and end)"),
+    "average_population_person_years": _("Average population (person-years)"),
+    "births": _("Live births"),
+    "births_male": _("Live births, boys"),
+    "births_female": _("Live births, girls"),
+    "crude_birth_rate": _("Crude birth rate (‰)"),
+    "deaths": _("Deaths"),
+    "crude_death_rate": _("Crude death rate (‰)"),
+    "natural_growth_rate": _("Natural growth rate (‰)"),
+    "sex_ratio_at_birth": _("Sex ratio at birth (boys per 100 girls)"),
+    "parity_share_1": _("First births, share of all births (per cent)"),
+    "parity_share_2": _("Second births, share of all births (per cent)"),
+    "parity_share_3plus": _("Third and later births, share of all births (per cent)"),
+    "women_15_49": _("Women aged 15–49 at period end"),
+    "general_fertility_rate": _("General fertility rate (‰)"),
+    "total_fertility_rate": _("Total fertility rate (children per woman)"),
+    "infant_deaths": _("Infant deaths (under age 1)"),
+    "infant_mortality_rate": _("Infant mortality rate (‰)"),
+    "moves_in": _("Moved in"),
+    "moves_out": _("Moved out"),
+    "floating_in": _("Floating population in, at period end"),
+    "floating_out": _("Floating population out, at period end"),
+    "late_births_reported": _("Births of earlier periods reported in this period"),
+}
+ASFR_LABEL = _("Age-specific fertility rate, mothers aged %(low)s–%(high)s (‰)")
+
+
+def label(indicator: str) -> str:
+    """The user's name of an indicator, in the active language."""
+    if indicator.startswith("asfr_"):
+        low, high = indicator.removeprefix("asfr_").split("_")
+        return str(ASFR_LABEL) % {"low": low, "high": high}
+    return str(LABELS[indicator])
+
+
+RATES = frozenset(
+    {
+        "crude_birth_rate",
+        "crude_death_rate",
+        "natural_growth_rate",
+        "sex_ratio_at_birth",
+        "parity_share_1",
+        "parity_share_2",
+        "parity_share_3plus",
+        "general_fertility_rate",
+        "total_fertility_rate",
+        "infant_mortality_rate",
+        *(f"asfr_{group_label(g)}" for g in FERTILE_GROUPS),
+    }
+)
+"""Indicators that are rates or ratios: flagged when resting on fewer than 100 events."""

@@ -1,0 +1,62 @@
+"""The indicator cache: a full refresh fills it; a new applied event makes the cells it can
+change stale, and the next refresh recomputes exactly those."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from renkou.analytics.cache import cached, indicators_refresh
+from renkou.analytics.indicators import INDICATORS
+from renkou.analytics.models import IndicatorValue
+from renkou.analytics.periods import parse
+from renkou.orgunits.models import OrgUnit
+from renkou.registry import services
+from renkou.registry.models import Person
+from tests.analytics.hand_register import A1, B1, COUNTY, TOWNSHIP_B, hand_register
+
+pytestmark = pytest.mark.django_db
+PERIODS = [parse(p) for p in ("2024Q1", "2024Q3", "2024")]
+
+
+def cell(indicator, unit, period, basis="registered"):
+    return IndicatorValue.objects.get(indicator=indicator, orgunit=unit, period=period, basis=basis)
+
+
+def test_full_refresh_then_a_new_death_invalidates_and_recomputes(tmp_path):
+    hand_register(tmp_path / "load")
+    snap = tmp_path / "snap"
+    result = indicators_refresh(directory=snap, full=True, periods=PERIODS)
+    assert result.stored == IndicatorValue.objects.count() > 0
+    assert cell("population_end", B1, "2024").value == 4
+    seq_before = cell("population_end", A1, "2024").snapshot_seq
+
+    m4 = Person.objects.get(person_ref="M4")
+    death = services.event_submit(
+        kind="death",
+        person=m4,
+        orgunit=OrgUnit.objects.get(code=B1),
+        effective_date=datetime.date(2024, 8, 1),
+        source="village",
+        actor="test",
+    )
+    services.event_apply(event=death, actor="test")
+
+    again = indicators_refresh(directory=snap)
+    assert again.snapshot.events == 1
+    # B1 and its ancestors, in periods ending after 1 August: Q3 and the year, both bases
+    touched = {B1, TOWNSHIP_B, COUNTY, COUNTY[:4], COUNTY[:2]}
+    assert again.invalidated == len(touched) * 2 * 2 * len(INDICATORS)
+    assert sorted(again.periods) == ["2024", "2024Q3"]
+    assert not IndicatorValue.objects.filter(stale=True).exists()
+    assert cell("population_end", B1, "2024").value == 3
+    assert cell("deaths", B1, "2024").value == 2
+    assert cell("deaths", COUNTY, "2024Q3").value == 1
+    # Q1 ended before the death, A1 never saw M4: neither was recomputed
+    assert cell("population_end", B1, "2024Q1").snapshot_seq == seq_before
+    assert cell("population_end", A1, "2024").snapshot_seq == seq_before
+    assert cell("population_end", B1, "2024").snapshot_seq > seq_before
+    values = cached(orgunit=B1, period=parse("2024"), basis="registered")
+    assert values[0].indicator == "population_start"
+    assert {v.indicator for v in values} >= {"crude_birth_rate", "sex_ratio_at_birth"}
