@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("renkou.core.urls")),
     path("", include("renkou.registry.urls")),
     path("", include("renkou.quality.urls")),
+    path("", include("renkou.analytics.urls")),
     path("", include("renkou.web.urls")),
 ]

@@ -10,3 +10,6 @@ class AnalyticsConfig(AppConfig):
     name = "renkou.analytics"
     verbose_name = _("Vital statistics")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from renkou.analytics import jobs  # noqa: F401 (registers the background job kind)

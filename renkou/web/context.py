@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "changes": bool(roles & {"reporter", "statistician", "county_admin", "sysadmin"}),
             "persons": bool(roles - {"auditor"}),
             "audit": bool(roles & {"auditor", "sysadmin", "county_admin"}),
+            "statistics": bool(roles - {"auditor"}),
             "quality": bool(roles & {"statistician", "county_admin", "sysadmin", "reporter"}),
         }
     }

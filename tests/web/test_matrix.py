@@ -110,6 +110,8 @@ PAGES: dict[str, Case] = {
     "quality overview": Case("get", lambda i: "/quality/", everyone()),
     "quality of village": Case("get", lambda i: f"/quality/{VILLAGE_A1}/", in_area()),
     "findings": Case("get", lambda i: "/quality/findings/", everyone()),
+    "statistics": Case("get", lambda i: "/statistics/", everyone()),
+    "statistics of village": Case("get", lambda i: f"/statistics/{VILLAGE_A1}/", in_area()),
 }
 
 API: dict[str, Case] = {

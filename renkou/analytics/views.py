@@ -1,0 +1,339 @@
+"""The statistics dashboard of an org unit: headline figures, charts with their tables and
+CSV, drill-down to sub-units. Everything is read from the indicator cache."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkou.analytics.indicators import FERTILE_GROUPS, group_label
+from renkou.analytics.labels import RATES, label
+from renkou.analytics.models import IndicatorValue
+from renkou.analytics.periods import Period, PeriodError, add_months, parse
+from renkou.core.audit import audit_record
+from renkou.core.jobs import job_start
+from renkou.core.models import Job
+from renkou.core.scoping import can_see_code, may, restrict
+from renkou.orgunits.models import OrgUnit
+from renkou.orgunits.selectors import orgunit_ancestors
+from renkou.web.views import visible_roots
+
+HEADLINE = (
+    "population_end",
+    "births",
+    "crude_birth_rate",
+    "deaths",
+    "crude_death_rate",
+    "natural_growth_rate",
+    "sex_ratio_at_birth",
+    "total_fertility_rate",
+    "infant_mortality_rate",
+    "moves_in",
+    "moves_out",
+    "floating_in",
+    "floating_out",
+    "late_births_reported",
+)
+ASFR = [f"asfr_{group_label(g)}" for g in FERTILE_GROUPS]
+PARITY = ("parity_share_1", "parity_share_2", "parity_share_3plus")
+SRB_BAND = (103, 107)
+CHARTS = ("births_by_month", "srb_by_unit", "parity", "fertility_by_age")
+
+
+def _default_period() -> Period:
+    """The last whole calendar year."""
+    return parse(str(timezone.localdate().year - 1))
+
+
+def _fmt(indicator: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if indicator in RATES:
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
+def _cell(values: dict[str, IndicatorValue], name: str) -> dict[str, Any]:
+    v = values.get(name)
+    return {
+        "name": name,
+        "label": label(name),
+        "value": _fmt(name, v.value if v else None),
+        "count": v.count if v and name in RATES else None,
+        "low": _fmt(name, v.low) if v and v.low is not None else "",
+        "high": _fmt(name, v.high) if v and v.high is not None else "",
+        "small": bool(v and name in RATES and v.count is not None and v.count < 100),
+    }
+
+
+def _num(value: float | None) -> float | int | None:
+    """A count stored as a float, shown as the whole number it is."""
+    if value is not None and float(value).is_integer():
+        return int(value)
+    return value
+
+
+def _bar(categories: list[str], series: list[tuple[str, list[Any]]]) -> dict[str, Any]:
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0} if len(series) > 1 else {"show": False},
+        "grid": {"left": 8, "right": 16, "top": 32, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "category", "data": categories},
+        "yAxis": {"type": "value"},
+        "series": [{"name": n, "type": "bar", "data": d} for n, d in series],
+    }
+
+
+def _srb_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ratio per unit as a point, its interval as a box, the 103–107 band shaded."""
+    names = [r["name"] for r in rows]
+    return {
+        "tooltip": {"trigger": "item"},
+        "grid": {"left": 8, "right": 16, "top": 16, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "category", "data": names},
+        "yAxis": {"type": "value", "scale": True},
+        "series": [
+            {
+                "name": _("Interval (95%)"),
+                "type": "candlestick",
+                "barMaxWidth": 18,
+                "data": [[r["low"], r["high"], r["low"], r["high"]] for r in rows],
+            },
+            {
+                "name": _("Sex ratio at birth"),
+                "type": "scatter",
+                "data": [r["ratio"] for r in rows],
+                "markArea": {
+                    "silent": True,
+                    "itemStyle": {"opacity": 0.15},
+                    "data": [[{"yAxis": SRB_BAND[0]}, {"yAxis": SRB_BAND[1]}]],
+                },
+            },
+        ],
+    }
+
+
+def _tables(
+    unit: OrgUnit, period: Period, basis: str, values: dict[str, IndicatorValue]
+) -> dict[str, dict[str, Any]]:
+    """Each chart's data as a table (header and rows) and an ECharts option."""
+    months = [add_months(period.start, i) for i in range(period.months)]
+    month_ids = [f"{m.year}{m.month:02d}" for m in months]
+    by_month = dict(
+        IndicatorValue.objects.filter(
+            orgunit=unit.code, basis=basis, indicator="births", period__in=month_ids
+        ).values_list("period", "value")
+    )
+    births_rows = [[m, _num(by_month.get(m))] for m in month_ids]
+    children = list(unit.children.order_by("code"))
+    srb = {
+        v.orgunit: v
+        for v in IndicatorValue.objects.filter(
+            orgunit__in=[c.code for c in children],
+            basis=basis,
+            period=period.id,
+            indicator="sex_ratio_at_birth",
+        )
+    }
+    srb_rows = [
+        {
+            "code": c.code,
+            "name": c.name,
+            "ratio": srb[c.code].value,
+            "low": srb[c.code].low,
+            "high": srb[c.code].high,
+            "count": srb[c.code].count,
+        }
+        for c in children
+        if c.code in srb and srb[c.code].value is not None
+    ]
+    parity = [[label(p), values[p].value if p in values else None] for p in PARITY]
+    asfr = [
+        [a.removeprefix("asfr_").replace("_", "–"), values[a].value if a in values else None]
+        for a in ASFR
+    ]
+    births_h, month_h = _("Live births"), _("Month")
+    return {
+        "births_by_month": {
+            "title": _("Births by month"),
+            "header": [month_h, births_h],
+            "rows": births_rows,
+            "option": _bar(month_ids, [(births_h, [r[1] for r in births_rows])]),
+        },
+        "srb_by_unit": {
+            "title": _("Sex ratio at birth by sub-unit, with intervals (95%; band 103–107)"),
+            "header": [_("Unit"), _("Sex ratio at birth"), _("Low"), _("High"), _("Births")],
+            "rows": [
+                [r["name"], r["ratio"], r["low"], r["high"], _num(r["count"])] for r in srb_rows
+            ],
+            "option": _srb_chart(srb_rows) if srb_rows else None,
+        },
+        "parity": {
+            "title": _("Births by order (per cent)"),
+            "header": [_("Birth order"), _("Share (%)")],
+            "rows": parity,
+            "option": _bar([p[0] for p in parity], [(_("Share (%)"), [p[1] for p in parity])]),
+        },
+        "fertility_by_age": {
+            "title": _("Fertility by mother's age (‰)"),
+            "header": [_("Mother's age"), _("Births per 1000 women")],
+            "rows": asfr,
+            "option": _bar(
+                [a[0] for a in asfr], [(_("Births per 1000 women"), [a[1] for a in asfr])]
+            ),
+        },
+    }
+
+
+def _unit(user: Any, code: str | None) -> OrgUnit:
+    if code is None:
+        roots = visible_roots(user)
+        if not roots:
+            raise PermissionDenied
+        return roots[0]
+    return get_object_or_404(restrict(OrgUnit.objects.all(), user), code=code)
+
+
+def _period(text: str) -> Period:
+    try:
+        return parse(text) if text else _default_period()
+    except PeriodError:
+        return _default_period()
+
+
+@login_required
+def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Headline figures, charts (each with its table and CSV) and sub-units of one unit."""
+    unit = _unit(request.user, code)
+    period = _period(request.GET.get("period", "").strip())
+    basis = "resident" if request.GET.get("basis") == "resident" else "registered"
+    values = {
+        v.indicator: v
+        for v in IndicatorValue.objects.filter(orgunit=unit.code, period=period.id, basis=basis)
+    }
+    tables = _tables(unit, period, basis, values)
+    wanted = request.GET.get("csv", "")
+    if wanted in tables:
+        return _csv(request, unit, period, basis, wanted, tables[wanted])
+    children = list(unit.children.order_by("code"))
+    child_values: dict[tuple[str, str], float | None] = {
+        (v.orgunit, v.indicator): v.value
+        for v in IndicatorValue.objects.filter(
+            orgunit__in=[c.code for c in children],
+            period=period.id,
+            basis=basis,
+            indicator__in=["population_end", "births", "crude_birth_rate", "deaths"],
+        )
+    }
+    rows = [
+        {
+            "unit": c,
+            "population": _fmt("population_end", child_values.get((c.code, "population_end"))),
+            "births": _fmt("births", child_values.get((c.code, "births"))),
+            "cbr": _fmt("crude_birth_rate", child_values.get((c.code, "crude_birth_rate"))),
+            "deaths": _fmt("deaths", child_values.get((c.code, "deaths"))),
+        }
+        for c in children
+    ]
+    job = (
+        Job.objects.filter(kind="indicators.compute", params__period=period.id)
+        .order_by("-created_at")
+        .first()
+    )
+    stale = any(v.stale for v in values.values())
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {
+            "unit": unit,
+            "ancestors": [(a, can_see_code(request.user, a.code)) for a in orgunit_ancestors(unit)],
+            "period": period,
+            "basis": basis,
+            "headline": [_cell(values, name) for name in HEADLINE] if values else [],
+            "stale": stale,
+            "charts": [
+                {
+                    "key": key,
+                    **tables[key],
+                    "json": json.dumps(tables[key]["option"], ensure_ascii=False)
+                    if tables[key]["option"]
+                    else "",
+                }
+                for key in CHARTS
+            ],
+            "children": rows,
+            "job": job,
+            "can_compute": may(request.user, "review", unit.code),
+            "as_of": max((v.computed_at for v in values.values()), default=None),
+            "periods": period_choices(),
+        },
+    )
+
+
+def _csv(
+    request: HttpRequest,
+    unit: OrgUnit,
+    period: Period,
+    basis: str,
+    key: str,
+    table: dict[str, Any],
+) -> HttpResponse:
+    """One chart's table as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{unit.code}-{period.id}-{basis}-{key}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(table["header"])
+    writer.writerows(table["rows"])
+    audit_record(
+        actor=request.user,
+        action="statistics.export",
+        object_type="orgunit",
+        object_id=unit.code,
+        after={"period": period.id, "basis": basis, "table": key, "rows": len(table["rows"])},
+    )
+    return response
+
+
+@login_required
+@require_POST
+def dashboard_compute(request: HttpRequest, code: str) -> HttpResponse:
+    """Queue the computation of a period's figures (for every unit)."""
+    unit = _unit(request.user, code)
+    if not may(request.user, "review", unit.code):
+        raise PermissionDenied
+    period = _period(request.POST.get("period", ""))
+    active = Job.objects.filter(
+        kind="indicators.compute", params__period=period.id, status__in=["queued", "running"]
+    ).exists()
+    if not active:
+        job_start(
+            kind="indicators.compute",
+            params={"period": period.id},
+            actor=request.user,
+            orgunit=unit.code,
+        )
+    basis = request.POST.get("basis", "registered")
+    return redirect(f"/statistics/{unit.code}/?period={period.id}&basis={basis}")
+
+
+def period_choices(today: datetime.date | None = None) -> list[str]:
+    """Recent periods offered in the selector: years, statistical years, quarters."""
+    today = today or timezone.localdate()
+    years = [today.year - i for i in range(1, 6)]
+    return (
+        [str(y) for y in years]
+        + [f"{y - 1}Oct" for y in years]
+        + [f"{y}Q{q}" for y in years[:2] for q in (4, 3, 2, 1)]
+    )
