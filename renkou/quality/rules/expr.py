@@ -291,22 +291,28 @@ def any_of(*parts: X) -> X:
     return Logic("OR", parts)
 
 
+# What counts as blank: spaces (ASCII and the full-width 全角 space), tabs and line breaks.
+# Both modes strip exactly this set (Python's bare strip() and DuckDB's bare trim() differ).
+BLANKS = " \u3000\t\r\n"
+_SQL_BLANKS = "' ' || chr(12288) || chr(9) || chr(13) || chr(10)"
+
+
 def filled(name: str) -> X:
-    """A text column holding something other than spaces."""
+    """A text column holding something other than blanks."""
 
     def _py(value: Any) -> bool:
-        return value is not None and str(value).strip() != ""
+        return value is not None and str(value).strip(BLANKS) != ""
 
-    return Call("(coalesce(trim({0}), '') <> '')", _py, col(name))
+    return Call(f"(coalesce(trim({{0}}, {_SQL_BLANKS}), '') <> '')", _py, col(name))
 
 
 def empty(name: str) -> X:
     """A text column that is NULL or blank (e.g. no identity number hash)."""
 
     def _py(value: Any) -> bool:
-        return value is None or str(value).strip() == ""
+        return value is None or str(value).strip(BLANKS) == ""
 
-    return Call("(coalesce(trim({0}), '') = '')", _py, col(name))
+    return Call(f"(coalesce(trim({{0}}, {_SQL_BLANKS}), '') = '')", _py, col(name))
 
 
 _WELL_FORMED = re.compile(r"[0-9]{17}[0-9X]")
