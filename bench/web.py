@@ -23,13 +23,14 @@ import urllib.request
 
 from bench.common import OUT, ROOT, renkou_cmd, run_measured
 from bench.load import loaded_sqlite
+from renkou.web.management.commands.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 
 CLIENTS = 20
 PORT = 8123
 SECONDS = 5
 # As ``renkou serve`` starts it (RENKOU_BENCH_WORKERS / _THREADS to try others).
-WORKERS = int(os.environ.get("RENKOU_BENCH_WORKERS", "2"))
-THREADS = int(os.environ.get("RENKOU_BENCH_THREADS", "4"))
+WORKERS = int(os.environ.get("RENKOU_BENCH_WORKERS", str(DEFAULT_WORKERS)))
+THREADS = int(os.environ.get("RENKOU_BENCH_THREADS", str(DEFAULT_THREADS)))
 ACCESS_LOG = OUT / "web-access.log"
 LIMITS = {
     "search_id": 50,
