@@ -66,6 +66,8 @@ class Command(BaseCommand):
             f"{result.persons_with_error} persons with an error "
             f"({result.seconds.get('total', 0):.1f} s)"
         )
+        steps = ", ".join(f"{name} {result.seconds.get(name, 0):.1f} s" for name in STEPS)
+        self.stdout.write(f"  ({steps})")
         for rule, count in sorted(result.by_rule.items()):
             self.stdout.write(f"  {rule:28} {BY_CODE[rule].severity:8} {count}")
 
