@@ -188,12 +188,14 @@ class Protector:
                 continue
             key_id, _, payload = token.partition("$")
             aead = aeads.get(key_id)
+            if aead is None:  # no key with that id
+                append(None)
+                continue
             try:
                 blob = b64(payload.translate(table) + "=" * (-len(payload) % 4))
                 plain = aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], ASSOCIATED_DATA)
                 append(plain.decode())
-            except (AttributeError, binascii.Error, ValueError, InvalidTag):
-                # AttributeError: no key with that id (aead is None)
+            except (binascii.Error, ValueError, InvalidTag):
                 append(None)
         return out
 
