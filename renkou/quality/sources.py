@@ -194,6 +194,7 @@ def _read_columns(
     sql: str,
     schema: pa.Schema,
     convert: dict[str, Callable[[list[Any]], list[Any]]] | None = None,
+    params: list[Any] | None = None,
 ) -> pa.Table:
     """Run ``sql`` on the register's database; its rows as an Arrow table of ``schema``.
 
@@ -204,7 +205,7 @@ def _read_columns(
     convert = convert or {}
     batches = []
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK):
             arrays = []
             for field, values in zip(schema, zip(*rows, strict=True), strict=True):
