@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "changes": bool(roles & {"reporter", "statistician", "county_admin", "sysadmin"}),
             "persons": bool(roles - {"auditor"}),
+            "quality": bool(roles - {"auditor"}),
             "audit": bool(roles & {"auditor", "sysadmin", "county_admin"}),
         }
     }
