@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -13,8 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from renkou.core.scoping import may, restrict
+from renkou.core.scoping import can_see_code, may, restrict, user_prefixes
+from renkou.orgunits.models import OrgUnit
 from renkou.quality.models import Finding, Severity
+from renkou.quality.rates import quality_rates
 from renkou.quality.rules import BY_CODE, RULES
 from renkou.quality.services import finding_confirm
 from renkou.registry.models import Person
@@ -87,3 +90,30 @@ def finding_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Confirmed: this rule no longer flags the record."))
     return redirect(f"{reverse('finding_list')}?{request.GET.urlencode()}")
+
+
+@login_required
+def quality_overview(request: HttpRequest) -> HttpResponse:
+    """Logic accuracy and completeness of an org unit and each of its child units, with counts."""
+    prefixes = user_prefixes(request.user)  # None: everything; []: nothing
+    if prefixes == []:
+        raise PermissionDenied
+    code = request.GET.get("orgunit", "")
+    if not code:
+        top = OrgUnit.objects.filter(parent__isnull=True).order_by("code").first()
+        code = prefixes[0] if prefixes else (top.code if top else "")
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None or not can_see_code(request.user, unit.code):
+        raise Http404
+    day = None
+    if request.GET.get("date"):
+        try:
+            day = datetime.date.fromisoformat(request.GET["date"])
+        except ValueError:
+            day = None
+    rows = quality_rates(orgunit=unit, day=day)
+    return render(
+        request,
+        "quality/overview.html",
+        {"unit": unit, "total": rows[0], "children": rows[1:], "date": rows[0].date},
+    )

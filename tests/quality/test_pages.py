@@ -89,3 +89,22 @@ def test_query_count_does_not_grow_with_the_findings(flagged) -> None:
         response = client.get(URL)
     assert len(response.context["findings"]) == 13
     assert len(many) == len(few)
+
+
+def test_overview_shows_rates_per_child_unit_within_the_users_area(flagged) -> None:
+    county_admin = client_as("county_admin", COUNTY, "c")
+    page = county_admin.get("/quality/")
+    assert page.status_code == 200
+    assert page.context["unit"].code == COUNTY
+    assert page.context["total"].persons == 7
+    assert [r.orgunit for r in page.context["children"]] == [TOWNSHIP_A, "330122101"]
+    assert "<meter" in page.content.decode()
+    town = county_admin.get("/quality/", {"orgunit": TOWNSHIP_A})
+    assert [r.orgunit for r in town.context["children"]] == [VILLAGE_A1, VILLAGE_A2]
+    reporter = client_as("reporter", VILLAGE_A2, "r2")
+    own = reporter.get("/quality/")
+    assert own.context["unit"].code == VILLAGE_A2
+    assert own.context["total"].persons_with_error == 0
+    assert own.context["total"].filled_fields == own.context["total"].required_fields - 2
+    assert reporter.get("/quality/", {"orgunit": VILLAGE_A1}).status_code == 404
+    assert client_as("auditor", COUNTY, "a").get("/quality/").status_code == 200
