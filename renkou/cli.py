@@ -15,6 +15,7 @@ COMMANDS = [
     ("quality run [--orgunit CODE]", "check the register with every logic rule; store findings"),
     ("quality report --orgunit CODE", "logic accuracy and completeness rates (--format json|csv)"),
     ("quality rules", "list the logic-check rules with their codes and severities"),
+    ("quality aggregates --orgunit CODE --from M --to M", "outliers, missing and late reports"),
     ("synth county --persons N --years Y --seed S --out DIR", "write a synthetic county"),
     ("indicators --orgunit CODE --period ID", "vital statistics of a unit and period"),
     ("indicators --refresh [--full]", "bring the statistics snapshot and cache up to date"),

@@ -19,8 +19,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "changes": bool(roles & {"reporter", "statistician", "county_admin", "sysadmin"}),
             "persons": bool(roles - {"auditor"}),
+            "quality": bool(roles - {"auditor"}),
             "audit": bool(roles & {"auditor", "sysadmin", "county_admin"}),
             "statistics": bool(roles - {"auditor"}),
-            "quality": bool(roles & {"statistician", "county_admin", "sysadmin", "reporter"}),
         }
     }

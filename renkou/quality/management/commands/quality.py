@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import datetime
 import json
+from dataclasses import asdict
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from renkou.orgunits.models import OrgUnit
+from renkou.quality.aggregates import OUTLIER_THRESHOLD, aggregate_checks
 from renkou.quality.bulk import STEPS, quality_run
 from renkou.quality.rates import Rates, quality_rates
 from renkou.quality.rules import BY_CODE, RULES
@@ -29,6 +31,15 @@ class Command(BaseCommand):
             "--as-of", type=datetime.date.fromisoformat, default=None, help="YYYY-MM-DD"
         )
         sub.add_parser("rules", help="list every rule: code, severity, message, rationale")
+        agg = sub.add_parser(
+            "aggregates", help="outlying monthly counts, missing and late reports (JSON)"
+        )
+        agg.add_argument("--orgunit", required=True, help="org-unit code")
+        agg.add_argument("--from", dest="first", required=True, help="first month, YYYY-MM")
+        agg.add_argument("--to", dest="last", required=True, help="last month, YYYY-MM")
+        agg.add_argument(
+            "--threshold", type=float, default=OUTLIER_THRESHOLD, help="modified z-score limit"
+        )
         report = sub.add_parser("report", help="logic accuracy and completeness rates")
         report.add_argument("--orgunit", required=True, help="org-unit code")
         report.add_argument("--format", choices=("json", "csv"), default="json")
@@ -48,6 +59,19 @@ class Command(BaseCommand):
             raise CommandError(f"unknown org unit {code} / 区划代码 {code} 不存在")
         if options["action"] == "run":
             self._run(code, options["as_of"])
+        elif options["action"] == "aggregates":
+            try:
+                first = datetime.date.fromisoformat(options["first"] + "-01")
+                last = datetime.date.fromisoformat(options["last"] + "-01")
+            except ValueError as exc:
+                raise CommandError("months are YYYY-MM / 月份格式应为 YYYY-MM") from exc
+            checks = aggregate_checks(
+                orgunit=OrgUnit.objects.get(code=code),
+                first=first,
+                last=last,
+                threshold=options["threshold"],
+            )
+            self.stdout.write(json.dumps(asdict(checks), ensure_ascii=False, indent=2))
         else:
             self._report(OrgUnit.objects.get(code=code), options["format"], options["date"])
 
@@ -66,6 +90,8 @@ class Command(BaseCommand):
             f"{result.persons_with_error} persons with an error "
             f"({result.seconds.get('total', 0):.1f} s)"
         )
+        steps = ", ".join(f"{name} {result.seconds.get(name, 0):.1f} s" for name in STEPS)
+        self.stdout.write(f"  ({steps})")
         for rule, count in sorted(result.by_rule.items()):
             self.stdout.write(f"  {rule:28} {BY_CODE[rule].severity:8} {count}")
 
