@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,10 +23,9 @@ from renkou.analytics.periods import Period, PeriodError, add_months, parse
 from renkou.core.audit import audit_record
 from renkou.core.jobs import job_start
 from renkou.core.models import Job
-from renkou.core.scoping import can_see_code, may, restrict
+from renkou.core.scoping import may
 from renkou.orgunits.models import OrgUnit
-from renkou.orgunits.selectors import orgunit_ancestors
-from renkou.web.views import visible_roots
+from renkou.web.views import breadcrumb, unit_for_user
 
 HEADLINE = (
     "population_end",
@@ -195,15 +194,6 @@ def _tables(
     }
 
 
-def _unit(user: Any, code: str | None) -> OrgUnit:
-    if code is None:
-        roots = visible_roots(user)
-        if not roots:
-            raise PermissionDenied
-        return roots[0]
-    return get_object_or_404(restrict(OrgUnit.objects.all(), user), code=code)
-
-
 def _period(text: str) -> Period:
     try:
         return parse(text) if text else _default_period()
@@ -214,7 +204,7 @@ def _period(text: str) -> Period:
 @login_required
 def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Headline figures, charts (each with its table and CSV) and sub-units of one unit."""
-    unit = _unit(request.user, code)
+    unit = unit_for_user(request.user, code)
     period = _period(request.GET.get("period", "").strip())
     basis = "resident" if request.GET.get("basis") == "resident" else "registered"
     values = {
@@ -256,7 +246,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
         "analytics/dashboard.html",
         {
             "unit": unit,
-            "ancestors": [(a, can_see_code(request.user, a.code)) for a in orgunit_ancestors(unit)],
+            "ancestors": breadcrumb(request.user, unit),
             "period": period,
             "basis": basis,
             "headline": [_cell(values, name) for name in HEADLINE] if values else [],
@@ -310,7 +300,7 @@ def _csv(
 @require_POST
 def dashboard_compute(request: HttpRequest, code: str) -> HttpResponse:
     """Queue the computation of a period's figures (for every unit)."""
-    unit = _unit(request.user, code)
+    unit = unit_for_user(request.user, code)
     if not may(request.user, "review", unit.code):
         raise PermissionDenied
     period = _period(request.POST.get("period", ""))

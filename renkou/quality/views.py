@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,31 +18,21 @@ from django.views.decorators.http import require_POST
 
 from renkou.core.jobs import job_start
 from renkou.core.models import Job
-from renkou.core.scoping import can_see_code, may, restrict
+from renkou.core.scoping import may, restrict
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q
-from renkou.orgunits.selectors import orgunit_ancestors
 from renkou.quality import services
 from renkou.quality.models import Finding, Severity
 from renkou.quality.rates import quality_rates
 from renkou.quality.rules import BY_CODE, RULES
 from renkou.registry.validation import EventRefused
-from renkou.web.views import visible_roots
+from renkou.web.views import breadcrumb, unit_for_user
 
 PAGE = 100
 
 
 def _zh() -> bool:
     return (get_language() or "zh-hans").startswith("zh")
-
-
-def _unit(user: Any, code: str | None) -> OrgUnit:
-    if code is None:
-        roots = visible_roots(user)
-        if not roots:
-            raise PermissionDenied
-        return roots[0]
-    return get_object_or_404(restrict(OrgUnit.objects.all(), user), code=code)
 
 
 def _chart(rows: list[Any]) -> dict[str, Any]:
@@ -72,7 +62,7 @@ def _chart(rows: list[Any]) -> dict[str, Any]:
 @login_required
 def quality_overview(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Rates of a unit and its sub-units, with the open findings by rule."""
-    unit = _unit(request.user, code)
+    unit = unit_for_user(request.user, code)
     rows = quality_rates(orgunit=unit)
     children = rows[1:]
     by_rule = list(
@@ -89,7 +79,7 @@ def quality_overview(request: HttpRequest, code: str | None = None) -> HttpRespo
         "quality/overview.html",
         {
             "unit": unit,
-            "ancestors": [(a, can_see_code(request.user, a.code)) for a in orgunit_ancestors(unit)],
+            "ancestors": breadcrumb(request.user, unit),
             "total": rows[0],
             "children": children,
             "chart": json.dumps(_chart(children), ensure_ascii=False) if children else "",
@@ -104,7 +94,7 @@ def quality_overview(request: HttpRequest, code: str | None = None) -> HttpRespo
 @require_POST
 def quality_run_start(request: HttpRequest, code: str) -> HttpResponse:
     """Queue a bulk check of the unit; the page then shows its progress."""
-    unit = _unit(request.user, code)
+    unit = unit_for_user(request.user, code)
     if not may(request.user, "review", unit.code):
         raise PermissionDenied
     running = Job.objects.filter(

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -74,10 +75,26 @@ class OrgUnitDetailView(LoginRequiredMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "unit": unit,
-            "ancestors": [(a, can_see_code(user, a.code)) for a in orgunit_ancestors(unit)],
+            "ancestors": breadcrumb(user, unit),
             "children": children,
             "residents": sum(residents_by_village.values()),
         }
+
+
+def unit_for_user(user: Any, code: str | None) -> OrgUnit:
+    """The unit ``code`` if the user may see it (404 otherwise); without a code, the top of
+    the user's area."""
+    if code is None:
+        roots = visible_roots(user)
+        if not roots:
+            raise PermissionDenied
+        return roots[0]
+    return get_object_or_404(restrict(OrgUnit.objects.all(), user), code=code)
+
+
+def breadcrumb(user: Any, unit: OrgUnit) -> list[tuple[OrgUnit, bool]]:
+    """The unit's ancestors, each with whether the user may open it."""
+    return [(a, can_see_code(user, a.code)) for a in orgunit_ancestors(unit)]
 
 
 def visible_roots(user: Any) -> list[OrgUnit]:
