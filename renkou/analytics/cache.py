@@ -57,6 +57,7 @@ COLUMNS = (
     "snapshot_seq",
     "computed_at",
     "stale",
+    "detail",
 )
 
 
@@ -197,7 +198,10 @@ def cache_store(
                     if not replace_all and cell not in seen:
                         seen.add(cell)
                         pending.append(cell)
-                    batch.append((*row, snapshot_seq, now, False))
+                    if len(row) == 10:
+                        batch.append((*row, snapshot_seq, now, False, None))
+                    else:
+                        batch.append((*row[:10], snapshot_seq, now, False, row[10]))
                 written += len(batch)
                 flush()
     return written
