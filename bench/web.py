@@ -38,7 +38,9 @@ LIMITS = {
     "search_pinyin": 200,
     "person_page": 150,
     "review_queue": 200,
+    "statistics": 300,  # issue 5: a dashboard page served from the indicator cache
 }
+STAT_PERIODS = ["2025", "2024", "2024Oct", "2025Q3", "2025Q1", "202506", "202412"]
 
 
 def _p95(values: list[float]) -> float:
@@ -55,8 +57,21 @@ def _urls(kind: str, data: dict, i: int) -> str:
         return f"/persons/?q={data['pinyins'][n]}"
     if kind == "person_page":
         return f"/persons/{data['persons'][n]}/"
+    if kind == "statistics":
+        units = data["stat_units"]
+        basis = "resident" if i % 2 else "registered"
+        period = STAT_PERIODS[i % len(STAT_PERIODS)]
+        return f"/statistics/{units[i % len(units)]}/?period={period}&basis={basis}"
     return "/changes/"
 
+
+CACHE_FILL = (
+    "from renkou.analytics.models import IndicatorValue\n"
+    "from django.core.management import call_command\n"
+    "if not IndicatorValue.objects.exists():\n"
+    "    call_command('indicators', '--refresh', '--full', '--from', '2021-01-01', "
+    "'--to', '2025-12-31')\n"
+)
 
 WRK_SCRIPT = """
 local paths = {}
@@ -120,6 +135,8 @@ def run(repeat: int, scale: str) -> list[str]:
     persons = 100_000 if scale == "small" else 1_000_000
     env = loaded_sqlite(persons)
     run_measured(renkou_cmd("migrate", "-v0"), env)
+    # The dashboard reads the indicator cache: fill it once (the indicators benchmark does too).
+    run_measured(renkou_cmd("shell", "-c", CACHE_FILL), env, capture=True)
     setup = run_measured(
         renkou_cmd("shell", "-c", (ROOT / "bench" / "web_setup.py").read_text()), env, capture=True
     )

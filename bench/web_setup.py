@@ -59,7 +59,10 @@ pages = {
     "search_pinyin": f"/persons/?q={sample[2][2][:6]}",
     "person_page": f"/persons/{sample[3][0]}/",
     "review_queue": "/changes/",
+    "statistics": f"/statistics/{township.code}/?period=2025",
 }
+villages = OrgUnit.objects.filter(parent=township).order_by("code")
+stat_units = [township.code, *villages.values_list("code", flat=True)[:9]]
 queries = {}
 for name, url in pages.items():
     with CaptureQueriesContext(connection) as captured:
@@ -75,6 +78,7 @@ print(
             "pinyins": [p[2][:6] for p in sample],
             "persons": [p[0] for p in sample],
             "queries": queries,
+            "stat_units": stat_units,
         },
         ensure_ascii=False,
     )

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,7 +44,7 @@ from renkou.registry.loading.bulk import bulk_insert, deferred_indexes
 from renkou.registry.models import Event
 
 INSERT_BATCH = 100_000
-COLUMNS = (
+ROW_COLUMNS = (
     "indicator",
     "orgunit",
     "period",
@@ -54,11 +55,10 @@ COLUMNS = (
     "count",
     "low",
     "high",
-    "snapshot_seq",
-    "computed_at",
-    "stale",
     "detail",
 )
+"""The columns of a computed row (``indicators.Row``), in its order."""
+COLUMNS = (*ROW_COLUMNS, "snapshot_seq", "computed_at", "stale")
 
 
 @dataclass
@@ -161,6 +161,20 @@ def _ahead(rows: Iterable[indicators.Row], size: int) -> Iterator[list[indicator
     thread.join()
 
 
+def _insert(table: str, rows: list[indicators.Row], snapshot_seq: int, now: Any) -> None:
+    """Insert computed rows with the refresh's constant columns (sequence, time, not stale)."""
+    if connection.vendor == "postgresql":
+        bulk_insert(table, COLUMNS, [(*row, snapshot_seq, now, False) for row in rows])
+        return
+    # SQLite: the constants go into the statement, so each row binds only its own values.
+    cols = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    marks = ", ".join(["%s"] * len(ROW_COLUMNS))
+    constants = f"{int(snapshot_seq)}, '{now}', 0"
+    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({cols}) VALUES ({marks}, {constants})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def cache_store(
     rows: Iterable[indicators.Row], *, snapshot_seq: int, replace_all: bool = False
 ) -> int:
@@ -175,35 +189,23 @@ def cache_store(
                 verb = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
                 cursor.execute(f"{verb} {connection.ops.quote_name(table)}")
         seen: set[tuple[str, str, str]] = set()
-        pending: list[tuple[str, str, str]] = []
-        batch: list[tuple[object, ...]] = []
-
-        def flush() -> None:
-            # Replace each cell once, before its first rows go in (a cell may span batches).
-            groups: dict[tuple[str, str], list[str]] = {}
-            for unit, period, basis in pending:
-                groups.setdefault((period, basis), []).append(unit)
-            for (period, basis), units in groups.items():
-                IndicatorValue.objects.filter(
-                    period=period, basis=basis, orgunit__in=units
-                ).delete()
-            pending.clear()
-            bulk_insert(table, COLUMNS, batch)
-            batch.clear()
-
         with deferred_indexes(table, when=replace_all):
             for chunk in _ahead(rows, INSERT_BATCH):
-                for row in chunk:
-                    cell = (row[1], row[2], row[3])
-                    if not replace_all and cell not in seen:
-                        seen.add(cell)
-                        pending.append(cell)
-                    if len(row) == 10:
-                        batch.append((*row, snapshot_seq, now, False, None))
-                    else:
-                        batch.append((*row[:10], snapshot_seq, now, False, row[10]))
-                written += len(batch)
-                flush()
+                if not replace_all:
+                    # Replace each cell once, before its first rows go in (a cell may span
+                    # batches).
+                    groups: dict[tuple[str, str], list[str]] = {}
+                    for row in chunk:
+                        cell = (row[1], row[2], row[3])
+                        if cell not in seen:
+                            seen.add(cell)
+                            groups.setdefault((row[2], row[3]), []).append(row[1])  # type: ignore[arg-type]
+                    for (period, basis), units in groups.items():
+                        IndicatorValue.objects.filter(
+                            period=period, basis=basis, orgunit__in=units
+                        ).delete()
+                _insert(table, chunk, snapshot_seq, now)
+                written += len(chunk)
     return written
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,8 +66,8 @@ INDICATORS: tuple[str, ...] = (
 
 
 Row = tuple[object, ...]
-"""(indicator, orgunit, period, basis, value, numerator, denominator, count, low, high) and,
-for the figures that carry a breakdown, an eleventh element ``detail`` (JSON text):
+"""(indicator, orgunit, period, basis, value, numerator, denominator, count, low, high,
+detail): ``detail`` is None, or for the figures that carry a breakdown its JSON text:
 
 - ``population_end``: ``{"M": [...], "F": [...]}``, persons by sex and five-year age group
   (0–4 … 100+) at the period end: the population pyramid;
@@ -268,10 +267,11 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
         cell = (code, pid, basis)
         start, end = start_l[u], end_l[u]
         avg = dm.average_population(start, end)
-        yield ("population_start", *cell, start, None, None, start, None, None)
-        pyramid = json.dumps({"M": pyramid_l[u][0], "F": pyramid_l[u][1]}, separators=(",", ":"))
+        yield ("population_start", *cell, start, None, None, start, None, None, None)
+        men, women = pyramid_l[u]
+        pyramid = f'{{"M":[{",".join(map(str, men))}],"F":[{",".join(map(str, women))}]}}'
         yield ("population_end", *cell, end, None, None, end, None, None, pyramid)
-        yield ("average_population", *cell, avg, start + end, 2, None, None, None)
+        yield ("average_population", *cell, avg, start + end, 2, None, None, None, None)
         person_years = person_days_l[u] / 365.25
         yield (
             "average_population_person_years",
@@ -282,14 +282,15 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
             None,
             None,
             None,
+            None,
         )
         boys, girls = boys_l[u], girls_l[u]
         births = boys + girls
         deaths = deaths_l[u]
-        yield ("births", *cell, births, None, None, births, None, None)
-        yield ("births_male", *cell, boys, None, None, boys, None, None)
-        yield ("births_female", *cell, girls, None, None, girls, None, None)
-        yield ("deaths", *cell, deaths, None, None, deaths, None, None)
+        yield ("births", *cell, births, None, None, births, None, None, None)
+        yield ("births_male", *cell, boys, None, None, boys, None, None, None)
+        yield ("births_female", *cell, girls, None, None, girls, None, None, None)
+        yield ("deaths", *cell, deaths, None, None, deaths, None, None, None)
         if avg > 0:
             low, high = _rate_interval(births, avg)
             yield (
@@ -301,6 +302,7 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
                 births,
                 low,
                 high,
+                None,
             )
             low, high = _rate_interval(deaths, avg)
             yield (
@@ -312,6 +314,7 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
                 deaths,
                 low,
                 high,
+                None,
             )
             growth = dm.natural_growth_rate(births, deaths, avg)
             yield (
@@ -323,10 +326,11 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
                 births + deaths,
                 None,
                 None,
+                None,
             )
         else:
-            yield ("crude_birth_rate", *cell, None, births, avg, births, None, None)
-            yield ("crude_death_rate", *cell, None, deaths, avg, deaths, None, None)
+            yield ("crude_birth_rate", *cell, None, births, avg, births, None, None, None)
+            yield ("crude_death_rate", *cell, None, deaths, avg, deaths, None, None, None)
             yield (
                 "natural_growth_rate",
                 *cell,
@@ -336,12 +340,23 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
                 births + deaths,
                 None,
                 None,
+                None,
             )
         if girls:
             srb = dm.sex_ratio_at_birth(boys, girls)
-            yield ("sex_ratio_at_birth", *cell, srb.ratio, boys, girls, births, srb.low, srb.high)
+            yield (
+                "sex_ratio_at_birth",
+                *cell,
+                srb.ratio,
+                boys,
+                girls,
+                births,
+                srb.low,
+                srb.high,
+                None,
+            )
         else:
-            yield ("sex_ratio_at_birth", *cell, None, boys, girls, births, None, None)
+            yield ("sex_ratio_at_birth", *cell, None, boys, girls, births, None, None, None)
         orders = order_l[u]
         known = orders[1] + orders[2] + orders[3]
         shares = dm.parity_shares({1: orders[1], 2: orders[2], 3: orders[3]}) if known else None
@@ -351,21 +366,31 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
             (3, "3+", "parity_share_3plus"),
         ):
             value = shares[key] if shares else None
-            yield (name, *cell, value, orders[order], known, known, None, None)
+            yield (name, *cell, value, orders[order], known, known, None, None, None)
         w_start, w_end = women_start_l[u], women_end_l[u]
         women_now = sum(w_end)
-        yield ("women_15_49", *cell, women_now, None, None, women_now, None, None)
+        yield ("women_15_49", *cell, women_now, None, None, women_now, None, None, None)
         married = married_l[u]
         total = sum(married)
-        detail = json.dumps(married, separators=(",", ":"))
+        detail = f"[{','.join(map(str, married))}]"
         yield ("married_women_15_49", *cell, total, None, None, total, None, None, detail)
         women_avg = (sum(w_start) + women_now) / 2
         if women_avg > 0:
             low, high = _rate_interval(births, women_avg)
             gfr = dm.general_fertility_rate(births, women_avg)
-            yield ("general_fertility_rate", *cell, gfr, births, women_avg, births, low, high)
+            yield ("general_fertility_rate", *cell, gfr, births, women_avg, births, low, high, None)
         else:
-            yield ("general_fertility_rate", *cell, None, births, women_avg, births, None, None)
+            yield (
+                "general_fertility_rate",
+                *cell,
+                None,
+                births,
+                women_avg,
+                births,
+                None,
+                None,
+                None,
+            )
         by_mother = by_mother_l[u]
         women_by_group = {g: (w_start[i] + w_end[i]) / 2 for i, g in enumerate(groups)}
         births_by_group = dict(zip(groups, by_mother, strict=True))
@@ -379,22 +404,22 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
             women_g, born_g = women_by_group[g], by_mother[i]
             low, high = _rate_interval(born_g, women_g)
             value = asfr[g] if asfr is not None and women_g > 0 else None
-            yield (asfr_names[i], *cell, value, born_g, women_g, born_g, low, high)
+            yield (asfr_names[i], *cell, value, born_g, women_g, born_g, low, high, None)
         tfr = dm.total_fertility_rate(asfr, width=5) if asfr is not None and women_avg > 0 else None
-        yield ("total_fertility_rate", *cell, tfr, None, None, sum(by_mother), None, None)
+        yield ("total_fertility_rate", *cell, tfr, None, None, sum(by_mother), None, None, None)
         infant = infant_l[u]
-        yield ("infant_deaths", *cell, infant, None, None, infant, None, None)
+        yield ("infant_deaths", *cell, infant, None, None, infant, None, None, None)
         if births:
             low, high = _rate_interval(infant, births)
             imr = dm.infant_mortality_rate(infant, births)
-            yield ("infant_mortality_rate", *cell, imr, infant, births, infant, low, high)
+            yield ("infant_mortality_rate", *cell, imr, infant, births, infant, low, high, None)
         else:
-            yield ("infant_mortality_rate", *cell, None, infant, births, infant, None, None)
-        yield ("moves_in", *cell, m[u][0], None, None, m[u][0], None, None)
-        yield ("moves_out", *cell, m[u][1], None, None, m[u][1], None, None)
-        yield ("floating_in", *cell, fl[u][0], None, None, fl[u][0], None, None)
-        yield ("floating_out", *cell, fl[u][1], None, None, fl[u][1], None, None)
-        yield ("late_births_reported", *cell, late_l[u], None, None, late_l[u], None, None)
+            yield ("infant_mortality_rate", *cell, None, infant, births, infant, None, None, None)
+        yield ("moves_in", *cell, m[u][0], None, None, m[u][0], None, None, None)
+        yield ("moves_out", *cell, m[u][1], None, None, m[u][1], None, None, None)
+        yield ("floating_in", *cell, fl[u][0], None, None, fl[u][0], None, None, None)
+        yield ("floating_out", *cell, fl[u][1], None, None, fl[u][1], None, None, None)
+        yield ("late_births_reported", *cell, late_l[u], None, None, late_l[u], None, None, None)
 
 
 def window_for(periods: Iterable[Period]) -> counts.Window:
