@@ -11,16 +11,48 @@ SQLite tables with SQL GROUP BY, and the ratio of the two times is printed.
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.common import median, renkou_cmd, run_measured
+from bench.common import OUT, median, renkou_cmd, run_measured
 from bench.load import loaded_sqlite
 
 LIMIT_SECONDS = 30.0
 LIMIT_MIB = 4096.0
+LIMIT_INCREMENTAL = 3.0
+NEW_EVENTS = 1000
+
+# 1,000 new applied events through the registry services: deaths of living persons and
+# moves of residence between villages, all in the last month of the history, as a busy day
+# of reports would bring them (each applied with a reason for any warning it raises).
+APPLY_EVENTS = f"""
+import datetime, random
+from renkou.orgunits.models import OrgUnit
+from renkou.registry import services
+from renkou.registry.models import Person
+rng = random.Random(11)
+villages = list(OrgUnit.objects.filter(level=5).values_list("code", flat=True))
+ids = list(Person.objects.filter(status="alive").values_list("pk", flat=True)[:200000])
+chosen = rng.sample(ids, {NEW_EVENTS})
+day = datetime.date(2025, 12, 31)
+for n, pk in enumerate(chosen):
+    person = Person.objects.get(pk=pk)
+    home = person.residence_orgunit_id or person.hukou_orgunit_id
+    if n % 2:
+        event = services.event_submit(kind="death", person=person,
+            orgunit=OrgUnit.objects.get(code=home), effective_date=day, source="village",
+            actor="bench")
+    else:
+        to = rng.choice([v for v in villages if v != home][:50])
+        event = services.event_submit(kind="move_out", person=person,
+            orgunit=OrgUnit.objects.get(code=home), effective_date=day, source="village",
+            actor="bench", payload={{"to_orgunit": to}})
+    services.event_apply(event=event, actor="bench", warnings_reason="bench")
+print("applied", len(chosen))
+"""
 FIRST, LAST = "2021-01-01", "2025-12-31"
 
 SNAPSHOT_REBUILD = (
@@ -90,6 +122,32 @@ def live_sql(database: Path) -> tuple[float, int]:
     return time.perf_counter() - started, len(cells)
 
 
+def incremental(env: dict[str, str | None], repeat: int) -> list[str]:
+    """Refresh after 1,000 new events, on a copy of the county (the original stays as it is)."""
+    source = Path(str(env["RENKOU_DATA_DIR"]))
+    times, peaks, outputs = [], [], []
+    for _ in range(repeat):
+        copy = OUT / "indicators-incremental"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(source, copy)
+        local = {**env, "RENKOU_DATA_DIR": str(copy)}
+        run_measured(renkou_cmd("shell", "-c", APPLY_EVENTS), local, capture=True)
+        measured = run_measured(
+            renkou_cmd("indicators", "--refresh", "--language", "en"), local, capture=True
+        )
+        times.append(measured.seconds)
+        peaks.append(measured.peak_mib)
+        outputs.append(measured.output.strip().splitlines()[-1])
+    t = median(times)
+    verdict = "ok" if t <= LIMIT_INCREMENTAL else "OVER LIMIT"
+    return [
+        f"incremental refresh after {NEW_EVENTS:,} new events {t:.1f} s "
+        f"(runs {', '.join(f'{x:.1f}' for x in times)}), peak {median(peaks):,.0f} MiB  "
+        f"[limit {LIMIT_INCREMENTAL:.0f} s: {verdict}]",
+        f"  {outputs[-1]}",
+    ]
+
+
 def run(repeat: int, scale: str) -> list[str]:
     """Refresh everything ``repeat`` times; report medians, then the live-SQL comparison."""
     persons = 100_000 if scale == "small" else 1_000_000
@@ -121,6 +179,7 @@ def run(repeat: int, scale: str) -> list[str]:
         f"peak {peak:,.0f} MiB, {stored}  "
         f"[limit {LIMIT_SECONDS:.0f} s, {LIMIT_MIB / 1024:.0f} GB: {'ok' if ok else 'OVER LIMIT'}]"
     )
+    lines += incremental(env, repeat)
     database = Path(str(env["RENKOU_DATA_DIR"])) / "renkou.sqlite3"
     live, cells = live_sql(database)
     lines.append(
