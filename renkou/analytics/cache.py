@@ -14,6 +14,7 @@ the periods every cached period whose end is after the earliest new effective da
 from __future__ import annotations
 
 import datetime
+import json
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,15 +22,16 @@ from pathlib import Path
 from queue import Queue
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from renkou.analytics import indicators
-from renkou.analytics.counts import LEVEL_LENGTHS
+from renkou.analytics.counts import LEVEL_LENGTHS, Window
 from renkou.analytics.engines import Engine, default_engine
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import Period, parse
@@ -41,7 +43,7 @@ from renkou.analytics.snapshot import (
     snapshot_refresh,
 )
 from renkou.registry.loading.bulk import bulk_insert, deferred_indexes
-from renkou.registry.models import Event
+from renkou.registry.models import Event, Person
 
 INSERT_BATCH = 100_000
 ROW_COLUMNS = (
@@ -209,6 +211,104 @@ def cache_store(
     return written
 
 
+CUBE_NAMES = (*indicators.FRAME_NAMES, "floating")
+
+
+@dataclass
+class SavedCounts:
+    """The counts of the last full refresh (kept up to date by incremental ones)."""
+
+    seq: int
+    window: Window
+    frames: dict[str, indicators.CountFrames]
+    floating: Any
+    units: list[str]
+
+
+def _cube_dir(directory: Path) -> Path:
+    return directory.parent / f"{directory.name}-counts"
+
+
+def counts_save(directory: Path, saved: SavedCounts) -> None:
+    """Keep the counts beside the snapshot (Parquet per frame and basis, and a manifest)."""
+    target = _cube_dir(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "manifest.json").unlink(missing_ok=True)  # invalid while being written
+    for basis, frames in saved.frames.items():
+        for name in indicators.FRAME_NAMES:
+            getattr(frames, name).to_parquet(target / f"{name}-{basis}.parquet", index=False)
+    saved.floating.to_parquet(target / "floating.parquet", index=False)
+    (target / "manifest.json").write_text(
+        json.dumps(
+            {
+                "seq": saved.seq,
+                "first": saved.window.first.isoformat(),
+                "last": saved.window.last.isoformat(),
+                "units": saved.units,
+            }
+        ),
+        "utf-8",
+    )
+
+
+def counts_load(directory: Path) -> SavedCounts | None:
+    """The kept counts, or None when there are none (or they were being written)."""
+    target = _cube_dir(directory)
+    path = target / "manifest.json"
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text("utf-8"))
+    frames = {
+        basis: indicators.CountFrames(
+            **{
+                name: pd.read_parquet(target / f"{name}-{basis}.parquet")
+                for name in indicators.FRAME_NAMES
+            }
+        )
+        for basis in indicators.BASES
+    }
+    return SavedCounts(
+        seq=int(manifest["seq"]),
+        window=Window(
+            datetime.date.fromisoformat(manifest["first"]),
+            datetime.date.fromisoformat(manifest["last"]),
+        ),
+        frames=frames,
+        floating=pd.read_parquet(target / "floating.parquet"),
+        units=list(manifest["units"]),
+    )
+
+
+def counts_drop(directory: Path) -> None:
+    """Forget the kept counts (they no longer match the snapshot)."""
+    (_cube_dir(directory) / "manifest.json").unlink(missing_ok=True)
+
+
+def touched_persons(directory: Path, after: int) -> tuple[list[int], int]:
+    """Persons whose contributions to the counts the events after ``after`` can change: the
+    persons of those events, their mothers and their children (before and after), and the
+    newest applied sequence number seen."""
+    upto = Event.objects.aggregate(m=Max("applied_seq"))["m"] or 0
+    ids = set(
+        Event.objects.filter(applied_seq__gt=after, applied_seq__lte=upto)
+        .exclude(person_id=None)
+        .values_list("person_id", flat=True)
+    )
+    if not ids:
+        return [], upto
+    now = Person.objects.filter(pk__in=ids).values_list("mother_id", flat=True)
+    children = Person.objects.filter(mother_id__in=ids).values_list("pk", flat=True)
+    old = pq.read_table(directory / "persons.parquet", columns=["id", "mother_id"])
+    mine = old.filter(pc.is_in(old.column("id"), value_set=pa.array(sorted(ids), pa.int64())))
+    theirs = old.filter(
+        pc.is_in(old.column("mother_id"), value_set=pa.array(sorted(ids), pa.int64()))
+    )
+    found = set(ids) | {m for m in now if m} | set(children)
+    found |= {m for m in mine.column("mother_id").to_pylist() if m}
+    found |= set(theirs.column("id").to_pylist())
+    return sorted(found), upto
+
+
 def indicators_refresh(
     *,
     engine: Engine | None = None,
@@ -221,22 +321,51 @@ def indicators_refresh(
     """Refresh the snapshot, then the cache.
 
     ``full``: recompute ``periods`` (default: every period wholly inside ``first`` …
-    ``last``, by default the register's history up to today) and replace the whole cache.
-    Otherwise: invalidate what the new events touch, compute ``periods`` if given, and
-    recompute the stale cells.
+    ``last``, by default the register's history up to today) and replace the whole cache;
+    its counts are kept beside the snapshot. Otherwise: invalidate what the new events
+    touch, compute ``periods`` if given, and recompute the stale cells — from the kept
+    counts, updated by the touched persons' contributions before and after the new events,
+    when they cover the stale periods; else by counting everything again.
     """
     engine = engine or default_engine()
     directory = directory or snapshot_dir()
+    if full:
+        change = snapshot_refresh(directory)
+        seq = int(read_manifest(directory)["last_seq"])
+        start, end = history_range()
+        chosen = periods or indicators.all_periods(first or start, last or end)
+        window = indicators.window_for(chosen)
+        frames, floating, units = indicators.run_counts(engine, directory, window)
+        rows = indicators.rows_from_counts(frames, floating, units, window, chosen)
+        result = RefreshResult(snapshot=change)
+        result.stored = cache_store(rows, snapshot_seq=seq, replace_all=True)
+        result.periods = [p.id for p in chosen]
+        counts_save(directory, SavedCounts(seq, window, frames, floating, units))
+        return result
+    saved = counts_load(directory) if (directory / "persons.parquet").exists() else None
+    if saved is not None and saved.seq != int(read_manifest(directory)["last_seq"]):
+        saved = None
+    before = None
+    touched: list[int] = []
+    if saved is not None:
+        touched, upto = touched_persons(directory, saved.seq)
+        if touched:
+            before = indicators.run_counts(engine, directory, saved.window, touched)
     change = snapshot_refresh(directory)
     seq = int(read_manifest(directory)["last_seq"])
     result = RefreshResult(snapshot=change)
-    if full:
-        start, end = history_range()
-        chosen = periods or indicators.all_periods(first or start, last or end)
-        rows = indicators.compute(engine, directory, chosen)
-        result.stored = cache_store(rows, snapshot_seq=seq, replace_all=True)
-        result.periods = [p.id for p in chosen]
-        return result
+    if saved is not None and change.events:
+        if before is None or change.last_seq != upto:
+            saved = None  # events came in between: count everything again
+        else:
+            now = indicators.run_counts(engine, directory, saved.window, touched)
+            frames, floating = indicators.counts_update(
+                (saved.frames, saved.floating), (now[0], now[1]), (before[0], before[1])
+            )
+            saved = SavedCounts(seq, saved.window, frames, floating, now[2])
+            counts_save(directory, saved)
+    if saved is None and change.events:
+        counts_drop(directory)
     result.invalidated = cache_invalidate(directory, change)
     if periods:
         result.stored += cache_store(
@@ -248,7 +377,14 @@ def indicators_refresh(
     if stale_periods:
         units = set(stale.values_list("orgunit", flat=True))
         chosen = [parse(p) for p in stale_periods]
-        rows = indicators.compute(engine, directory, chosen, units=units)
+        if saved is not None and all(
+            saved.window.first <= p.start and p.end_boundary <= saved.window.last for p in chosen
+        ):
+            rows = indicators.rows_from_counts(
+                saved.frames, saved.floating, saved.units, saved.window, chosen, units=units
+            )
+        else:
+            rows = indicators.compute(engine, directory, chosen, units=units)
         result.stored += cache_store(rows, snapshot_seq=seq)
         result.periods += stale_periods
     return result

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -109,24 +110,50 @@ class CountFrames:
 
 
 def run_counts(
-    engine: Engine, directory: Path, window: counts.Window
+    engine: Engine,
+    directory: Path,
+    window: counts.Window,
+    person_ids: Sequence[int] | None = None,
 ) -> tuple[dict[str, CountFrames], pd.DataFrame, list[str]]:
-    """Run every count of the window on ``engine``; also the floating stock and unit codes."""
+    """Run every count of the window on ``engine``; also the floating stock and unit codes.
+
+    With ``person_ids``, only those persons' contributions are counted: their spells,
+    deaths, moves and floating, the births of those of them born in the window, and the
+    married women among them with their living children. Counts are sums over persons, so
+    the counts of the whole register change by (their contributions now) − (their
+    contributions before), provided ``person_ids`` holds the mothers and children of every
+    person a new event touched (see ``cache.touched_persons``).
+    """
     t = engine.open(directory)
+    persons, events = t.persons, t.events
+    if person_ids is not None:
+        # The persons and their children: mothers' ages and living children are looked up
+        # there (``person_ids`` holds the mothers and children of whoever an event touched).
+        # (A table of ids, not a list of literals: a long IN list is slow to compile.)
+        ids = engine.materialize(
+            ibis.memtable({"pid": list(person_ids)}, schema={"pid": "int64"}), "ids"
+        )
+        persons = engine.materialize(
+            persons.filter(persons.id.isin(ids.pid) | persons.mother_id.isin(ids.pid)), "kin"
+        )
+        own_persons = persons.filter(persons.id.isin(ids.pid))
+        own_events = engine.materialize(events.filter(events.person_id.isin(ids.pid)), "own")
+    else:
+        own_persons, own_events = persons, events
     spelled = {
-        basis: engine.materialize(counts.spells(t.persons, t.events, basis), f"spells_{basis}")
+        basis: engine.materialize(counts.spells(own_persons, own_events, basis), f"spells_{basis}")
         for basis in BASES
     }
     frames = {
         basis: CountFrames(
             population=engine.execute(counts.population(spelled[basis], t.orgunits, window)),
             births=engine.execute(
-                counts.births(t.persons, t.events, spelled[basis], t.orgunits, window)
+                counts.births(persons, own_events, spelled[basis], t.orgunits, window)
             ),
             deaths=engine.execute(counts.deaths(spelled[basis], t.orgunits, window)),
             moves=engine.execute(counts.moves(spelled[basis], t.orgunits, window)),
             married=engine.execute(
-                counts.married_women(t.persons, t.events, spelled[basis], t.orgunits, window)
+                counts.married_women(persons, own_events, spelled[basis], t.orgunits, window)
             ),
         )
         for basis in BASES
@@ -136,6 +163,56 @@ def run_counts(
     )
     units = sorted(engine.execute(t.orgunits.select("code"))["code"].tolist())
     return frames, floating, units
+
+
+FRAME_NAMES = ("population", "births", "deaths", "moves", "married")
+VALUE_COLUMNS = ("delta", "part_days", "n")
+
+
+def frames_combine(frames: list[tuple[pd.DataFrame, int]]) -> pd.DataFrame:
+    """The sum of count frames, each times its sign (+1 or −1), grouped by their keys."""
+    parts = []
+    for frame, sign in frames:
+        if not len(frame):
+            continue
+        values = [c for c in frame.columns if c in VALUE_COLUMNS]
+        part = frame.copy()
+        for column in values:
+            part[column] = part[column].astype("int64") * sign
+        parts.append(part)
+    if not parts:
+        return frames[0][0].iloc[0:0]
+    both = pd.concat(parts, ignore_index=True)
+    values = [c for c in both.columns if c in VALUE_COLUMNS]
+    keys = [c for c in both.columns if c not in VALUE_COLUMNS]
+    summed = both.groupby(keys, as_index=False, dropna=False)[values].sum()
+    return summed[(summed[values] != 0).any(axis=1)].reset_index(drop=True)
+
+
+def counts_update(
+    base: tuple[dict[str, CountFrames], pd.DataFrame],
+    now: tuple[dict[str, CountFrames], pd.DataFrame],
+    before: tuple[dict[str, CountFrames], pd.DataFrame],
+) -> tuple[dict[str, CountFrames], pd.DataFrame]:
+    """``base`` + ``now`` − ``before``: the counts of the register after some persons'
+    contributions changed from ``before`` to ``now``."""
+    frames = {
+        basis: CountFrames(
+            **{
+                name: frames_combine(
+                    [
+                        (getattr(base[0][basis], name), 1),
+                        (getattr(now[0][basis], name), 1),
+                        (getattr(before[0][basis], name), -1),
+                    ]
+                )
+                for name in FRAME_NAMES
+            }
+        )
+        for basis in BASES
+    }
+    floating = frames_combine([(base[1], 1), (now[1], 1), (before[1], -1)])
+    return frames, floating
 
 
 @functools.lru_cache(maxsize=4096)
@@ -440,6 +517,19 @@ def compute(
         return
     window = window_for(periods)
     frames, floating, all_units = run_counts(engine, directory, window)
+    yield from rows_from_counts(frames, floating, all_units, window, periods, units=units)
+
+
+def rows_from_counts(
+    frames: dict[str, CountFrames],
+    floating: pd.DataFrame,
+    all_units: list[str],
+    window: counts.Window,
+    periods: list[Period],
+    *,
+    units: set[str] | None = None,
+) -> Iterator[Row]:
+    """The rows of ``periods`` (inside ``window``) from counts already made."""
     for basis in BASES:
         cube = Cube(frames[basis], floating, all_units, window)
         cube.selected = units
