@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from django.db import connection, transaction
 from django.db.models import Max, Min
@@ -37,7 +38,6 @@ from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import Period, parse
 from renkou.analytics.snapshot import (
     SnapshotResult,
-    read_events,
     read_manifest,
     snapshot_dir,
     snapshot_refresh,
@@ -98,9 +98,11 @@ def affected(directory: Path, change: SnapshotResult) -> tuple[set[str], datetim
     """Units and earliest effective date that the events of ``change`` can affect."""
     if not change.person_ids:
         return set(), None
-    events = read_events(directory)
     ids = pa.array(change.person_ids, pa.int64())
-    theirs = events.filter(pc.is_in(events.column("person_id"), value_set=ids))
+    names = ["seq", "person_id", "effective_date", "hukou_from", "hukou_to"]
+    names += ["residence_from", "residence_to", "orgunit"]
+    files = ds.dataset(sorted(str(f) for f in (directory / "events").glob("seq-*.parquet")))
+    theirs = files.to_table(columns=names, filter=pc.field("person_id").isin(ids))
     places: set[str] = set()
     for name in ("hukou_from", "hukou_to", "residence_from", "residence_to", "orgunit"):
         places.update(v for v in theirs.column(name).to_pylist() if v)
@@ -108,7 +110,7 @@ def affected(directory: Path, change: SnapshotResult) -> tuple[set[str], datetim
     persons = persons.filter(pc.is_in(persons.column("id"), value_set=ids))
     for name in ("hukou", "residence"):
         places.update(v for v in persons.column(name).to_pylist() if v)
-    new = events.filter(pc.greater_equal(events.column("seq"), change.first_seq))
+    new = theirs.filter(pc.greater_equal(theirs.column("seq"), change.first_seq))
     earliest = pc.min(new.column("effective_date")).as_py()
     return _units_of(places), earliest
 
