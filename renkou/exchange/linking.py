@@ -1,0 +1,195 @@
+"""Linking a staged roster to the register: gathers the data, runs ``linkage``, records outcomes.
+
+First the exact pass: rows whose identity number (or, for births, the mother's) is in
+the register. Then rows of person rosters without a number go to the probabilistic pass
+(Splink, trained by EM on the candidate pairs) against the register persons of the
+import's area; its probability puts them above the match threshold, between the two
+thresholds (a person decides) or below (missing from the register).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from renkou.core.audit import audit_record
+from renkou.exchange.models import Outcome, RosterImport, RosterRow
+from renkou.linkage.exact import Comparison, compare, day_month_swapped, link_by_key
+from renkou.linkage.features import features
+from renkou.linkage.probabilistic import link as probabilistic_link
+from renkou.registry.models import Person
+from renkou.registry.names import name_search_keys
+
+CHUNK = 900  # below SQLite's bound-parameter limit
+# Which blind index finds the register person of a row, per roster kind.
+KEY_COLUMN = {
+    "hospital_births": "mother_id",
+    "hospital_deaths": "id_number",
+    "police_register": "id_number",
+    "police_deaths": "id_number",
+    "school_enrolment": "id_number",
+    "civil_marriages": "husband_id",
+}
+# Kinds whose rows describe the register person by name, sex and birth date.
+PROBABILISTIC_KINDS = ("hospital_deaths", "police_register", "police_deaths", "school_enrolment")
+DEATH_KINDS = ("hospital_deaths", "police_deaths")
+COMPARED = ("name", "sex", "birth_date", "death_date")
+PERSON_FIELDS = ("id", "id_number_hash", "name", "sex", "birth_date", "death_date", "status")
+
+
+def _person_values(p: dict[str, Any]) -> dict[str, str]:
+    return {
+        "name": p["name"],
+        "sex": p["sex"],
+        "birth_date": p["birth_date"].isoformat() if p["birth_date"] else "",
+        "death_date": p["death_date"].isoformat() if p["death_date"] else "",
+    }
+
+
+def _persons_by_hash(hashes: set[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    ordered = sorted(hashes)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        for p in Person.objects.filter(id_number_hash__in=chunk).values(*PERSON_FIELDS):
+            found[p["id_number_hash"]] = p
+    return found
+
+
+def _child_of(mother_id: int, row: dict[str, str]) -> tuple[dict[str, Any] | None, Comparison]:
+    """The mother's child born on the roster date (or with day and month swapped)."""
+    born = date.fromisoformat(row["birth_date"][:10])
+    children = list(Person.objects.filter(mother_id=mother_id).values(*PERSON_FIELDS))
+    for child in children:
+        same = child["birth_date"] == born
+        if same or day_month_swapped(born, child["birth_date"]):
+            roster = {
+                "sex": row.get("sex", ""),
+                "birth_date": born.isoformat(),
+                "name": row.get("name", ""),
+            }
+            return child, compare(roster, _person_values(child), ("name", "sex", "birth_date"))
+    return None, Comparison()
+
+
+def _outcome(comparison: Comparison) -> str:
+    # A different name alone is common (nicknames, homophones) and not a conflict.
+    serious = set(comparison.conflicts) - {"name"}
+    return Outcome.CONFLICTS if serious else Outcome.MATCHED
+
+
+def thresholds() -> tuple[float, float]:
+    """(possible, match): probabilities from which a row is a possible match, a match."""
+    return tuple(getattr(settings, "RENKOU_LINKAGE_THRESHOLDS", (0.5, 0.99)))  # type: ignore[return-value]
+
+
+def _probabilistic(roster_import: RosterImport, rows: list[RosterRow]) -> dict[str, Any]:
+    """Link ``rows`` (no identity number) by name, birth date and sex; returns the model."""
+    code = roster_import.orgunit.code
+    register = []
+    persons = Person.objects.filter(
+        residence_orgunit__code__startswith=code
+    ) | Person.objects.filter(hukou_orgunit__code__startswith=code)
+    by_id: dict[int, dict[str, Any]] = {}
+    for p in persons.values(*PERSON_FIELDS, "person_ref", "residence_orgunit_id"):
+        by_id[p["id"]] = p
+        register.append(
+            features(
+                {
+                    "unique_id": p["id"],
+                    "name": p["name"],
+                    "sex": p["sex"],
+                    "birth_date": p["birth_date"].isoformat(),
+                    "village": p["residence_orgunit_id"],
+                },
+                name_search_keys,
+            )
+        )
+    roster = [features({"unique_id": r.pk, **r.values}, name_search_keys) for r in rows]
+    matches, model = probabilistic_link(roster, register)
+    best = {m.roster_id: m for m in matches}
+    possible, sure = thresholds()
+    compared = COMPARED if roster_import.kind in DEATH_KINDS else COMPARED[:3]
+    for row in rows:
+        m = best.get(row.pk)
+        if m is None or m.probability < possible:
+            row.outcome, row.person_id = Outcome.MISSING, None
+            row.probability = m.probability if m else None
+            row.evidence = {"pass": "probabilistic", "note": "no_candidate_above_threshold"}
+            continue
+        person = by_id[m.person_id]
+        comparison = compare(row.values, _person_values(person), compared)
+        if roster_import.kind in DEATH_KINDS and not person["death_date"]:
+            comparison.conflicts["death_date"] = (row.values.get("death_date", ""), "")
+        row.person_id, row.probability = m.person_id, m.probability
+        row.outcome = _outcome(comparison) if m.probability >= sure else Outcome.POSSIBLE
+        row.evidence = {"pass": "probabilistic", "weights": m.weights, **comparison.evidence()}
+    return model
+
+
+@transaction.atomic
+def roster_link(*, roster_import: RosterImport, actor: Any) -> dict[str, int]:
+    """Link every staged row of ``roster_import``; returns the count per outcome."""
+    kind = roster_import.kind
+    key_column = KEY_COLUMN[kind]
+    rows = list(roster_import.rows.all())
+    keys = [(r.pk, r.id_hashes.get(key_column, "")) for r in rows]
+    persons = _persons_by_hash({k for _, k in keys if k})
+    linked = link_by_key(keys, {h: p["id"] for h, p in persons.items()})
+    by_id = {p["id"]: p for p in persons.values()}
+    compared = COMPARED if kind in DEATH_KINDS else COMPARED[:3]
+    for row in rows:
+        key = row.id_hashes.get(key_column, "")
+        person_id = linked.get(row.pk)
+        if not key:
+            row.outcome, row.person_id, row.probability = Outcome.PENDING, None, None
+            row.evidence = {"pass": "exact", "note": "no_identity_number"}
+            continue
+        if person_id is None:
+            row.outcome, row.person_id, row.probability = Outcome.MISSING, None, None
+            row.evidence = {"pass": "exact", "note": "identity_number_not_in_register"}
+            continue
+        if kind == "hospital_births":
+            child, comparison = _child_of(person_id, row.values)
+            if child is None:
+                row.outcome, row.person_id, row.probability = Outcome.MISSING, None, None
+                row.evidence = {"pass": "exact", "mother": person_id, "note": "no_child_born_then"}
+                continue
+            person_id = child["id"]
+        else:
+            comparison = compare(row.values, _person_values(by_id[person_id]), compared)
+            if kind in DEATH_KINDS and not by_id[person_id]["death_date"]:
+                # Alive in the register: the death was not reported (漏报).
+                comparison.conflicts["death_date"] = (row.values.get("death_date", ""), "")
+        row.outcome, row.person_id, row.probability = _outcome(comparison), person_id, 1.0
+        row.evidence = {"pass": "exact", **comparison.evidence()}
+    model: dict[str, Any] = {}
+    pending = [r for r in rows if r.outcome == Outcome.PENDING]
+    if pending and kind in PROBABILISTIC_KINDS:
+        model = _probabilistic(roster_import, pending)
+    RosterRow.objects.bulk_update(
+        rows, ["outcome", "person", "probability", "evidence"], batch_size=2000
+    )
+    roster_import.linked_at = timezone.now()
+    roster_import.linkage_model = {
+        "passes": ["exact", "probabilistic"] if model else ["exact"],
+        "key": key_column,
+        "thresholds": list(thresholds()),
+        "splink": model,
+    }
+    roster_import.save(update_fields=["linked_at", "linkage_model"])
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.outcome] = counts.get(row.outcome, 0) + 1
+    audit_record(
+        actor=actor,
+        action="exchange.link",
+        object_type="roster_import",
+        object_id=roster_import.pk,
+        after=counts,
+    )
+    return counts
