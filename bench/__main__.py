@@ -11,7 +11,8 @@ import importlib
 import sys
 import time
 
-ALL = ["idnumber", "synth", "load", "rebuild", "quality", "indicators"]
+ALL = ["idnumber", "synth", "load", "rebuild", "quality", "indicators", "exchange"]
+
 
 
 def main(argv: list[str] | None = None) -> int:
