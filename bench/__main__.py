@@ -14,7 +14,6 @@ import time
 ALL = ["idnumber", "synth", "load", "rebuild", "quality", "indicators", "exchange"]
 
 
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: {' '.join(ALL)})")
