@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "renkou.core.middleware.NullCharacterQueryMiddleware",
     "renkou.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "renkou.core.security.ContentSecurityPolicyMiddleware",
