@@ -9,3 +9,6 @@ class ExchangeConfig(AppConfig):
 
     name = "renkou.exchange"
     verbose_name = _("Department exchange")
+
+    def ready(self) -> None:
+        from renkou.exchange import jobs  # noqa: F401 (registers the background job kind)

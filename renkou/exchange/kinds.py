@@ -193,3 +193,23 @@ def header_score(kind: RosterKind, cells: list[str]) -> int:
     """How many of ``cells`` are exact synonyms of the kind's columns (finds the header row)."""
     synonyms = {s for c in kind.columns for s in c.synonyms}
     return sum(1 for cell in cells if clean_header(cell) in synonyms)
+
+
+def confirmed_mapping(
+    kind: RosterKind, headers: list[str], columns: dict[str, int]
+) -> HeaderMapping:
+    """The mapping a person confirmed: canonical column → file column index (-1: not in file).
+
+    Unknown canonical names and indexes outside the header are ignored; a required column
+    left unmapped is reported in ``missing``.
+    """
+    known = {c.name for c in kind.columns}
+    mapping = HeaderMapping()
+    taken: set[int] = set()
+    for name, index in columns.items():
+        if name in known and 0 <= index < len(headers) and index not in taken:
+            mapping.columns[name] = index
+            taken.add(index)
+    mapping.missing = [c.name for c in kind.columns if c.required and c.name not in mapping.columns]
+    mapping.ignored = [h for i, h in enumerate(headers) if i not in taken and clean_header(h)]
+    return mapping

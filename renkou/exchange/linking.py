@@ -9,6 +9,7 @@ thresholds (a person decides) or below (missing from the register).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -152,13 +153,28 @@ def _probabilistic(roster_import: RosterImport, rows: list[RosterRow]) -> dict[s
             comparison.conflicts["death_date"] = (row.values.get("death_date", ""), "")
         row.person_id, row.probability = m.person_id, m.probability
         row.outcome = _outcome(comparison) if m.probability >= sure else Outcome.POSSIBLE
-        row.evidence = {"pass": "probabilistic", "weights": m.weights, **comparison.evidence()}
+        row.evidence = {
+            "pass": "probabilistic",
+            "weights": m.weights,
+            "levels": m.levels,
+            **comparison.evidence(),
+        }
     return model
 
 
+def _no_progress(fraction: float, step: str) -> None:
+    return None
+
+
 @transaction.atomic
-def roster_link(*, roster_import: RosterImport, actor: Any) -> dict[str, int]:
+def roster_link(
+    *,
+    roster_import: RosterImport,
+    actor: Any,
+    progress: Callable[[float, str], None] = _no_progress,
+) -> dict[str, int]:
     """Link every staged row of ``roster_import``; returns the count per outcome."""
+    progress(0.0, "exact")
     kind = roster_import.kind
     key_column = KEY_COLUMN[kind]
     rows = list(roster_import.rows.all())
@@ -195,7 +211,9 @@ def roster_link(*, roster_import: RosterImport, actor: Any) -> dict[str, int]:
     model: dict[str, Any] = {}
     pending = [r for r in rows if r.outcome == Outcome.PENDING]
     if pending and kind in PROBABILISTIC_KINDS:
+        progress(0.3, "probabilistic")
         model = _probabilistic(roster_import, pending)
+    progress(0.9, "save")
     _save_outcomes(rows)
     roster_import.linked_at = timezone.now()
     roster_import.linkage_model = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,14 +34,17 @@ class Sheet:
     rows: list[tuple[int, list[object]]]
 
 
-def _spreadsheet_rows(raw: bytes, name: str) -> list[list[object]]:
+def _spreadsheet_rows(raw: bytes, name: str, limit: int | None = None) -> list[list[object]]:
     from python_calamine import CalamineWorkbook
 
     if raw.startswith(_OLE) and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00" in raw:
         raise InputRefused([problem("workbook_protected", file=name)])
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-        return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_index(0)
+        if limit is not None:
+            return list(itertools.islice(sheet.iter_rows(), limit))
+        return sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for every bad workbook
         text = str(exc)
         if "password" in text.lower() or "encrypt" in text.lower():
@@ -48,30 +52,41 @@ def _spreadsheet_rows(raw: bytes, name: str) -> list[list[object]]:
         raise InputRefused([problem("file_unreadable", file=name, value=text[:200])]) from exc
 
 
-def _csv_rows(raw: bytes, name: str) -> list[list[object]]:
+def _csv_rows(raw: bytes, name: str, limit: int | None = None) -> list[list[object]]:
     text = decode_bytes(raw, name)
-    return [list(r) for r in csv.reader(io.StringIO(text))]
+    return [list(r) for r in itertools.islice(csv.reader(io.StringIO(text)), limit)]
 
 
-def read_roster(path: Path, kind: RosterKind, *, raw: bytes | None = None) -> Sheet:
-    """Read ``path`` as a roster of ``kind``; refuse the whole file when it cannot be read."""
-    name = path.name
-    suffix = path.suffix.lower()
+def read_roster(
+    path: Path,
+    kind: RosterKind,
+    *,
+    raw: bytes | None = None,
+    limit: int | None = None,
+    name: str = "",
+) -> Sheet:
+    """Read ``path`` as a roster of ``kind``; refuse the whole file when it cannot be read.
+
+    ``limit`` reads only the first rows of the file (enough to show the header mapping);
+    ``name`` is the file's name in messages (default: the path's).
+    """
+    name = name or path.name
+    suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputRefused([problem("file_type", file=name, value=path.suffix or name)])
+        raise InputRefused([problem("file_type", file=name, value=Path(name).suffix or name)])
     raw = path.read_bytes() if raw is None else raw
     if not raw.strip():
         raise InputRefused([problem("file_empty", file=name)])
     if suffix == ".csv":
         if raw.startswith((_ZIP, _OLE)):
             raise InputRefused([problem("file_type", file=name, value="xlsx/xls → .csv")])
-        grid = _csv_rows(raw, name)
+        grid = _csv_rows(raw, name, limit)
     else:
         if not raw.startswith((_ZIP, _OLE)):
             raise InputRefused(
                 [problem("file_type", file=name, value=f"{suffix} (not a workbook)")]
             )
-        grid = _spreadsheet_rows(raw, name)
+        grid = _spreadsheet_rows(raw, name, limit)
     scores = [header_score(kind, [str(c) for c in row]) for row in grid[:HEADER_SEARCH]]
     if not scores or max(scores) == 0:
         missing = "、".join(c.synonyms[0] for c in kind.columns if c.required)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,10 @@ def worklist(roster_import: RosterImport) -> list[dict[str, Any]]:
     ]
 
 
-def quarantine_write(roster_import: RosterImport, path: Path) -> int:
-    """Write the quarantined rows with their original cells and a reason column (CSV for Excel).
+def quarantine_table(roster_import: RosterImport) -> tuple[list[str], list[list[object]]]:
+    """The quarantined rows as a table: row number, original cells, column, reasons zh and en.
 
-    The file holds original values, identity numbers included: callers audit the export.
+    The table holds original values, identity numbers included: callers audit the export.
     """
     protector = crypto.default_protector()
     entries = list(
@@ -43,18 +44,44 @@ def quarantine_write(roster_import: RosterImport, path: Path) -> int:
     headers: list[str] = []
     for original in originals:
         headers += [h for h in original if h not in headers]
+    rows: list[list[object]] = [
+        [q.row_number, *(original.get(h, "") for h in headers), q.column, q.reason_zh, q.reason_en]
+        for q, original in zip(entries, originals, strict=False)
+    ]
+    return ["行号 row", *headers, "列 column", "原因 reason", "reason"], rows
+
+
+def quarantine_bytes(roster_import: RosterImport, fmt: str) -> tuple[bytes, int]:
+    """The quarantine as an xlsx workbook or a CSV for Excel (UTF-8 with BOM); (file, rows).
+
+    Every cell is written as text, so that identity numbers keep their digits.
+    """
+    header, rows = quarantine_table(roster_import)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return buffer.getvalue().encode("utf-8-sig"), len(rows)
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    sheet = book.add_worksheet("隔离 quarantine")
+    bold = book.add_format({"bold": True})
+    sheet.write_row(0, 0, header, bold)
+    for index, row in enumerate(rows, start=1):
+        sheet.write_number(index, 0, int(row[0]))  # type: ignore[call-overload]
+        for col, value in enumerate(row[1:], start=1):
+            sheet.write_string(index, col, str(value))
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return out.getvalue(), len(rows)
+
+
+def quarantine_write(roster_import: RosterImport, path: Path) -> int:
+    """Write the quarantined rows to ``path`` (.xlsx, else CSV); returns how many."""
+    data, n = quarantine_bytes(roster_import, "xlsx" if path.suffix.lower() == ".xlsx" else "csv")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["行号 row", *headers, "列 column", "原因 reason", "reason"])
-        for q, original in zip(entries, originals, strict=False):
-            writer.writerow(
-                [
-                    q.row_number,
-                    *(original.get(h, "") for h in headers),
-                    q.column,
-                    q.reason_zh,
-                    q.reason_en,
-                ]
-            )
-    return len(entries)
+    path.write_bytes(data)
+    return n

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,16 @@ from renkou.core import crypto
 from renkou.core.audit import audit_record
 from renkou.core.problems import InputRefused, problem
 from renkou.exchange import values as v
-from renkou.exchange.kinds import DATE, ID, KINDS, SEX, HeaderMapping, RosterKind, map_headers
+from renkou.exchange.kinds import (
+    DATE,
+    ID,
+    KINDS,
+    SEX,
+    HeaderMapping,
+    RosterKind,
+    confirmed_mapping,
+    map_headers,
+)
 from renkou.exchange.models import QuarantinedRow, RosterImport, RosterRow
 from renkou.exchange.reading import read_roster
 from renkou.orgunits.models import OrgUnit
@@ -73,6 +83,41 @@ def _validate_row(
     return values, hashes, problems
 
 
+@dataclass
+class Preview:
+    """The first rows of a roster file and how its headers map to the kind's columns."""
+
+    headers: list[str]
+    mapping: HeaderMapping
+    samples: list[list[str]]
+    already: RosterImport | None  # the earlier import of this very file, if any
+
+
+PREVIEW_ROWS = 3
+# Lines read for a preview: the header search window and a few data rows.
+PREVIEW_LINES = 15
+
+
+def roster_preview(*, path: Path, kind: str, file_name: str = "") -> Preview:
+    """Read a roster's header and a few rows to show the column mapping before importing."""
+    name = file_name or path.name
+    if kind not in KINDS:
+        raise InputRefused([problem("unknown_kind", file=name, value=kind)])
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    sheet = read_roster(path, KINDS[kind], raw=raw, limit=PREVIEW_LINES, name=name)
+    return Preview(
+        headers=sheet.headers,
+        mapping=map_headers(KINDS[kind], sheet.headers),
+        samples=[[v.cell_text(c) for c in cells] for _n, cells in sheet.rows[:PREVIEW_ROWS]],
+        already=RosterImport.objects.filter(kind=kind, content_hash=digest).first(),
+    )
+
+
+def _no_progress(fraction: float, step: str) -> None:
+    return None
+
+
 @transaction.atomic
 def roster_import(
     *,
@@ -81,45 +126,61 @@ def roster_import(
     orgunit: OrgUnit,
     actor: Any,
     today: date | None = None,
+    columns: dict[str, int] | None = None,
+    progress: Callable[[float, str], None] = _no_progress,
+    file_name: str = "",
 ) -> ImportResult:
     """Import a roster file: stage valid rows, quarantine bad ones, refuse unreadable files.
 
     Idempotent: a file with the same content and kind is recognised and not processed again.
+    ``columns`` is a mapping a person confirmed (canonical column → file column index);
+    without it the headers are mapped automatically. ``progress(fraction, step)`` is told
+    how far the import is. ``file_name`` is the name the sender gave the file (an upload is
+    stored under another name).
     """
+    name = file_name or path.name
     if kind not in KINDS:
-        raise InputRefused([problem("unknown_kind", file=path.name, value=kind)])
+        raise InputRefused([problem("unknown_kind", file=name, value=kind)])
     roster_kind = KINDS[kind]
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     existing = RosterImport.objects.filter(kind=kind, content_hash=digest).first()
     if existing is not None:
         return ImportResult(existing, created=False)
-    sheet = read_roster(path, roster_kind, raw=raw)
-    mapping = map_headers(roster_kind, sheet.headers)
+    progress(0.0, "read")
+    sheet = read_roster(path, roster_kind, raw=raw, name=name)
+    if columns is None:
+        mapping = map_headers(roster_kind, sheet.headers)
+    else:
+        mapping = confirmed_mapping(roster_kind, sheet.headers, columns)
     if mapping.missing:
         raise InputRefused(
             [
-                problem("column_missing", file=path.name, row=1, column=name, value=name)
-                for name in mapping.missing
+                problem("column_missing", file=name, row=1, column=column, value=column)
+                for column in mapping.missing
             ]
         )
     today = today or timezone.localdate()
     imp = RosterImport.objects.create(
         kind=kind,
         orgunit=orgunit,
-        file_name=path.name[:255],
+        file_name=name[:255],
         content_hash=digest,
         created_by=actor if getattr(actor, "pk", None) else None,
         mapping={
             "columns": {k: sheet.headers[i] for k, i in mapping.columns.items()},
-            "guessed": mapping.guessed,
+            "guessed": mapping.guessed if columns is None else [],
+            "confirmed": columns is not None,
             "ignored": mapping.ignored,
         },
     )
     protector = crypto.default_protector()
     staged: list[RosterRow] = []
     quarantined: list[QuarantinedRow] = []
-    for row_number, cells in sheet.rows:
+    total = len(sheet.rows)
+    for done, (row_number, cells) in enumerate(sheet.rows):
+        if done % 5000 == 0:
+            progress(0.1 + 0.7 * done / total, "validate")
         values, hashes, problems = _validate_row(roster_kind, mapping, cells, today)
         original = protector.encrypt(
             json.dumps(
@@ -133,9 +194,7 @@ def roster_import(
         if problems:
             for column, value, code, params in problems:
                 extra = {k: x for k, x in params.items() if k != "value"}
-                p = problem(
-                    code, file=path.name, row=row_number, column=column, value=value, **extra
-                )
+                p = problem(code, file=name, row=row_number, column=column, value=value, **extra)
                 header = (
                     sheet.headers[mapping.columns[column]] if column in mapping.columns else column
                 )
@@ -161,6 +220,7 @@ def roster_import(
                     original_enc=original,
                 )
             )
+    progress(0.8, "save")
     RosterRow.objects.bulk_create(staged, batch_size=BATCH)
     QuarantinedRow.objects.bulk_create(quarantined, batch_size=BATCH)
     imp.rows_total = len(sheet.rows)

@@ -16,6 +16,7 @@ from renkou.core.audit import audit_record
 from renkou.exchange.models import Decision, RosterRow
 from renkou.registry import services as registry
 from renkou.registry.choices import EventKind, Source
+from renkou.registry.models import Person
 from renkou.registry.validation import EventRefused
 
 SOURCES = {
@@ -106,3 +107,43 @@ def worklist_correct(*, row: RosterRow, actor: Any, fields: list[str]) -> Roster
     reason = f"roster {row.roster_import.kind} #{row.roster_import_id} row {row.row_number}"
     event = registry.person_correct(person=row.person, changes=changes, actor=actor, reason=reason)
     return _decide(row, actor, Decision.CORRECTED, reason, event=event)
+
+
+def missing_event(row: RosterRow) -> str:
+    """The register event this row shows to be missing ("birth", "death"), or ""."""
+    kind = row.roster_import.kind
+    evidence = row.evidence or {}
+    if kind in ("hospital_deaths", "police_deaths") and row.values.get("death_date"):
+        alive = "death_date" in (evidence.get("conflicts") or {})
+        return "death" if row.person_id and alive else ""
+    if kind == "hospital_births" and row.outcome == "missing" and evidence.get("mother"):
+        return "birth"
+    return ""
+
+
+@transaction.atomic
+def worklist_report_event(*, row: RosterRow, actor: Any) -> RosterRow:
+    """Submit the event the roster shows to be missing, pre-filled from the row, for review.
+
+    A death for a matched person the register shows alive; a birth for a mother found by
+    her identity number without a child born that day (the child joins her household).
+    """
+    row = _locked(row)
+    event_kind = missing_event(row)
+    if event_kind == "death":
+        return worklist_report_death(row=row, actor=actor)
+    if event_kind != "birth":
+        raise EventRefused.single("wrong_kind", column="event", value=row.roster_import.kind)
+    imp = row.roster_import
+    mother = Person.objects.get(pk=row.evidence["mother"])
+    event = registry.birth_submit(
+        name=row.values.get("name", ""),
+        sex=row.values["sex"],
+        birth_date=date.fromisoformat(row.values["birth_date"][:10]),
+        orgunit=mother.residence_orgunit or mother.hukou_orgunit or imp.orgunit,
+        actor=actor,
+        mother=mother,
+        source=SOURCES[imp.kind],
+        external_ref=f"roster:{imp.pk}:{row.row_number}",
+    )
+    return _decide(row, actor, Decision.EVENT_CREATED, event=event)

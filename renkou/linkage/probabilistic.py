@@ -31,6 +31,24 @@ COLUMNS = (
     "village",
 )
 COMPARISONS = ("name", "surname", "given", "birth_date", "sex", "village")
+# The levels of each comparison, best first, as codes the worklist puts into words.
+# Splink numbers them the other way round (the last level is 0; -1 is "missing").
+LEVELS: dict[str, tuple[str, ...]] = {
+    "name": ("same", "same_pinyin", "similar_pinyin", "same_initials", "different"),
+    "surname": ("same", "different"),
+    "given": ("same", "similar", "different"),
+    "birth_date": ("same", "day_month_swapped", "within_a_month", "different"),
+    "sex": ("same", "different"),
+    "village": ("same", "different"),
+}
+
+
+def level_code(comparison: str, gamma: int) -> str:
+    """The code of Splink's comparison level ``gamma`` of ``comparison`` ("missing" for -1)."""
+    levels = LEVELS[comparison]
+    if gamma < 0 or gamma >= len(levels):
+        return "missing"
+    return levels[len(levels) - 1 - gamma]
 
 
 def _name() -> cl.CustomComparison:
@@ -99,6 +117,7 @@ class Match:
     person_id: int
     probability: float
     weights: dict[str, float]
+    levels: dict[str, str]
 
 
 def _table(records: list[dict[str, Any]]) -> pa.Table:
@@ -152,6 +171,11 @@ def link(
         p = float(row["match_probability"])
         if roster_id not in best or p > best[roster_id].probability:
             weights = {c: round(float(row.get(f"mw_{c}") or 0.0), 2) for c in COMPARISONS}
-            best[roster_id] = Match(roster_id, person_id, p, weights)
+            # The surname's frequency adjustment belongs to the surname's weight.
+            weights["surname"] = round(
+                weights["surname"] + float(row.get("mw_tf_adj_surname") or 0.0), 2
+            )
+            levels = {c: level_code(c, int(row.get(f"gamma_{c}", -1))) for c in COMPARISONS}
+            best[roster_id] = Match(roster_id, person_id, p, weights, levels)
     con.close()
     return list(best.values()), model
