@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from renkou.core import crypto
@@ -27,7 +27,7 @@ from renkou.exchange.kinds import (
     confirmed_mapping,
     map_headers,
 )
-from renkou.exchange.models import QuarantinedRow, RosterImport, RosterRow
+from renkou.exchange.models import Outcome, QuarantinedRow, RosterImport, RosterRow
 from renkou.exchange.reading import read_roster
 from renkou.orgunits.models import OrgUnit
 
@@ -118,6 +118,48 @@ def _no_progress(fraction: float, step: str) -> None:
     return None
 
 
+def _stage(
+    imp: RosterImport, staged: list[tuple[int, dict[str, Any], dict[str, str], str]]
+) -> None:
+    """Insert the valid rows with one prepared INSERT: building 100,000 model instances for
+    bulk_create took a third of a large import."""
+    json_field = RosterRow._meta.get_field("values")
+    table = connection.ops.quote_name(RosterRow._meta.db_table)
+    columns = (
+        "roster_import_id",
+        "row_number",
+        "values",
+        "id_hashes",
+        "original_enc",
+        "outcome",
+        "evidence",
+        "decision",
+        "decision_reason",
+    )
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608 (names from the model)
+    empty = json_field.get_db_prep_save({}, connection)
+    with connection.cursor() as cursor:
+        for start in range(0, len(staged), BATCH):
+            cursor.executemany(
+                sql,
+                [
+                    (
+                        imp.pk,
+                        row_number,
+                        json_field.get_db_prep_save(values, connection),
+                        json_field.get_db_prep_save(hashes, connection),
+                        original,
+                        Outcome.PENDING,
+                        empty,
+                        "",
+                        "",
+                    )
+                    for row_number, values, hashes, original in staged[start : start + BATCH]
+                ],
+            )
+
+
 @transaction.atomic
 def roster_import(
     *,
@@ -175,7 +217,7 @@ def roster_import(
         },
     )
     protector = crypto.default_protector()
-    staged: list[RosterRow] = []
+    staged: list[tuple[int, dict[str, Any], dict[str, str], str]] = []
     quarantined: list[QuarantinedRow] = []
     total = len(sheet.rows)
     for done, (row_number, cells) in enumerate(sheet.rows):
@@ -211,17 +253,9 @@ def roster_import(
                     )
                 )
         else:
-            staged.append(
-                RosterRow(
-                    roster_import=imp,
-                    row_number=row_number,
-                    values=values,
-                    id_hashes=hashes,
-                    original_enc=original,
-                )
-            )
+            staged.append((row_number, values, hashes, original))
     progress(0.8, "save")
-    RosterRow.objects.bulk_create(staged, batch_size=BATCH)
+    _stage(imp, staged)
     QuarantinedRow.objects.bulk_create(quarantined, batch_size=BATCH)
     imp.rows_total = len(sheet.rows)
     imp.rows_staged = len(staged)

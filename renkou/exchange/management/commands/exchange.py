@@ -25,6 +25,8 @@ class Command(BaseCommand):
     """Import a roster, link it to the register, print its worklist or quarantine."""
 
     help = "Department rosters: import | link | worklist | quarantine"
+    # The system checks take most of a second; scripts import many rosters one by one.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
