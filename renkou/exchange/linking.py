@@ -172,12 +172,20 @@ def roster_link(
     roster_import: RosterImport,
     actor: Any,
     progress: Callable[[float, str], None] = _no_progress,
+    row_ids: list[int] | None = None,
+    probabilistic: bool = True,
 ) -> dict[str, int]:
-    """Link every staged row of ``roster_import``; returns the count per outcome."""
+    """Link the staged rows of ``roster_import``; returns the count per outcome.
+
+    ``row_ids`` links only those rows (a pushed notification); ``probabilistic=False``
+    leaves rows without an identity number pending, for a later link of the whole import.
+    """
     progress(0.0, "exact")
     kind = roster_import.kind
     key_column = KEY_COLUMN[kind]
-    rows = list(roster_import.rows.all())
+    rows = list(
+        roster_import.rows.all() if row_ids is None else roster_import.rows.filter(pk__in=row_ids)
+    )
     keys = [(r.pk, r.id_hashes.get(key_column, "")) for r in rows]
     persons = _persons_by_hash({k for _, k in keys if k})
     linked = link_by_key(keys, {h: p["id"] for h, p in persons.items()})
@@ -210,18 +218,19 @@ def roster_link(
         row.evidence = {"pass": "exact", **comparison.evidence()}
     model: dict[str, Any] = {}
     pending = [r for r in rows if r.outcome == Outcome.PENDING]
-    if pending and kind in PROBABILISTIC_KINDS:
+    if pending and probabilistic and kind in PROBABILISTIC_KINDS:
         progress(0.3, "probabilistic")
         model = _probabilistic(roster_import, pending)
     progress(0.9, "save")
     _save_outcomes(rows)
     roster_import.linked_at = timezone.now()
-    roster_import.linkage_model = {
-        "passes": ["exact", "probabilistic"] if model else ["exact"],
-        "key": key_column,
-        "thresholds": list(thresholds()),
-        "splink": model,
-    }
+    if row_ids is None or model:
+        roster_import.linkage_model = {
+            "passes": ["exact", "probabilistic"] if model else ["exact"],
+            "key": key_column,
+            "thresholds": list(thresholds()),
+            "splink": model,
+        }
     roster_import.save(update_fields=["linked_at", "linkage_model"])
     counts: dict[str, int] = {}
     for row in rows:
@@ -231,6 +240,6 @@ def roster_link(
         action="exchange.link",
         object_type="roster_import",
         object_id=roster_import.pk,
-        after=counts,
+        after=counts if row_ids is None else {**counts, "rows": sorted(row_ids)},
     )
     return counts

@@ -124,3 +124,49 @@ class QuarantinedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.roster_import_id}:{self.row_number} {self.code}"
+
+
+class Sender(models.Model):
+    """A hospital that pushes birth and death notifications (实时通) through the API.
+
+    It acts as its own account, which holds no role: its tokens can post notifications
+    and read nothing of the register. Its notifications go to ``orgunit``'s worklist.
+    """
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    orgunit = models.ForeignKey(
+        OrgUnit, verbose_name=_("receiving org unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="push_sender"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification sender")
+        verbose_name_plural = _("notification senders")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class PushNotification(models.Model):
+    """One notification as received: the sender's id makes a repeat idempotent."""
+
+    sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="notifications")
+    sender_ref = models.CharField(_("sender's id"), max_length=80)
+    kind = models.CharField(_("roster kind"), max_length=24)
+    fingerprint = models.CharField(max_length=64)
+    row = models.OneToOneField(RosterRow, on_delete=models.CASCADE, related_name="notification")
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pushed notification")
+        verbose_name_plural = _("pushed notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "sender_ref"], name="push_once_per_sender")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender_id}:{self.sender_ref}"

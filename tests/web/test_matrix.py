@@ -185,6 +185,14 @@ API: dict[str, Case] = {
         {"county_admin": 200, "reporter_this_village": 403},
         api=True,
     ),
+    "push notification": Case(
+        "post",
+        lambda i: "/api/notifications/",
+        {},
+        otherwise=403,  # only a hospital's token may push
+        body={"id": "m-1", "kind": "death", "name": "张伟", "death_date": "2025-06-01"},
+        api=True,
+    ),
     "reject change": Case(
         "post",
         lambda i: f"/api/changes/{i.change}/reject/",

@@ -1,4 +1,4 @@
-"""``renkou exchange import|link|worklist|quarantine``: department rosters from the command line."""
+"""``renkou exchange import|link|worklist|quarantine|sender``: rosters from the command line."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from renkou.core.reporting import print_problems
 from renkou.exchange.kinds import KINDS
 from renkou.exchange.linking import roster_link
 from renkou.exchange.models import RosterImport
+from renkou.exchange.push import sender_create
 from renkou.exchange.selectors import WORKLIST_COLUMNS, quarantine_write, worklist
 from renkou.exchange.services import roster_import
 from renkou.orgunits.models import OrgUnit
@@ -42,6 +43,10 @@ class Command(BaseCommand):
         quarantine = sub.add_parser("quarantine", help="write the quarantined rows with reasons")
         quarantine.add_argument("import_id", type=int)
         quarantine.add_argument("out", type=Path)
+        sender = sub.add_parser("sender", help="register a hospital that pushes notifications")
+        sender.add_argument("--code", required=True, help="the hospital's code")
+        sender.add_argument("--name", required=True)
+        sender.add_argument("--orgunit", required=True, help="code of the receiving org unit")
 
     def _import(self, options: dict[str, Any]) -> RosterImport:
         try:
@@ -72,6 +77,17 @@ class Command(BaseCommand):
             )
             if imp.mapping.get("guessed"):
                 self.stdout.write(f"columns mapped by guess: {imp.mapping['guessed']}")
+        elif action == "sender":
+            orgunit = OrgUnit.objects.filter(code=options["orgunit"]).first()
+            if orgunit is None:
+                raise CommandError(f"unknown org unit {options['orgunit']}")
+            try:
+                sender, token = sender_create(
+                    code=options["code"], name=options["name"], orgunit=orgunit, actor="cli"
+                )
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"sender {sender.code}: its token (shown once): {token}")
         elif action == "link":
             counts = roster_link(roster_import=self._import(options), actor="cli")
             self.stdout.write(" ".join(f"{k}={v}" for k, v in sorted(counts.items())))
