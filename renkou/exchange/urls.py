@@ -6,6 +6,12 @@ from renkou.exchange import views, views_worklist
 
 urlpatterns = [
     path("exchange/", views.exchange_home, name="exchange_home"),
+    path("exchange/completeness/", views.completeness_page, name="exchange_completeness"),
+    path(
+        "exchange/completeness/<str:code>/",
+        views.completeness_page,
+        name="exchange_completeness_unit",
+    ),
     path("exchange/upload/", views.exchange_upload, name="exchange_upload"),
     path("exchange/confirm/", views.exchange_confirm, name="exchange_confirm"),
     path("exchange/jobs/<int:pk>/", views.exchange_job, name="exchange_job"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +22,7 @@ from renkou.core.models import Job
 from renkou.core.problems import InputRefused, Problem
 from renkou.core.scoping import may, restrict, units_for
 from renkou.exchange import labels
+from renkou.exchange.completeness import completeness
 from renkou.exchange.forms import UploadForm, kind_choices
 from renkou.exchange.kinds import KINDS, confirmed_mapping
 from renkou.exchange.models import Outcome, RosterImport
@@ -28,6 +31,7 @@ from renkou.exchange.services import Preview, roster_preview
 from renkou.exchange.uploads import upload_discard, upload_path, upload_store
 from renkou.orgunits.models import Level, OrgUnit
 from renkou.orgunits.scoping import codes_prefix_q
+from renkou.web.views import breadcrumb, unit_for_user
 
 JOB_KIND = "exchange.import"
 
@@ -367,3 +371,36 @@ def quarantine_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="quarantine-{imp.pk}.{fmt}"'
     return response
+
+
+@login_required
+def completeness_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Completeness of birth and death registration in a unit and its sub-units, for a year."""
+    unit = unit_for_user(request.user, code)
+    this_year = timezone.localdate().year
+    year_text = request.GET.get("year", "")
+    year = (
+        int(year_text) if year_text.isdigit() and 1950 <= int(year_text) <= this_year else this_year
+    )
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    births = completeness(unit=unit, event="birth", start=start, end=end)
+    deaths = completeness(unit=unit, event="death", start=start, end=end)
+    for row in births:
+        row.rates = [row.rate("hospital_births", part) for part in PARTS]
+    for row in deaths:
+        row.rates = [row.rate("hospital_deaths"), row.rate("police_deaths")]
+    return render(
+        request,
+        "exchange/completeness.html",
+        {
+            "unit": unit,
+            "ancestors": breadcrumb(request.user, unit),
+            "year": year,
+            "years": list(range(this_year, this_year - 10, -1)),
+            "births": births,
+            "deaths": deaths,
+        },
+    )
+
+
+PARTS = ("registered_30d", "registered_1y", "registered_later", "registered")

@@ -123,6 +123,10 @@ PAGES: dict[str, Case] = {
     "statistics": Case("get", lambda i: "/statistics/", everyone()),
     "statistics of village": Case("get", lambda i: f"/statistics/{VILLAGE_A1}/", in_area()),
     "rosters": Case("get", lambda i: "/exchange/", everyone()),
+    "completeness": Case("get", lambda i: "/exchange/completeness/", everyone()),
+    "completeness of village": Case(
+        "get", lambda i: f"/exchange/completeness/{VILLAGE_A1}/", in_area()
+    ),
     "roster upload": Case(
         "post",
         lambda i: "/exchange/upload/",
