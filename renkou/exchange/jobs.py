@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from renkou.core.jobs import Progress, job_kind
 from renkou.core.problems import InputRefused
 from renkou.exchange.linking import roster_link
+from renkou.exchange.models import RosterImport
 from renkou.exchange.services import roster_import
 from renkou.exchange.uploads import upload_discard
 from renkou.orgunits.models import OrgUnit
@@ -59,3 +60,14 @@ def exchange_import_job(
     finally:
         upload_discard(path)
     return {"import": imp.pk, "created": result.created, **counts}
+
+
+@job_kind("exchange.link")
+def exchange_link_job(
+    *, progress: Progress, roster_import: int, actor_id: int | None = None
+) -> Any:
+    """Link a whole import again (pushed notifications without a number, a changed register)."""
+    actor = get_user_model().objects.filter(pk=actor_id).first() or "worker"
+    imp = RosterImport.objects.get(pk=roster_import)
+    counts = roster_link(roster_import=imp, actor=actor, progress=progress)
+    return {"import": imp.pk, **counts}

@@ -17,6 +17,7 @@ urlpatterns = [
     path("exchange/jobs/<int:pk>/", views.exchange_job, name="exchange_job"),
     path("exchange/jobs/<int:pk>/status/", views.exchange_job_status, name="exchange_job_status"),
     path("exchange/imports/<int:pk>/", views.exchange_import, name="exchange_import"),
+    path("exchange/imports/<int:pk>/link/", views.exchange_relink, name="exchange_relink"),
     path(
         "exchange/imports/<int:pk>/quarantine.<str:fmt>",
         views.quarantine_download,

@@ -257,9 +257,10 @@ def exchange_confirm(request: HttpRequest) -> HttpResponse:
 
 
 def _job_for(user: Any, pk: int) -> Job:
-    job = restrict(Job.objects.filter(kind=JOB_KIND), user).filter(pk=pk).first()
+    kinds = [JOB_KIND, "exchange.link"]
+    job = restrict(Job.objects.filter(kind__in=kinds), user).filter(pk=pk).first()
     if job is None:
-        job = Job.objects.filter(kind=JOB_KIND, pk=pk, created_by=user.pk).first()
+        job = Job.objects.filter(kind__in=kinds, pk=pk, created_by=user.pk).first()
     if job is None:
         raise Http404
     job.step_label = labels.STEPS.get(job.step, job.step)
@@ -341,8 +342,32 @@ def exchange_import(request: HttpRequest, pk: int) -> HttpResponse:
             "ignored": imp.mapping.get("ignored", []),
             "reasons": reasons,
             "can_export": may(request.user, "review", imp.orgunit_id),
+            "job": Job.objects.filter(kind="exchange.link", params__roster_import=imp.pk)
+            .order_by("-created_at")
+            .first(),
         },
     )
+
+
+@login_required
+@require_POST
+def exchange_relink(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the whole import again in the background (decisions already made are kept)."""
+    imp = _import_for(request.user, pk)
+    if not may(request.user, "review", imp.orgunit_id):
+        raise PermissionDenied
+    running = Job.objects.filter(
+        kind="exchange.link", params__roster_import=imp.pk, status__in=["queued", "running"]
+    ).exists()
+    if not running:
+        job_start(
+            kind="exchange.link",
+            params={"roster_import": imp.pk, "actor_id": request.user.pk},
+            actor=request.user,
+            orgunit=imp.orgunit_id,
+        )
+        messages.success(request, _("Linking has started; this page shows its progress."))
+    return redirect("exchange_import", pk=imp.pk)
 
 
 @login_required

@@ -234,3 +234,23 @@ def test_pages_are_scoped_to_the_users_area(
     assert reporter.get(f"/exchange/imports/{imp.pk}/quarantine.csv").status_code == 403
     assert reporter.post(f"/exchange/rows/{row.pk}/confirm/").status_code == 403
     assert 'enctype="multipart/form-data"' not in reporter.get("/exchange/").content.decode()
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_linking_again_keeps_decisions(
+    statistician: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    _upload(statistician, django_capture_on_commit_callbacks, _csv(DEATHS), "hospital_deaths")
+    imp = RosterImport.objects.get()
+    stranger = imp.rows.get(row_number=3)
+    statistician.post(f"/exchange/rows/{stranger.pk}/dismiss/", {"reason": "外县人员"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = statistician.post(f"/exchange/imports/{imp.pk}/link/")
+    assert response.status_code == 302
+    job = Job.objects.get(kind="exchange.link")
+    assert job.status == "done" and job.result["import"] == imp.pk
+    assert AuditLog.objects.filter(action="exchange.link", object_id=str(imp.pk)).count() == 2
+    stranger.refresh_from_db()
+    assert stranger.decision == Decision.DISMISSED and stranger.outcome == Outcome.MISSING
+    reporter = client_as("reporter", TOWNSHIP_A, "rep-a")
+    assert reporter.post(f"/exchange/imports/{imp.pk}/link/").status_code == 403

@@ -143,6 +143,11 @@ PAGES: dict[str, Case] = {
         lambda i: f"/exchange/imports/{i.roster_import}/quarantine.xlsx",
         {"county_admin": 200, "reporter_this_village": 403},
     ),
+    "link roster again": Case(
+        "post",
+        lambda i: f"/exchange/imports/{i.roster_import}/link/",
+        {"county_admin": 302, "reporter_this_village": 403},
+    ),
     "worklist dismiss": Case(
         "post",
         lambda i: f"/exchange/rows/{i.roster_row}/dismiss/",
