@@ -137,7 +137,7 @@ def evaluate(kind: str, rosters: Path) -> dict[str, Any]:
 
 def run(repeat: int, scale: str) -> list[str]:
     """Link each synthetic roster kind once per repeat; print quality and times."""
-    persons = 10_000 if scale == "small" else 100_000
+    persons = 10_000 if scale == "small" else 1_000_000
     env = loaded_sqlite(persons)
     rosters = OUT / f"rosters-{persons}"
     if not (rosters / "truth.csv").exists():

@@ -8,8 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.db.models import QuerySet
+
 from renkou.core import crypto
 from renkou.exchange.models import QuarantinedRow, RosterImport
+from renkou.orgunits.scoping import code_prefix_q
+from renkou.registry.models import Person
 
 WORKLIST_COLUMNS = ["row", "outcome", "probability", "person_ref", "conflicts"]
 
@@ -85,3 +89,33 @@ def quarantine_write(roster_import: RosterImport, path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return n
+
+
+# Roster kinds whose list the register is compared with the other way round too.
+REVERSE_KINDS = ("police_deaths",)
+
+
+def register_not_in_roster(roster_import: RosterImport) -> QuerySet[Person] | None:
+    """Deaths in the register that the roster does not list (the police cancelled no
+    registration for them): the receiving area, the roster's span of death dates.
+
+    None for kinds that are not compared this way.
+    """
+    if roster_import.kind not in REVERSE_KINDS:
+        return None
+    dates = sorted(
+        d[:10] for d in roster_import.rows.values_list("values__death_date", flat=True) if d
+    )
+    if not dates:
+        return Person.objects.none()
+    listed = roster_import.rows.exclude(person=None).values_list("person_id", flat=True)
+    code = roster_import.orgunit_id
+    return (
+        Person.objects.filter(
+            code_prefix_q("residence_orgunit_id", code) | code_prefix_q("hukou_orgunit_id", code),
+            death_date__gte=dates[0],
+            death_date__lte=dates[-1],
+        )
+        .exclude(pk__in=listed)
+        .order_by("death_date", "id")
+    )

@@ -26,7 +26,7 @@ from renkou.exchange.completeness import completeness
 from renkou.exchange.forms import UploadForm, kind_choices
 from renkou.exchange.kinds import KINDS, confirmed_mapping
 from renkou.exchange.models import Outcome, RosterImport
-from renkou.exchange.selectors import quarantine_bytes
+from renkou.exchange.selectors import quarantine_bytes, register_not_in_roster
 from renkou.exchange.services import Preview, roster_preview
 from renkou.exchange.uploads import upload_discard, upload_path, upload_store
 from renkou.orgunits.models import Level, OrgUnit
@@ -330,6 +330,9 @@ def exchange_import(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for r in reasons:
         r["reason"] = r["reason_zh"] if zh(request) else r["reason_en"]
+    not_listed = register_not_in_roster(imp)
+    if not_listed is not None:
+        not_listed = restrict(not_listed, request.user)
     return render(
         request,
         "exchange/import.html",
@@ -342,6 +345,9 @@ def exchange_import(request: HttpRequest, pk: int) -> HttpResponse:
             "ignored": imp.mapping.get("ignored", []),
             "reasons": reasons,
             "can_export": may(request.user, "review", imp.orgunit_id),
+            "reverse": not_listed is not None,
+            "not_listed": list(not_listed[:100]) if not_listed is not None else [],
+            "not_listed_count": not_listed.count() if not_listed is not None else 0,
             "job": Job.objects.filter(kind="exchange.link", params__roster_import=imp.pk)
             .order_by("-created_at")
             .first(),

@@ -254,3 +254,30 @@ def test_linking_again_keeps_decisions(
     assert stranger.decision == Decision.DISMISSED and stranger.outcome == Outcome.MISSING
     reporter = client_as("reporter", TOWNSHIP_A, "rep-a")
     assert reporter.post(f"/exchange/imports/{imp.pk}/link/").status_code == 403
+
+
+def test_police_deaths_list_the_register_deaths_they_miss(statistician: Any, tmp_path) -> None:
+    from renkou.exchange.linking import roster_link
+    from renkou.exchange.selectors import register_not_in_roster
+    from renkou.exchange.services import roster_import
+    from renkou.orgunits.models import OrgUnit
+
+    path = tmp_path / "police.csv"
+    path.write_text(
+        f"姓名,身份证号,死亡日期\n张伟,{P1},2025-06-01\n陌生人,{STRANGER},2023-01-01\n",
+        encoding="utf-8",
+    )
+    imp = roster_import(
+        path=path,
+        kind="police_deaths",
+        orgunit=OrgUnit.objects.get(code=TOWNSHIP_A),
+        actor="test",
+    ).roster_import
+    roster_link(roster_import=imp, actor="test")
+    # 张奶奶 (P4) died 2023-05-01 in A2: in the register, not on the police list.
+    assert [p.person_ref for p in register_not_in_roster(imp)] == ["P4"]
+    page = statistician.get(f"/exchange/imports/{imp.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Deaths in the register not on this roster" in page.content.decode()
+    assert "张奶奶" in page.content.decode()
+    other = client_as("reporter", "330122100201", "rep-a1")  # village A1: P4 lived in A2
+    assert other.get(f"/exchange/imports/{imp.pk}/").status_code == 404  # a township's roster
