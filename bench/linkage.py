@@ -24,7 +24,7 @@ from bench.common import OUT, run_measured
 from bench.load import loaded_sqlite
 from bench.synth import ensure_county
 
-KINDS = ("police_register", "hospital_deaths")
+KINDS = ("police_register", "hospital_deaths", "hospital_births", "police_deaths")
 PRECISION, RECALL, TO_DECIDE = 0.995, 0.98, 0.02
 
 
@@ -38,8 +38,9 @@ def _scores(predicted: dict[int, str], truth: dict[int, str]) -> dict[str, float
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def _baseline(rows: list[Any], truth: dict[int, str]) -> dict[str, Any]:
-    """recordlinkage on the staged rows against the register persons."""
+def _baseline(rows: list[Any], truth: dict[int, str], kind: str) -> dict[str, Any]:
+    """recordlinkage on the staged rows against the register persons (births: the register's
+    children, identified through their mother's number as the roster identifies them)."""
     try:
         import pandas as pd
         import recordlinkage
@@ -49,12 +50,25 @@ def _baseline(rows: list[Any], truth: dict[int, str]) -> dict[str, Any]:
     from renkou.registry.names import name_search_keys
 
     started = time.perf_counter()
+    key = "mother_id" if kind == "hospital_births" else "id_number"
+    people = Person.objects.values(
+        "person_ref", "name_pinyin", "sex", "birth_date", "id_number_hash", "mother__id_number_hash"
+    )
+    if kind == "hospital_births":
+        people = people.exclude(mother=None)
     register = pd.DataFrame.from_records(
-        list(
-            Person.objects.values(
-                "person_ref", "name_pinyin", "sex", "birth_date", "id_number_hash"
-            )
-        )
+        [
+            {
+                "person_ref": p["person_ref"],
+                "name_pinyin": p["name_pinyin"],
+                "sex": p["sex"],
+                "birth_date": p["birth_date"],
+                "id_number_hash": p[
+                    "mother__id_number_hash" if key == "mother_id" else "id_number_hash"
+                ],
+            }
+            for p in people
+        ]
     ).set_index("person_ref")
     register["birth_date"] = register["birth_date"].astype(str)
     roster = pd.DataFrame.from_records(
@@ -64,21 +78,29 @@ def _baseline(rows: list[Any], truth: dict[int, str]) -> dict[str, Any]:
                 "name_pinyin": name_search_keys(r.values.get("name", ""))[0],
                 "sex": r.values.get("sex", ""),
                 "birth_date": r.values.get("birth_date", ""),
-                "id_number_hash": r.id_hashes.get("id_number") or None,
+                "id_number_hash": r.id_hashes.get(key) or None,
             }
             for r in rows
         ]
     ).set_index("row")
     indexer = recordlinkage.Index()
-    indexer.block("birth_date")
-    indexer.block("name_pinyin")
+    # Only what the roster has: a police death list has no birth date nor sex.
+    has = {c for c in ("birth_date", "name_pinyin", "sex") if roster[c].astype(bool).any()}
+    for column in ("birth_date", "name_pinyin"):
+        if column in has:
+            indexer.block(column)
     indexer.block("id_number_hash")
     pairs = indexer.index(roster, register)
     compare = recordlinkage.Compare()
     compare.exact("id_number_hash", "id_number_hash", label="id")
-    compare.string("name_pinyin", "name_pinyin", method="jarowinkler", threshold=0.9, label="name")
-    compare.exact("birth_date", "birth_date", label="birth")
-    compare.exact("sex", "sex", label="sex")
+    if "name_pinyin" in has:
+        compare.string(
+            "name_pinyin", "name_pinyin", method="jarowinkler", threshold=0.9, label="name"
+        )
+    if "birth_date" in has:
+        compare.exact("birth_date", "birth_date", label="birth")
+    if "sex" in has:
+        compare.exact("sex", "sex", label="sex")
     features = compare.compute(pairs, roster, register)
     matches = recordlinkage.ECMClassifier(binarize=0.5).fit_predict(features)
     scored = features.loc[matches].sum(axis=1)
@@ -131,7 +153,7 @@ def evaluate(kind: str, rosters: Path) -> dict[str, Any]:
         **_scores(automatic, truth),
         "to_decide": possible / len(rows) if rows else 0.0,
         "seconds": link_seconds,
-        "baseline": _baseline(rows, truth),
+        "baseline": _baseline(rows, truth, kind),
     }
 
 
@@ -140,7 +162,7 @@ def run(repeat: int, scale: str) -> list[str]:
     persons = 10_000 if scale == "small" else 1_000_000
     env = loaded_sqlite(persons)
     rosters = OUT / f"rosters-{persons}"
-    if not (rosters / "truth.csv").exists():
+    if not all((rosters / f"{kind}.csv").exists() for kind in KINDS):
         from renkou.synth.rosters import write_rosters
 
         write_rosters(ensure_county(persons), rosters, seed=1)

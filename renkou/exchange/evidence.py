@@ -44,6 +44,9 @@ NOTES = {
     "no_candidate_above_threshold": gettext_lazy(
         "Nobody in the register is similar enough in name, birth date and sex."
     ),
+    "no_child_of_that_mother": gettext_lazy(
+        "No child born that day in the register has a mother of that name."
+    ),
 }
 
 
@@ -74,6 +77,9 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
         births = kind == "hospital_births"
         key = _("Mother's identity number") if births else _("Identity number")
         lines.append(Line(key, _("the same in the roster and the register"), "for"))
+    if evidence.get("pass") == "mother_name" and evidence.get("mother_name"):
+        level = LEVELS[evidence["mother_name"]]
+        lines.append(Line(_("Mother's name"), str(level), "for"))
     levels = evidence.get("levels") or {}
     for field, weight in (evidence.get("weights") or {}).items():
         words, direction = _weight_words(float(weight))

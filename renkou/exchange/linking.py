@@ -76,6 +76,61 @@ def _child_of(mother_id: int, row: dict[str, str]) -> tuple[dict[str, Any] | Non
     return None, Comparison()
 
 
+def _swapped(day: date) -> date | None:
+    try:
+        return date(day.year, day.day, day.month) if day.day <= 12 else None
+    except ValueError:
+        return None
+
+
+def _births_by_mother_name(rows: list[RosterRow]) -> None:
+    """Births without the mother's number: the register's child born that day (or with day
+    and month swapped) whose mother bears the roster's mother's name.
+
+    The same name in characters and one such child (of that sex, if there are twins) is a
+    match; the same name only in pinyin, or children it cannot tell apart, a possible match.
+    """
+    days: set[date] = set()
+    for row in rows:
+        born = date.fromisoformat(row.values["birth_date"][:10])
+        days.add(born)
+        if (swapped := _swapped(born)) is not None:
+            days.add(swapped)
+    children: dict[date, list[dict[str, Any]]] = {}
+    ordered = sorted(days)
+    for start in range(0, len(ordered), CHUNK):
+        found = Person.objects.filter(
+            birth_date__in=ordered[start : start + CHUNK], mother__isnull=False
+        ).values(*PERSON_FIELDS, "mother__name")
+        for child in found:
+            children.setdefault(child["birth_date"], []).append(child)
+    for row in rows:
+        born = date.fromisoformat(row.values["birth_date"][:10])
+        mother = row.values.get("mother_name", "")
+        sound = name_search_keys(mother)[0] if mother else ""
+        near = list(children.get(born, []))
+        if (swapped := _swapped(born)) is not None and swapped != born:
+            near += children.get(swapped, [])
+        same_sound = [c for c in near if sound and name_search_keys(c["mother__name"])[0] == sound]
+        if len({c["id"] for c in same_sound}) > 1 and row.values.get("sex"):
+            same_sound = [c for c in same_sound if c["sex"] == row.values["sex"]] or same_sound
+        if not same_sound:
+            row.outcome, row.person_id, row.probability = Outcome.MISSING, None, None
+            row.evidence = {"pass": "mother_name", "note": "no_child_of_that_mother"}
+            continue
+        child = same_sound[0]
+        roster = {k: row.values.get(k, "") for k in ("name", "sex", "birth_date")}
+        comparison = compare(roster, _person_values(child), ("name", "sex", "birth_date"))
+        row.person_id, row.probability = child["id"], None
+        sure = len({c["id"] for c in same_sound}) == 1 and child["mother__name"] == mother
+        row.outcome = _outcome(comparison) if sure else Outcome.POSSIBLE
+        row.evidence = {
+            "pass": "mother_name",
+            "mother_name": "same" if child["mother__name"] == mother else "same_pinyin",
+            **comparison.evidence(),
+        }
+
+
 def _outcome(comparison: Comparison) -> str:
     # A different name alone is common (nicknames, homophones) and not a conflict.
     serious = set(comparison.conflicts) - {"name"}
@@ -221,6 +276,8 @@ def roster_link(
     if pending and probabilistic and kind in PROBABILISTIC_KINDS:
         progress(0.3, "probabilistic")
         model = _probabilistic(roster_import, pending)
+    if pending and kind == "hospital_births":
+        _births_by_mother_name(pending)
     progress(0.9, "save")
     _save_outcomes(rows)
     roster_import.linked_at = timezone.now()

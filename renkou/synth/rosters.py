@@ -1,6 +1,7 @@
 """Synthetic department rosters from a synthetic county, with realistic noise and ground truth.
 
-Writes ``police_register.csv`` and ``hospital_deaths.csv`` (Chinese headers) and
+Writes ``police_register.csv``, ``hospital_deaths.csv``, ``hospital_births.csv`` and
+``police_deaths.csv`` (Chinese headers) and
 ``truth.csv`` (file, row, person_ref; empty for rows of people not in the register):
 homophone and look-alike typos in names, day and month swapped in dates typed by hand,
 identity numbers missing for 5–20 % of rows, duplicate rows, and a share of people who
@@ -107,11 +108,79 @@ def write_rosters(
         rows,
         truth,
     )
+    counts["hospital_births"] = _hospital_births(persons, out, rng, missing_id, truth)
+    counts["police_deaths"] = _police_deaths(dead, alive, out, rng, truth)
     with (out / "truth.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["file", "row", "person_ref"])
         writer.writerows(truth)
     return counts
+
+
+def _hospital_births(
+    persons: list[dict[str, str]],
+    out: Path,
+    rng: random.Random,
+    missing_id: float,
+    truth: list[tuple[str, int, str]],
+) -> int:
+    """Births of the last five years as a hospital lists them: the baby often unnamed, the
+    mother's number sometimes missing, a few births the register has not heard of."""
+    by_ref = {p["person_ref"]: p for p in persons}
+    newest = max((p["birth_date"] for p in persons if p.get("birth_date")), default="2025-01-01")
+    since = f"{int(newest[:4]) - 5}{newest[4:]}"
+    sex_zh = {"M": "男", "F": "女"}
+    rows: list[tuple[list[str], str]] = []
+    mothers = []
+    for number, child in enumerate(persons):
+        mother = by_ref.get(child.get("mother_ref") or "")
+        if mother is None or child["birth_date"] < since:
+            continue
+        mothers.append(mother)
+        name = "" if rng.random() < 0.5 else child["name"]
+        mother_id = "" if rng.random() < missing_id else mother["id_number"]
+        birth = _typed_date(child["birth_date"], rng, 0.0 if mother_id else 0.03)
+        mother_name = _typo(mother["name"], rng) if rng.random() < 0.05 else mother["name"]
+        cells = [f"O{number:08d}", sex_zh[child["sex"]], birth, name, mother_name, mother_id]
+        rows.append((cells, child["person_ref"]))
+        if rng.random() < 0.01:
+            rows.append((cells, child["person_ref"]))  # listed in two monthly rosters
+    for mother in rng.sample(mothers, max(1, int(len(mothers) * 0.03))) if mothers else []:
+        # Births the register has not heard of (漏报): a mother of ours, a later child.
+        year, month, day = int(newest[:4]), rng.randint(1, 12), rng.randint(1, 28)
+        born = f"{year}-{month:02d}-{day:02d}"
+        if born > newest:
+            born = newest
+        cells = ["", rng.choice(["男", "女"]), born, "", mother["name"], mother["id_number"]]
+        rows.append((cells, ""))
+    rng.shuffle(rows)
+    return _write(
+        out / "hospital_births.csv",
+        ["出生医学证明编号", "婴儿性别", "出生日期", "婴儿姓名", "母亲姓名", "母亲身份证号"],
+        rows,
+        truth,
+    )
+
+
+def _police_deaths(
+    dead: list[dict[str, str]],
+    alive: list[dict[str, str]],
+    out: Path,
+    rng: random.Random,
+    truth: list[tuple[str, int, str]],
+) -> int:
+    """The police's cancellations of registration after a death (always with the identity
+    number: it is what they cancel), a few the register lacks."""
+    rows: list[tuple[list[str], str]] = []
+    for p in dead:
+        name = _typo(p["name"], rng) if rng.random() < 0.05 else p["name"]
+        rows.append(([name, p["id_number"], p["death_date"], p["death_date"]], p["person_ref"]))
+    for p in rng.sample(alive, max(1, int(len(dead) * 0.03))) if alive else []:
+        rows.append(([p["name"], p["id_number"], "2025-02-01", "2025-02-10"], p["person_ref"]))
+    rng.shuffle(rows)
+    return _write(
+        out / "police_deaths.csv", ["姓名", "身份证号", "死亡日期", "注销日期"], rows, truth
+    )
 
 
 def _write(
