@@ -30,7 +30,7 @@ run: init
 lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy renkou/core/idnumber.py renkou/core/crypto.py renkou/core/regions.py renkou/registry/folding.py
+	$(VENV)/bin/mypy renkou/core/idnumber.py renkou/core/crypto.py renkou/core/regions.py renkou/registry/folding.py renkou/linkage
 	$(VENV)/bin/mypy --strict renkou/demography
 	$(VENV)/bin/mypy --strict renkou/analytics/periods.py renkou/analytics/counts.py renkou/analytics/engines.py renkou/analytics/indicators.py
 
