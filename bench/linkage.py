@@ -119,8 +119,10 @@ def _baseline(rows: list[Any], truth: dict[int, str], kind: str) -> dict[str, An
     return {**_scores(predicted, truth), "seconds": seconds, "pairs": len(pairs)}
 
 
-def evaluate(kind: str, rosters: Path) -> dict[str, Any]:
-    """Import and link one roster kind (in this process, set up for the bench database)."""
+def evaluate(kind: str, rosters: Path, part: str = "ours") -> dict[str, Any]:
+    """Import and link one roster kind (``part`` "ours"), or run the baseline on the rows of
+    the last such import ("baseline"), in this process set up for the bench database; the
+    two run in separate processes so that each one's peak memory is its own."""
     import csv
 
     import django
@@ -131,6 +133,16 @@ def evaluate(kind: str, rosters: Path) -> dict[str, Any]:
     from renkou.exchange.services import roster_import
     from renkou.orgunits.models import OrgUnit
 
+    if part == "baseline":
+        last = RosterImport.objects.filter(kind=kind).latest("pk")
+        rows = list(last.rows.all())
+        staged = {r.row_number for r in rows}
+        truth = {
+            int(r["row"]): r["person_ref"]
+            for r in csv.DictReader((rosters / "truth.csv").open(encoding="utf-8"))
+            if r["file"] == f"{kind}.csv" and int(r["row"]) in staged
+        }
+        return _baseline(rows, truth, kind)
     RosterImport.objects.filter(kind=kind).delete()
     truth = {
         int(r["row"]): r["person_ref"]
@@ -159,7 +171,6 @@ def evaluate(kind: str, rosters: Path) -> dict[str, Any]:
         **_scores(automatic, truth),
         "to_decide": possible / len(rows) if rows else 0.0,
         "seconds": link_seconds,
-        "baseline": _baseline(rows, truth, kind),
     }
 
 
@@ -182,14 +193,21 @@ def kind_lines(kind: str, rosters: Path, env: dict[str, str | None], repeat: int
     """Link one roster kind ``repeat`` times in child processes; the median run's lines."""
     lines: list[str] = []
     results = []
+    child_env = {**env, "DJANGO_SETTINGS_MODULE": "renkou.settings"}
     for _ in range(repeat):
         measured = run_measured(
-            [sys.executable, "-m", "bench.linkage", kind, str(rosters)],
-            {**env, "DJANGO_SETTINGS_MODULE": "renkou.settings"},
+            [sys.executable, "-m", "bench.linkage", kind, str(rosters)], child_env, capture=True
+        )
+        base = run_measured(
+            [sys.executable, "-m", "bench.linkage", kind, str(rosters), "baseline"],
+            child_env,
             capture=True,
         )
-        results.append((json.loads(measured.output.strip().splitlines()[-1]), measured))
-    result, measured = results[len(results) // 2]
+        result = json.loads(measured.output.strip().splitlines()[-1])
+        result["baseline"] = json.loads(base.output.strip().splitlines()[-1])
+        result["baseline"]["peak_mib"] = base.peak_mib
+        results.append((result, measured))
+    result, measured = sorted(results, key=lambda r: r[0]["seconds"])[len(results) // 2]
     ok = (
         result["precision"] >= PRECISION
         and result["recall"] >= RECALL
@@ -209,7 +227,7 @@ def kind_lines(kind: str, rosters: Path, env: dict[str, str | None], repeat: int
         lines.append(
             f"{'':16} recordlinkage F1 {base['f1']:.4f} (precision {base['precision']:.4f}, "
             f"recall {base['recall']:.4f}) in {base['seconds']:.1f} s over "
-            f"{base['pairs']:,} pairs; F1 ratio ours/baseline "
+            f"{base['pairs']:,} pairs, peak {base['peak_mib']:,.0f} MiB; F1 ratio ours/baseline "
             f"{result['f1'] / base['f1'] if base['f1'] else float('nan'):.3f}, time ratio "
             f"{result['seconds'] / base['seconds'] if base['seconds'] else float('nan'):.2f}"
         )
@@ -217,4 +235,4 @@ def kind_lines(kind: str, rosters: Path, env: dict[str, str | None], repeat: int
 
 
 if __name__ == "__main__":
-    print(json.dumps(evaluate(sys.argv[1], Path(sys.argv[2]))))
+    print(json.dumps(evaluate(sys.argv[1], Path(sys.argv[2]), *sys.argv[3:4])))

@@ -168,23 +168,27 @@ def thresholds() -> tuple[float, float]:
 def _probabilistic(roster_import: RosterImport, rows: list[RosterRow]) -> dict[str, Any]:
     """Link ``rows`` (no identity number) by name, birth date and sex; returns the model."""
     code = roster_import.orgunit.code
-    register = []
     persons = Person.objects.filter(
         residence_orgunit__code__startswith=code
     ) | Person.objects.filter(hukou_orgunit__code__startswith=code)
-    by_id: dict[int, dict[str, Any]] = {}
-    for p in persons.values(*PERSON_FIELDS, "person_ref", "residence_orgunit_id"):
-        by_id[p["id"]] = p
+    # A million register persons: their stored pinyin keys are used as they are, and only
+    # the linkage columns are kept (as tuples read in chunks, not model dicts).
+    register = []
+    fields = ("id", "name", "sex", "birth_date", "residence_orgunit_id")
+    keys = ("name_pinyin", "name_initials")
+    for pk, name, sex, born, village, pinyin, initials in persons.values_list(
+        *fields, *keys
+    ).iterator(chunk_size=20_000):
         register.append(
             features(
                 {
-                    "unique_id": p["id"],
-                    "name": p["name"],
-                    "sex": p["sex"],
-                    "birth_date": p["birth_date"].isoformat(),
-                    "village": p["residence_orgunit_id"],
+                    "unique_id": pk,
+                    "name": name,
+                    "sex": sex,
+                    "birth_date": born.isoformat(),
+                    "village": village,
                 },
-                name_search_keys,
+                lambda _name, keys=(pinyin, initials): keys,
             )
         )
     roster = [features({"unique_id": r.pk, **r.values}, name_search_keys) for r in rows]
@@ -192,7 +196,12 @@ def _probabilistic(roster_import: RosterImport, rows: list[RosterRow]) -> dict[s
     from renkou.linkage.probabilistic import link as probabilistic_link
 
     matches, model = probabilistic_link(roster, register)
+    del register
     best = {m.roster_id: m for m in matches}
+    by_id = {
+        p["id"]: p
+        for p in Person.objects.filter(pk__in=[m.person_id for m in matches]).values(*PERSON_FIELDS)
+    }
     possible, sure = thresholds()
     compared = COMPARED if roster_import.kind in DEATH_KINDS else COMPARED[:3]
     for row in rows:
