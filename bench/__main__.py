@@ -11,7 +11,18 @@ import importlib
 import sys
 import time
 
-ALL = ["idnumber", "synth", "load", "rebuild", "quality", "quality_5m", "indicators", "indicators_10m"]
+ALL = [
+    "idnumber",
+    "synth",
+    "load",
+    "rebuild",
+    "quality",
+    "quality_5m",
+    "indicators",
+    "indicators_10m",
+    "exchange",
+    "linkage",
+]
 
 
 def main(argv: list[str] | None = None) -> int:

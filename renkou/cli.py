@@ -19,6 +19,13 @@ COMMANDS = [
     ("synth county --persons N --years Y --seed S --out DIR", "write a synthetic county"),
     ("indicators --orgunit CODE --period ID", "vital statistics of a unit and period"),
     ("indicators --refresh [--full]", "bring the statistics snapshot and cache up to date"),
+    (
+        "exchange import --kind KIND --orgunit CODE FILE",
+        "import a department roster (xlsx/xls/csv)",
+    ),
+    ("exchange link IMPORT_ID", "link an imported roster to the register"),
+    ("exchange worklist IMPORT_ID [--format csv|json]", "one line per roster row: outcome, match"),
+    ("exchange quarantine IMPORT_ID OUT", "write the refused rows with their reasons"),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
     ("migrate, createsuperuser, …", "every Django management command works too"),

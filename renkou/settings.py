@@ -57,11 +57,13 @@ INSTALLED_APPS = [
     "renkou.api",
     "renkou.quality",
     "renkou.analytics",
+    "renkou.exchange",
     "renkou.synth",
     "renkou.web",
 ]
 
 MIDDLEWARE = [
+    "renkou.core.middleware.NullCharacterQueryMiddleware",
     "renkou.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "renkou.core.security.ContentSecurityPolicyMiddleware",

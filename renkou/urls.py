@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("renkou.core.urls")),
     path("", include("renkou.registry.urls")),
     path("", include("renkou.quality.urls")),
+    path("", include("renkou.exchange.urls")),
     path("", include("renkou.analytics.urls")),
     path("", include("renkou.web.urls")),
 ]

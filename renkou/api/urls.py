@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from renkou.api import views
+from renkou.exchange.api import NotificationView
 
 router = SimpleRouter()
 router.register("persons", views.PersonViewSet, basename="api-person")
@@ -14,5 +15,6 @@ router.register("changes", views.ChangeViewSet, basename="api-change")
 
 urlpatterns = [
     path("schema", SpectacularAPIView.as_view(), name="api_schema"),
+    path("notifications/", NotificationView.as_view(), name="api_notifications"),
     path("", include(router.urls)),
 ]

@@ -95,3 +95,20 @@ class SessionTouchMiddleware:
             if now - int(session.get("_touched", 0)) >= self.INTERVAL:
                 session["_touched"] = now
         return response
+
+
+class NullCharacterQueryMiddleware:
+    """Drops NUL characters from the query string: PostgreSQL refuses them in text and JSON,
+    so ``?q=%00`` would end in a server error instead of an empty search."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query:
+            from django.http import QueryDict
+
+            request.META["QUERY_STRING"] = query.replace("%00", "")
+            request.GET = QueryDict(request.META["QUERY_STRING"], encoding=request.encoding)
+        return self.get_response(request)

@@ -27,6 +27,8 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "registry.changereport": ("orgunit_id",),
     "quality.finding": ("unit",),
     "core.job": ("orgunit",),
+    "exchange.rosterimport": ("orgunit_id",),
+    "exchange.rosterrow": ("roster_import__orgunit_id",),
 }
 
 _CACHE_ATTR = "_renkou_role_assignments"

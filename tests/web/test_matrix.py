@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import datetime
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from renkou.core.jobs import job_start
+from renkou.exchange.linking import roster_link
+from renkou.exchange.models import RosterImport
+from renkou.exchange.services import roster_import
 from renkou.orgunits.models import OrgUnit
 from renkou.registry import services
 from renkou.registry.models import Event, Household, Person
@@ -28,6 +34,7 @@ from tests.builders import (
     VILLAGE_A2,
     VILLAGE_B1,
     api_client,
+    id_number,
     login_as,
     user_with_role,
 )
@@ -54,6 +61,9 @@ class Ids:
     household: int
     event: int
     change: int
+    roster_import: int = 0
+    roster_row: int = 0
+    job: int = 0
 
 
 @dataclass
@@ -112,6 +122,38 @@ PAGES: dict[str, Case] = {
     "findings": Case("get", lambda i: "/quality/findings/", everyone()),
     "statistics": Case("get", lambda i: "/statistics/", everyone()),
     "statistics of village": Case("get", lambda i: f"/statistics/{VILLAGE_A1}/", in_area()),
+    "rosters": Case("get", lambda i: "/exchange/", everyone()),
+    "completeness": Case("get", lambda i: "/exchange/completeness/", everyone()),
+    "completeness of village": Case(
+        "get", lambda i: f"/exchange/completeness/{VILLAGE_A1}/", in_area()
+    ),
+    "roster upload": Case(
+        "post",
+        lambda i: "/exchange/upload/",
+        {"county_admin": 302, "statistician_other_township": 302},  # no file: back to the form
+        otherwise=403,
+    ),
+    "roster import": Case("get", lambda i: f"/exchange/imports/{i.roster_import}/", in_area()),
+    "roster import job": Case("get", lambda i: f"/exchange/jobs/{i.job}/", in_area()),
+    "roster worklist": Case(
+        "get", lambda i: f"/exchange/imports/{i.roster_import}/worklist/", in_area()
+    ),
+    "roster quarantine": Case(
+        "get",
+        lambda i: f"/exchange/imports/{i.roster_import}/quarantine.xlsx",
+        {"county_admin": 200, "reporter_this_village": 403},
+    ),
+    "link roster again": Case(
+        "post",
+        lambda i: f"/exchange/imports/{i.roster_import}/link/",
+        {"county_admin": 302, "reporter_this_village": 403},
+    ),
+    "worklist dismiss": Case(
+        "post",
+        lambda i: f"/exchange/rows/{i.roster_row}/dismiss/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"reason": "checked"},
+    ),
 }
 
 API: dict[str, Case] = {
@@ -153,6 +195,14 @@ API: dict[str, Case] = {
         body={"warnings_reason": "checked"},
         api=True,
     ),
+    "push notification": Case(
+        "post",
+        lambda i: "/api/notifications/",
+        {},
+        otherwise=403,  # only a hospital's token may push
+        body={"id": "m-1", "kind": "death", "name": "张伟", "death_date": "2025-06-01"},
+        api=True,
+    ),
     "reject change": Case(
         "post",
         lambda i: f"/api/changes/{i.change}/reject/",
@@ -174,12 +224,41 @@ def records() -> Ids:
         actor="test",
         mother=Person.objects.get(person_ref="P2"),
     )
+    roster = roster_of_a1()
+    job = job_start(
+        kind="exchange.import",
+        params={"file_name": "x.csv"},
+        actor="test",
+        orgunit=VILLAGE_A1,
+    )
     return Ids(
         person=p1.pk,
         household=Household.objects.get(orgunit_id=VILLAGE_A1).pk,
         event=Event.objects.filter(person=p1, kind="marriage").get().pk,
         change=change.pk,
+        roster_import=roster.pk,
+        roster_row=roster.rows.get().pk,
+        job=job.pk,
     )
+
+
+def roster_of_a1() -> RosterImport:
+    """A hospital-deaths roster received by village A1, linked: P1 reported dead."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "deaths.csv"
+        path.write_text(
+            f"姓名,身份证号,性别,死亡日期\n张伟,{id_number('1990-03-05', 11)},男,2025-06-01\n"
+            f"坏号,{id_number('1990-03-05', 11)[:-1]}0,男,2025-06-01\n",
+            encoding="utf-8",
+        )
+        imp = roster_import(
+            path=path,
+            kind="hospital_deaths",
+            orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
+            actor="test",
+        ).roster_import
+    roster_link(roster_import=imp, actor="test")
+    return imp
 
 
 def caller_client(caller: str, api: bool) -> Client:

@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         """The ``county`` subcommand and its options."""
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{county}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{county,rosters}")
         county = sub.add_parser(
             "county", help="a county of N persons with Y years of events, as load files"
         )
@@ -42,8 +42,22 @@ class Command(BaseCommand):
             help="format of households, persons and events (orgunits is always CSV)",
         )  # fmt: skip
 
+        rosters = sub.add_parser("rosters", help="department rosters with noise and ground truth")
+        rosters.add_argument("--county", type=Path, required=True, help="a synthetic county")
+        rosters.add_argument("--seed", type=int, required=True, help="random seed")
+        rosters.add_argument("--out", type=Path, required=True, help="output directory")
+
     def handle(self, *args: object, **options: object) -> None:
         """Run the subcommand and print the summary as JSON."""
+        if options["subcommand"] == "rosters":
+            from renkou.synth.rosters import write_rosters
+
+            try:
+                counts = write_rosters(options["county"], options["out"], seed=options["seed"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(json.dumps(counts, sort_keys=True))
+            return
         if options["subcommand"] != "county":
             raise CommandError("unknown subcommand")
         try:

@@ -1,0 +1,1 @@
+"""Department exchange (部门信息交换): roster kinds, reading, staging, quarantine, worklist."""

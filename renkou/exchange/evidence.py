@@ -1,0 +1,107 @@
+"""A worklist row's evidence in words: why it was matched, and how each field compared.
+
+The probabilistic pass stores Splink's per-field match weights (log2 of how many times
+likelier the pair is a match given that field); they are told here as "for" or "against"
+the match, with the factor, the words a clerk can weigh (Splink's waterfall, in words).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+FIELDS = {
+    "name": gettext_lazy("Name"),
+    "surname": gettext_lazy("Surname"),
+    "given": gettext_lazy("Given name"),
+    "birth_date": gettext_lazy("Birth date"),
+    "death_date": gettext_lazy("Death date"),
+    "sex": gettext_lazy("Sex"),
+    "village": gettext_lazy("Village"),
+}
+LEVELS = {
+    "same": gettext_lazy("the same"),
+    "same_pinyin": gettext_lazy("same sound in pinyin (a homophone)"),
+    "similar_pinyin": gettext_lazy("similar in pinyin"),
+    "same_initials": gettext_lazy("same pinyin initials only"),
+    "similar": gettext_lazy("similar"),
+    "day_month_swapped": gettext_lazy("day and month swapped"),
+    "within_a_month": gettext_lazy("within a month"),
+    "different": gettext_lazy("different"),
+    "missing": gettext_lazy("missing on one side"),
+}
+NOTES = {
+    "no_identity_number": gettext_lazy("The roster row has no identity number."),
+    "identity_number_not_in_register": gettext_lazy(
+        "Nobody in the register has this identity number."
+    ),
+    "no_child_born_then": gettext_lazy(
+        "The mother is in the register, but no child of hers was born on that date."
+    ),
+    "no_candidate_above_threshold": gettext_lazy(
+        "Nobody in the register is similar enough in name, birth date and sex."
+    ),
+    "no_child_of_that_mother": gettext_lazy(
+        "No child born that day in the register has a mother of that name."
+    ),
+}
+
+
+@dataclass
+class Line:
+    """One line of evidence: the field, what was found, and which way it points."""
+
+    field: str
+    text: str
+    direction: str  # "for", "against" or "" (neutral)
+
+
+def _weight_words(weight: float) -> tuple[str, str]:
+    factor = 2 ** abs(weight)
+    shown = f"{factor:,.0f}" if factor >= 10 else f"{factor:.1f}"
+    if weight >= 0.5:
+        return _("for the match (%(factor)s times likelier)") % {"factor": shown}, "for"
+    if weight <= -0.5:
+        return _("against the match (%(factor)s times less likely)") % {"factor": shown}, "against"
+    return _("says little either way"), ""
+
+
+def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
+    """The evidence of a linked roster row of ``kind`` as lines of words (current language)."""
+    lines: list[Line] = []
+    note = evidence.get("note")
+    if evidence.get("pass") == "exact" and not note:
+        births = kind == "hospital_births"
+        key = _("Mother's identity number") if births else _("Identity number")
+        lines.append(Line(key, _("the same in the roster and the register"), "for"))
+    if evidence.get("pass") == "mother_name" and evidence.get("mother_name"):
+        level = LEVELS[evidence["mother_name"]]
+        lines.append(Line(_("Mother's name"), str(level), "for"))
+    levels = evidence.get("levels") or {}
+    for field, weight in (evidence.get("weights") or {}).items():
+        words, direction = _weight_words(float(weight))
+        level = LEVELS.get(levels.get(field, ""), "")
+        text = f"{level}: {words}" if level else words
+        lines.append(Line(str(FIELDS.get(field, field)), text, direction))
+    if "weights" not in evidence:
+        for field in evidence.get("agree") or []:
+            lines.append(Line(str(FIELDS.get(field, field)), str(LEVELS["same"]), "for"))
+    for field, (ours, theirs) in (evidence.get("conflicts") or {}).items():
+        if field == "death_date" and not theirs:
+            text = _(
+                "the roster reports a death on %(date)s; the register shows the person alive"
+            ) % {"date": ours}
+        else:
+            text = _("roster %(roster)s, register %(register)s") % {
+                "roster": ours,
+                "register": theirs,
+            }
+            if (evidence.get("notes") or {}).get(field) == "day_month_swapped":
+                text += " (" + str(LEVELS["day_month_swapped"]) + ")"
+        lines.append(Line(str(FIELDS.get(field, field)), text, "against"))
+    if note in NOTES:
+        lines.append(Line("", str(NOTES[note]), ""))
+    return lines

@@ -1,0 +1,278 @@
+"""Writes of the exchange app: importing a roster (staging and quarantine), recording links."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from renkou.core import crypto
+from renkou.core.audit import audit_record
+from renkou.core.problems import InputRefused, problem
+from renkou.exchange import values as v
+from renkou.exchange.kinds import (
+    DATE,
+    ID,
+    KINDS,
+    SEX,
+    HeaderMapping,
+    RosterKind,
+    confirmed_mapping,
+    map_headers,
+)
+from renkou.exchange.models import Outcome, QuarantinedRow, RosterImport, RosterRow
+from renkou.exchange.reading import read_roster
+from renkou.orgunits.models import OrgUnit
+
+BATCH = 2000
+
+
+@dataclass
+class ImportResult:
+    """The import and whether this call created it (False: the same file was imported before)."""
+
+    roster_import: RosterImport
+    created: bool
+
+
+def _validate_row(
+    kind: RosterKind, mapping: HeaderMapping, cells: list[object], today: date
+) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str, str, dict[str, str]]]]:
+    """(values, id blind indexes, problems as (column, value, code, params)) of one row."""
+    values: dict[str, Any] = {}
+    hashes: dict[str, str] = {}
+    problems: list[tuple[str, str, str, dict[str, str]]] = []
+    parsed_ids: dict[str, Any] = {}
+    for col in kind.columns:
+        index = mapping.columns.get(col.name)
+        raw = cells[index] if index is not None and index < len(cells) else None
+        text = v.cell_text(raw)
+        if not text:
+            if col.required:
+                problems.append((col.name, "", "required", {}))
+            continue
+        try:
+            if col.type == ID:
+                number = v.id_number(raw)
+                parsed_ids[col.name] = number
+                hashes[col.name] = crypto.blind_index(number.number)
+                values[col.name] = number.masked
+            elif col.type == DATE:
+                values[col.name] = v.a_date(raw, today=today).isoformat()
+            elif col.type == SEX:
+                values[col.name] = v.sex(raw)
+            else:
+                values[col.name] = text
+        except v.CellProblem as exc:
+            shown = crypto.mask_id_number(text) if col.type == ID else text
+            problems.append((col.name, shown, exc.code, exc.params))
+    # The roster's own identity number must agree with its sex and birth date.
+    own = parsed_ids.get("id_number")
+    if own is not None:
+        if "sex" in values and values["sex"] != own.sex:
+            problems.append(("sex", values["sex"], "id_sex_mismatch", {}))
+        if "birth_date" in values and values["birth_date"] != own.birth_date.isoformat():
+            problems.append(("birth_date", values["birth_date"], "id_birth_mismatch", {}))
+    return values, hashes, problems
+
+
+@dataclass
+class Preview:
+    """The first rows of a roster file and how its headers map to the kind's columns."""
+
+    headers: list[str]
+    mapping: HeaderMapping
+    samples: list[list[str]]
+    already: RosterImport | None  # the earlier import of this very file, if any
+
+
+PREVIEW_ROWS = 3
+# Lines read for a preview: the header search window and a few data rows.
+PREVIEW_LINES = 15
+
+
+def roster_preview(*, path: Path, kind: str, file_name: str = "") -> Preview:
+    """Read a roster's header and a few rows to show the column mapping before importing."""
+    name = file_name or path.name
+    if kind not in KINDS:
+        raise InputRefused([problem("unknown_kind", file=name, value=kind)])
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    sheet = read_roster(path, KINDS[kind], raw=raw, limit=PREVIEW_LINES, name=name)
+    return Preview(
+        headers=sheet.headers,
+        mapping=map_headers(KINDS[kind], sheet.headers),
+        samples=[[v.cell_text(c) for c in cells] for _n, cells in sheet.rows[:PREVIEW_ROWS]],
+        already=RosterImport.objects.filter(kind=kind, content_hash=digest).first(),
+    )
+
+
+def _no_progress(fraction: float, step: str) -> None:
+    return None
+
+
+def _stage(
+    imp: RosterImport, staged: list[tuple[int, dict[str, Any], dict[str, str], str]]
+) -> None:
+    """Insert the valid rows with one prepared INSERT: building 100,000 model instances for
+    bulk_create took a third of a large import."""
+    json_field = RosterRow._meta.get_field("values")
+    table = connection.ops.quote_name(RosterRow._meta.db_table)
+    columns = (
+        "roster_import_id",
+        "row_number",
+        "values",
+        "id_hashes",
+        "original_enc",
+        "outcome",
+        "evidence",
+        "decision",
+        "decision_reason",
+    )
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608 (names from the model)
+    empty = json_field.get_db_prep_save({}, connection)
+    with connection.cursor() as cursor:
+        for start in range(0, len(staged), BATCH):
+            cursor.executemany(
+                sql,
+                [
+                    (
+                        imp.pk,
+                        row_number,
+                        json_field.get_db_prep_save(values, connection),
+                        json_field.get_db_prep_save(hashes, connection),
+                        original,
+                        Outcome.PENDING,
+                        empty,
+                        "",
+                        "",
+                    )
+                    for row_number, values, hashes, original in staged[start : start + BATCH]
+                ],
+            )
+
+
+@transaction.atomic
+def roster_import(
+    *,
+    path: Path,
+    kind: str,
+    orgunit: OrgUnit,
+    actor: Any,
+    today: date | None = None,
+    columns: dict[str, int] | None = None,
+    progress: Callable[[float, str], None] = _no_progress,
+    file_name: str = "",
+) -> ImportResult:
+    """Import a roster file: stage valid rows, quarantine bad ones, refuse unreadable files.
+
+    Idempotent: a file with the same content and kind is recognised and not processed again.
+    ``columns`` is a mapping a person confirmed (canonical column → file column index);
+    without it the headers are mapped automatically. ``progress(fraction, step)`` is told
+    how far the import is. ``file_name`` is the name the sender gave the file (an upload is
+    stored under another name).
+    """
+    name = file_name or path.name
+    if kind not in KINDS:
+        raise InputRefused([problem("unknown_kind", file=name, value=kind)])
+    roster_kind = KINDS[kind]
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    existing = RosterImport.objects.filter(kind=kind, content_hash=digest).first()
+    if existing is not None:
+        return ImportResult(existing, created=False)
+    progress(0.0, "read")
+    sheet = read_roster(path, roster_kind, raw=raw, name=name)
+    if columns is None:
+        mapping = map_headers(roster_kind, sheet.headers)
+    else:
+        mapping = confirmed_mapping(roster_kind, sheet.headers, columns)
+    if mapping.missing:
+        raise InputRefused(
+            [
+                problem("column_missing", file=name, row=1, column=column, value=column)
+                for column in mapping.missing
+            ]
+        )
+    today = today or timezone.localdate()
+    imp = RosterImport.objects.create(
+        kind=kind,
+        orgunit=orgunit,
+        file_name=name[:255],
+        content_hash=digest,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        mapping={
+            "columns": {k: sheet.headers[i] for k, i in mapping.columns.items()},
+            "guessed": mapping.guessed if columns is None else [],
+            "confirmed": columns is not None,
+            "ignored": mapping.ignored,
+        },
+    )
+    protector = crypto.default_protector()
+    staged: list[tuple[int, dict[str, Any], dict[str, str], str]] = []
+    quarantined: list[QuarantinedRow] = []
+    total = len(sheet.rows)
+    for done, (row_number, cells) in enumerate(sheet.rows):
+        if done % 5000 == 0:
+            progress(0.1 + 0.7 * done / total, "validate")
+        values, hashes, problems = _validate_row(roster_kind, mapping, cells, today)
+        original = protector.encrypt(
+            json.dumps(
+                {
+                    h or f"#{i + 1}": v.cell_text(c)
+                    for i, (h, c) in enumerate(zip(sheet.headers, cells, strict=False))
+                },
+                ensure_ascii=False,
+            )
+        )
+        if problems:
+            for column, value, code, params in problems:
+                extra = {k: x for k, x in params.items() if k != "value"}
+                p = problem(code, file=name, row=row_number, column=column, value=value, **extra)
+                header = (
+                    sheet.headers[mapping.columns[column]] if column in mapping.columns else column
+                )
+                quarantined.append(
+                    QuarantinedRow(
+                        roster_import=imp,
+                        row_number=row_number,
+                        column=header[:100],
+                        value=value[:255],
+                        code=code,
+                        reason_zh=p.message_zh[:255],
+                        reason_en=p.message_en[:255],
+                        original_enc=original,
+                    )
+                )
+        else:
+            staged.append((row_number, values, hashes, original))
+    progress(0.8, "save")
+    _stage(imp, staged)
+    QuarantinedRow.objects.bulk_create(quarantined, batch_size=BATCH)
+    imp.rows_total = len(sheet.rows)
+    imp.rows_staged = len(staged)
+    imp.rows_quarantined = len({q.row_number for q in quarantined})
+    imp.save(update_fields=["rows_total", "rows_staged", "rows_quarantined"])
+    audit_record(
+        actor=actor,
+        action="exchange.import",
+        object_type="roster_import",
+        object_id=imp.pk,
+        after={
+            "kind": kind,
+            "file": imp.file_name,
+            "sha256": digest,
+            "rows": imp.rows_total,
+            "staged": imp.rows_staged,
+            "quarantined": imp.rows_quarantined,
+        },
+    )
+    return ImportResult(imp, created=True)

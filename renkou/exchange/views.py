@@ -1,0 +1,437 @@
+"""Exchange pages: upload a roster, confirm its columns, follow the import, see its outcome."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkou.core.audit import audit_record
+from renkou.core.jobs import job_start
+from renkou.core.models import Job
+from renkou.core.problems import InputRefused, Problem
+from renkou.core.scoping import may, restrict, units_for
+from renkou.exchange import labels
+from renkou.exchange.completeness import completeness
+from renkou.exchange.forms import UploadForm, kind_choices
+from renkou.exchange.kinds import KINDS, confirmed_mapping
+from renkou.exchange.models import Outcome, RosterImport
+from renkou.exchange.selectors import quarantine_bytes, register_not_in_roster
+from renkou.exchange.services import Preview, roster_preview
+from renkou.exchange.uploads import upload_discard, upload_path, upload_store
+from renkou.orgunits.models import Level, OrgUnit
+from renkou.orgunits.scoping import codes_prefix_q
+from renkou.web.views import breadcrumb, unit_for_user
+
+JOB_KIND = "exchange.import"
+
+
+def zh(request: HttpRequest) -> bool:
+    """Whether the page is shown in Chinese."""
+    return getattr(request, "LANGUAGE_CODE", "zh-hans").startswith("zh")
+
+
+def receiving_units(user: Any) -> list[tuple[str, str]]:
+    """(code, label) of the counties and townships where the user may import rosters."""
+    units = OrgUnit.objects.filter(
+        codes_prefix_q("code", units_for(user, "review")),
+        level__in=[Level.COUNTY, Level.TOWNSHIP],
+        valid_to__isnull=True,
+    ).order_by("code")[:500]
+    return [(u.code, f"{u.name} ({u.code})") for u in units]
+
+
+def problem_texts(
+    request: HttpRequest, problems: list[Problem] | list[dict[str, Any]]
+) -> list[str]:
+    """Problems as one line each (file, row, column, reason) in the page's language."""
+    lines = []
+    for p in problems:
+        d = p if isinstance(p, dict) else p.__dict__
+        where = [d["file"]]
+        if d["row"]:
+            where.append(_("row %(row)s") % {"row": d["row"]})
+        if d["column"]:
+            where.append(_("column %(column)s") % {"column": d["column"]})
+        lines.append(f"{', '.join(where)}: {d['message_zh'] if zh(request) else d['message_en']}")
+    return lines
+
+
+def _import_for(user: Any, pk: int) -> RosterImport:
+    imp = restrict(RosterImport.objects.select_related("orgunit"), user).filter(pk=pk).first()
+    if imp is None:
+        raise Http404
+    return imp
+
+
+@login_required
+def exchange_home(request: HttpRequest) -> HttpResponse:
+    """The imports in the user's area, newest first, and the upload form."""
+    units = receiving_units(request.user)
+    imports = list(
+        restrict(RosterImport.objects.select_related("orgunit"), request.user).order_by(
+            "-created_at"
+        )[:100]
+    )
+    names = dict(kind_choices(zh(request)))
+    for imp in imports:
+        imp.kind_label = names.get(imp.kind, imp.kind)
+    jobs = list(
+        Job.objects.filter(
+            kind=JOB_KIND, created_by=request.user.pk, status__in=["queued", "running"]
+        ).order_by("-created_at")[:5]
+    )
+    return render(
+        request,
+        "exchange/home.html",
+        {
+            "imports": imports,
+            "form": UploadForm(units=units, zh=zh(request)) if units else None,
+            "jobs": jobs,
+        },
+    )
+
+
+def _start(
+    request: HttpRequest, *, token: str, file_name: str, kind: str, unit: str, columns: Any
+) -> HttpResponse:
+    job = job_start(
+        kind=JOB_KIND,
+        params={
+            "upload": str(upload_path(token)),
+            "file_name": file_name,
+            "kind": kind,
+            "orgunit": unit,
+            "columns": columns,
+            "actor_id": request.user.pk,
+        },
+        actor=request.user,
+        orgunit=unit,
+    )
+    return redirect("exchange_job", pk=job.pk)
+
+
+def _confirm_page(
+    request: HttpRequest,
+    *,
+    token: str,
+    file_name: str,
+    kind: str,
+    unit: str,
+    preview: Preview,
+    chosen: dict[str, int],
+    errors: list[str],
+) -> HttpResponse:
+    roster_kind = KINDS[kind]
+    columns = [
+        {
+            "name": c.name,
+            "label": labels.column_label(c.name),
+            "required": c.required,
+            "chosen": chosen.get(c.name, -1),
+            "guessed": c.name in preview.mapping.guessed,
+        }
+        for c in roster_kind.columns
+    ]
+    return render(
+        request,
+        "exchange/confirm.html",
+        {
+            "token": token,
+            "file_name": file_name,
+            "kind": kind,
+            "kind_label": roster_kind.label_zh if zh(request) else roster_kind.label_en,
+            "unit": unit,
+            "headers": list(enumerate(preview.headers)),
+            "columns": columns,
+            "samples": preview.samples,
+            "errors": errors,
+        },
+    )
+
+
+@login_required
+@require_POST
+def exchange_upload(request: HttpRequest) -> HttpResponse:
+    """Keep the uploaded file, read its header; import at once or ask to confirm the columns."""
+    units = receiving_units(request.user)
+    if not units:
+        raise PermissionDenied
+    form = UploadForm(request.POST, request.FILES, units=units, zh=zh(request))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("exchange_home")
+    upload = form.cleaned_data["file"]
+    kind, unit = form.cleaned_data["kind"], form.cleaned_data["orgunit"]
+    path = upload_store(upload.chunks(), upload.name)
+    try:
+        preview = roster_preview(path=path, kind=kind, file_name=upload.name)
+    except InputRefused as refused:
+        upload_discard(path)
+        messages.error(request, _("Nothing was imported:"))
+        for line in problem_texts(request, refused.problems):
+            messages.error(request, line)
+        return redirect("exchange_home")
+    if preview.already is not None:
+        upload_discard(path)
+        messages.info(request, _("This file was imported before; nothing was done again."))
+        if can_see_import(request.user, preview.already):
+            return redirect("exchange_import", pk=preview.already.pk)
+        return redirect("exchange_home")
+    if preview.mapping.unsure:
+        return _confirm_page(
+            request,
+            token=path.name,
+            file_name=upload.name,
+            kind=kind,
+            unit=unit,
+            preview=preview,
+            chosen=preview.mapping.columns,
+            errors=[],
+        )
+    return _start(
+        request, token=path.name, file_name=upload.name, kind=kind, unit=unit, columns=None
+    )
+
+
+def can_see_import(user: Any, imp: RosterImport) -> bool:
+    """Whether the user may open this import's page."""
+    return restrict(RosterImport.objects.filter(pk=imp.pk), user).exists()
+
+
+@login_required
+@require_POST
+def exchange_confirm(request: HttpRequest) -> HttpResponse:
+    """Start the import with the columns the person confirmed, or cancel it."""
+    token, kind, unit = (request.POST.get(k, "") for k in ("token", "kind", "orgunit"))
+    file_name = request.POST.get("file_name", "")[:255]
+    path = upload_path(token)
+    if kind not in KINDS or unit not in dict(receiving_units(request.user)):
+        raise PermissionDenied
+    if path is None:
+        messages.error(request, _("The uploaded file is no longer here; upload it again."))
+        return redirect("exchange_home")
+    if "cancel" in request.POST:
+        upload_discard(path)
+        messages.info(request, _("Cancelled; the uploaded file was deleted."))
+        return redirect("exchange_home")
+    chosen = {}
+    for column in KINDS[kind].columns:
+        value = request.POST.get(f"col_{column.name}", "-1")
+        chosen[column.name] = int(value) if value.lstrip("-").isdigit() else -1
+    try:
+        preview = roster_preview(path=path, kind=kind, file_name=file_name)
+    except InputRefused as refused:
+        upload_discard(path)
+        for line in problem_texts(request, refused.problems):
+            messages.error(request, line)
+        return redirect("exchange_home")
+    mapping = confirmed_mapping(KINDS[kind], preview.headers, chosen)
+    if mapping.missing:
+        missing = "、".join(labels.column_label(c) for c in mapping.missing)
+        return _confirm_page(
+            request,
+            token=token,
+            file_name=file_name,
+            kind=kind,
+            unit=unit,
+            preview=preview,
+            chosen=chosen,
+            errors=[_("Choose the file's column for: %(columns)s") % {"columns": missing}],
+        )
+    return _start(
+        request, token=token, file_name=file_name, kind=kind, unit=unit, columns=mapping.columns
+    )
+
+
+def _job_for(user: Any, pk: int) -> Job:
+    kinds = [JOB_KIND, "exchange.link"]
+    job = restrict(Job.objects.filter(kind__in=kinds), user).filter(pk=pk).first()
+    if job is None:
+        job = Job.objects.filter(kind__in=kinds, pk=pk, created_by=user.pk).first()
+    if job is None:
+        raise Http404
+    job.step_label = labels.STEPS.get(job.step, job.step)
+    job.problems = (job.result or {}).get("refused", [])[:50]
+    return job
+
+
+@login_required
+def exchange_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """An upload's import and linking in progress; its result when done."""
+    job = _job_for(request.user, pk)
+    return render(
+        request,
+        "exchange/job.html",
+        {"job": job, "problems": problem_texts(request, job.problems)},
+    )
+
+
+@login_required
+def exchange_job_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The polling partial of an import job; once done, htmx is sent to the import page."""
+    job = _job_for(request.user, pk)
+    result = job.result or {}
+    if job.status == "done" and result.get("import") and request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("exchange_import", args=[result["import"]])
+        return response
+    return render(
+        request,
+        "exchange/_job.html",
+        {"job": job, "problems": problem_texts(request, job.problems)},
+    )
+
+
+@login_required
+def exchange_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """One import: its counts by outcome, column mapping, quarantine and worklist links."""
+    imp = _import_for(request.user, pk)
+    by_outcome = dict(
+        imp.rows.values_list("outcome").annotate(n=Count("id")).values_list("outcome", "n")
+    )
+    open_by_outcome = dict(
+        imp.rows.filter(decision="")
+        .values_list("outcome")
+        .annotate(n=Count("id"))
+        .values_list("outcome", "n")
+    )
+    outcomes = [
+        {
+            "code": code,
+            "label": label,
+            "n": by_outcome.get(code, 0),
+            "open": open_by_outcome.get(code, 0),
+        }
+        for code, label in Outcome.choices
+        if code != Outcome.PENDING or by_outcome.get(code)
+    ]
+    kind = KINDS.get(imp.kind)
+    mapping = [
+        (labels.column_label(name), header, name in imp.mapping.get("guessed", []))
+        for name, header in imp.mapping.get("columns", {}).items()
+    ]
+    reasons = list(
+        imp.quarantined.values("code", "reason_zh", "reason_en")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:20]
+    )
+    for r in reasons:
+        r["reason"] = r["reason_zh"] if zh(request) else r["reason_en"]
+    not_listed = register_not_in_roster(imp)
+    if not_listed is not None:
+        not_listed = restrict(not_listed, request.user)
+    return render(
+        request,
+        "exchange/import.html",
+        {
+            "imp": imp,
+            "kind_label": (kind.label_zh if zh(request) else kind.label_en) if kind else imp.kind,
+            "outcomes": outcomes,
+            "decided": imp.rows.filter(~Q(decision="")).count(),
+            "mapping": mapping,
+            "ignored": imp.mapping.get("ignored", []),
+            "reasons": reasons,
+            "can_export": may(request.user, "review", imp.orgunit_id),
+            "reverse": not_listed is not None,
+            "not_listed": list(not_listed[:100]) if not_listed is not None else [],
+            "not_listed_count": not_listed.count() if not_listed is not None else 0,
+            "job": Job.objects.filter(kind="exchange.link", params__roster_import=imp.pk)
+            .order_by("-created_at")
+            .first(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def exchange_relink(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the whole import again in the background (decisions already made are kept)."""
+    imp = _import_for(request.user, pk)
+    if not may(request.user, "review", imp.orgunit_id):
+        raise PermissionDenied
+    running = Job.objects.filter(
+        kind="exchange.link", params__roster_import=imp.pk, status__in=["queued", "running"]
+    ).exists()
+    if not running:
+        job_start(
+            kind="exchange.link",
+            params={"roster_import": imp.pk, "actor_id": request.user.pk},
+            actor=request.user,
+            orgunit=imp.orgunit_id,
+        )
+        messages.success(request, _("Linking has started; this page shows its progress."))
+    return redirect("exchange_import", pk=imp.pk)
+
+
+@login_required
+def quarantine_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The quarantined rows with their original cells and a reason column (xlsx or csv).
+
+    The file holds identity numbers as sent: reviewers only, and every download is audited.
+    """
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    imp = _import_for(request.user, pk)
+    if not may(request.user, "review", imp.orgunit_id):
+        raise PermissionDenied
+    data, n = quarantine_bytes(imp, fmt)
+    audit_record(
+        actor=request.user,
+        action="exchange.quarantine_export",
+        object_type="roster_import",
+        object_id=imp.pk,
+        after={"rows": n, "format": fmt},
+    )
+    content_type = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[fmt]
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="quarantine-{imp.pk}.{fmt}"'
+    return response
+
+
+@login_required
+def completeness_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Completeness of birth and death registration in a unit and its sub-units, for a year."""
+    unit = unit_for_user(request.user, code)
+    this_year = timezone.localdate().year
+    year_text = request.GET.get("year", "")
+    year = (
+        int(year_text) if year_text.isdigit() and 1950 <= int(year_text) <= this_year else this_year
+    )
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    births = completeness(unit=unit, event="birth", start=start, end=end)
+    deaths = completeness(unit=unit, event="death", start=start, end=end)
+    for row in births:
+        row.rates = [row.rate("hospital_births", part) for part in PARTS]
+    for row in deaths:
+        row.rates = [row.rate("hospital_deaths"), row.rate("police_deaths")]
+    return render(
+        request,
+        "exchange/completeness.html",
+        {
+            "unit": unit,
+            "ancestors": breadcrumb(request.user, unit),
+            "year": year,
+            "years": list(range(this_year, this_year - 10, -1)),
+            "births": births,
+            "deaths": deaths,
+        },
+    )
+
+
+PARTS = ("registered_30d", "registered_1y", "registered_later", "registered")

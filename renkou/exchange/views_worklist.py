@@ -1,0 +1,146 @@
+"""The worklist of an import: rows by outcome with their evidence, and the actions on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkou.core.scoping import may, restrict
+from renkou.exchange import labels
+from renkou.exchange import worklist as actions
+from renkou.exchange.evidence import evidence_lines
+from renkou.exchange.models import Outcome, RosterRow
+from renkou.exchange.views import _import_for, zh
+from renkou.registry.models import Person
+from renkou.registry.validation import EventRefused
+
+PAGE = 50
+# What the worklist shows unless asked otherwise: the rows a person has to look at.
+NEEDS_A_LOOK = (Outcome.CONFLICTS, Outcome.POSSIBLE, Outcome.MISSING)
+
+
+def _shown_values(row: RosterRow) -> list[tuple[str, str]]:
+    shown = []
+    for name, value in row.values.items():
+        text = str(labels.SEXES.get(value, value)) if name == "sex" else str(value)
+        shown.append((labels.column_label(name), text))
+    return shown
+
+
+@login_required
+def worklist_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rows of an import filtered by outcome and by open/decided, 50 a page, with evidence."""
+    imp = _import_for(request.user, pk)
+    outcome = request.GET.get("outcome", "")
+    state = request.GET.get("state", "open")
+    after = request.GET.get("after", "")
+    qs = imp.rows.select_related("person", "decided_by", "event")
+    if outcome in Outcome.values:
+        qs = qs.filter(outcome=outcome)
+    else:
+        outcome = ""
+        qs = qs.filter(outcome__in=NEEDS_A_LOOK)
+    if state == "open":
+        qs = qs.filter(decision="")
+    elif state == "decided":
+        qs = qs.exclude(decision="")
+    if after.isdigit():
+        qs = qs.filter(row_number__gt=int(after))
+    rows = list(qs.order_by("row_number")[: PAGE + 1])
+    can_act = may(request.user, "review", imp.orgunit_id)
+    visible = set(
+        restrict(Person.objects.all(), request.user)
+        .filter(pk__in={r.person_id for r in rows if r.person_id})
+        .values_list("pk", flat=True)
+    )
+    for row in rows[:PAGE]:
+        row.roster_import = imp
+        row.shown = _shown_values(row)
+        row.lines = evidence_lines(row.evidence or {}, imp.kind)
+        row.percent = round(row.probability * 100, 1) if row.probability is not None else None
+        row.person_visible = row.person_id in visible
+        row.can_act = can_act and not row.decision
+        row.missing_event = actions.missing_event(row) if row.can_act else ""
+        conflicts = (row.evidence or {}).get("conflicts") or {}
+        row.correctable = [
+            (f, labels.column_label(f), conflicts[f][0], conflicts[f][1])
+            for f in actions.CORRECTABLE
+            if f in conflicts and row.person_visible
+        ]
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "exchange/worklist.html",
+        {
+            "imp": imp,
+            "rows": rows[:PAGE],
+            "more": rows[PAGE - 1].row_number if len(rows) > PAGE else None,
+            "query": query.urlencode(),
+            "outcome": outcome,
+            "state": state,
+            "outcomes": [(c, label) for c, label in Outcome.choices if c != Outcome.PENDING],
+            "zh": zh(request),
+        },
+    )
+
+
+def _row_for_action(user: Any, pk: int) -> RosterRow:
+    row = (
+        restrict(RosterRow.objects.select_related("roster_import", "person"), user)
+        .filter(pk=pk)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    if not may(user, "review", row.roster_import.orgunit_id):
+        raise PermissionDenied
+    return row
+
+
+def _person_visible(user: Any, person_id: int | None) -> bool:
+    return bool(person_id) and restrict(Person.objects.filter(pk=person_id), user).exists()
+
+
+@login_required
+@require_POST
+def worklist_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Confirm, report the missing event, correct the register, or dismiss one row."""
+    row = _row_for_action(request.user, pk)
+    user = request.user
+    back = request.POST.get("next", "")
+    if not back.startswith("/exchange/"):
+        back = reverse("exchange_worklist", args=[row.roster_import_id])
+    try:
+        if action == "confirm":
+            actions.worklist_confirm(row=row, actor=user)
+            messages.success(request, _("Confirmed."))
+        elif action == "dismiss":
+            actions.worklist_dismiss(row=row, actor=user, reason=request.POST.get("reason", ""))
+            messages.success(request, _("Dismissed."))
+        elif action == "report":
+            subject = row.person_id or (row.evidence or {}).get("mother")
+            if not _person_visible(user, subject):
+                raise PermissionDenied
+            row = actions.worklist_report_event(row=row, actor=user)
+            messages.success(request, _("The change is reported; apply it here after checking it."))
+            return redirect("change_detail", pk=row.event_id)
+        elif action == "correct":
+            if not _person_visible(user, row.person_id):
+                raise PermissionDenied
+            actions.worklist_correct(row=row, actor=user, fields=request.POST.getlist("field"))
+            messages.success(request, _("The register is corrected."))
+        else:
+            raise Http404
+    except EventRefused as refused:
+        for p in refused.problems:
+            messages.error(request, p.message_zh if zh(request) else p.message_en)
+    return redirect(back)

@@ -1,0 +1,149 @@
+"""Worklist actions on linked roster rows: confirm, report the missing event, correct, dismiss.
+
+Every action goes through the registry services and is audited; a decided row is not
+decided again.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from renkou.core.audit import audit_record
+from renkou.exchange.models import Decision, RosterRow
+from renkou.registry import services as registry
+from renkou.registry.choices import EventKind, Source
+from renkou.registry.models import Person
+from renkou.registry.validation import EventRefused
+
+SOURCES = {
+    "hospital_births": Source.HOSPITAL,
+    "hospital_deaths": Source.HOSPITAL,
+    "police_register": Source.POLICE,
+    "police_deaths": Source.POLICE,
+    "school_enrolment": Source.SCHOOL,
+    "civil_marriages": Source.CIVIL_AFFAIRS,
+}
+CORRECTABLE = ("name", "sex", "birth_date")
+
+
+def _locked(row: RosterRow) -> RosterRow:
+    row = RosterRow.objects.select_for_update().select_related("roster_import").get(pk=row.pk)
+    if row.decision:
+        raise EventRefused.single("bad_status", column="decision", value=row.decision)
+    return row
+
+
+def _decide(
+    row: RosterRow, actor: Any, decision: str, reason: str = "", event: Any = None
+) -> RosterRow:
+    row.decision, row.decision_reason, row.event = decision, reason[:255], event
+    row.decided_by = actor if getattr(actor, "pk", None) else None
+    row.decided_at = timezone.now()
+    row.save(update_fields=["decision", "decision_reason", "event", "decided_by", "decided_at"])
+    audit_record(
+        actor=actor,
+        action=f"exchange.worklist.{decision}",
+        object_type="roster_row",
+        object_id=row.pk,
+        after={"decision": decision, "person": row.person_id, "event": getattr(event, "pk", None)},
+        reason=reason,
+    )
+    return row
+
+
+@transaction.atomic
+def worklist_confirm(*, row: RosterRow, actor: Any) -> RosterRow:
+    """Confirm that the row is the matched person (a possible match becomes a match)."""
+    row = _locked(row)
+    if row.person_id is None:
+        raise EventRefused.single("unknown_ref", column="person", value=row.row_number)
+    return _decide(row, actor, Decision.CONFIRMED)
+
+
+@transaction.atomic
+def worklist_dismiss(*, row: RosterRow, actor: Any, reason: str) -> RosterRow:
+    """Close the item without changing the register; the reason is required."""
+    row = _locked(row)
+    if not reason.strip():
+        raise EventRefused.single("required", column="reason", value="")
+    return _decide(row, actor, Decision.DISMISSED, reason)
+
+
+@transaction.atomic
+def worklist_report_death(*, row: RosterRow, actor: Any) -> RosterRow:
+    """Submit the death a roster reports for a matched person, pre-filled, for review."""
+    row = _locked(row)
+    person = row.person
+    death = row.values.get("death_date")
+    if person is None or not death:
+        raise EventRefused.single("wrong_kind", column="death_date", value="death_date")
+    imp = row.roster_import
+    event = registry.event_submit(
+        kind=EventKind.DEATH,
+        person=person,
+        orgunit=person.residence_orgunit or person.hukou_orgunit or imp.orgunit,
+        effective_date=date.fromisoformat(death),
+        source=SOURCES[imp.kind],
+        actor=actor,
+        external_ref=f"roster:{imp.pk}:{row.row_number}",
+    )
+    return _decide(row, actor, Decision.EVENT_CREATED, event=event)
+
+
+@transaction.atomic
+def worklist_correct(*, row: RosterRow, actor: Any, fields: list[str]) -> RosterRow:
+    """Correct the matched person's ``fields`` to the roster's values (a correction event)."""
+    row = _locked(row)
+    if row.person is None:
+        raise EventRefused.single("unknown_ref", column="person", value=row.row_number)
+    bad = [f for f in fields if f not in CORRECTABLE or not row.values.get(f)]
+    if bad or not fields:
+        raise EventRefused.single("bad_field", column=",".join(bad), value=",".join(bad))
+    changes = {f: row.values[f] for f in fields}
+    reason = f"roster {row.roster_import.kind} #{row.roster_import_id} row {row.row_number}"
+    event = registry.person_correct(person=row.person, changes=changes, actor=actor, reason=reason)
+    return _decide(row, actor, Decision.CORRECTED, reason, event=event)
+
+
+def missing_event(row: RosterRow) -> str:
+    """The register event this row shows to be missing ("birth", "death"), or ""."""
+    kind = row.roster_import.kind
+    evidence = row.evidence or {}
+    if kind in ("hospital_deaths", "police_deaths") and row.values.get("death_date"):
+        alive = "death_date" in (evidence.get("conflicts") or {})
+        return "death" if row.person_id and alive else ""
+    if kind == "hospital_births" and row.outcome == "missing" and evidence.get("mother"):
+        return "birth"
+    return ""
+
+
+@transaction.atomic
+def worklist_report_event(*, row: RosterRow, actor: Any) -> RosterRow:
+    """Submit the event the roster shows to be missing, pre-filled from the row, for review.
+
+    A death for a matched person the register shows alive; a birth for a mother found by
+    her identity number without a child born that day (the child joins her household).
+    """
+    row = _locked(row)
+    event_kind = missing_event(row)
+    if event_kind == "death":
+        return worklist_report_death(row=row, actor=actor)
+    if event_kind != "birth":
+        raise EventRefused.single("wrong_kind", column="event", value=row.roster_import.kind)
+    imp = row.roster_import
+    mother = Person.objects.get(pk=row.evidence["mother"])
+    event = registry.birth_submit(
+        name=row.values.get("name", ""),
+        sex=row.values["sex"],
+        birth_date=date.fromisoformat(row.values["birth_date"][:10]),
+        orgunit=mother.residence_orgunit or mother.hukou_orgunit or imp.orgunit,
+        actor=actor,
+        mother=mother,
+        source=SOURCES[imp.kind],
+        external_ref=f"roster:{imp.pk}:{row.row_number}",
+    )
+    return _decide(row, actor, Decision.EVENT_CREATED, event=event)

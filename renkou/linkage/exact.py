@@ -1,0 +1,58 @@
+"""The exact pass: roster rows whose identity number's blind index is in the register.
+
+Also the field comparison that turns an exact match into *matched* or *matched with
+conflicts*, with per-field evidence in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+
+def link_by_key(rows: Iterable[tuple[int, str]], register: Mapping[str, int]) -> dict[int, int]:
+    """{row id: person id} for rows whose key (a blind index) names exactly one person."""
+    return {row: register[key] for row, key in rows if key and key in register}
+
+
+def day_month_swapped(a: date, b: date) -> bool:
+    """Whether ``a`` is ``b`` with day and month transposed (2020-03-07 vs 2020-07-03)."""
+    return a != b and a.year == b.year and a.month == b.day and a.day == b.month
+
+
+@dataclass
+class Comparison:
+    """How a roster row compares with a register person, field by field."""
+
+    agree: list[str] = field(default_factory=list)
+    conflicts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def evidence(self) -> dict[str, object]:
+        """The comparison as JSON-ready evidence (agreeing fields, conflicts, notes)."""
+        return {
+            "agree": self.agree,
+            "conflicts": {k: list(v) for k, v in self.conflicts.items()},
+            "notes": self.notes,
+        }
+
+
+def compare(
+    roster: Mapping[str, str], person: Mapping[str, str], fields: Iterable[str]
+) -> Comparison:
+    """Compare ``fields`` present on both sides (ISO dates, M/F, names as text)."""
+    result = Comparison()
+    for name in fields:
+        ours, theirs = roster.get(name) or "", person.get(name) or ""
+        if not ours or not theirs:
+            continue
+        if ours == theirs:
+            result.agree.append(name)
+            continue
+        result.conflicts[name] = (ours, theirs)
+        if name.endswith("date"):
+            a, b = date.fromisoformat(ours[:10]), date.fromisoformat(theirs[:10])
+            if day_month_swapped(a, b):
+                result.notes[name] = "day_month_swapped"
+    return result
