@@ -41,7 +41,7 @@ def _birth(name: str, village: str, born: D, reported: D) -> None:
         actor="test",
         report_date=reported,
     )
-    services.event_apply(event=event, actor="test")
+    services.event_apply(event=event, actor="test", warnings_reason="测试数据")
 
 
 def _roster(tmp_path: Path, kind: str, lines: list[str]) -> None:
@@ -67,7 +67,7 @@ def registered(county: None, tmp_path: Path) -> None:
         actor="test",
         report_date=D(2025, 6, 5),
     )
-    services.event_apply(event=death, actor="test")
+    services.event_apply(event=death, actor="test", warnings_reason="测试数据")
     _roster(
         tmp_path,
         "hospital_births",
