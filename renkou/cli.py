@@ -19,6 +19,11 @@ COMMANDS = [
     ("synth county --persons N --years Y --seed S --out DIR", "write a synthetic county"),
     ("indicators --orgunit CODE --period ID", "vital statistics of a unit and period"),
     ("indicators --refresh [--full]", "bring the statistics snapshot and cache up to date"),
+    ("benefits parameters", "benefit parameters with their dated history"),
+    (
+        "benefits cycle compute|notice|approve|pay|reconcile|rate …",
+        "a yearly benefit cycle, step by step (--help for each step)",
+    ),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
     ("migrate, createsuperuser, …", "every Django management command works too"),

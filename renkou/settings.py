@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "renkou.api",
     "renkou.quality",
     "renkou.analytics",
+    "renkou.benefits",
     "renkou.synth",
     "renkou.web",
 ]

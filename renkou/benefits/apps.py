@@ -1,0 +1,13 @@
+"""The benefits app."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BenefitsConfig(AppConfig):
+    """Family benefit programmes (家庭发展 / 利益导向)."""
+
+    name = "renkou.benefits"
+    label = "benefits"
+    verbose_name = _("Family benefits")
+    default_auto_field = "django.db.models.BigAutoField"
