@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-ALL = ["idnumber", "synth", "load", "rebuild", "quality", "indicators"]
+ALL = ["idnumber", "synth", "load", "rebuild", "quality", "indicators", "benefits"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,6 @@ return to the pool and go out again in the next file.
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -79,15 +78,18 @@ def batch_create(*, cycle: Cycle, path: Path, actor: Any) -> BatchResult:
     pending = Entitlement.objects.filter(
         cycle=cycle, status__in=[EntitlementStatus.DUE, EntitlementStatus.FAILED]
     )
-    sums: dict[int, Decimal] = defaultdict(Decimal)
-    for pid, amount in pending.values_list("person_id", "amount").iterator(chunk_size=CHUNK):
-        sums[pid] += amount
+    sums: dict[int, Decimal] = {
+        row["person_id"]: Decimal(row["total"]).quantize(Decimal("0.01"))
+        for row in pending.values("person_id").annotate(total=Sum("amount")).order_by()
+    }
     payees = _payees(list(sums), cycle.programme)
     accounts = dict.fromkeys(payees.values())
     payee_ids = [p for p in accounts if p]
     for i in range(0, len(payee_ids), CHUNK):
-        for acc in BankAccount.objects.filter(person_id__in=payee_ids[i : i + CHUNK]):
-            accounts[acc.person_id] = acc
+        for person_id, bank, enc in BankAccount.objects.filter(
+            person_id__in=payee_ids[i : i + CHUNK]
+        ).values_list("person_id", "bank", "account_enc"):
+            accounts[person_id] = (bank, enc)
     people = {}
     for i in range(0, len(payee_ids), CHUNK):
         for row in Person.objects.filter(pk__in=payee_ids[i : i + CHUNK]).values_list(
@@ -97,7 +99,7 @@ def batch_create(*, cycle: Cycle, path: Path, actor: Any) -> BatchResult:
     batch = PaymentBatch.objects.create(
         cycle=cycle, created_by=actor if getattr(actor, "pk", None) else None
     )
-    payments, rows, missing, paid_ids = [], [], [], []
+    payments, rows, missing = [], [], []
     for pid, amount in sums.items():
         payee = payees.get(pid)
         account = accounts.get(payee) if payee else None
@@ -115,17 +117,18 @@ def batch_create(*, cycle: Cycle, path: Path, actor: Any) -> BatchResult:
                 name,
                 masked,
                 decrypt(enc) if enc else "",
-                account.bank,
-                decrypt(account.account_enc),
+                account[0],
+                decrypt(account[1]),
                 amount,
             ]
         )
-        paid_ids.append(pid)
     Payment.objects.bulk_create(payments, batch_size=CHUNK)
-    for i in range(0, len(paid_ids), CHUNK):
-        pending.filter(person_id__in=paid_ids[i : i + CHUNK]).update(
-            status=EntitlementStatus.IN_BATCH, batch=batch
-        )
+    # one statement for the whole file: every pending month except those without an account
+    # (usually few), instead of a long IN list of the paid persons
+    in_file = pending
+    for i in range(0, len(missing), CHUNK):
+        in_file = in_file.exclude(person_id__in=missing[i : i + CHUNK])
+    in_file.update(status=EntitlementStatus.IN_BATCH, batch=batch)
     if cycle.status == CycleStatus.APPROVED:
         cycle.status = CycleStatus.PAYING
         cycle.save(update_fields=["status"])
@@ -190,13 +193,27 @@ def batch_reconcile(*, batch: PaymentBatch, path: Path, actor: Any) -> dict[str,
         p.status = EntitlementStatus.PAID if ok else EntitlementStatus.FAILED
         p.failure_reason = "" if ok else reason[:200]
         (paid if ok else failed).append(p)
-    Payment.objects.bulk_update(paid + failed, ["status", "failure_reason"], batch_size=CHUNK)
-    for group, status in ((paid, EntitlementStatus.PAID), (failed, EntitlementStatus.FAILED)):
-        ids = [p.person_id for p in group]
-        for i in range(0, len(ids), CHUNK):
-            Entitlement.objects.filter(
-                batch=batch, status=EntitlementStatus.IN_BATCH, person_id__in=ids[i : i + CHUNK]
-            ).update(status=status)
+    # failures are few and carry their own reasons; successes are one UPDATE per chunk
+    Payment.objects.bulk_update(failed, ["status", "failure_reason"], batch_size=1000)
+    paid_refs = [p.reference for p in paid]
+    for i in range(0, len(paid_refs), CHUNK):
+        Payment.objects.filter(reference__in=paid_refs[i : i + CHUNK]).update(
+            status=EntitlementStatus.PAID, failure_reason=""
+        )
+    in_batch = Entitlement.objects.filter(batch=batch, status=EntitlementStatus.IN_BATCH)
+    failed_ids = [p.person_id for p in failed]
+    for i in range(0, len(failed_ids), CHUNK):
+        in_batch.filter(person_id__in=failed_ids[i : i + CHUNK]).update(
+            status=EntitlementStatus.FAILED
+        )
+    if len(paid) + len(failed) == len(payments):  # the whole file answered: the rest is paid
+        in_batch.update(status=EntitlementStatus.PAID)
+    else:
+        paid_ids = [p.person_id for p in paid]
+        for i in range(0, len(paid_ids), CHUNK):
+            in_batch.filter(person_id__in=paid_ids[i : i + CHUNK]).update(
+                status=EntitlementStatus.PAID
+            )
     batch.reconciled_at = timezone.now()
     batch.save(update_fields=["reconciled_at"])
     counts = {"paid": len(paid), "failed": len(failed)}
