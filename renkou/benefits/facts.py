@@ -135,3 +135,6 @@ def _set_edges(facts: Facts, adoptions: list[tuple]) -> None:
     facts.edge_adopted = np.concatenate(
         [np.zeros(has_m.sum() + has_f.sum(), bool), np.ones(len(a_parent), bool)]
     )
+    known = (facts.edge_parent >= 0) & (facts.edge_child >= 0)
+    for name in ("edge_parent", "edge_child", "edge_since", "edge_adopted"):
+        setattr(facts, name, getattr(facts, name)[known])

@@ -1,7 +1,7 @@
 """The benefit cycle's writes: compute → notice → objections → approve → entitlements.
 
-Every function runs in one transaction with its audit row; a state can only move forward,
-and going back is a new audited action (``cycle_reopen``), never an edit.
+Every function runs in one transaction with its audit row; a cycle's state only moves
+forward, and a decision changes only through an audited objection resolution.
 """
 
 from __future__ import annotations

@@ -112,6 +112,13 @@ def test_rural_reward_2024(families):
         "1440.00",
         "rural registration ✓; reached 60 on 2020-01-10 ✓; one child ✓; alive ✓",
     )
+    # one child, who died in 2024: still "one child"
+    check(
+        got["B_F"],
+        "eligible",
+        "1440.00",
+        "rural registration ✓; reached 60 on 2018-08-08 ✓; one child ✓; alive ✓",
+    )
     check(
         got["U_F"],
         "not_eligible",

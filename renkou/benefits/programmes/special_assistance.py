@@ -46,7 +46,8 @@ def evaluate(facts: Facts, year: int) -> Evaluation:
     fam = families(facts, year_end)
     # parents with an affected child: died before year end, or a qualifying disability record
     affected = ~np.isnat(facts.death) & (facts.death < year_end)
-    affected[facts.dis_person[(facts.dis_grade <= worst) & (facts.dis_from <= year_end)]] = True
+    qualifying = (facts.dis_grade <= worst) & (facts.dis_from <= year_end) & (facts.dis_person >= 0)
+    affected[facts.dis_person[qualifying]] = True
     links = affected[facts.edge_child] & (facts.edge_since <= year_end)
     cand, first = np.unique(facts.edge_parent[links], return_index=True)
     some_child = facts.edge_child[links][first]
