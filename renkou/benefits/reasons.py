@@ -40,7 +40,7 @@ def _text(item: dict) -> str:
     if code == "mother_age":
         if missing:
             return _("cannot decide: missing mother's birth date")
-        return _("mother reached 49 on %(date)s") % {"date": date}
+        return _("mother reached %(n)s on %(date)s") % {"n": n or 49, "date": date}
     if code == "rural":
         if missing:
             return _("cannot decide: missing registration type")

@@ -83,8 +83,9 @@ def family_rows() -> list[dict]:
     return rows
 
 
-def load_families(directory: Path) -> None:
-    """Write and load the families, then add the records the benefits app keeps."""
+def load_families(directory: Path, extra: list[dict] | None = None) -> None:
+    """Write and load the families (plus ``extra`` persons), then add the records the
+    benefits app keeps."""
     from renkou.benefits.models import Adoption, DisabilityRecord, OnlyChildCertificate
     from renkou.registry.loading import registry_load
     from renkou.registry.models import Person
@@ -95,7 +96,7 @@ def load_families(directory: Path) -> None:
         directory / "households.csv",
         [{"household_ref": "H1", "orgunit_code": VILLAGE_A1, "hukou_type": "rural"}],
     )
-    write_csv(directory / "persons.csv", family_rows())
+    write_csv(directory / "persons.csv", family_rows() + (extra or []))
     write_csv(
         directory / "events.csv",
         [

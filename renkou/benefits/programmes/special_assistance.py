@@ -43,6 +43,7 @@ def evaluate(facts: Facts, year: int) -> Evaluation:
     starts = month_starts(year)
     year_end = starts[-1] + np.timedelta64(30, "D")
     worst = int(monthly("special_assistance.max_disability_grade", year).max())
+    min_age = int(monthly("special_assistance.mother_min_age", year).min())
     fam = families(facts, year_end)
     # parents with an affected child: died before year end, or a qualifying disability record
     affected = ~np.isnat(facts.death) & (facts.death < year_end)
@@ -57,7 +58,7 @@ def evaluate(facts: Facts, year: int) -> Evaluation:
     mother = np.where(facts.female[cand], cand, facts.mother[child])
     mother_known = mother >= 0
     mother_49 = np.where(
-        mother_known, add_years(facts.birth[np.maximum(mother, 0)], 49), np.datetime64("NaT")
+        mother_known, add_years(facts.birth[np.maximum(mother, 0)], min_age), np.datetime64("NaT")
     )
     mother_ok = mother_known[:, None] & (mother_49[:, None] <= starts)
     died = ~np.isnat(facts.death[child])[:, None] & (facts.death[child][:, None] < starts)
@@ -83,7 +84,12 @@ def evaluate(facts: Facts, year: int) -> Evaluation:
             date=np.where(died.any(axis=1), facts.death[child], np.datetime64("NaT")),
             variant=np.where(died.any(axis=1), "died", "disabled"),
         ),
-        Condition("mother_age", status(mother_ok.any(axis=1), ~mother_known), date=mother_49),
+        Condition(
+            "mother_age",
+            status(mother_ok.any(axis=1), ~mother_known),
+            date=mother_49,
+            number=np.full(n, min_age),
+        ),
         Condition(
             "parent_alive",
             status(parent_alive.any(axis=1), facts.dead_no_date[cand]),
