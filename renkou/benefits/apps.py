@@ -11,3 +11,6 @@ class BenefitsConfig(AppConfig):
     label = "benefits"
     verbose_name = _("Family benefits")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from renkou.benefits import jobs  # noqa: F401 (registers the background job kind)

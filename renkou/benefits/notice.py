@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import BinaryIO
 
 import xlsxwriter
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from renkou.benefits.models import Cycle
@@ -13,17 +15,23 @@ from renkou.benefits.reasons import render_all
 from renkou.orgunits.models import OrgUnit
 
 
-def notice_rows(cycle: Cycle) -> dict[str, list[list[str]]]:
-    """Per village code: name, masked identity number, outcome, category, amount, reasons."""
+def notice_rows(cycle: Cycle, decisions: QuerySet | None = None) -> dict[str, list[list[str]]]:
+    """Per village code: name, masked identity number, outcome, category, amount, reasons.
+
+    ``decisions`` narrows the list (the villages of a user's area); default: the whole cycle.
+    """
     out: dict[str, list[list[str]]] = defaultdict(list)
-    decisions = cycle.decisions.select_related("person").order_by("village_id", "person_id")
+    decisions = (decisions if decisions is not None else cycle.decisions.all()).select_related(
+        "person"
+    )
+    decisions = decisions.order_by("village_id", "person_id")
     for d in decisions.iterator(chunk_size=2000):
         out[d.village_id or ""].append(
             [
                 d.person.name,
                 d.person.id_number_masked,
                 d.get_outcome_display(),
-                d.category,
+                category_label(d.category),
                 str(d.amount),
                 render_all(d.reasons),
             ]
@@ -31,11 +39,21 @@ def notice_rows(cycle: Cycle) -> dict[str, list[list[str]]]:
     return out
 
 
-def notice_write(cycle: Cycle, path: Path) -> int:
+def category_label(category: str) -> str:
+    """Special assistance's category in words (other programmes have none)."""
+    return {
+        "death": _("death of the only child"),
+        "disability": _("disability of the only child"),
+    }.get(category, category)
+
+
+def notice_write(cycle: Cycle, path: Path | BinaryIO, decisions: QuerySet | None = None) -> int:
     """Write the notice list (one sheet per village) with its notice period; returns rows."""
-    rows = notice_rows(cycle)
+    rows = notice_rows(cycle, decisions)
     names = dict(OrgUnit.objects.filter(code__in=list(rows)).values_list("code", "name"))
-    book = xlsxwriter.Workbook(str(path))
+    book = xlsxwriter.Workbook(
+        path if not isinstance(path, Path) else str(path), {"in_memory": True}
+    )
     header = [
         _("name"),
         _("identity number"),

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from renkou.benefits.choices import CycleStatus, EntitlementStatus
 from renkou.benefits.models import BankAccount, Cycle, Entitlement, Payment, PaymentBatch
@@ -71,10 +72,14 @@ def _write(path: Path, rows: list[list[Any]]) -> None:
 
 
 @transaction.atomic
-def batch_create(*, cycle: Cycle, path: Path, actor: Any) -> BatchResult:
-    """Put every due or failed month of an approved cycle into a new payment file."""
+def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
+    """Put every due or failed month of an approved cycle into a new payment file.
+
+    With ``path`` the file is written there (the command); the web page writes nothing and
+    builds the file again for each (audited) download.
+    """
     if cycle.status not in (CycleStatus.APPROVED, CycleStatus.PAYING):
-        raise CycleError("payment files are written only for approved cycles")
+        raise CycleError(_("payment files are written only for approved cycles"))
     pending = Entitlement.objects.filter(
         cycle=cycle, status__in=[EntitlementStatus.DUE, EntitlementStatus.FAILED]
     )
@@ -133,7 +138,8 @@ def batch_create(*, cycle: Cycle, path: Path, actor: Any) -> BatchResult:
         cycle.status = CycleStatus.PAYING
         cycle.save(update_fields=["status"])
     total = sum((p.amount for p in payments), Decimal("0"))
-    _write(path, rows)
+    if path is not None:
+        _write(path, rows)
     audit_record(
         actor=actor,
         action="benefits.payment_file.exported",
@@ -144,38 +150,142 @@ def batch_create(*, cycle: Cycle, path: Path, actor: Any) -> BatchResult:
             "lines": len(payments),
             "total": str(total),
             "missing_account": len(missing),
-            "file": path.name,
+            "file": path.name if path is not None else "",
         },
     )
     return BatchResult(batch, len(payments), total, missing)
 
 
-OK_WORDS = {"success", "ok", "paid", "成功", "已发放"}
+def batch_rows(batch: PaymentBatch) -> list[list[Any]]:
+    """The lines of a written payment file again, decrypted (for a download)."""
+    payments = list(batch.payments.order_by("pk").values_list("reference", "payee_id", "amount"))
+    payee_ids = sorted({p[1] for p in payments})
+    people, accounts = {}, {}
+    for i in range(0, len(payee_ids), CHUNK):
+        chunk = payee_ids[i : i + CHUNK]
+        for row in Person.objects.filter(pk__in=chunk).values_list(
+            "pk", "name", "id_number_masked", "id_number_enc"
+        ):
+            people[row[0]] = row
+        for pid, bank, enc in BankAccount.objects.filter(person_id__in=chunk).values_list(
+            "person_id", "bank", "account_enc"
+        ):
+            accounts[pid] = (bank, enc)
+    rows = []
+    for reference, payee, amount in payments:
+        _pk, name, masked, enc = people[payee]
+        bank, account = accounts.get(payee, ("", ""))
+        rows.append(
+            [
+                reference,
+                name,
+                masked,
+                decrypt(enc) if enc else "",
+                bank,
+                decrypt(account) if account else "",
+                amount,
+            ]
+        )
+    return rows
 
 
-def read_result(path: Path) -> list[tuple[str, bool, str]]:
-    """(reference, paid?, reason) rows of the bank's result (xlsx or csv: 参考号/状态/原因)."""
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        from python_calamine import CalamineWorkbook
+def batch_file(*, batch: PaymentBatch, suffix: str, actor: Any) -> bytes:
+    """The payment file as xlsx or csv bytes; every download is audited as an export."""
+    import tempfile
 
-        table = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-    else:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            table = list(csv.reader(fh))
-    header = [str(h).strip().lower() for h in table[0]]
-    ref = header.index("reference") if "reference" in header else header.index("参考号")
-    stat = header.index("status") if "status" in header else header.index("状态")
-    why = (
-        header.index("reason")
-        if "reason" in header
-        else (header.index("原因") if "原因" in header else None)
+    rows = batch_rows(batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"payments-{batch.pk}{suffix}"
+        _write(path, rows)
+        data = path.read_bytes()
+    audit_record(
+        actor=actor,
+        action="benefits.payment_file.downloaded",
+        object_type="benefits.batch",
+        object_id=batch.pk,
+        after={"cycle": batch.cycle_id, "lines": len(rows), "format": suffix.lstrip(".")},
     )
-    out = []
-    for row in table[1:]:
-        if not row or not str(row[ref]).strip():
+    return data
+
+
+OK_WORDS = {"success", "ok", "paid", "成功", "已发放"}
+FAIL_WORDS = {"failed", "fail", "failure", "error", "失败", "未发放", "退回", "退票"}
+RESULT_COLUMNS = {
+    "reference": ("reference", "参考号", "业务参考号"),
+    "status": ("status", "状态", "结果"),
+    "reason": ("reason", "原因", "失败原因"),
+}
+
+
+class ResultFileError(CycleError):
+    """The bank's result file is refused whole: the message names file, row, column, why."""
+
+
+def _refuse(path: Path, row: int | None, column: str, reason: str) -> ResultFileError:
+    where = (
+        _("%(file)s, row %(row)s, column %(column)s") if row else _("%(file)s, column %(column)s")
+    )
+    return ResultFileError(f"{where % {'file': path.name, 'row': row, 'column': column}}: {reason}")
+
+
+def _table(path: Path) -> list[list[Any]]:
+    try:
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            from python_calamine import CalamineWorkbook
+
+            return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return list(csv.reader(fh))
+    except (UnicodeDecodeError, csv.Error, ValueError, OSError) as exc:
+        raise ResultFileError(
+            _("%(file)s cannot be read as xlsx or UTF-8 csv (%(error)s)")
+            % {"file": path.name, "error": type(exc).__name__}
+        ) from exc
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise ResultFileError(
+            _("%(file)s cannot be read as xlsx or UTF-8 csv (%(error)s)")
+            % {"file": path.name, "error": type(exc).__name__}
+        ) from exc
+
+
+def read_result(path: Path) -> list[tuple[int, str, bool, str]]:
+    """(row, reference, paid?, reason) rows of the bank result (xlsx or csv: 参考号/状态/原因).
+
+    Refused whole, naming file, row and column, when a column is missing, a status is
+    neither a success nor a failure word, or a reference appears twice.
+    """
+    table = _table(path)
+    if not table:
+        raise ResultFileError(_("%(file)s is empty") % {"file": path.name})
+    header = [str(h).strip().lower() for h in table[0]]
+    cols: dict[str, int | None] = {}
+    for key, names in RESULT_COLUMNS.items():
+        cols[key] = next((header.index(n) for n in names if n in header), None)
+        if cols[key] is None and key != "reason":
+            raise _refuse(path, None, names[1], _("the column is missing"))
+    ref, stat, why = cols["reference"], cols["status"], cols["reason"]
+    assert ref is not None and stat is not None
+    out, seen = [], set()
+    for number, row in enumerate(table[1:], start=2):
+        cells = [str(c).strip() for c in row]
+        if not any(cells):
             continue
-        reason = str(row[why]).strip() if why is not None and why < len(row) else ""
-        out.append((str(row[ref]).strip(), str(row[stat]).strip().lower() in OK_WORDS, reason))
+        reference = cells[ref] if ref < len(cells) else ""
+        if not reference:
+            raise _refuse(path, number, "参考号", _("the reference is empty"))
+        if reference in seen:
+            raise _refuse(path, number, "参考号", _("the reference appears twice"))
+        seen.add(reference)
+        word = (cells[stat] if stat < len(cells) else "").lower()
+        if word not in OK_WORDS and word not in FAIL_WORDS:
+            raise _refuse(
+                path,
+                number,
+                "状态",
+                _("status %(value)s is neither paid nor failed") % {"value": repr(word)},
+            )
+        reason = cells[why] if why is not None and why < len(cells) else ""
+        out.append((number, reference, word in OK_WORDS, reason))
     return out
 
 
@@ -184,11 +294,30 @@ def batch_reconcile(*, batch: PaymentBatch, path: Path, actor: Any) -> dict[str,
     """Apply the bank's result: lines paid or failed (failed months go out again next time)."""
     result = read_result(path)
     payments = {p.reference: p for p in batch.payments.all()}
-    unknown = [r for r, _ok, _why in result if r not in payments]
-    if unknown:
-        raise CycleError(f"the bank's result names unknown references: {unknown[:5]}")
+    for number, reference, _ok, _why in result:
+        if reference not in payments:
+            raise _refuse(
+                path,
+                number,
+                "参考号",
+                _("reference %(ref)s is not in payment file %(batch)s")
+                % {"ref": reference, "batch": batch.pk},
+            )
+    if batch.reconciled_at is not None:
+        # a second import of the same result changes nothing; a different one is refused
+        before = {p.reference: (p.status == EntitlementStatus.PAID) for p in payments.values()}
+        changed = [r for _n, r, ok, _why in result if before[r] != ok]
+        if changed:
+            raise ResultFileError(
+                _("payment file %(batch)s was reconciled already; this result differs for %(refs)s")
+                % {"batch": batch.pk, "refs": ", ".join(changed[:5])}
+            )
+        return {
+            "paid": sum(1 for _n, _r, ok, _w in result if ok),
+            "failed": sum(1 for _n, _r, ok, _w in result if not ok),
+        }
     paid, failed = [], []
-    for reference, ok, reason in result:
+    for _n, reference, ok, reason in result:
         p = payments[reference]
         p.status = EntitlementStatus.PAID if ok else EntitlementStatus.FAILED
         p.failure_reason = "" if ok else reason[:200]

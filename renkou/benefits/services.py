@@ -7,6 +7,7 @@ forward, and a decision changes only through an audited objection resolution.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -64,11 +65,29 @@ def _move(cycle: Cycle, *, actor: Any, to: str, allowed: tuple[str, ...], reason
 
 @transaction.atomic
 def cycle_compute(
-    *, programme: str, year: int, orgunit: OrgUnit, actor: Any, facts: Facts | None = None
+    *,
+    programme: str,
+    year: int,
+    orgunit: OrgUnit,
+    actor: Any,
+    facts: Facts | None = None,
+    step: Callable[[float, str], None] | None = None,
 ) -> Cycle:
-    """Compute a draft: one decision with reasons and monthly amounts per candidate."""
+    """Compute a draft: one decision with reasons and monthly amounts per candidate.
+
+    ``step(fraction, name)`` is told where the work is (the page's progress bar).
+    """
+    step = step or (lambda _fraction, _name: None)
+    existing = Cycle.objects.filter(programme=programme, year=year, orgunit=orgunit).first()
+    if existing is not None:
+        raise CycleError(
+            _("cycle %(id)s of this programme, year and area exists already") % {"id": existing.pk}
+        )
+    step(0.0, _("reading the register"))
     facts = facts or facts_from_register()
+    step(0.3, _("evaluating the rules"))
     ev = evaluate(programme, year, facts)
+    step(0.5, _("writing the decisions"))
     keep = _in_area(facts, ev.subject, orgunit)
     cycle = Cycle.objects.create(
         programme=programme,
@@ -94,7 +113,9 @@ def cycle_compute(
                 months=[[months[k], round(float(row[k]), 2)] for k in np.flatnonzero(row > 0)],
             )
         )
-    Decision.objects.bulk_create(decisions, batch_size=2000)
+    for i in range(0, len(decisions), 2000):
+        Decision.objects.bulk_create(decisions[i : i + 2000])
+        step(0.5 + 0.5 * i / max(len(decisions), 1), _("writing the decisions"))
     counts = {o: int((outcome[keep] == o).sum()) for o in Outcome.values}
     audit_record(
         actor=actor,

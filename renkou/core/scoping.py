@@ -27,6 +27,7 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "registry.changereport": ("orgunit_id",),
     "quality.finding": ("unit",),
     "core.job": ("orgunit",),
+    "benefits.decision": ("village_id",),
 }
 
 _CACHE_ATTR = "_renkou_role_assignments"
@@ -93,6 +94,9 @@ def user_roles(user: Any) -> set[str]:
 ACTION_ROLES: dict[str, frozenset[str]] = {
     "report": frozenset({"reporter", "statistician", "county_admin"}),
     "review": frozenset({"statistician", "county_admin"}),
+    # a benefit cycle's steps (compute, notice, approve, pay, reconcile) and objections'
+    # resolution; approval also needs a second user (four-eyes, in the service)
+    "benefits": frozenset({"county_admin"}),
 }
 
 
