@@ -213,12 +213,18 @@ def cycle_approve(*, cycle: Cycle, actor: Any, today: datetime.date | None = Non
 
 
 @transaction.atomic
-def entitlements_stop_after_death(*, actor: Any) -> dict[str, int]:
-    """A death stops the months after it; months already paid after it are flagged to recover."""
+def entitlements_stop_after_death(*, actor: Any, person: Any = None) -> dict[str, int]:
+    """A death stops the months after it; months already paid after it are flagged to recover.
+
+    Called for one ``person`` when the registry applies a death, or for every dead person
+    (``renkou benefits stop-after-death``, e.g. after a bulk load of deaths).
+    """
     from renkou.registry.models import Person
 
     stopped = flagged = 0
     dead = Person.objects.filter(death_date__isnull=False)
+    if person is not None:
+        dead = dead.filter(pk=person.pk)
     for ent in Entitlement.objects.filter(person__in=dead).select_related("person"):
         if ent.month <= ent.person.death_date:
             continue

@@ -234,6 +234,11 @@ def event_apply(*, event: Event, actor: Any) -> Event:
         before={k: before_state[k] for k in changed} if before_state else None,
         after={k: after_state[k] for k in changed},
     )
+    if "death_date" in changed and person.death_date is not None:
+        # a death stops the person's benefit months after it, in the same transaction
+        from renkou.benefits.services import entitlements_stop_after_death
+
+        entitlements_stop_after_death(actor=actor, person=person)
     return event
 
 

@@ -86,7 +86,12 @@ def family_rows() -> list[dict]:
 def load_families(directory: Path, extra: list[dict] | None = None) -> None:
     """Write and load the families (plus ``extra`` persons), then add the records the
     benefits app keeps."""
-    from renkou.benefits.models import Adoption, DisabilityRecord, OnlyChildCertificate
+    from renkou.benefits.records import (
+        adoption_add,
+        disability_record_add,
+        disability_record_end,
+        only_child_certificate_add,
+    )
     from renkou.registry.loading import registry_load
     from renkou.registry.models import Person
 
@@ -113,17 +118,16 @@ def load_families(directory: Path, extra: list[dict] | None = None) -> None:
     )
     registry_load(path=directory, actor="test", today=today())
     ref = {p.person_ref: p for p in Person.objects.all()}
-    DisabilityRecord.objects.create(
-        person=ref["B_C"], grade=2, certificate_number="B1", valid_from=D(2010, 1, 1)
+    disability_record_add(
+        person=ref["B_C"], grade=2, certificate_number="B1", valid_from=D(2010, 1, 1), actor="test"
     )
-    DisabilityRecord.objects.create(
-        person=ref["R_C"],
-        grade=3,
-        certificate_number="R1",
-        valid_from=D(2010, 1, 1),
-        valid_until=D(2024, 4, 15),
+    recovered = disability_record_add(
+        person=ref["R_C"], grade=3, certificate_number="R1", valid_from=D(2010, 1, 1), actor="test"
     )
-    Adoption.objects.create(parent=ref["D_M"], child=ref["D_C2"], adopted_on=D(2020, 2, 1))
-    OnlyChildCertificate.objects.create(
-        holder=ref["H_M"], child=ref["H_C"], number="C1", issued_on=D(2007, 1, 1)
+    disability_record_end(
+        record=recovered, valid_until=D(2024, 4, 15), actor="test", reason="recovered"
+    )
+    adoption_add(parent=ref["D_M"], child=ref["D_C2"], adopted_on=D(2020, 2, 1), actor="test")
+    only_child_certificate_add(
+        holder=ref["H_M"], child=ref["H_C"], number="C1", issued_on=D(2007, 1, 1), actor="test"
     )

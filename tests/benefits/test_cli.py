@@ -74,3 +74,15 @@ def test_cycle_from_compute_to_rate(tmp_path, settings):
     text = run("cycle", "pay", str(cycle.pk), "--out", str(tmp_path / "pay.csv"), "--as", "head")
     assert text.endswith("0 lines, 0 yuan; 4 without a bank account\n")
     assert run("cycle", "rate", str(cycle.pk)) == f"{VILLAGE_A1}\t9900.00\t0.00\t0.0%\n"
+
+
+def test_commands_check_the_acting_users_role_and_area(tmp_path):
+    load_families(tmp_path / "families")
+    user_with_role("stat", "statistician", COUNTY)  # reviews, does not run cycles
+    user_with_role("other", "county_admin", "330122101")  # township B only
+    args = ["cycle", "compute", "--programme", "childcare", "--year", "2025", "--area", COUNTY]
+    with pytest.raises(CommandError, match="stat may not run benefit cycles in 330122"):
+        run(*args, "--as", "stat")
+    with pytest.raises(CommandError, match="other may not run benefit cycles"):
+        run(*args, "--as", "other")
+    assert not Cycle.objects.exists()

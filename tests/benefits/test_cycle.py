@@ -130,3 +130,31 @@ def test_a_death_stops_later_months_and_flags_paid_ones(users):
     assert statuses[D(2025, 4, 1)] == "paid"  # alive on 1 April
     assert statuses[D(2025, 5, 1)] == statuses[D(2025, 6, 1)] == "recover"
     assert statuses[D(2025, 7, 1)] == "stopped"
+
+
+def test_a_death_applied_in_the_register_stops_the_entitlements_at_once(users):
+    from renkou.registry import services as registry
+
+    clerk, head = users
+    cycle = childcare_cycle(clerk)
+    cycle_notice(cycle=cycle, start=D(2025, 3, 1), days=1, actor=clerk)
+    cycle_approve(cycle=cycle, actor=head, today=D(2025, 3, 2))
+    child = Person.objects.get(person_ref="T_1")
+    Entitlement.objects.filter(person=child, month__lte=D(2025, 3, 1)).update(status="paid")
+    death = registry.event_submit(
+        kind="death",
+        person=child,
+        orgunit=OrgUnit.objects.get(code=child.residence_orgunit_id),
+        effective_date=D(2025, 2, 14),
+        source="village",
+        actor=clerk,
+    )
+    registry.event_apply(event=death, actor=head)
+    statuses = dict(Entitlement.objects.filter(person=child).values_list("month", "status"))
+    assert statuses[D(2025, 2, 1)] == "paid"  # alive on 1 February
+    assert statuses[D(2025, 3, 1)] == "recover"
+    assert {statuses[D(2025, m, 1)] for m in range(4, 13)} == {"stopped"}
+    assert AuditLog.objects.filter(action="benefits.entitlement.stopped").count() == 9
+    # the twin's months are untouched
+    twin = Person.objects.get(person_ref="T_2")
+    assert set(Entitlement.objects.filter(person=twin).values_list("status", flat=True)) == {"due"}

@@ -10,9 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from renkou.benefits.models import Adoption, Decision
+from renkou.benefits.models import Decision
 from renkou.benefits.parameters import DEFAULT_DIRECTORY
 from renkou.benefits.reasons import render_all
+from renkou.benefits.records import adoption_add
 from renkou.benefits.services import cycle_compute
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.models import Person
@@ -56,10 +57,11 @@ EXTRA = [
 def families(tmp_path, settings):
     settings.LANGUAGE_CODE = "en"
     load_families(tmp_path / "families", extra=EXTRA)
-    Adoption.objects.create(
+    adoption_add(
         parent=Person.objects.get(person_ref="Q_F"),
         child=Person.objects.get(person_ref="Q_C"),
         adopted_on=D(1995, 1, 1),
+        actor="test",
     )
 
 

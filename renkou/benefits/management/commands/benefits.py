@@ -22,6 +22,7 @@ from renkou.benefits.services import (
     cycle_notice,
     entitlements_stop_after_death,
 )
+from renkou.core.scoping import may
 from renkou.orgunits.models import OrgUnit
 
 
@@ -69,11 +70,15 @@ class Command(BaseCommand):
         except (CycleError, Cycle.DoesNotExist, PaymentBatch.DoesNotExist) as exc:
             raise CommandError(str(exc)) from exc
 
-    def _user(self, options: dict) -> Any:
+    def _user(self, options: dict, area: str) -> Any:
+        """The acting user, who must run benefit cycles in ``area`` (county administrator)."""
         try:
-            return get_user_model().objects.get(username=options["user"])
+            user = get_user_model().objects.get(username=options["user"])
         except get_user_model().DoesNotExist as exc:
             raise CommandError(f"no user {options['user']!r}") from exc
+        if not may(user, "benefits", area):
+            raise CommandError(f"{user.username} may not run benefit cycles in {area}")
+        return user
 
     def _parameters(self) -> None:
         for path, description, dated in all_parameters():
@@ -87,7 +92,7 @@ class Command(BaseCommand):
             programme=o["programme"],
             year=o["year"],
             orgunit=OrgUnit.objects.get(code=o["area"]),
-            actor=self._user(o),
+            actor=self._user(o, o["area"]),
         )
         counts = {
             k: cycle.decisions.filter(outcome=k).count()
@@ -97,26 +102,29 @@ class Command(BaseCommand):
 
     def _notice(self, o: dict) -> None:
         cycle = Cycle.objects.get(pk=o["cycle"])
-        cycle_notice(cycle=cycle, start=o["start"], days=o["days"], actor=self._user(o))
+        cycle_notice(
+            cycle=cycle, start=o["start"], days=o["days"], actor=self._user(o, cycle.orgunit_id)
+        )
         rows = notice_write(cycle, o["out"])
         self.stdout.write(f"cycle {cycle.pk}: {rows} rows on notice until {cycle.notice_until}")
 
     def _approve(self, o: dict) -> None:
-        created = cycle_approve(cycle=Cycle.objects.get(pk=o["cycle"]), actor=self._user(o))
+        cycle = Cycle.objects.get(pk=o["cycle"])
+        created = cycle_approve(cycle=cycle, actor=self._user(o, cycle.orgunit_id))
         self.stdout.write(f"cycle {o['cycle']}: approved, {created} monthly entitlements")
 
     def _pay(self, o: dict) -> None:
-        result = batch_create(
-            cycle=Cycle.objects.get(pk=o["cycle"]), path=o["out"], actor=self._user(o)
-        )
+        cycle = Cycle.objects.get(pk=o["cycle"])
+        result = batch_create(cycle=cycle, path=o["out"], actor=self._user(o, cycle.orgunit_id))
         self.stdout.write(
             f"payment file {result.batch.pk}: {result.lines} lines, {result.total} yuan;"
             f" {len(result.missing_account)} without a bank account"
         )
 
     def _reconcile(self, o: dict) -> None:
+        batch = PaymentBatch.objects.get(pk=o["batch"])
         counts = batch_reconcile(
-            batch=PaymentBatch.objects.get(pk=o["batch"]), path=o["result"], actor=self._user(o)
+            batch=batch, path=o["result"], actor=self._user(o, batch.cycle.orgunit_id)
         )
         self.stdout.write(f"payment file {o['batch']}: {counts}")
 
