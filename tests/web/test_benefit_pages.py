@@ -173,3 +173,17 @@ def test_notice_objection_four_eyes_approval_payment_and_bank_result(
     assert village["paid"] == paid and round(village["rate"], 1) == round(
         float(paid) / 9900 * 100, 1
     )
+
+
+def test_draft_list_queries_do_not_grow_with_the_rows(
+    people: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    cycle = compute(people, django_capture_on_commit_callbacks)
+    people["clerk"].post(
+        f"/benefits/cycles/{cycle.pk}/notice/", {"start": "2020-01-01", "days": "7"}
+    )
+    with django_assert_max_num_queries(11):  # none per row
+        page = people["stat"].get(f"/benefits/cycles/{cycle.pk}/decisions/")
+    assert len(page.context["rows"]) == 4 and all(d.can_object for d in page.context["rows"])
