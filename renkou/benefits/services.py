@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -208,7 +208,14 @@ def cycle_approve(*, cycle: Cycle, actor: Any, today: datetime.date | None = Non
         for d in cycle.decisions.filter(outcome=Outcome.ELIGIBLE).only("person_id", "months")
         for month, amount in d.months
     ]
-    Entitlement.objects.bulk_create(rows, batch_size=2000)
+    try:
+        with transaction.atomic():
+            Entitlement.objects.bulk_create(rows, batch_size=2000)
+    except IntegrityError as exc:
+        # the database's guarantee: the whole approval is refused (this transaction too)
+        raise CycleError(
+            _("refused: some of these months are already owed to the same persons by another cycle")
+        ) from exc
     return len(rows)
 
 

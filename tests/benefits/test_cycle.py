@@ -91,16 +91,19 @@ def test_an_open_objection_blocks_approval_and_its_resolution_is_audited(users):
     assert (row.before, row.after["outcome"]) == ({"outcome": "eligible"}, "not_eligible")
 
 
-def test_a_second_cycle_over_the_same_children_cannot_pay_a_month_twice(users):
+def test_a_second_cycle_over_the_same_children_cannot_pay_a_month_twice(users, settings):
+    settings.LANGUAGE_CODE = "en"
     clerk, head = users
     first = childcare_cycle(clerk)
     cycle_notice(cycle=first, start=D(2025, 3, 1), days=1, actor=clerk)
     cycle_approve(cycle=first, actor=head, today=D(2025, 3, 2))
     overlapping = childcare_cycle(clerk, code=TOWNSHIP_A)  # the township is inside the county
     cycle_notice(cycle=overlapping, start=D(2025, 3, 1), days=1, actor=clerk)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(CycleError, match="already owed"):
         cycle_approve(cycle=overlapping, actor=head, today=D(2025, 3, 2))
     assert Entitlement.objects.count() == 33
+    overlapping.refresh_from_db()
+    assert overlapping.status == "notice"  # the whole approval was refused
 
 
 def test_the_constraint_holds_without_the_service(users):
