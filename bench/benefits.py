@@ -16,6 +16,8 @@ from bench.common import median, renkou_cmd, run_measured
 from bench.load import loaded_sqlite
 
 LIMITS = {"eligibility": 30.0, "payment_file": 10.0, "reconcile": 10.0}
+# measured, no limit in the issue: a whole cycle as the page's job runs it (decisions written)
+EXTRA = ["compute_cycle"]
 
 
 def run(repeat: int, scale: str) -> list[str]:
@@ -36,10 +38,17 @@ def run(repeat: int, scale: str) -> list[str]:
             f"{step} {t:.2f} s (runs {', '.join(f'{x:.2f}' for x in times)})"
             f"  [limit {limit:.0f} s: {verdict}]"
         )
+    for step in EXTRA:
+        times = [r[step] for r, _ in runs]
+        lines.append(
+            f"{step} {median(times):.2f} s (runs {', '.join(f'{x:.2f}' for x in times)})"
+            "  [no limit: rural reward 2025, facts read, evaluated, decisions written]"
+        )
     first = runs[0][0]
     lines.append(
         f"  candidates {first['candidates']}, payment lines {first['lines']:,},"
-        f" bank result rows {first['result_rows']:,}; peak {median([p for _, p in runs]):,.0f} MiB"
+        f" bank result rows {first['result_rows']:,}, decisions written"
+        f" {first['decisions']:,}; peak {median([p for _, p in runs]):,.0f} MiB"
     )
     return lines
 
@@ -59,6 +68,7 @@ def child() -> None:
     from renkou.benefits.models import BankAccount, Cycle, Entitlement
     from renkou.benefits.payments import batch_create, batch_reconcile
     from renkou.benefits.programmes import PROGRAMMES
+    from renkou.benefits.services import cycle_compute
     from renkou.core.crypto import blind_index, encrypt
     from renkou.orgunits.models import OrgUnit
 
@@ -76,8 +86,16 @@ def child() -> None:
 
     try:
         with transaction.atomic():
-            # an approved cycle with 50,000 payees and 12 months each, set up outside the clock
             county = OrgUnit.objects.order_by("level").first()
+            started = time.perf_counter()
+            computed = cycle_compute(
+                programme="rural_reward", year=2025, orgunit=county, actor="bench"
+            )
+            out["compute_cycle"] = time.perf_counter() - started
+            out["decisions"] = computed.decisions.count()
+            computed.decisions.all().delete()
+            computed.delete()
+            # an approved cycle with 50,000 payees and 12 months each, set up outside the clock
             cycle = Cycle.objects.create(
                 programme="rural_reward", year=2025, orgunit=county, status="approved"
             )

@@ -12,8 +12,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from renkou.benefits.models import Cycle, Decision, Objection, PaymentBatch
-from renkou.core.scoping import restrict, user_prefixes
+from renkou.benefits.models import Cycle, Decision, Objection, Payment, PaymentBatch
+from renkou.core.scoping import restrict, scope_q, user_prefixes
 from renkou.orgunits.scoping import code_prefix_q
 
 # code lengths of province, prefecture, county, township, village (统计用区划代码)
@@ -75,6 +75,13 @@ def objection_get(user: Any, pk: int) -> Objection:
     ):
         raise Http404
     return objection
+
+
+def payments_for(user: Any, batch: PaymentBatch) -> QuerySet[Payment]:
+    """The lines of a payment file for persons registered in the user's area."""
+    return batch.payments.filter(
+        scope_q(user, ("person__hukou_orgunit_id", "person__residence_orgunit_id"))
+    )
 
 
 def batch_get(user: Any, pk: int) -> PaymentBatch:

@@ -168,6 +168,9 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for b in batches:
         b.counts = dict(b.payments.values_list("status").annotate(n=Count("id")).order_by("status"))
+        b.failed = list(
+            selectors.payments_for(user, b).filter(status="failed").select_related("person")[:100]
+        )
     runs = may(user, "benefits", cycle.orgunit_id)
     today = timezone.localdate()
     return render(

@@ -174,6 +174,11 @@ def test_notice_objection_four_eyes_approval_payment_and_bank_result(
         float(paid) / 9900 * 100, 1
     )
 
+    # the failed line with the bank's reason, for the re-issue
+    (failed,) = page.context["batches"][0].failed
+    assert (failed.reference, failed.failure_reason) == (refs[1], "账户冻结")
+    assert "账户冻结" in page.content.decode()
+
 
 def test_draft_list_queries_do_not_grow_with_the_rows(
     people: dict[str, Any],
