@@ -57,7 +57,9 @@ def main() -> int:
         env["RENKOU_TEST_LEG"] = leg
         if leg == "sqlite":
             env.pop("RENKOU_DATABASE_URL", None)
-            env["RENKOU_TEST_SQLITE_PATH"] = str(data / "test-sqlite.sqlite3")
+            env["RENKOU_TEST_SQLITE_PATH"] = os.environ.get(
+                "RENKOU_TEST_SQLITE_PATH", str(data / "test-sqlite.sqlite3")
+            )
             code = run_leg(leg, env, args)
         elif leg == "postgres":
             url = os.environ.get("RENKOU_TEST_POSTGRES_URL") or (

@@ -13,3 +13,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from renkou.analytics import jobs  # noqa: F401 (registers the background job kind)
+        from renkou.analytics.signals import on_event_applied
+        from renkou.registry.signals import event_applied
+
+        event_applied.connect(on_event_applied, dispatch_uid="analytics.refresh")

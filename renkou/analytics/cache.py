@@ -14,9 +14,11 @@ the periods every cached period whose end is after the earliest new effective da
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,6 +57,7 @@ COLUMNS = (
     "snapshot_seq",
     "computed_at",
     "stale",
+    "detail",
 )
 
 
@@ -121,12 +124,49 @@ def cache_invalidate(directory: Path, change: SnapshotResult) -> int:
     return IndicatorValue.objects.filter(orgunit__in=units, period__in=periods).update(stale=True)
 
 
+_DONE = object()
+
+
+def _ahead(rows: Iterable[indicators.Row], size: int) -> Iterator[list[indicators.Row]]:
+    """Batches of ``rows`` produced by a thread while the caller writes the previous batch.
+
+    The counts run in DuckDB and the inserts in SQLite or PostgreSQL, both outside the
+    GIL for most of their time, so computing and writing overlap.
+    """
+    queue: Queue[object] = Queue(maxsize=3)
+
+    def produce() -> None:
+        try:
+            batch: list[indicators.Row] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= size:
+                    queue.put(batch)
+                    batch = []
+            if batch:
+                queue.put(batch)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            queue.put(exc)
+        queue.put(_DONE)
+
+    thread = threading.Thread(target=produce, name="indicators-compute", daemon=True)
+    thread.start()
+    while True:
+        item = queue.get()
+        if item is _DONE:
+            break
+        if isinstance(item, BaseException):
+            raise item
+        yield item  # type: ignore[misc]
+    thread.join()
+
+
 def cache_store(
     rows: Iterable[indicators.Row], *, snapshot_seq: int, replace_all: bool = False
 ) -> int:
     """Write computed rows, replacing the cells they cover (or, with ``replace_all``, the
     whole cache: then the index is built once after the insert); return rows written."""
-    now = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = IndicatorValue._meta.db_table
     written = 0
     with transaction.atomic():
@@ -152,16 +192,16 @@ def cache_store(
             batch.clear()
 
         with deferred_indexes(table, when=replace_all):
-            for row in rows:
-                cell = (row[1], row[2], row[3])
-                if not replace_all and cell not in seen:
-                    seen.add(cell)
-                    pending.append(cell)
-                batch.append((*row, snapshot_seq, now, False))
-                if len(batch) >= INSERT_BATCH:
-                    written += len(batch)
-                    flush()
-            if batch:
+            for chunk in _ahead(rows, INSERT_BATCH):
+                for row in chunk:
+                    cell = (row[1], row[2], row[3])
+                    if not replace_all and cell not in seen:
+                        seen.add(cell)
+                        pending.append(cell)
+                    if len(row) == 10:
+                        batch.append((*row, snapshot_seq, now, False, None))
+                    else:
+                        batch.append((*row[:10], snapshot_seq, now, False, row[10]))
                 written += len(batch)
                 flush()
     return written

@@ -375,3 +375,115 @@ def floating(
         out.append(stock_deltas(away, window, ["direction"]))
     both = ibis.union(*out, distinct=False)
     return both.rename(unit="place")
+
+
+CHILDREN_BUCKETS = 4  # 0, 1, 2, 3 and more living children
+REPRODUCTIVE_AGES = (15, 50)  # women aged 15–49
+
+
+def _married_spells(persons: ir.Table, events: ir.Table) -> ir.Table:
+    """(person_id, start, end): instants between which a woman was married.
+
+    Marriages and divorces in the events begin spells at ``day + 1``; before a person's first
+    such event she was in the state that event left (married before a divorce, not before a
+    marriage); a woman with none is in her current state all along.
+    """
+    marital = events.filter(events.kind.isin(("marriage", "divorce")))
+    w = ibis.window(group_by="person_id", order_by=["effective_date", "seq"])
+    marital = marital.select(
+        "person_id",
+        day=(marital.effective_date + ONE_DAY).cast("date"),
+        married=marital.kind == "marriage",
+        next_day=(marital.effective_date.lead().over(w) + ONE_DAY).cast("date"),
+        rank=ibis.row_number().over(w),
+    )
+    later = marital.filter(marital.married).select(
+        "person_id",
+        start=marital.day,
+        end=ibis.coalesce(marital.next_day, ibis.literal(FAR_FUTURE)),
+    )
+    first = marital.filter((marital["rank"] == 0) & ~marital.married)
+    before = first.select(
+        "person_id", start=ibis.literal(FAR_PAST), end=first.day
+    )  # divorced first: married until then
+    women = persons.filter(persons.sex == "F")
+    never = women.anti_join(marital, women.id == marital.person_id)
+    never = never.filter(never.marital_status == "married").select(
+        person_id=never.id, start=ibis.literal(FAR_PAST), end=ibis.literal(FAR_FUTURE)
+    )
+    return ibis.union(later, before, never, distinct=False)
+
+
+def _children_spells(persons: ir.Table) -> ir.Table:
+    """(person_id, start, end, children): a mother's number of living children between two
+    instants (a child counts from the instant after its birth until the one after its death).
+    Women with no recorded child have no row here (they have none all along)."""
+    kids = persons.filter(persons.mother_id.notnull())
+    born = kids.select(
+        person_id=kids.mother_id,
+        day=(kids.birth_date + ONE_DAY).cast("date"),
+        step=ibis.literal(1, "int64"),
+    )
+    died = kids.filter(kids.death_date.notnull())
+    died = died.select(
+        person_id=died.mother_id,
+        day=(died.death_date + ONE_DAY).cast("date"),
+        step=ibis.literal(-1, "int64"),
+    )
+    steps = ibis.union(born, died, distinct=False)
+    steps = steps.group_by(["person_id", "day"]).agg(step=steps.step.sum())
+    running = ibis.window(group_by="person_id", order_by="day", preceding=None, following=0)
+    w = ibis.window(group_by="person_id", order_by="day")
+    steps = steps.select(
+        "person_id",
+        start=steps.day,
+        end=ibis.coalesce(steps.day.lead().over(w), ibis.literal(FAR_FUTURE)),
+        children=steps.step.sum().over(running),
+        rank=ibis.row_number().over(w),
+    )
+    first = steps.filter(steps["rank"] == 0).select(
+        "person_id", start=ibis.literal(FAR_PAST), end="start", children=ibis.literal(0, "int64")
+    )
+    return ibis.union(steps.select("person_id", "start", "end", "children"), first, distinct=False)
+
+
+def married_women(
+    persons: ir.Table, events: ir.Table, spelled: ir.Table, orgunits: ir.Table, window: Window
+) -> ir.Table:
+    """Married women aged 15–49 as stock deltas by (unit, children, k): ``children`` is the
+    number of living children, 3 meaning three or more (see :func:`stock_deltas`)."""
+    women = spelled.filter(spelled.sex == "F")
+    married = _married_spells(persons, events).rename(m_start="start", m_end="end")
+    kids = _children_spells(persons).rename(c_start="start", c_end="end")
+    both = women.join(married, "person_id")
+    both = both.select(
+        "person_id",
+        "place",
+        "birth_date",
+        start=ibis.greatest(both.start, both.m_start),
+        end=ibis.least(both.end, both.m_end),
+    )
+    both = both.filter(both.start < both.end)
+    low, high = REPRODUCTIVE_AGES
+    both = both.mutate(
+        start=ibis.greatest(both.start, both.birth_date + ibis.interval(years=low)).cast("date"),
+        end=ibis.least(both.end, both.birth_date + ibis.interval(years=high)).cast("date"),
+    )
+    both = both.filter(both.start < both.end)
+    joined = both.left_join(
+        kids,
+        [
+            both.person_id == kids.person_id,
+            kids.c_start < both.end,
+            kids.c_end > both.start,
+        ],
+    )
+    table = joined.select(
+        place=joined.place,
+        start=ibis.greatest(joined.start, ibis.coalesce(joined.c_start, joined.start)).cast("date"),
+        end=ibis.least(joined.end, ibis.coalesce(joined.c_end, joined.end)).cast("date"),
+        children=ibis.least(ibis.coalesce(joined.children, 0), CHILDREN_BUCKETS - 1).cast("int16"),
+    )
+    table = table.filter(table.start < table.end)
+    deltas = stock_deltas(table, window, ["children"])
+    return rollup(deltas, ancestry(orgunits), ["children", "k"], ["delta"])

@@ -78,6 +78,49 @@ class DuckDBEngine:
         return self.backend.create_table(f"{name}_{self._made}", expr, temp=True)
 
 
+class SparkEngine:
+    """PySpark (local mode here; a cluster's session at scale), through Ibis's backend."""
+
+    name = "spark"
+
+    def __init__(self, session: Any = None) -> None:
+        if session is None:
+            from pyspark.sql import SparkSession
+
+            session = (
+                SparkSession.builder.master("local[2]")
+                .appName("renkou-indicators")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.sql.shuffle.partitions", "2")
+                .config("spark.default.parallelism", "2")
+                .config("spark.sql.autoBroadcastJoinThreshold", str(64 * 1024 * 1024))
+                .getOrCreate()
+            )
+            session.sparkContext.setLogLevel("ERROR")
+        self.session = session
+        self.backend = ibis.pyspark.connect(session)
+
+    def open(self, directory: Path) -> SnapshotTables:
+        """Register the snapshot's files as Spark tables."""
+        con = self.backend
+        return SnapshotTables(
+            persons=con.read_parquet(str(directory / "persons.parquet"), table_name="persons"),
+            events=con.read_parquet(str(directory / "events"), table_name="events"),
+            orgunits=con.read_parquet(str(directory / "orgunits.parquet"), table_name="orgunits"),
+        )
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        """Run ``expr`` on Spark."""
+        result: pd.DataFrame = self.backend.execute(expr)
+        return result
+
+    def materialize(self, expr: ir.Table, name: str) -> ir.Table:
+        """The expression, cached by Spark once first computed."""
+        cached: ir.Table = expr.cache()
+        return cached
+
+
 def default_engine() -> Engine:
     """The engine used unless another is asked for."""
     return DuckDBEngine()

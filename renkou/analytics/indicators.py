@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ INDICATORS: tuple[str, ...] = (
     "parity_share_2",
     "parity_share_3plus",
     "women_15_49",
+    "married_women_15_49",
     "general_fertility_rate",
     *(f"asfr_{group_label(g)}" for g in FERTILE_GROUPS),
     "total_fertility_rate",
@@ -64,19 +66,15 @@ INDICATORS: tuple[str, ...] = (
 )
 
 
-Row = tuple[
-    str,
-    str,
-    str,
-    str,
-    float | None,
-    float | None,
-    float | None,
-    int | None,
-    float | None,
-    float | None,
-]
-"""(indicator, orgunit, period, basis, value, numerator, denominator, count, low, high)."""
+Row = tuple[object, ...]
+"""(indicator, orgunit, period, basis, value, numerator, denominator, count, low, high) and,
+for the figures that carry a breakdown, an eleventh element ``detail`` (JSON text):
+
+- ``population_end``: ``{"M": [...], "F": [...]}``, persons by sex and five-year age group
+  (0–4 … 100+) at the period end: the population pyramid;
+- ``married_women_15_49``: ``[none, one, two, three or more]``, married women aged 15–49 at
+  the period end by their number of living children.
+"""
 
 
 @dataclass
@@ -108,6 +106,7 @@ class CountFrames:
     births: pd.DataFrame
     deaths: pd.DataFrame
     moves: pd.DataFrame
+    married: pd.DataFrame
 
 
 def run_counts(
@@ -127,6 +126,9 @@ def run_counts(
             ),
             deaths=engine.execute(counts.deaths(spelled[basis], t.orgunits, window)),
             moves=engine.execute(counts.moves(spelled[basis], t.orgunits, window)),
+            married=engine.execute(
+                counts.married_women(t.persons, t.events, spelled[basis], t.orgunits, window)
+            ),
         )
         for basis in BASES
     }
@@ -212,6 +214,10 @@ class Cube:
         self.moves = put(moves, (n, months, 2), ["k", "direction"], "n")
         fl = floating.assign(direction=(floating["direction"] == "out").astype(int))
         self.floating = np.cumsum(put(fl, (n, 2, months + 1), ["direction", "k"], "delta"), axis=2)
+        married = put(
+            frames.married, (n, counts.CHILDREN_BUCKETS, months + 1), ["children", "k"], "delta"
+        )
+        self.married = np.cumsum(married, axis=2)  # [unit, children, boundary]
 
     def late_births(self, k0: int, k1: int) -> np.ndarray:
         """Births reported in months k0 … k1−1 that happened before month k0, by unit."""
@@ -251,6 +257,8 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
     m = cube.moves[:, k0:k1].sum(axis=1).tolist()
     fl = cube.floating[:, :, k1].tolist()
     late_l = cube.late_births(k0, k1).tolist()
+    pyramid_l = pop_end.tolist()  # [unit][sex][group]
+    married_l = cube.married[:, :, k1].tolist()  # [unit][children]
     years = period.days / 365.25
     groups = list(FERTILE_GROUPS)
     asfr_names = [f"asfr_{group_label(g)}" for g in groups]
@@ -261,7 +269,8 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
         start, end = start_l[u], end_l[u]
         avg = dm.average_population(start, end)
         yield ("population_start", *cell, start, None, None, start, None, None)
-        yield ("population_end", *cell, end, None, None, end, None, None)
+        pyramid = json.dumps({"M": pyramid_l[u][0], "F": pyramid_l[u][1]}, separators=(",", ":"))
+        yield ("population_end", *cell, end, None, None, end, None, None, pyramid)
         yield ("average_population", *cell, avg, start + end, 2, None, None, None)
         person_years = person_days_l[u] / 365.25
         yield (
@@ -346,6 +355,10 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
         w_start, w_end = women_start_l[u], women_end_l[u]
         women_now = sum(w_end)
         yield ("women_15_49", *cell, women_now, None, None, women_now, None, None)
+        married = married_l[u]
+        total = sum(married)
+        detail = json.dumps(married, separators=(",", ":"))
+        yield ("married_women_15_49", *cell, total, None, None, total, None, None, detail)
         women_avg = (sum(w_start) + women_now) / 2
         if women_avg > 0:
             low, high = _rate_interval(births, women_avg)

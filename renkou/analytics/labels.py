@@ -24,6 +24,7 @@ LABELS: dict[str, str | Promise] = {
     "parity_share_2": _("Second births, share of all births (per cent)"),
     "parity_share_3plus": _("Third and later births, share of all births (per cent)"),
     "women_15_49": _("Women aged 15–49 at period end"),
+    "married_women_15_49": _("Married women aged 15–49 at period end"),
     "general_fertility_rate": _("General fertility rate (‰)"),
     "total_fertility_rate": _("Total fertility rate (children per woman)"),
     "infant_deaths": _("Infant deaths (under age 1)"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -27,6 +30,11 @@ class IndicatorValue(models.Model):
     count = models.BigIntegerField(_("events counted"), null=True)
     low = models.FloatField(_("interval low"), null=True)
     high = models.FloatField(_("interval high"), null=True)
+    detail = models.TextField(
+        _("breakdown"),
+        null=True,
+        help_text=_("JSON: the figure split further (by sex and age, by living children)"),
+    )
     snapshot_seq = models.BigIntegerField(_("snapshot sequence"))
     computed_at = models.DateTimeField(_("computed"))
     stale = models.BooleanField(_("stale"), default=False)
@@ -45,3 +53,8 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.orgunit} {self.period} {self.basis}"
+
+    @property
+    def breakdown(self) -> Any:
+        """The decoded ``detail``, or None."""
+        return json.loads(self.detail) if self.detail else None

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from renkou.analytics.counts import LAST_AGE_GROUP
 from renkou.analytics.indicators import FERTILE_GROUPS, group_label
 from renkou.analytics.labels import RATES, label
 from renkou.analytics.models import IndicatorValue
@@ -37,6 +38,8 @@ HEADLINE = (
     "sex_ratio_at_birth",
     "total_fertility_rate",
     "infant_mortality_rate",
+    "women_15_49",
+    "married_women_15_49",
     "moves_in",
     "moves_out",
     "floating_in",
@@ -46,7 +49,17 @@ HEADLINE = (
 ASFR = [f"asfr_{group_label(g)}" for g in FERTILE_GROUPS]
 PARITY = ("parity_share_1", "parity_share_2", "parity_share_3plus")
 SRB_BAND = (103, 107)
-CHARTS = ("births_by_month", "srb_by_unit", "parity", "fertility_by_age")
+CHARTS = (
+    "pyramid",
+    "births_by_month",
+    "srb_by_unit",
+    "parity",
+    "fertility_by_age",
+    "married_women",
+)
+AGE_GROUPS = [
+    f"{g * 5}–{g * 5 + 4}" if g < LAST_AGE_GROUP else f"{g * 5}+" for g in range(LAST_AGE_GROUP + 1)
+]
 
 
 def _default_period() -> Period:
@@ -122,6 +135,22 @@ def _srb_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _pyramid_chart(men: list[int], women: list[int]) -> dict[str, Any]:
+    """Men to the left (drawn as negative bars, labelled as positive), women to the right."""
+    men_h, women_h = _("Men"), _("Women")
+    return {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0},
+        "grid": {"left": 8, "right": 16, "top": 32, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "value", "absolute": True},
+        "yAxis": {"type": "category", "data": AGE_GROUPS, "axisTick": {"show": False}},
+        "series": [
+            {"name": men_h, "type": "bar", "stack": "p", "data": [-n for n in men]},
+            {"name": women_h, "type": "bar", "stack": "p", "data": women},
+        ],
+    }
+
+
 def _tables(
     unit: OrgUnit, period: Period, basis: str, values: dict[str, IndicatorValue]
 ) -> dict[str, dict[str, Any]]:
@@ -162,7 +191,27 @@ def _tables(
         for a in ASFR
     ]
     births_h, month_h = _("Live births"), _("Month")
+    end = values.get("population_end")
+    pyramid = end.breakdown if end is not None and end.detail else None
+    men = pyramid["M"] if pyramid else []
+    women = pyramid["F"] if pyramid else []
+    married = values.get("married_women_15_49")
+    by_children = married.breakdown if married is not None and married.detail else None
+    children_labels = [_("None"), _("One"), _("Two"), _("Three or more")]
+    women_h = _("Married women 15–49")
     return {
+        "pyramid": {
+            "title": _("Population by age and sex at period end"),
+            "header": [_("Age"), _("Men"), _("Women")],
+            "rows": [[a, m, w] for a, m, w in zip(AGE_GROUPS, men, women, strict=False)],
+            "option": _pyramid_chart(men, women) if pyramid else None,
+        },
+        "married_women": {
+            "title": _("Married women aged 15–49 by living children, at period end"),
+            "header": [_("Living children"), women_h],
+            "rows": [[c, n] for c, n in zip(children_labels, by_children or [], strict=False)],
+            "option": _bar(children_labels, [(women_h, by_children)]) if by_children else None,
+        },
         "births_by_month": {
             "title": _("Births by month"),
             "header": [month_h, births_h],

@@ -184,6 +184,12 @@ class ChangeCreateSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, max_length=200)
 
 
+class ApplySerializer(serializers.Serializer[Any]):
+    """Optional: why the record is right although logic checks of warning severity flag it."""
+
+    warnings_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
 class RejectSerializer(serializers.Serializer[Any]):
     """Why a reported change is sent back."""
 

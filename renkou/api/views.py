@@ -333,15 +333,22 @@ class ChangeViewSet(
 
     @extend_schema(
         summary="Apply a reported change to the register",
+        description=(
+            "Refused (400) while a logic check of error severity flags the result, or one of "
+            "warning severity does and no warnings_reason is given."
+        ),
         parameters=[ID],
-        request=None,
+        request=s.ApplySerializer,
         responses={200: s.EventSerializer, 400: s.ErrorSerializer},
     )
     @action(detail=True, methods=["post"])
     def apply(self, request: Request, pk: str) -> Response:
         event = self._decision(pk)
+        body = s.ApplySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reason = body.validated_data.get("warnings_reason", "").strip()
         try:
-            event = services.event_apply(event=event, actor=request.user)
+            event = services.event_apply(event=event, actor=request.user, warnings_reason=reason)
         except EventRefused as refused:
             return problems_response(refused.problems)
         return Response(s.EventSerializer(event).data)

@@ -14,3 +14,7 @@ class BenefitsConfig(AppConfig):
 
     def ready(self) -> None:
         from renkou.benefits import jobs  # noqa: F401 (registers the background job kind)
+        from renkou.benefits.signals import on_event_applied
+        from renkou.registry.signals import event_applied
+
+        event_applied.connect(on_event_applied, dispatch_uid="benefits.death_stop")

@@ -18,7 +18,7 @@ from renkou.quality.checks import (
 )
 from renkou.quality.engine import Hit
 from renkou.quality.models import Confirmation, Finding
-from renkou.quality.rules import BY_CODE
+from renkou.quality.rules import BY_CODE, WARNING
 from renkou.registry.folding import CREATING_KINDS
 from renkou.registry.models import Event, Person
 from renkou.registry.state import person_state
@@ -49,11 +49,17 @@ def findings_replace_person(*, person: Person, hits: list[Hit]) -> None:
     Finding.objects.bulk_create(finding_rows(hits))
 
 
-def apply_gate(*, event: Event, person: Person) -> list[Hit]:
+def apply_gate(
+    *, event: Event, person: Person, actor: Any = None, warnings_reason: str = ""
+) -> list[Hit]:
     """Check the person ``event`` leaves (saved, not committed) before the event is applied.
 
     Raises ``EventRefused`` if a rule of error severity flags the person and nobody has
-    confirmed it; otherwise stores the person's findings and returns them. A confirmation
+    confirmed it. A rule of warning severity needs a confirmation with a reason: without
+    ``warnings_reason`` the event is refused too (the problems say which warnings); with it,
+    each open warning is confirmed for the person with that reason (audited) and the event
+    goes through. Warnings the person already had before the change do not hold it up.
+    Stores the person's remaining findings and returns them. A confirmation
     given for a birth event passes to the child.
     """
     extra = []
@@ -72,10 +78,20 @@ def apply_gate(*, event: Event, person: Person) -> list[Hit]:
     errors = blocking(open_hits)
     if errors:
         raise EventRefused(problems_of(errors))
+    # Warnings the person had before this change stay open findings; those it brings need
+    # a confirmation with a reason.
+    before = set(Finding.objects.filter(person_id=person.pk).values_list("rule", flat=True))
+    warnings = [h for h in open_hits if h.severity == WARNING and h.rule not in before]
+    if warnings and not warnings_reason.strip():
+        raise EventRefused(problems_of(warnings))
     held = set(Confirmation.objects.filter(person=person).values_list("rule", flat=True))
     Confirmation.objects.filter(event=event, person__isnull=True).exclude(rule__in=held).update(
         person=person
     )
+    for hit in warnings:
+        finding_confirm(rule=hit.rule, reason=warnings_reason, actor=actor, person=person)
+    confirmed_now = {h.rule for h in warnings}
+    open_hits = [h for h in open_hits if h.rule not in confirmed_now]
     findings_replace_person(person=person, hits=open_hits)
     return open_hits
 

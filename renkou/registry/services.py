@@ -22,6 +22,7 @@ from renkou.quality.services import apply_gate
 from renkou.registry.choices import EventKind, EventStatus, Source
 from renkou.registry.folding import STATE_FIELD_SET, fold_event
 from renkou.registry.models import ChangeReport, Event, Household, Person
+from renkou.registry.signals import event_applied
 from renkou.registry.state import person_set_state, person_state
 from renkou.registry.validation import EventRefused, check_id_number, validate_event
 
@@ -187,8 +188,13 @@ def _birth_order(mother_id: int | None, birth_date: str) -> int | None:
 
 
 @transaction.atomic
-def event_apply(*, event: Event, actor: Any) -> Event:
-    """Apply a submitted or reviewed event to the register: fold it into the person's state."""
+def event_apply(*, event: Event, actor: Any, warnings_reason: str = "") -> Event:
+    """Apply a submitted or reviewed event to the register: fold it into the person's state.
+
+    Refused while a logic check of error severity flags the result, or one of warning
+    severity does and ``warnings_reason`` does not say why the record is right (with it,
+    the warnings are confirmed with that reason).
+    """
     event = _lock_event(event)
     if event.status not in (EventStatus.SUBMITTED, EventStatus.REVIEWED):
         raise EventRefused.single("bad_status", column="status", value=event.status)
@@ -209,7 +215,7 @@ def event_apply(*, event: Event, actor: Any) -> Event:
     person.version += 1
     person.save()
     # Refuses (and rolls back) if an unconfirmed error-severity rule flags the result.
-    apply_gate(event=event, person=person)
+    apply_gate(event=event, person=person, actor=actor, warnings_reason=warnings_reason)
     event.person = person
     event.payload = payload
     event.status = EventStatus.APPLIED
@@ -234,11 +240,7 @@ def event_apply(*, event: Event, actor: Any) -> Event:
         before={k: before_state[k] for k in changed} if before_state else None,
         after={k: after_state[k] for k in changed},
     )
-    if "death_date" in changed and person.death_date is not None:
-        # a death stops the person's benefit months after it, in the same transaction
-        from renkou.benefits.services import entitlements_stop_after_death
-
-        entitlements_stop_after_death(actor=actor, person=person)
+    event_applied.send(sender=Event, event=event)
     return event
 
 

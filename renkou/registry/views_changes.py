@@ -170,6 +170,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
         EventStatus.REVIEWED,
     )
     pending = event.status in (EventStatus.SUBMITTED, EventStatus.REVIEWED)
+    findings = finding_messages(event_findings(event)) if pending else []
     return render(
         request,
         "registry/change_detail.html",
@@ -177,7 +178,8 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "event": event,
             "can_review": can_review,
             "reject_form": RejectForm(),
-            "findings": finding_messages(event_findings(event)) if pending else [],
+            "findings": findings,
+            "has_warnings": any(f["severity"] == "warning" for f in findings),
         },
     )
 
@@ -230,7 +232,11 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
     zh = request.LANGUAGE_CODE.startswith("zh")
     try:
         if request.POST.get("decision") == "apply":
-            services.event_apply(event=event, actor=request.user)
+            services.event_apply(
+                event=event,
+                actor=request.user,
+                warnings_reason=request.POST.get("warnings_reason", "").strip(),
+            )
             messages.success(request, _("Applied to the register."))
         else:
             form = RejectForm(request.POST)

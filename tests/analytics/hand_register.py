@@ -20,6 +20,8 @@ and A2, A2 merged into A1 on 2024-07-01), township B (village B1).
 | L1 | M | 2023-11-10 | B1 | B1 | born 2023, reported 2024-02-01 through the app (late) |
 | G1 | F | 1960-03-03 | A2 → A1 | A2 → A1 | village A2 merged into A1 on 2024-07-01 |
 | W1 | F | 1995-12-31 | region 410102 | A1 since 2022-06-01 | a migrant (流入) |
+
+M6 marries on 2024-09-01; M4 (married at load) divorces on 2024-07-10.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ _EVENTS = [
     ("E10", "hukou_in", "G1", "2024-07-01", "2024-07-01", A1, A2, A1),
     ("E11", "move_in", "G1", "2024-07-01", "2024-07-01", A1, A2, A1),
     ("E12", "move_in", "W1", "2022-06-01", "2022-06-03", A1, "410102", A1),
+    ("E13", "marriage", "M6", "2024-09-01", "2024-09-03", B1, "", ""),
+    ("E14", "divorce", "M4", "2024-07-10", "2024-07-18", B1, "", ""),
 ]
 
 
@@ -123,4 +127,4 @@ def hand_register(directory: Path) -> None:
         mother=mother,
         report_date=datetime.date(2024, 2, 1),
     )
-    services.event_apply(event=birth, actor="test")
+    services.event_apply(event=birth, actor="test", warnings_reason="补报，尚未办证")

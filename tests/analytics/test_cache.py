@@ -11,6 +11,7 @@ from renkou.analytics.cache import cached, indicators_refresh
 from renkou.analytics.indicators import INDICATORS
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import parse
+from renkou.analytics.signals import refresh_enqueue
 from renkou.orgunits.models import OrgUnit
 from renkou.registry import services
 from renkou.registry.models import Person
@@ -60,3 +61,35 @@ def test_full_refresh_then_a_new_death_invalidates_and_recomputes(tmp_path):
     values = cached(orgunit=B1, period=parse("2024"), basis="registered")
     assert values[0].indicator == "population_start"
     assert {v.indicator for v in values} >= {"crude_birth_rate", "sex_ratio_at_birth"}
+
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def test_applied_events_queue_one_refresh_after_commit(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.DATA_DIR = tmp_path
+    settings.TASKS = IMMEDIATE
+    # the test runs in one transaction: everything applied in it queues a single refresh
+    with django_capture_on_commit_callbacks() as callbacks:
+        hand_register(tmp_path / "load")
+        indicators_refresh(full=True, periods=PERIODS)
+        assert cell("population_end", B1, "2024").value == 4
+        m6 = Person.objects.get(person_ref="M6")
+        for day in (datetime.date(2024, 8, 1), datetime.date(2024, 8, 2)):
+            child = services.birth_submit(
+                name="人N",
+                sex="F",
+                birth_date=day,
+                orgunit=OrgUnit.objects.get(code=B1),
+                actor="test",
+                mother=m6,
+            )
+            services.event_apply(event=child, actor="test", warnings_reason="核实无误")
+    assert [c for c in callbacks if c is refresh_enqueue] == [refresh_enqueue]
+    assert cell("births", B1, "2024").value == 1  # not yet: the refresh runs after commit
+    refresh_enqueue()  # what the commit runs; the immediate backend runs the task at once
+    assert cell("births", B1, "2024").value == 3
+    assert cell("population_end", B1, "2024").value == 6
+    assert not IndicatorValue.objects.filter(stale=True).exists()

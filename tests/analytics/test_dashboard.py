@@ -43,6 +43,26 @@ def test_headline_charts_and_sub_units(register: None) -> None:
     assert f"/statistics/{TOWNSHIP_A}/?period=2024" in page.content.decode()
 
 
+def test_population_pyramid_and_married_women_by_living_children(register: None) -> None:
+    page = client_as("county_admin", COUNTY).get(f"/statistics/{A1}/", {"period": "2024"})
+    charts = {c["key"]: c for c in page.context["charts"]}
+    pyramid = {r[0]: (r[1], r[2]) for r in charts["pyramid"]["rows"]}
+    # A1 registered at the end of 2024 (see hand_register): boys C1 T1, girls C2 T2 under 5
+    assert pyramid["0–4"] == (2, 2)
+    assert pyramid["30–34"] == (0, 2) and pyramid["60–64"] == (0, 1)
+    assert pyramid["100+"] == (0, 0)
+    assert (
+        '"stack": "p"' in charts["pyramid"]["json"]
+        and '"absolute": true' in charts["pyramid"]["json"]
+    )
+    married = [r[1] for r in charts["married_women"]["rows"]]
+    assert married == [0, 1, 2, 0]
+    headline = {c["name"]: c for c in page.context["headline"]}
+    assert headline["married_women_15_49"]["value"] == "3"
+    html = page.content.decode()
+    assert "0–4" in html  # the age column is shown as text, not run through a number filter
+
+
 def test_each_chart_downloads_as_csv_and_the_export_is_audited(register: None) -> None:
     client = client_as("county_admin", COUNTY)
     response = client.get(f"/statistics/{COUNTY}/", {"period": "2024", "csv": "births_by_month"})

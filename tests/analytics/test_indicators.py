@@ -6,6 +6,8 @@ of 2024 is at 2025-01-01 00:00, so D1 (died 2024-12-31) is out and T1/T2 are in.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from renkou.analytics import indicators
@@ -180,3 +182,40 @@ def test_every_indicator_for_every_unit_period_and_basis(figures):
     assert len(cells) == 8 * len(PERIODS) * 2  # 8 units
     names = {k[0] for k in figures}
     assert names == set(indicators.INDICATORS)
+
+
+def test_population_pyramid_at_period_end(figures):
+    # A1 registered at 2025-01-01: boys C1 T1 (0–4), O2 (5–9); girls C2 T2 (0–4), M1 M2
+    # (30–34), M3 (35–39), G1 (60–64)
+    end = row(figures, "population_end", A1)
+    pyramid = json.loads(end[10])
+    boys, girls = [0] * 21, [0] * 21
+    boys[0], boys[1] = 2, 1
+    girls[0], girls[6], girls[7], girls[12] = 2, 2, 1, 1
+    assert pyramid == {"M": boys, "F": girls}
+    assert sum(pyramid["M"]) + sum(pyramid["F"]) == end[4] == 9
+    # the county's pyramid is the sum of its villages'
+    county = json.loads(row(figures, "population_end", COUNTY)[10])
+    b1 = json.loads(row(figures, "population_end", B1)[10])
+    assert county["F"] == [a + b for a, b in zip(pyramid["F"], b1["F"], strict=True)]
+
+
+def test_married_women_by_living_children(figures):
+    def married(unit, period="2024", basis="registered"):
+        r = row(figures, "married_women_15_49", unit, period, basis)
+        assert r[4] == sum(json.loads(r[10]))
+        return json.loads(r[10])
+
+    # end of 2024: M1 (C1), M2 (O2, C2), M3 (twins) in A1; M6 married on 2024-09-01 (L1);
+    # M4 divorced on 2024-07-10; G1 is widowed and over 49; W1 is not married
+    assert married(A1) == [0, 1, 2, 0]
+    assert married(B1) == [0, 1, 0, 0]
+    assert married(COUNTY) == [0, 2, 2, 0]
+    assert married(A1, basis="resident") == [0, 1, 1, 0]
+    assert married(B1, basis="resident") == [0, 1, 1, 0]
+    # end of June: the twins not yet born, I1 (M4's only child) dead, M4 still married
+    assert married(A1, "2024Q2") == [1, 1, 1, 0]
+    assert married(B1, "2024Q2") == [1, 0, 0, 0]
+    # end of March: C1 born on the 31st counts, C2 born on 1 April not yet; I1 alive
+    assert married(A1, "2024Q1") == [1, 2, 0, 0]
+    assert married(B1, "2024Q1") == [0, 1, 0, 0]

@@ -240,6 +240,20 @@ def test_birth_filed_reviewed_and_applied_through_the_api(county: None) -> None:
     assert [c["status"] for c in mine] == ["applied"]
 
 
+def test_a_change_with_warnings_is_applied_only_with_a_reason(county: None) -> None:
+    reporter = api_client(user_with_role("r", "reporter", VILLAGE_A1), language="en")
+    # a birth reported over a year late, without an identity number: a warning
+    change = post(reporter, "/api/changes/", birth(effective_date="2024-06-01")).json()
+    stat = api_client(user_with_role("s", "statistician", TOWNSHIP_A), language="en")
+    refused = post(stat, f"/api/changes/{change['id']}/apply/", {})
+    assert refused.status_code == 400
+    errors = refused.json()["errors"]
+    assert [e["code"] for e in errors] == ["Q-REQ-ID-NUMBER"]
+    assert errors[0]["message_zh"] and errors[0]["message_en"]
+    ok = post(stat, f"/api/changes/{change['id']}/apply/", {"warnings_reason": "补报，尚未办证"})
+    assert ok.status_code == 200 and ok.json()["status"] == "applied"
+
+
 def test_same_reference_with_other_content_is_a_conflict(county: None) -> None:
     reporter = api_client(user_with_role("r", "reporter", VILLAGE_A1))
     assert post(reporter, "/api/changes/", birth()).status_code == 201

@@ -148,6 +148,10 @@ def test_village_reports_a_birth_and_the_township_applies_it(
     follow(page, queue.locator(f"a[href='/changes/{event.pk}/']"))
     assert path_of(page, live_server) == f"/changes/{event.pk}/"
     assert page.locator("h1 .tag.status-submitted").is_visible()
+    # The warning needs a reason before the change can be applied.
+    reason = page.locator(".decide #warnings_reason")
+    assert reason.is_visible() and reason.get_attribute("required") is not None
+    reason.fill("补报出生，孩子尚未办理身份证")
     follow(page, page.locator(".decide form button.primary"))
     assert path_of(page, live_server) == f"/changes/{event.pk}/"
     assert page.locator(".messages li.success").is_visible()

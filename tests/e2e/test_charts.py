@@ -41,7 +41,8 @@ def test_dashboard_and_quality_charts(
     page.locator("#births_by_month div.chart svg").wait_for()
     assert page.locator("div.chart svg").count() >= 3
     assert "出生" in page.locator("dl.headline").inner_text()
-    assert page.locator("a[download]").count() == 4
+    assert page.locator("a[download]").count() == 6  # every chart's table as CSV
+    page.locator("#pyramid div.chart svg").wait_for()  # the population pyramid
     assert_fits_phone(page)
     shot(page, artifacts, "30-statistics")
 

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from renkou.core.models import AuditLog
 from renkou.orgunits.models import OrgUnit
 from renkou.quality.bulk import quality_run
 from renkou.quality.checks import event_findings
@@ -40,18 +41,30 @@ def _birth(mother: Person, name: str = "新生") -> Event:
     )
 
 
-def test_filing_returns_warnings_and_applying_stores_them(county) -> None:
+def test_a_warning_needs_a_confirmation_with_a_reason_to_apply(county) -> None:
     mother = person("高龄", "F", _years_before_birth(52), marital_status="married")
     event = _birth(mother)
     assert [(h.rule, h.severity) for h in event.findings] == [
         ("Q-FAM-MOTHER-AGE-UNUSUAL", "warning")
     ]
-    event_apply(event=event, actor="test")
+    for reason in ("", "  "):
+        with pytest.raises(EventRefused) as refused:
+            event_apply(event=event, actor="test", warnings_reason=reason)
+        problem = refused.value.problems[0]
+        assert (problem.code, problem.severity) == ("Q-FAM-MOTHER-AGE-UNUSUAL", "warning")
+        assert "52" in problem.message_zh and "52" in problem.message_en
+    assert not Person.objects.filter(name="新生").exists()
+
+    event_apply(event=event, actor="test", warnings_reason="户口本与出生证明核实")
     child = Person.objects.get(name="新生")
-    stored = Finding.objects.get(person=child)
-    assert stored.rule == "Q-FAM-MOTHER-AGE-UNUSUAL"
-    assert stored.values == {"mother_age": 52, "birth_date": BORN.isoformat()}
-    assert stored.unit == VILLAGE_A1
+    confirmation = Confirmation.objects.get(person=child, rule="Q-FAM-MOTHER-AGE-UNUSUAL")
+    assert confirmation.reason == "户口本与出生证明核实"
+    audit = AuditLog.objects.get(action="quality.confirm", object_id=str(child.pk))
+    assert audit.reason == "户口本与出生证明核实"
+    # confirmed: no open finding, and a bulk run does not flag it again
+    assert not Finding.objects.filter(person=child).exists()
+    quality_run(actor="test")
+    assert not Finding.objects.filter(person=child, rule="Q-FAM-MOTHER-AGE-UNUSUAL").exists()
 
 
 def test_error_blocks_applying_until_confirmed_and_the_confirmation_follows_the_child(

@@ -210,6 +210,7 @@ API: dict[str, Case] = {
         "post",
         lambda i: f"/api/changes/{i.change}/apply/",
         {"county_admin": 200, "reporter_this_village": 403},
+        body={"warnings_reason": "checked"},
         api=True,
     ),
     "reject change": Case(

@@ -29,6 +29,7 @@ from tests.builders import (
     small_county,
     today,
 )
+from tests.quality.cases import person as case_person
 
 pytestmark = pytest.mark.django_db
 
@@ -179,8 +180,42 @@ def test_change_page_shows_blocking_findings_until_confirmed(old_people: dict[st
         stat.post(
             f"/changes/{birth.pk}/confirm/", {"rule": f["rule"], "reason": "医院出生证明核实"}
         )
-    stat.post(f"/changes/{birth.pk}/decide/", {"decision": "apply"})
+    stat.post(
+        f"/changes/{birth.pk}/decide/", {"decision": "apply", "warnings_reason": "补登，尚未办证"}
+    )
     assert Event.objects.get(pk=birth.pk).status == "applied"
+
+
+def test_a_warning_is_applied_only_with_a_reason(old_people: dict[str, Any]) -> None:
+    mother = case_person("孙大姐", "F", "1973-02-01", marital_status="married")  # 51 at the birth
+    birth = services.birth_submit(
+        name="孙小妹",
+        sex="F",
+        birth_date=datetime.date(2024, 5, 1),
+        orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
+        actor="test",
+        mother=mother,
+    )
+    stat = client_as("statistician", TOWNSHIP_A, name="a")
+    page = stat.get(f"/changes/{birth.pk}/")
+    assert [(f["rule"], f["severity"]) for f in page.context["findings"]] == [
+        ("Q-FAM-MOTHER-AGE-UNUSUAL", "warning"),
+        ("Q-REQ-ID-NUMBER", "warning"),  # over a year old and no identity number yet
+    ]
+    assert page.context["has_warnings"] is True
+    assert 'name="warnings_reason"' in page.content.decode()
+    refused = stat.post(f"/changes/{birth.pk}/decide/", {"decision": "apply"}, follow=True)
+    assert Event.objects.get(pk=birth.pk).status == "submitted"
+    assert "51" in refused.content.decode()  # the warning's message, with the mother's age
+    stat.post(
+        f"/changes/{birth.pk}/decide/",
+        {"decision": "apply", "warnings_reason": "出生医学证明核实"},
+    )
+    assert Event.objects.get(pk=birth.pk).status == "applied"
+    child = Person.objects.get(name="孙小妹")
+    confirmed = Confirmation.objects.filter(person=child)
+    assert {c.rule for c in confirmed} == {"Q-FAM-MOTHER-AGE-UNUSUAL", "Q-REQ-ID-NUMBER"}
+    assert {c.reason for c in confirmed} == {"出生医学证明核实"}
 
 
 def test_check_button_shows_the_findings_before_filing(old_people: dict[str, Any]) -> None:

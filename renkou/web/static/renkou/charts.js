@@ -7,7 +7,15 @@
       var source = document.getElementById(el.dataset.option);
       if (!source || el.dataset.drawn) return;
       var chart = echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(JSON.parse(source.textContent));
+      var option = JSON.parse(source.textContent);
+      if (option.xAxis && option.xAxis.absolute) {
+        // a pyramid: one side drawn as negative bars, every number shown without its sign
+        var abs = function (v) { return Math.abs(v).toLocaleString(); };
+        option.xAxis.axisLabel = { formatter: abs };
+        option.tooltip.valueFormatter = abs;
+        delete option.xAxis.absolute;
+      }
+      chart.setOption(option);
       el.dataset.drawn = "1";
       window.addEventListener("resize", function () { chart.resize(); });
     });
