@@ -30,6 +30,7 @@ from tests.builders import (
     VILLAGE_A2,
     VILLAGE_B1,
     api_client,
+    id_number,
     login_as,
     user_with_role,
 )
@@ -242,6 +243,7 @@ def records() -> Ids:
         orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
         actor="test",
         mother=Person.objects.get(person_ref="P2"),
+        id_number=id_number("2023-06-01", 61),
     )
     born = services.event_apply(event=born, actor="test")
     clerk = user_with_role("matrix-clerk", "county_admin", COUNTY)
