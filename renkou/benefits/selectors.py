@@ -56,6 +56,11 @@ def decisions_for(user: Any, cycle: Cycle) -> QuerySet[Decision]:
     return restrict(Decision.objects.filter(cycle=cycle), user)
 
 
+def decisions_for_person(user: Any, person: Any) -> QuerySet[Decision]:
+    """The decisions about one person, in the villages of the user's area."""
+    return restrict(Decision.objects.filter(person=person), user)
+
+
 def decision_get(user: Any, pk: int) -> Decision:
     """One decision in the user's area (404 otherwise)."""
     decision = restrict(Decision.objects.select_related("cycle"), user).filter(pk=pk).first()

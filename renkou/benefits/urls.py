@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from renkou.benefits import views, views_payments
+from renkou.benefits import views, views_payments, views_person
 
 urlpatterns = [
     path("benefits/", views.cycle_list, name="benefits"),
@@ -29,6 +29,12 @@ urlpatterns = [
         "benefits/batches/<int:pk>/result/",
         views_payments.batch_result,
         name="benefits_batch_result",
+    ),
+    path("benefits/persons/<int:pk>/", views_person.person_benefits, name="benefits_person"),
+    path(
+        "benefits/persons/<int:pk>/bank-account/",
+        views_person.person_bank_account,
+        name="benefits_person_account",
     ),
     path(
         "benefits/decisions/<int:pk>/objections/",

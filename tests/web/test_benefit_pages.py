@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from python_calamine import CalamineWorkbook
 
-from renkou.benefits.models import Cycle, Entitlement, Payment
+from renkou.benefits.models import BankAccount, Cycle, Entitlement, Payment
 from renkou.benefits.services import bank_account_set
 from renkou.core.models import AuditLog, Job
 from renkou.registry.models import Person
@@ -192,3 +192,26 @@ def test_draft_list_queries_do_not_grow_with_the_rows(
     with django_assert_max_num_queries(11):  # none per row
         page = people["stat"].get(f"/benefits/cycles/{cycle.pk}/decisions/")
     assert len(page.context["rows"]) == 4 and all(d.can_object for d in page.context["rows"])
+
+
+def test_person_page_is_audited_and_records_the_bank_account(
+    people: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    cycle = compute(people, django_capture_on_commit_callbacks)
+    child = Person.objects.get(person_ref="K_C")
+    page = people["reporter"].get(f"/benefits/persons/{child.pk}/")
+    assert [(d.cycle, d.outcome) for d in page.context["decisions"]] == [(cycle, "eligible")]
+    assert not page.context["can_edit"] and "account-form" not in page.content.decode()
+    viewed = AuditLog.objects.filter(action="benefits.person.viewed", object_id=str(child.pk))
+    assert viewed.count() == 1
+    assert people["other"].get(f"/benefits/persons/{child.pk}/").status_code == 404
+    mother = Person.objects.get(person_ref="T_M")
+    url = f"/benefits/persons/{mother.pk}/bank-account/"
+    assert people["reporter"].post(url, {"bank": "x", "account": "12345678"}).status_code == 403
+    bad = people["clerk"].post(url, {"bank": "农商银行", "account": "6230-abc"}, follow=True)
+    assert messages_of(bad) == ["Give the bank and an account number of 8 to 30 digits."]
+    assert not BankAccount.objects.filter(person=mother).exists()
+    people["clerk"].post(url, {"bank": "农商银行", "account": "6230 0000 1111 2222"})
+    shown = people["clerk"].get(f"/benefits/persons/{mother.pk}/").content.decode()
+    assert "************2222" in shown and "6230000011112222" not in shown
+    assert AuditLog.objects.filter(action="benefits.bank_account.set").count() == 1

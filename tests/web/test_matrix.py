@@ -137,6 +137,13 @@ PAGES: dict[str, Case] = {
     "benefit notice of village": Case(
         "get", lambda i: f"/benefits/cycles/{i.cycle}/notice/{VILLAGE_A1}/", in_area()
     ),
+    "benefits of person": Case("get", lambda i: f"/benefits/persons/{i.person}/", in_area()),
+    "set bank account": Case(
+        "post",
+        lambda i: f"/benefits/persons/{i.person}/bank-account/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"bank": "农商银行", "account": "6230000011112222"},
+    ),
     "compute benefits": Case(
         "post",
         lambda i: f"/benefits/area/{VILLAGE_A1}/compute/",
