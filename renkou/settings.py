@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "renkou.core.middleware.ServerTimingMiddleware",
+    "renkou.core.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "renkou.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
