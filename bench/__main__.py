@@ -22,6 +22,7 @@ ALL = [
     "indicators_10m",
     "exchange",
     "linkage",
+    "benefits",
 ]
 
 

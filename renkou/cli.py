@@ -26,6 +26,11 @@ COMMANDS = [
     ("exchange link IMPORT_ID", "link an imported roster to the register"),
     ("exchange worklist IMPORT_ID [--format csv|json]", "one line per roster row: outcome, match"),
     ("exchange quarantine IMPORT_ID OUT", "write the refused rows with their reasons"),
+    ("benefits parameters", "benefit parameters with their dated history"),
+    (
+        "benefits cycle compute|notice|approve|pay|reconcile|rate …",
+        "a yearly benefit cycle, step by step (--help for each step)",
+    ),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
     ("migrate, createsuperuser, …", "every Django management command works too"),

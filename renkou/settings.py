@@ -58,13 +58,14 @@ INSTALLED_APPS = [
     "renkou.quality",
     "renkou.analytics",
     "renkou.exchange",
+    "renkou.benefits",
     "renkou.synth",
     "renkou.web",
 ]
 
 MIDDLEWARE = [
-    "renkou.core.middleware.NullCharacterQueryMiddleware",
     "renkou.core.middleware.ServerTimingMiddleware",
+    "renkou.core.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "renkou.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("renkou.quality.urls")),
     path("", include("renkou.exchange.urls")),
     path("", include("renkou.analytics.urls")),
+    path("", include("renkou.benefits.urls")),
     path("", include("renkou.web.urls")),
 ]

@@ -29,6 +29,7 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "core.job": ("orgunit",),
     "exchange.rosterimport": ("orgunit_id",),
     "exchange.rosterrow": ("roster_import__orgunit_id",),
+    "benefits.decision": ("village_id",),
 }
 
 _CACHE_ATTR = "_renkou_role_assignments"
@@ -95,6 +96,9 @@ def user_roles(user: Any) -> set[str]:
 ACTION_ROLES: dict[str, frozenset[str]] = {
     "report": frozenset({"reporter", "statistician", "county_admin"}),
     "review": frozenset({"statistician", "county_admin"}),
+    # a benefit cycle's steps (compute, notice, approve, pay, reconcile) and objections'
+    # resolution; approval also needs a second user (four-eyes, in the service)
+    "benefits": frozenset({"county_admin"}),
 }
 
 

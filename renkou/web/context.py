@@ -23,5 +23,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "audit": bool(roles & {"auditor", "sysadmin", "county_admin"}),
             "statistics": bool(roles - {"auditor"}),
             "exchange": bool(roles - {"auditor"}),
+            "benefits": bool(roles),
         }
     }

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from renkou.benefits.payments import batch_create
+from renkou.benefits.services import cycle_approve, cycle_compute, cycle_notice
 from renkou.core.jobs import job_start
 from renkou.exchange.linking import roster_link
 from renkou.exchange.models import RosterImport
@@ -61,6 +63,9 @@ class Ids:
     household: int
     event: int
     change: int
+    cycle: int
+    decision: int
+    batch: int
     roster_import: int = 0
     roster_row: int = 0
     job: int = 0
@@ -89,6 +94,10 @@ def everyone(status: int = 200) -> dict[str, int]:
 
 def in_area(status: int = 200) -> dict[str, int]:
     return dict.fromkeys(IN_AREA, status)
+
+
+def in_township_a(status: int = 200) -> dict[str, int]:
+    return dict.fromkeys(SIGNED_IN - {"statistician_other_township"}, status)
 
 
 PAGES: dict[str, Case] = {
@@ -153,6 +162,64 @@ PAGES: dict[str, Case] = {
         lambda i: f"/exchange/rows/{i.roster_row}/dismiss/",
         {"county_admin": 302, "reporter_this_village": 403},
         body={"reason": "checked"},
+    ),
+    "benefits": Case("get", lambda i: "/benefits/", everyone()),
+    "benefit parameters": Case("get", lambda i: "/benefits/parameters/", everyone()),
+    "benefits of village": Case("get", lambda i: f"/benefits/area/{VILLAGE_A1}/", in_area()),
+    # the cycle covers township A: whoever's area overlaps it sees the cycle ...
+    "benefit cycle": Case("get", lambda i: f"/benefits/cycles/{i.cycle}/", in_township_a()),
+    "benefit decisions": Case(
+        "get", lambda i: f"/benefits/cycles/{i.cycle}/decisions/", in_township_a()
+    ),
+    "benefit notice xlsx": Case(
+        "get", lambda i: f"/benefits/cycles/{i.cycle}/notice.xlsx", in_township_a()
+    ),
+    # ... and only their own villages' decisions
+    "benefit notice of village": Case(
+        "get", lambda i: f"/benefits/cycles/{i.cycle}/notice/{VILLAGE_A1}/", in_area()
+    ),
+    "benefits of person": Case("get", lambda i: f"/benefits/persons/{i.person}/", in_area()),
+    "set bank account": Case(
+        "post",
+        lambda i: f"/benefits/persons/{i.person}/bank-account/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"bank": "农商银行", "account": "6230000011112222"},
+    ),
+    "compute benefits": Case(
+        "post",
+        lambda i: f"/benefits/area/{VILLAGE_A1}/compute/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"programme": "childcare", "year": "2025"},
+    ),
+    "approve benefits": Case(
+        "post",
+        lambda i: f"/benefits/cycles/{i.cycle}/approve/",
+        {
+            "county_admin": 302,
+            **dict.fromkeys(["reporter_this_village", "reporter_other_village"], 403),
+        },
+    ),
+    "record objection": Case(
+        "post",
+        lambda i: f"/benefits/decisions/{i.decision}/objections/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"text": "wrong", "raised_on": "2025-01-02"},
+    ),
+    "payment file": Case(
+        "get",
+        lambda i: f"/benefits/batches/{i.batch}/file.csv",
+        {
+            "county_admin": 200,
+            **dict.fromkeys(["reporter_this_village", "reporter_other_village"], 403),
+        },
+    ),
+    "bank result": Case(
+        "post",
+        lambda i: f"/benefits/batches/{i.batch}/result/",
+        {
+            "county_admin": 302,
+            **dict.fromkeys(["reporter_this_village", "reporter_other_village"], 403),
+        },
     ),
 }
 
@@ -231,7 +298,32 @@ def records() -> Ids:
         actor="test",
         orgunit=VILLAGE_A1,
     )
+    # a child born in A1 in 2023, applied: the childcare cycle's one decision
+    born = services.birth_submit(
+        name="张小宝",
+        sex="M",
+        birth_date=datetime.date(2023, 6, 1),
+        orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
+        actor="test",
+        mother=Person.objects.get(person_ref="P2"),
+        id_number=id_number("2023-06-01", 61),
+    )
+    born = services.event_apply(event=born, actor="test")
+    clerk = user_with_role("matrix-clerk", "county_admin", COUNTY)
+    head = user_with_role("matrix-head", "county_admin", COUNTY)
+    cycle = cycle_compute(
+        programme="childcare",
+        year=2025,
+        orgunit=OrgUnit.objects.get(code=TOWNSHIP_A),
+        actor=clerk,
+    )
+    cycle_notice(cycle=cycle, start=datetime.date(2025, 3, 1), days=7, actor=clerk)
+    cycle_approve(cycle=cycle, actor=head, today=datetime.date(2025, 4, 1))
+    batch = batch_create(cycle=cycle, path=None, actor=clerk).batch
     return Ids(
+        cycle=cycle.pk,
+        decision=cycle.decisions.get().pk,
+        batch=batch.pk,
         person=p1.pk,
         household=Household.objects.get(orgunit_id=VILLAGE_A1).pk,
         event=Event.objects.filter(person=p1, kind="marriage").get().pk,

@@ -4,3 +4,8 @@ document.addEventListener("change", function (event) {
     event.target.form.submit();
   }
 });
+document.addEventListener("click", function (event) {
+  if (event.target.matches("[data-print]")) {
+    window.print();
+  }
+});

@@ -1,0 +1,1 @@
+"""Family benefit programmes (家庭发展): dated parameters, eligibility, cycles, payments."""

@@ -1,0 +1,32 @@
+"""Computing a cycle as a background job started from the cycles page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from renkou.benefits.services import cycle_compute
+from renkou.core.jobs import Progress, job_kind
+from renkou.orgunits.models import OrgUnit
+
+
+@job_kind("benefits.compute")
+def benefits_compute_job(
+    *, progress: Progress, programme: str, year: int, orgunit: str, actor_id: int
+) -> Any:
+    """Compute the draft decisions of one programme, year and area, with progress."""
+    actor = get_user_model().objects.get(pk=actor_id)
+    cycle = cycle_compute(
+        programme=programme,
+        year=year,
+        orgunit=OrgUnit.objects.get(code=orgunit),
+        actor=actor,
+        step=progress,
+    )
+    counts = {o: cycle.decisions.filter(outcome=o).count() for o in ("eligible", "not_eligible")}
+    return {
+        "cycle": cycle.pk,
+        **counts,
+        "undecided": cycle.decisions.count() - sum(counts.values()),
+    }

@@ -1,0 +1,79 @@
+"""The public notice (公示) list: one xlsx sheet per village with each decision and why."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import BinaryIO
+
+import xlsxwriter
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from renkou.benefits.models import Cycle
+from renkou.benefits.reasons import render_all
+from renkou.orgunits.models import OrgUnit
+
+
+def notice_rows(cycle: Cycle, decisions: QuerySet | None = None) -> dict[str, list[list[str]]]:
+    """Per village code: name, masked identity number, outcome, category, amount, reasons.
+
+    ``decisions`` narrows the list (the villages of a user's area); default: the whole cycle.
+    """
+    out: dict[str, list[list[str]]] = defaultdict(list)
+    decisions = (decisions if decisions is not None else cycle.decisions.all()).select_related(
+        "person"
+    )
+    decisions = decisions.order_by("village_id", "person_id")
+    for d in decisions.iterator(chunk_size=2000):
+        out[d.village_id or ""].append(
+            [
+                d.person.name,
+                d.person.id_number_masked,
+                d.get_outcome_display(),
+                category_label(d.category),
+                str(d.amount),
+                render_all(d.reasons),
+            ]
+        )
+    return out
+
+
+def category_label(category: str) -> str:
+    """Special assistance's category in words (other programmes have none)."""
+    return {
+        "death": _("death of the only child"),
+        "disability": _("disability of the only child"),
+    }.get(category, category)
+
+
+def notice_write(cycle: Cycle, path: Path | BinaryIO, decisions: QuerySet | None = None) -> int:
+    """Write the notice list (one sheet per village) with its notice period; returns rows."""
+    rows = notice_rows(cycle, decisions)
+    names = dict(OrgUnit.objects.filter(code__in=list(rows)).values_list("code", "name"))
+    book = xlsxwriter.Workbook(
+        path if not isinstance(path, Path) else str(path), {"in_memory": True}
+    )
+    header = [
+        _("name"),
+        _("identity number"),
+        _("outcome"),
+        _("category"),
+        _("amount"),
+        _("reasons"),
+    ]
+    total = 0
+    for code, lines in sorted(rows.items()):
+        sheet = book.add_worksheet(f"{code or '-'} {names.get(code, '')}"[:31])
+        period = _("public notice %(start)s to %(end)s") % {
+            "start": cycle.notice_from or "",
+            "end": cycle.notice_until or "",
+        }
+        sheet.write_row(0, 0, [f"{cycle.get_programme_display()} {cycle.year}", period])
+        sheet.write_row(1, 0, header)
+        for r, line in enumerate(lines, start=2):
+            sheet.write_row(r, 0, line)
+        sheet.set_column(5, 5, 90)
+        total += len(lines)
+    book.close()
+    return total

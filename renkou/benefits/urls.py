@@ -1,0 +1,49 @@
+"""URLs of the benefit pages."""
+
+from django.urls import path
+
+from renkou.benefits import views, views_payments, views_person
+
+urlpatterns = [
+    path("benefits/", views.cycle_list, name="benefits"),
+    path("benefits/parameters/", views.parameters, name="benefits_parameters"),
+    path("benefits/area/<str:code>/", views.cycle_list, name="benefits_area"),
+    path("benefits/area/<str:code>/compute/", views.compute_start, name="benefits_compute"),
+    path("benefits/cycles/<int:pk>/", views.cycle_detail, name="benefits_cycle"),
+    path("benefits/cycles/<int:pk>/decisions/", views.decision_list, name="benefits_decisions"),
+    path("benefits/cycles/<int:pk>/notice/", views.cycle_notice, name="benefits_notice"),
+    path(
+        "benefits/cycles/<int:pk>/notice/<str:village>/",
+        views.notice_page,
+        name="benefits_notice_page",
+    ),
+    path("benefits/cycles/<int:pk>/notice.xlsx", views.notice_xlsx, name="benefits_notice_xlsx"),
+    path("benefits/cycles/<int:pk>/approve/", views.cycle_approve, name="benefits_approve"),
+    path("benefits/cycles/<int:pk>/pay/", views_payments.batch_new, name="benefits_pay"),
+    path(
+        "benefits/batches/<int:pk>/file.<str:fmt>",
+        views_payments.batch_download,
+        name="benefits_batch_file",
+    ),
+    path(
+        "benefits/batches/<int:pk>/result/",
+        views_payments.batch_result,
+        name="benefits_batch_result",
+    ),
+    path("benefits/persons/<int:pk>/", views_person.person_benefits, name="benefits_person"),
+    path(
+        "benefits/persons/<int:pk>/bank-account/",
+        views_person.person_bank_account,
+        name="benefits_person_account",
+    ),
+    path(
+        "benefits/decisions/<int:pk>/objections/",
+        views.objection_raise,
+        name="benefits_objection",
+    ),
+    path(
+        "benefits/objections/<int:pk>/resolve/",
+        views.objection_resolve,
+        name="benefits_resolve",
+    ),
+]

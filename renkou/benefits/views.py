@@ -1,0 +1,372 @@
+"""Benefit pages: parameters, cycles of an area, a cycle's steps, its decisions and notice.
+
+Reads go through ``selectors`` (scoped to the user's area); every step calls a service that
+checks the state and writes the audit row; the county administrator runs the steps
+(``may(user, "benefits", code)``), reviewers record objections in their villages.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkou.benefits import selectors, services
+from renkou.benefits.choices import CycleStatus, Outcome, Programme
+from renkou.benefits.models import Cycle, Objection
+from renkou.benefits.notice import category_label, notice_write
+from renkou.benefits.parameters import all_parameters
+from renkou.benefits.payments import disbursement_rate
+from renkou.benefits.reasons import render as render_reason
+from renkou.core.jobs import job_start
+from renkou.core.models import Job
+from renkou.core.scoping import may, restrict
+from renkou.orgunits.models import OrgUnit
+from renkou.orgunits.scoping import code_prefix_q
+from renkou.web.views import breadcrumb, unit_for_user
+
+PAGE = 100
+
+
+def _names(codes: set[str]) -> dict[str, str]:
+    return dict(OrgUnit.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+@login_required
+def parameters(request: HttpRequest) -> HttpResponse:
+    """Every parameter of every programme with its dated values (edited in the YAML files)."""
+    groups: dict[str, list[Any]] = {}
+    labels = dict(Programme.choices)
+    today = timezone.localdate()
+    for path, description, history in all_parameters():
+        programme = path.split(".", 1)[0]
+        current = next((d for d in reversed(history) if d.start <= today), None)
+        groups.setdefault(programme, []).append(
+            {"path": path, "description": description, "history": history, "current": current}
+        )
+    return render(
+        request,
+        "benefits/parameters.html",
+        {"groups": [(labels.get(k, k), rows) for k, rows in groups.items()]},
+    )
+
+
+@login_required
+def cycle_list(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Cycles over a unit (and above it), with the form that computes a new one."""
+    unit = unit_for_user(request.user, code)
+    cycles = list(selectors.cycles_for(request.user, unit.code).order_by("-year", "programme"))
+    job = (
+        restrict(Job.objects.filter(kind="benefits.compute", orgunit=unit.code), request.user)
+        .order_by("-created_at")
+        .first()
+    )
+    return render(
+        request,
+        "benefits/cycles.html",
+        {
+            "unit": unit,
+            "ancestors": breadcrumb(request.user, unit),
+            "children": list(unit.children.all()),
+            "cycles": cycles,
+            "programmes": Programme.choices,
+            "year": timezone.localdate().year,
+            "can_run": may(request.user, "benefits", unit.code),
+            "job": job,
+        },
+    )
+
+
+@login_required
+@require_POST
+def compute_start(request: HttpRequest, code: str) -> HttpResponse:
+    """Queue the computation of a programme's draft for a year over the unit."""
+    unit = unit_for_user(request.user, code)
+    if not may(request.user, "benefits", unit.code):
+        raise PermissionDenied
+    programme = request.POST.get("programme", "")
+    year = request.POST.get("year", "")
+    if programme not in Programme.values or not year.isdigit() or not 2000 <= int(year) <= 2100:
+        messages.error(request, _("Choose a programme and a year."))
+        return redirect("benefits_area", code=unit.code)
+    existing = Cycle.objects.filter(programme=programme, year=int(year), orgunit=unit).first()
+    if existing is not None:
+        messages.error(request, _("This cycle exists already."))
+        return redirect("benefits_cycle", pk=existing.pk)
+    running = Job.objects.filter(
+        kind="benefits.compute", orgunit=unit.code, status__in=["queued", "running"]
+    ).exists()
+    if not running:
+        job_start(
+            kind="benefits.compute",
+            params={
+                "programme": programme,
+                "year": int(year),
+                "orgunit": unit.code,
+                "actor_id": request.user.pk,
+            },
+            actor=request.user,
+            orgunit=unit.code,
+        )
+        messages.success(request, _("The computation has started; this page shows its progress."))
+    return redirect("benefits_area", code=unit.code)
+
+
+def _villages(request: HttpRequest, cycle: Cycle) -> list[dict[str, Any]]:
+    """Per village of the user's area: decisions by outcome, owed, paid and the rate."""
+    rows: dict[str, dict[str, Any]] = {}
+    counts = (
+        selectors.decisions_for(request.user, cycle)
+        .values("village_id", "outcome")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    )
+    for r in counts:
+        row = rows.setdefault(r["village_id"] or "", {"code": r["village_id"] or ""})
+        row[r["outcome"]] = r["n"]
+        if r["outcome"] == Outcome.ELIGIBLE:
+            row["amount"] = r["amount"]
+    for village, owed, paid, rate in disbursement_rate(cycle):
+        if village in rows:
+            rows[village].update(owed=owed, paid=paid, rate=rate * 100)
+    names = _names(set(rows))
+    for code, row in rows.items():
+        row["name"] = names.get(code, code or "—")
+    return [rows[k] for k in sorted(rows)]
+
+
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One cycle: where it is, its villages, objections, payment files and the next step."""
+    cycle = selectors.cycle_get(request.user, pk)
+    user = request.user
+    villages = _villages(request, cycle)
+    totals: Counter[str] = Counter()
+    for v in villages:
+        for key in Outcome.values:
+            totals[key] += v.get(key, 0)
+    open_objections = list(
+        Objection.objects.filter(
+            decision__in=selectors.decisions_for(user, cycle), resolution=""
+        ).select_related("decision__person")
+    )
+    batches = list(
+        cycle.batches.annotate(lines=Count("payments"), total=Sum("payments__amount")).order_by(
+            "-pk"
+        )
+    )
+    for b in batches:
+        b.counts = dict(b.payments.values_list("status").annotate(n=Count("id")).order_by("status"))
+        b.failed = list(
+            selectors.payments_for(user, b).filter(status="failed").select_related("person")[:100]
+        )
+    runs = may(user, "benefits", cycle.orgunit_id)
+    today = timezone.localdate()
+    return render(
+        request,
+        "benefits/cycle.html",
+        {
+            "cycle": cycle,
+            "villages": villages,
+            "totals": [(value, label, totals[value]) for value, label in Outcome.choices],
+            "open_objections": open_objections,
+            "batches": batches,
+            "can_run": runs,
+            "can_notice": runs and cycle.status == CycleStatus.COMPUTED,
+            "can_approve": runs and cycle.status == CycleStatus.NOTICE,
+            "notice_over": cycle.notice_until is not None and today > cycle.notice_until,
+            "same_user": cycle.computed_by_id == user.pk,
+            "can_pay": runs and cycle.status in (CycleStatus.APPROVED, CycleStatus.PAYING),
+            "can_resolve": runs and cycle.status == CycleStatus.NOTICE,
+            "today": today,
+        },
+    )
+
+
+def _step(request: HttpRequest, pk: int) -> Cycle:
+    cycle = selectors.cycle_get(request.user, pk)
+    if not may(request.user, "benefits", cycle.orgunit_id):
+        raise PermissionDenied
+    return cycle
+
+
+@login_required
+@require_POST
+def cycle_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish the draft as the public notice from a date, for a number of days."""
+    cycle = _step(request, pk)
+    try:
+        start = datetime.date.fromisoformat(request.POST.get("start", ""))
+        days = int(request.POST.get("days", ""))
+        if not 1 <= days <= 60:
+            raise ValueError
+    except ValueError:
+        messages.error(request, _("Give the first day of the notice and 1 to 60 days."))
+        return redirect("benefits_cycle", pk=cycle.pk)
+    try:
+        services.cycle_notice(cycle=cycle, start=start, days=days, actor=request.user)
+    except services.CycleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The list is on public notice."))
+    return redirect("benefits_cycle", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve the cycle (not by the user who computed it) and create the entitlements."""
+    cycle = _step(request, pk)
+    try:
+        created = services.cycle_approve(cycle=cycle, actor=request.user)
+    except services.CycleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Approved: %(n)s monthly entitlements created.") % {"n": created}
+        )
+    return redirect("benefits_cycle", pk=cycle.pk)
+
+
+@login_required
+def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft list: each person's decision with every condition, filterable, 100 a page."""
+    cycle = selectors.cycle_get(request.user, pk)
+    outcome = request.GET.get("outcome", "")
+    village = request.GET.get("village", "").strip()
+    qs = selectors.decisions_for(request.user, cycle)
+    if outcome in Outcome.values:
+        qs = qs.filter(outcome=outcome)
+    if village:
+        qs = qs.filter(code_prefix_q("village_id", village))
+    number = request.GET.get("page", "")
+    page = max(int(number), 1) if number.isdigit() else 1
+    rows = list(
+        qs.select_related("person")
+        .prefetch_related("objections")
+        .order_by("village_id", "id")[(page - 1) * PAGE : page * PAGE + 1]
+    )
+    names = _names({d.village_id for d in rows if d.village_id})
+    for d in rows:
+        d.lines = [(render_reason(item), item["status"]) for item in d.reasons]
+        d.village_name = names.get(d.village_id or "", d.village_id or "—")
+        d.category_label = category_label(d.category)
+        d.can_object = cycle.status == CycleStatus.NOTICE and may(
+            request.user, "review", d.village_id or ""
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "benefits/decisions.html",
+        {
+            "cycle": cycle,
+            "rows": rows[:PAGE],
+            "outcome": outcome,
+            "village": village,
+            "outcomes": Outcome.choices,
+            "page": page,
+            "more": len(rows) > PAGE,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def objection_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an objection to one decision while the list is on notice."""
+    decision = selectors.decision_get(request.user, pk)
+    if not may(request.user, "review", decision.village_id or ""):
+        raise PermissionDenied
+    text = request.POST.get("text", "").strip()
+    try:
+        raised_on = datetime.date.fromisoformat(request.POST.get("raised_on", ""))
+    except ValueError:
+        raised_on = None
+    if not text or raised_on is None:
+        messages.error(request, _("Write the objection and the day it was raised."))
+    else:
+        try:
+            services.objection_raise(
+                decision=decision, text=text[:2000], raised_on=raised_on, actor=request.user
+            )
+        except services.CycleError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The objection is recorded."))
+    return redirect("benefits_cycle", pk=decision.cycle_id)
+
+
+@login_required
+@require_POST
+def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Resolve an objection, keeping or changing the decision (audited)."""
+    objection = selectors.objection_get(request.user, pk)
+    cycle = objection.decision.cycle
+    if not may(request.user, "benefits", cycle.orgunit_id):
+        raise PermissionDenied
+    resolution = request.POST.get("resolution", "").strip()
+    outcome = request.POST.get("outcome", "") or None
+    if not resolution or (outcome is not None and outcome not in Outcome.values):
+        messages.error(request, _("Write how the objection was resolved."))
+    elif cycle.status != CycleStatus.NOTICE:
+        messages.error(request, _("Objections are resolved only while the list is on notice."))
+    else:
+        services.objection_resolve(
+            objection=objection, resolution=resolution[:2000], outcome=outcome, actor=request.user
+        )
+        messages.success(request, _("The objection is resolved."))
+    return redirect("benefits_cycle", pk=cycle.pk)
+
+
+@login_required
+def notice_page(request: HttpRequest, pk: int, village: str) -> HttpResponse:
+    """The printable public notice (公示) of one village."""
+    cycle = selectors.cycle_get(request.user, pk)
+    unit = unit_for_user(request.user, village)
+    rows = list(
+        selectors.decisions_for(request.user, cycle)
+        .filter(village_id=unit.code)
+        .select_related("person")
+        .order_by("outcome", "person__name")
+    )
+    for d in rows:
+        d.lines = [render_reason(item) for item in d.reasons]
+        d.category_label = category_label(d.category)
+    return render(
+        request,
+        "benefits/notice.html",
+        {"cycle": cycle, "unit": unit, "rows": rows},
+    )
+
+
+@login_required
+def notice_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice list as xlsx, one sheet per village of the user's area."""
+    cycle = selectors.cycle_get(request.user, pk)
+    decisions = selectors.decisions_for(request.user, cycle)
+    village = request.GET.get("village", "").strip()
+    if village:
+        decisions = decisions.filter(code_prefix_q("village_id", village))
+    buffer = io.BytesIO()
+    notice_write(cycle, buffer, decisions)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"notice-{cycle.programme}-{cycle.year}-{village or cycle.orgunit_id}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

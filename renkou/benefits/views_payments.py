@@ -1,0 +1,100 @@
+"""Payment pages: write a payment file, download it (audited export), import the bank's
+result."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkou.benefits import selectors
+from renkou.benefits.payments import batch_create, batch_file, batch_reconcile
+from renkou.benefits.services import CycleError
+from renkou.core.scoping import may
+
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+MAX_RESULT_BYTES = 50 * 1024 * 1024
+
+
+@login_required
+@require_POST
+def batch_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put every due and failed month of the cycle into a new payment file."""
+    cycle = selectors.cycle_get(request.user, pk)
+    if not may(request.user, "benefits", cycle.orgunit_id):
+        raise PermissionDenied
+    try:
+        result = batch_create(cycle=cycle, path=None, actor=request.user)
+    except CycleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "Payment file %(id)s: %(lines)s lines, %(total)s yuan;"
+                " %(missing)s without a bank account."
+            )
+            % {
+                "id": result.batch.pk,
+                "lines": result.lines,
+                "total": result.total,
+                "missing": len(result.missing_account),
+            },
+        )
+    return redirect("benefits_cycle", pk=cycle.pk)
+
+
+@login_required
+def batch_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The payment file with full identity numbers and accounts, as the bank needs it."""
+    if fmt not in FORMATS:
+        raise Http404
+    batch = selectors.batch_get(request.user, pk)
+    if not may(request.user, "benefits", batch.cycle.orgunit_id):
+        raise PermissionDenied
+    data = batch_file(batch=batch, suffix=f".{fmt}", actor=request.user)
+    response = HttpResponse(data, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="payments-{batch.pk}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def batch_result(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import the bank's result for a payment file: paid, or failed with the bank's reason."""
+    batch = selectors.batch_get(request.user, pk)
+    if not may(request.user, "benefits", batch.cycle.orgunit_id):
+        raise PermissionDenied
+    upload = request.FILES.get("result")
+    name = Path(upload.name or "").name if upload else ""
+    if upload is None or Path(name).suffix.lower() not in (".xlsx", ".csv"):
+        messages.error(request, _("Choose the bank's result file (xlsx or csv)."))
+    elif upload.size > MAX_RESULT_BYTES:
+        messages.error(request, _("%(file)s is larger than 50 MB.") % {"file": name})
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            with path.open("wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+            try:
+                counts = batch_reconcile(batch=batch, path=path, actor=request.user)
+            except CycleError as exc:
+                messages.error(request, _("Nothing was imported: %(reason)s") % {"reason": exc})
+            else:
+                messages.success(
+                    request,
+                    _("Payment file %(id)s: %(paid)s paid, %(failed)s failed.")
+                    % {"id": batch.pk, **counts},
+                )
+    return redirect("benefits_cycle", pk=batch.cycle_id)

@@ -1,0 +1,96 @@
+"""Payment files, the bank's result, re-issue of failures and the disbursement rate."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from decimal import Decimal
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from renkou.benefits.models import BankAccount, Entitlement, Payment
+from renkou.benefits.payments import batch_create, batch_reconcile, disbursement_rate
+from renkou.benefits.services import (
+    bank_account_set,
+    cycle_approve,
+    cycle_compute,
+    cycle_notice,
+)
+from renkou.core.models import AuditLog
+from renkou.orgunits.models import OrgUnit
+from renkou.registry.models import Person
+from tests.benefits.families import load_families
+from tests.builders import COUNTY, VILLAGE_A1, user_with_role
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+@pytest.fixture
+def approved(tmp_path):
+    load_families(tmp_path / "families")
+    clerk = user_with_role("clerk", "county_admin", COUNTY)
+    head = user_with_role("head", "county_admin", COUNTY)
+    cycle = cycle_compute(
+        programme="rural_reward", year=2024, orgunit=OrgUnit.objects.get(code=COUNTY), actor=clerk
+    )
+    cycle_notice(cycle=cycle, start=D(2024, 3, 1), days=7, actor=clerk)
+    cycle_approve(cycle=cycle, actor=head, today=D(2024, 3, 8))
+    bank_account_set(
+        person=Person.objects.get(person_ref="RR_F"),
+        bank="农商银行",
+        account="6230 0000 1111 2222",
+        actor=clerk,
+    )
+    bank_account_set(
+        person=Person.objects.get(person_ref="G_M"),
+        bank="邮储银行",
+        account="6210000033334444",
+        actor=clerk,
+    )
+    return cycle, clerk
+
+
+def test_account_is_stored_only_encrypted_and_masked(approved):
+    acc = BankAccount.objects.get(person__person_ref="RR_F")
+    assert acc.account_masked == "************2222"
+    assert "6230" not in acc.account_enc and len(acc.account_hash) == 64
+
+
+def test_payment_file_then_bank_result_then_reissue(approved, tmp_path):
+    cycle, clerk = approved
+    first = batch_create(cycle=cycle, path=tmp_path / "pay1.csv", actor=clerk)
+    assert (first.lines, first.total) == (2, Decimal("2880.00"))
+    no_account = Person.objects.filter(pk__in=first.missing_account)
+    assert sorted(no_account.values_list("person_ref", flat=True)) == ["B_F", "B_M"]
+    with (tmp_path / "pay1.csv").open(encoding="utf-8-sig") as fh:
+        rows = {r["reference"]: r for r in csv.DictReader(fh)}
+    line = rows[f"B{first.batch.pk}-{Person.objects.get(person_ref='RR_F').pk}"]
+    assert (line["account"], line["amount"], line["bank"]) == (
+        "6230000011112222",
+        "1440.00",
+        "农商银行",
+    )
+    assert line["id_number"].startswith("330122") and "*" in line["id_number_masked"]
+    # the bank pays one, fails the other
+    refs = list(rows)
+    result = tmp_path / "result.csv"
+    result.write_text(
+        f"参考号,状态,原因\n{refs[0]},成功,\n{refs[1]},失败,账户已销户\n", encoding="utf-8"
+    )
+    assert batch_reconcile(batch=first.batch, path=result, actor=clerk) == {"paid": 1, "failed": 1}
+    failed = Payment.objects.get(reference=refs[1])
+    assert (failed.status, failed.failure_reason) == ("failed", "账户已销户")
+    assert Entitlement.objects.filter(cycle=cycle, status="paid").count() == 12
+    assert Entitlement.objects.filter(cycle=cycle, status="failed").count() == 12
+    ((village, owed, paid, rate),) = disbursement_rate(cycle)
+    # four eligible (B_M and B_F too: one child, who died in 2024), two without an account
+    assert (village, owed, paid, rate) == (VILLAGE_A1, Decimal("5760"), Decimal("1440"), 0.25)
+    # re-issue: only the failed months go into the next file, as xlsx
+    second = batch_create(cycle=cycle, path=tmp_path / "pay2.xlsx", actor=clerk)
+    assert (second.lines, second.total) == (1, Decimal("1440.00"))
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "pay2.xlsx")).get_sheet_by_index(0)
+    table = sheet.to_python()
+    assert table[0][0] == "reference" and table[1][-1] == 1440.0
+    assert AuditLog.objects.filter(action="benefits.payment_file.exported").count() == 2
