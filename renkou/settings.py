@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "renkou.api",
     "renkou.quality",
     "renkou.analytics",
+    "renkou.reports",
     "renkou.synth",
     "renkou.web",
 ]
