@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("renkou.registry.urls")),
     path("", include("renkou.quality.urls")),
     path("", include("renkou.analytics.urls")),
+    path("", include("renkou.reports.urls")),
     path("", include("renkou.web.urls")),
 ]

@@ -45,6 +45,8 @@ ACTION_LABELS = {
     "api.household.list": _("Listed households (API)"),
     "api.event.list": _("Listed events (API)"),
     "api.change.list": _("Listed changes (API)"),
+    "report.generate": _("Made a report"),
+    "report.download": _("Downloaded a report"),
 }
 
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends so

@@ -130,7 +130,9 @@ def report_data(*, code: str, period: str, basis: str = "registered") -> ReportD
             orgunit=unit.code, basis=basis, indicator="births", period__in=month_ids
         ).values_list("period", "value")
     )
-    day = min(chosen.end, timezone.localdate())
+    # The register's quality as it stands when the report is made: the figures were
+    # computed from the register as it is, not as it was at the period's end.
+    day = timezone.localdate()
     return ReportData(
         unit=unit,
         period=chosen,

@@ -343,11 +343,8 @@ def quality_form(data: ReportData) -> Form:
         rows=_with_total(columns, rows, own, [False] * len(columns)),
         first_header=_("Unit"),
         notes=[
-            _("Quality rates from the latest logic check on or before %(day)s (run of %(run)s).")
-            % {
-                "day": min(data.period.end, data.period.end).isoformat(),
-                "run": run.as_of_run if run and run.as_of_run else "—",
-            },
+            _("Quality rates from the latest logic check (run of %(run)s).")
+            % {"run": run.as_of_run if run and run.as_of_run else "—"},
             _(
                 "Completeness against hospital birth rosters (register births ÷ hospital "
                 "births) comes with the department exchange."

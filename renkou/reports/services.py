@@ -54,17 +54,17 @@ def report_write(
     """Write the report ``kind`` of unit ``code`` and ``period`` to each of ``outputs``
     (their suffixes choose the formats); return what was written. ReportError on bad input.
     """
-    if kind not in KINDS:
-        raise ReportError(_("unknown report: %(text)s (forms or summary)") % {"text": kind})
-    for out in outputs:
-        if out.suffix.lower() not in KINDS[kind]:
-            raise ReportError(
-                _("%(kind)s are written as %(formats)s, not %(name)s")
-                % {"kind": kind, "formats": " / ".join(KINDS[kind]), "name": out.name}
-            )
     progress = step or (lambda fraction, name: None)
     started = time.monotonic()
     with translation.override(language(lang)):
+        if kind not in KINDS:
+            raise ReportError(_("unknown report: %(text)s (forms or summary)") % {"text": kind})
+        for out in outputs:
+            if out.suffix.lower() not in KINDS[kind]:
+                raise ReportError(
+                    _("%(kind)s are written as %(formats)s, not %(name)s")
+                    % {"kind": kind, "formats": " / ".join(KINDS[kind]), "name": out.name}
+                )
         progress(0.05, "figures")
         data = report_data(code=code, period=period, basis=basis)
         as_of = summary._as_of(data)

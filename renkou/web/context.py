@@ -22,5 +22,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "quality": bool(roles - {"auditor"}),
             "audit": bool(roles & {"auditor", "sysadmin", "county_admin"}),
             "statistics": bool(roles - {"auditor"}),
+            "reports": bool(roles - {"auditor"}),
         }
     }
