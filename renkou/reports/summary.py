@@ -184,7 +184,9 @@ def appendix_rows(data: ReportData) -> list[list[str]]:
         v = data.values.get(name)
         if v is None:
             continue
-        decimals = 2 if name in RATES else 0
+        whole = v.value is None or float(v.value).is_integer()
+        # Rates with two decimals; counts whole; averages of persons with one decimal.
+        decimals = 2 if name in RATES else 0 if whole else 1
         interval = (
             f"{number(v.low, decimals)}–{number(v.high, decimals)}"
             if v.low is not None and v.high is not None

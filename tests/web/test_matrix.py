@@ -112,6 +112,8 @@ PAGES: dict[str, Case] = {
     "findings": Case("get", lambda i: "/quality/findings/", everyone()),
     "statistics": Case("get", lambda i: "/statistics/", everyone()),
     "statistics of village": Case("get", lambda i: f"/statistics/{VILLAGE_A1}/", in_area()),
+    "reports": Case("get", lambda i: "/reports/", everyone()),
+    "reports of village": Case("get", lambda i: f"/reports/{VILLAGE_A1}/", in_area()),
 }
 
 API: dict[str, Case] = {
