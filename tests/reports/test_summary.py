@@ -62,7 +62,7 @@ def test_every_appendix_number_is_the_cached_figure(register: None, tmp_path: Pa
         for v in IndicatorValue.objects.filter(orgunit=COUNTY, period="2024", basis="registered")
     }
     assert len(rows) == len([i for i in INDICATORS if i in cached])
-    for (label, value, count, interval), name in zip(
+    for (_label, value, _count, interval), name in zip(
         rows, [i for i in INDICATORS if i in cached], strict=True
     ):
         v = cached[name]
@@ -131,7 +131,7 @@ def test_the_pdf_pages_are_not_blank_and_hold_the_text(register: None, tmp_path:
         bool(shutil.which("soffice")), "needs LibreOffice: apt-get install libreoffice-writer-nogui"
     )
     need(bool(shutil.which("pdftoppm")), "needs pdftoppm: apt-get install poppler-utils")
-    docx, pdf = write(tmp_path, ".docx", ".pdf")
+    _docx, pdf = write(tmp_path, ".docx", ".pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     with pdfplumber.open(pdf) as document:
         text = "\n".join(page.extract_text() or "" for page in document.pages)
