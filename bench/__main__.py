@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-ALL = ["idnumber", "synth", "load", "rebuild", "quality", "indicators"]
+ALL = ["idnumber", "synth", "load", "rebuild", "quality", "indicators", "reports"]
 
 
 def main(argv: list[str] | None = None) -> int:

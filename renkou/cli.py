@@ -19,6 +19,8 @@ COMMANDS = [
     ("synth county --persons N --years Y --seed S --out DIR", "write a synthetic county"),
     ("indicators --orgunit CODE --period ID", "vital statistics of a unit and period"),
     ("indicators --refresh [--full]", "bring the statistics snapshot and cache up to date"),
+    ("report forms --orgunit CODE --period ID --out F", "statistical forms as .xlsx or .csv (--lang zh|en)"),
+    ("report summary --orgunit CODE --period ID --out F", "work summary as .docx or .pdf (--lang zh|en)"),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
     ("migrate, createsuperuser, …", "every Django management command works too"),
