@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ def report_job(
     """Write both formats of the report (xlsx and csv, or docx and pdf)."""
     actor = get_user_model().objects.filter(pk=actor_id).first() or "worker"
     stem = f"{orgunit}-{period}-{basis}-{kind}-{lang}"
-    outputs = [job_dir(token) / f"{stem}{suffix}" for suffix in KINDS[kind]]
+    # Without LibreOffice the summary is still made, as Word only.
+    suffixes = [s for s in KINDS[kind] if s != ".pdf" or shutil.which("soffice")]
+    outputs = [job_dir(token) / f"{stem}{suffix}" for suffix in suffixes]
     record = report_write(
         kind=kind,
         code=orgunit,

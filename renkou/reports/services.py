@@ -65,6 +65,8 @@ def report_write(
                     _("%(kind)s are written as %(formats)s, not %(name)s")
                     % {"kind": kind, "formats": " / ".join(KINDS[kind]), "name": out.name}
                 )
+        if any(out.suffix.lower() == ".pdf" for out in outputs):
+            summary.soffice()  # refuse before writing anything when the PDF cannot be made
         progress(0.05, "figures")
         data = report_data(code=code, period=period, basis=basis)
         as_of = summary._as_of(data)

@@ -30,7 +30,7 @@ from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
 from renkou.analytics.labels import RATES, label
 from renkou.analytics.periods import Period
 from renkou.reports import charts
-from renkou.reports.data import ReportData
+from renkou.reports.data import ReportData, ReportError
 from renkou.reports.forms import _basis_label, _header_period
 from renkou.reports.prose import Fig, figures, number, srb_status
 
@@ -39,7 +39,7 @@ CHARTS = ("pyramid", "births_by_month", "srb_by_unit", "fertility_by_age")
 PDF_TIMEOUT = 120
 
 
-class ToolMissing(RuntimeError):
+class ToolMissing(ReportError):
     """An external program the PDF needs is not installed."""
 
 

@@ -4,6 +4,7 @@ and the scoping of pages, jobs and downloads."""
 from __future__ import annotations
 
 import io
+import shutil
 from typing import Any
 
 import openpyxl
@@ -11,8 +12,9 @@ import pytest
 from django.test import override_settings
 
 from renkou.core.models import AuditLog, Job
-from tests.analytics.hand_register import A1, COUNTY
+from tests.analytics.hand_register import A1, COUNTY, TOWNSHIP_A
 from tests.builders import client_as
+from tests.conftest import need
 
 pytestmark = pytest.mark.django_db
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -66,3 +68,21 @@ def test_the_page_is_in_the_navigation(register: None) -> None:
     page = client_as("reporter", A1).get("/reports/")
     assert page.context["unit"].code == A1
     assert 'href="/reports/"' in page.content.decode()
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_the_summary_is_made_as_word_and_pdf(
+    register: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    need(
+        bool(shutil.which("soffice")), "needs LibreOffice: apt-get install libreoffice-writer-nogui"
+    )
+    client = client_as("statistician", TOWNSHIP_A, name="s")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/reports/{TOWNSHIP_A}/", {"kind": "summary", "period": "2024"})
+    job = Job.objects.get(kind="reports.generate")
+    assert job.status == "done", job.error
+    assert [name.rsplit(".", 1)[1] for name in job.result["files"]] == ["docx", "pdf"]
+    pdf = client.get(f"/reports/jobs/{job.pk}/{job.result['files'][1]}")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")

@@ -147,3 +147,24 @@ def test_the_pdf_pages_are_not_blank_and_hold_the_text(register: None, tmp_path:
         dark = sum(grey.histogram()[:200])  # pixels clearly darker than paper
         assert dark > 0.002 * grey.width * grey.height, image.name
         assert ImageStat.Stat(grey).stddev[0] > 5, image.name
+
+
+def test_without_libreoffice_the_pdf_is_refused_before_anything_is_written(
+    register: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from renkou.reports.data import ReportError
+
+    empty = tmp_path / "no-programs"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    out = tmp_path / "out"
+    with pytest.raises(ReportError, match="LibreOffice"):
+        report_write(
+            kind="summary",
+            code=COUNTY,
+            period="2024",
+            lang="en",
+            outputs=[out / "s.docx", out / "s.pdf"],
+            actor="test",
+        )
+    assert not out.exists()

@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from renkou.reports.data import ReportError
 from renkou.reports.services import report_write
-from renkou.reports.summary import ToolMissing
 
 
 class Command(BaseCommand):
@@ -39,7 +38,7 @@ class Command(BaseCommand):
                 outputs=options["out"],
                 actor="cli",
             )
-        except (ReportError, ToolMissing) as exc:
+        except ReportError as exc:
             raise CommandError(str(exc)) from exc
         for name in options["out"]:
             self.stdout.write(str(name))
