@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.test import override_settings
+from PIL import Image, ImageStat
 
 from renkou.core.models import AuditLog, Job
 from tests.analytics.hand_register import A1, COUNTY, TOWNSHIP_A
@@ -86,3 +87,13 @@ def test_the_summary_is_made_as_word_and_pdf(
     pdf = client.get(f"/reports/jobs/{job.pk}/{job.result['files'][1]}")
     assert pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+
+
+def test_the_dashboard_offers_each_chart_as_the_summary_draws_it(register: None) -> None:
+    client = client_as("county_admin", COUNTY)
+    page = client.get(f"/statistics/{COUNTY}/", {"period": "2024"})
+    assert "png=pyramid" in page.content.decode()
+    png = client.get(f"/statistics/{COUNTY}/", {"period": "2024", "png": "srb_by_unit"})
+    assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
+    image = Image.open(io.BytesIO(png.content)).convert("L")
+    assert image.width > 500 and ImageStat.Stat(image).stddev[0] > 5
