@@ -23,6 +23,7 @@ ALL = [
     "exchange",
     "linkage",
     "benefits",
+    "reports",
 ]
 
 

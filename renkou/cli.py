@@ -31,6 +31,8 @@ COMMANDS = [
         "benefits cycle compute|notice|approve|pay|reconcile|rate …",
         "a yearly benefit cycle, step by step (--help for each step)",
     ),
+    ("report forms --orgunit CODE --period ID --out F", "statistical forms, .xlsx or .csv"),
+    ("report summary --orgunit CODE --period ID --out F", "work summary, .docx or .pdf"),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
     ("migrate, createsuperuser, …", "every Django management command works too"),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "renkou.analytics",
     "renkou.exchange",
     "renkou.benefits",
+    "renkou.reports",
     "renkou.synth",
     "renkou.web",
 ]

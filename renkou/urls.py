@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("renkou.exchange.urls")),
     path("", include("renkou.analytics.urls")),
     path("", include("renkou.benefits.urls")),
+    path("", include("renkou.reports.urls")),
     path("", include("renkou.web.urls")),
 ]

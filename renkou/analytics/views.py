@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -264,6 +264,9 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     wanted = request.GET.get("csv", "")
     if wanted in tables:
         return _csv(request, unit, period, basis, wanted, tables[wanted])
+    picture = request.GET.get("png", "")
+    if picture in PNG_CHARTS and values:
+        return _png(unit, period, basis, picture)
     children = list(unit.children.order_by("code"))
     child_values: dict[tuple[str, str], float | None] = {
         (v.orgunit, v.indicator): v.value
@@ -307,6 +310,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
                     "json": json.dumps(tables[key]["option"], ensure_ascii=False)
                     if tables[key]["option"]
                     else "",
+                    "png": key in PNG_CHARTS,
                 }
                 for key in CHARTS
             ],
@@ -317,6 +321,24 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "periods": period_choices(),
         },
     )
+
+
+PNG_CHARTS = ("pyramid", "births_by_month", "srb_by_unit", "fertility_by_age")
+
+
+def _png(unit: OrgUnit, period: Period, basis: str, key: str) -> HttpResponse:
+    """One chart drawn by the server exactly as the work summary draws it (matplotlib)."""
+    from renkou.reports.data import report_data
+    from renkou.reports.summary import chart_png
+
+    png = chart_png(report_data(code=unit.code, period=period.id, basis=basis), key)
+    if png is None:
+        raise Http404
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = (
+        f'inline; filename="{unit.code}-{period.id}-{basis}-{key}.png"'
+    )
+    return response
 
 
 def _csv(

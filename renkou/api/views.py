@@ -114,8 +114,11 @@ class PersonViewSet(AuditedReadMixin, viewsets.ReadOnlyModelViewSet[Person]):
         return s.PersonDetailSerializer if self.action == "retrieve" else s.PersonSerializer
 
     def get_queryset(self) -> QuerySet[Person]:
-        params = {k: self.request.query_params.get(k, "").strip() for k in ("q", "village")}
-        params["household"] = self.request.query_params.get("household", "").strip()
+        # NUL can match nothing stored, and PostgreSQL refuses it in a query: drop it.
+        params = {
+            k: self.request.query_params.get(k, "").replace("\x00", "").strip()
+            for k in ("q", "village", "household")
+        }
         return selectors.person_search(user=self.request.user, **params).order_by("id")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -45,6 +45,8 @@ ACTION_LABELS = {
     "api.household.list": _("Listed households (API)"),
     "api.event.list": _("Listed events (API)"),
     "api.change.list": _("Listed changes (API)"),
+    "report.generate": _("Made a report"),
+    "report.download": _("Downloaded a report"),
 }
 
 # Any constant works; it names the PostgreSQL advisory lock that serialises appends so
@@ -54,7 +56,19 @@ _PG_LOCK_KEY = 0x52454E4B
 
 def _canonical(value: Any) -> Any:
     """JSON-ready copy with dates etc. turned into strings, so the hash is reproducible."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True))
+    return _without_nul(json.loads(json.dumps(value, cls=DjangoJSONEncoder, sort_keys=True)))
+
+
+def _without_nul(value: Any) -> Any:
+    """NUL characters removed from every string: PostgreSQL's jsonb cannot hold them (a
+    fuzzed query string may carry one, and its audit row must still be written)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 def _row_hash(prev_hash: str, fields: dict[str, Any]) -> str:

@@ -24,5 +24,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "statistics": bool(roles - {"auditor"}),
             "exchange": bool(roles - {"auditor"}),
             "benefits": bool(roles),
+            "reports": bool(roles - {"auditor"}),
         }
     }

@@ -221,6 +221,8 @@ PAGES: dict[str, Case] = {
             **dict.fromkeys(["reporter_this_village", "reporter_other_village"], 403),
         },
     ),
+    "reports": Case("get", lambda i: "/reports/", everyone()),
+    "reports of village": Case("get", lambda i: f"/reports/{VILLAGE_A1}/", in_area()),
 }
 
 API: dict[str, Case] = {

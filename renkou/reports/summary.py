@@ -1,0 +1,318 @@
+"""The work summary (工作总结, 基本情况): prose from an editable template, charts, appendix;
+written as Word (python-docx) and converted to PDF by LibreOffice.
+
+The template is a text file per language, rendered by Django's template engine:
+``summary.zh-hans.txt`` / ``summary.en.txt`` in ``templates/reports/``, or an office's own
+copy of the same name in ``DATA_DIR/report_templates/`` (looked up first). After rendering,
+each non-empty line is one paragraph; a line ``# text`` is the title, ``## text`` a
+heading, ``[chart NAME]`` places a chart, ``[table appendix]`` the appendix table.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template import Context, Engine
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from renkou.analytics.counts import LAST_AGE_GROUP
+from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
+from renkou.analytics.labels import RATES, label
+from renkou.analytics.periods import Period
+from renkou.reports import charts
+from renkou.reports.data import ReportData, ReportError
+from renkou.reports.forms import _basis_label, _header_period
+from renkou.reports.prose import Fig, figures, number, srb_status
+
+APP_TEMPLATES = Path(__file__).parent / "templates" / "reports"
+CHARTS = ("pyramid", "births_by_month", "srb_by_unit", "fertility_by_age")
+PDF_TIMEOUT = 120
+
+
+class ToolMissing(ReportError):
+    """An external program the PDF needs is not installed."""
+
+
+def template_engine() -> Engine:
+    """Django's engine over the office's templates first, then the shipped ones."""
+    return Engine(dirs=[str(Path(settings.DATA_DIR) / "report_templates"), str(APP_TEMPLATES)])
+
+
+def _as_of(data: ReportData) -> str:
+    as_of = data.as_of
+    return timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M") if as_of else "—"
+
+
+def context(data: ReportData) -> dict[str, Any]:
+    """What the template can write about."""
+    mine = figures(data.values, data.previous)
+    other = figures(data.other_basis, {})
+    registered = mine if data.basis == "registered" else other
+    resident = other if data.basis == "registered" else mine
+    srb = mine["sex_ratio_at_birth"]
+    quality = data.quality[0] if data.quality else None
+    return {
+        "unit": data.unit,
+        "sub_units": len(data.children),
+        "period": data.period,
+        "period_text": _header_period(data),
+        "period_name": period_name(data.period),
+        "unit_word": unit_word(data.unit.name),
+        "previous_period": data.previous_period,
+        "has_previous": bool(data.previous),
+        "basis": data.basis,
+        "basis_label": _basis_label(data.basis),
+        "as_of": _as_of(data),
+        "stale": data.stale,
+        "f": mine,
+        "registered": registered,
+        "resident": resident,
+        "srb_status": srb_status(srb),
+        "srb_band": charts.SRB_BAND,
+        "quality": quality,
+        "logic_accuracy": Fig(quality.logic_accuracy_percent, 2) if quality else Fig(None),
+        "completeness": Fig(quality.completeness_percent, 2) if quality else Fig(None),
+    }
+
+
+def period_name(period: Period) -> str:
+    """The period as a sentence names it: 2024年, 2024年3月, 2024年第1季度 …"""
+    start, end = period.start, period.end
+    names = {
+        "year": _("%(year)s") % {"year": start.year},
+        "month": _("%(month)s/%(year)s") % {"year": start.year, "month": start.month},
+        "quarter": _("quarter %(q)s of %(year)s")
+        % {"year": start.year, "q": (start.month - 1) // 3 + 1},
+        "stat_year": _("the statistical year %(first)s–%(last)s")
+        % {"first": start.year, "last": end.year},
+        "stat_half": _("the half-year %(first)s – %(last)s")
+        % {"first": start.strftime("%Y-%m"), "last": end.strftime("%Y-%m")},
+    }
+    return str(names[period.kind])
+
+
+UNIT_WORDS = ("街道", "省", "市", "县", "区", "镇", "乡", "村", "社区")
+
+
+def unit_word(name: str) -> str:
+    """镇 for 某某镇: what 全镇 / 全县 says; empty when the name does not end in one."""
+    return next((w for w in UNIT_WORDS if name.endswith(w)), "")
+
+
+def render_text(data: ReportData) -> str:
+    """The rendered template of the active language."""
+    lang = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    template = template_engine().get_template(f"summary.{lang}.txt")
+    return template.render(Context(context(data), autoescape=False))
+
+
+AGE_LABELS = [
+    f"{g * 5}–{g * 5 + 4}" if g < LAST_AGE_GROUP else f"{g * 5}+" for g in range(LAST_AGE_GROUP + 1)
+]
+
+
+def chart_png(data: ReportData, name: str) -> bytes | None:
+    """One chart of the summary, or None when there is nothing to draw."""
+    if name == "pyramid":
+        end = data.values.get("population_end")
+        split = end.breakdown if end is not None and end.detail else None
+        if not split:
+            return None
+        return charts.pyramid(
+            AGE_LABELS,
+            split["M"],
+            split["F"],
+            title=_("Population by age and sex at period end"),
+            men_label=_("Men"),
+            women_label=_("Women"),
+        )
+    if name == "births_by_month":
+        if all(v is None for v in data.months.values()):
+            return None
+        return charts.bars(
+            list(data.months),
+            list(data.months.values()),
+            title=_("Births by month"),
+            ylabel=_("Live births"),
+        )
+    if name == "srb_by_unit":
+        rows = [
+            (c.name, data.child_values[c.code].get("sex_ratio_at_birth")) for c in data.children
+        ]
+        rows = [
+            (n, v) for n, v in rows if v is not None and v.value is not None and v.low is not None
+        ]
+        if not rows:
+            return None
+        return charts.sex_ratio(
+            [n for n, _v in rows],
+            [v.value for _n, v in rows],
+            [v.low for _n, v in rows],
+            [v.high for _n, v in rows],
+            title=_("Sex ratio at birth by sub-unit, with intervals (95%; band 103–107)"),
+            band_label=_("Normal range 103–107"),
+        )
+    if name == "fertility_by_age":
+        names = [f"asfr_{group_label(g)}" for g in FERTILE_GROUPS]
+        values = [data.value(n) for n in names]
+        if all(v is None for v in values):
+            return None
+        return charts.bars(
+            [n.removeprefix("asfr_").replace("_", "–") for n in names],
+            values,
+            title=_("Fertility by mother's age (‰)"),
+            ylabel=_("Births per 1000 women"),
+            color="#f28e2b",
+        )
+    raise KeyError(name)
+
+
+def appendix_rows(data: ReportData) -> list[list[str]]:
+    """The appendix: every cached indicator with its value, count and interval."""
+    rows = []
+    for name in INDICATORS:
+        v = data.values.get(name)
+        if v is None:
+            continue
+        whole = v.value is None or float(v.value).is_integer()
+        # Rates with two decimals; counts whole; averages of persons with one decimal.
+        decimals = 2 if name in RATES else 0 if whole else 1
+        interval = (
+            f"{number(v.low, decimals)}–{number(v.high, decimals)}"
+            if v.low is not None and v.high is not None
+            else ""
+        )
+        rows.append(
+            [
+                label(name),
+                number(v.value, decimals),
+                number(v.count) if v.count is not None else "",
+                interval,
+            ]
+        )
+    return rows
+
+
+_CHART_LINE = re.compile(r"^\[chart ([a-z_]+)\]$")
+
+
+def write_docx(data: ReportData, path: Path, *, step: Any = None) -> dict[str, Any]:
+    """Write the summary as a Word document; return what it holds (for the audit)."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    text = render_text(data)
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.5)
+    normal = doc.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(12)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    for style_name in ("Title", "Heading 1", "Heading 2"):
+        doc.styles[style_name].element.get_or_add_rPr().get_or_add_rFonts().set(
+            qn("w:eastAsia"), "黑体"
+        )
+    drawn: list[str] = []
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        match = _CHART_LINE.match(line)
+        if match:
+            name = match.group(1)
+            if step:
+                step(name)
+            png = chart_png(data, name)
+            if png is None:
+                doc.add_paragraph(_("(No data for this chart.)"))
+                continue
+            doc.add_picture(io.BytesIO(png), width=Cm(15))
+            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            drawn.append(name)
+        elif line == "[table appendix]":
+            rows = appendix_rows(data)
+            table = doc.add_table(rows=1, cols=4)
+            table.style = "Table Grid"
+            head = [_("Indicator"), _("Value"), _("Events counted"), _("Interval (95%)")]
+            for cell, value in zip(table.rows[0].cells, head, strict=True):
+                cell.text = value
+            for row in rows:
+                cells = table.add_row().cells
+                for cell, value in zip(cells, row, strict=True):
+                    cell.text = value
+        elif line.startswith("## "):
+            doc.add_heading(line[3:], level=2)
+        elif line.startswith("# "):
+            title = doc.add_heading(line[2:], level=1)
+            title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        else:
+            paragraph = doc.add_paragraph(line)
+            paragraph.paragraph_format.first_line_indent = Pt(24)
+    footer = section.footer.paragraphs[0]
+    footer.text = _("%(unit)s · %(period)s · %(basis)s · data as of %(as_of)s") % {
+        "unit": data.unit.name,
+        "period": data.period.id,
+        "basis": _basis_label(data.basis),
+        "as_of": _as_of(data),
+    }
+    doc.core_properties.title = f"{data.unit.name} {data.period.id}"
+    doc.save(str(path))
+    return {"charts": drawn, "paragraphs": len(doc.paragraphs)}
+
+
+def soffice() -> str:
+    """The LibreOffice program, or ToolMissing."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if not found:
+        raise ToolMissing(
+            _("LibreOffice is not installed (apt-get install libreoffice-writer-nogui): no PDF")
+        )
+    return found
+
+
+def docx_to_pdf(docx: Path, pdf: Path) -> None:
+    """Convert with LibreOffice headless, in a private profile (runs may overlap)."""
+    program = soffice()
+    with tempfile.TemporaryDirectory(prefix="renkou-soffice-") as work:
+        work_dir = Path(work)
+        result = subprocess.run(
+            [
+                program,
+                f"-env:UserInstallation={(work_dir / 'profile').as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(work_dir),
+                str(docx),
+            ],
+            capture_output=True,
+            timeout=PDF_TIMEOUT,
+            check=False,
+        )
+        made = work_dir / (docx.stem + ".pdf")
+        if result.returncode != 0 or not made.exists():
+            raise RuntimeError(
+                "LibreOffice could not convert the summary: "
+                + result.stderr.decode(errors="replace")[-500:]
+            )
+        shutil.move(str(made), pdf)
+
+
+def describe(data: ReportData) -> str:
+    """A short JSON description of the source, for logs."""
+    return json.dumps({"unit": data.unit.code, "period": data.period.id, "basis": data.basis})
