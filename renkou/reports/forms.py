@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 
 from renkou import demography as dm
 from renkou.analytics.indicators import FERTILE_GROUPS, group_label
+from renkou.exchange.completeness import completeness
 from renkou.reports.data import ReportData, Values
 
 
@@ -311,7 +312,22 @@ def quality_form(data: ReportData) -> Form:
         Column("completeness", _("Completeness"), "%", False, 2),
         Column("births", _("Live births"), "", True, 0),
         Column("late_births_reported", _("Births of earlier years reported now"), "", True, 0),
+        Column("hospital_births", _("Births on hospital rosters"), "", True, 0),
+        Column("birth_completeness", _("Registered births ÷ hospital births"), "%", False, 1),
     ]
+    # Completeness of registration against the hospitals' birth rosters (the exchange).
+    births = {
+        row.code: row
+        for row in completeness(
+            unit=data.unit, event="birth", start=data.period.start, end=data.period.end
+        )
+    }
+
+    def roster(code: str) -> list[float | None]:
+        row = births.get(code)
+        if row is None:
+            return [None, None]
+        return [row.roster.get("hospital_births", 0), row.rate("hospital_births")]
 
     def line(rates: object, values: Values) -> list[float | None]:
         return [
@@ -327,10 +343,15 @@ def quality_form(data: ReportData) -> Form:
 
     by_code = {r.orgunit: r for r in data.quality}
     rows = [
-        Row(c.name, c.code, line(by_code.get(c.code), data.child_values[c.code]), "unit")
+        Row(
+            c.name,
+            c.code,
+            line(by_code.get(c.code), data.child_values[c.code]) + roster(c.code),
+            "unit",
+        )
         for c in data.children
     ]
-    own = line(by_code.get(data.unit.code), data.values)
+    own = line(by_code.get(data.unit.code), data.values) + roster(data.unit.code)
     run = by_code.get(data.unit.code)
     return Form(
         key="quality",
@@ -346,8 +367,8 @@ def quality_form(data: ReportData) -> Form:
             _("Quality rates from the latest logic check (run of %(run)s).")
             % {"run": run.as_of_run if run and run.as_of_run else "—"},
             _(
-                "Completeness against hospital birth rosters (register births ÷ hospital "
-                "births) comes with the department exchange."
+                "Completeness: births in the register ÷ births the hospitals' rosters list for "
+                "the area and period, however late reported (blank where no roster lists any)."
             ),
         ],
     )

@@ -196,3 +196,37 @@ def test_the_command_writes_forms_and_explains_bad_input_in_english(
             str(tmp_path / "g.docx"),
         )
     assert not (tmp_path / "g.xlsx").exists() and not (tmp_path / "g.docx").exists()
+
+
+def test_quality_form_has_completeness_against_hospital_births(
+    register: None, tmp_path: Path
+) -> None:
+    from renkou.exchange.linking import roster_link
+    from renkou.exchange.services import roster_import
+    from tests.builders import id_number
+
+    # mothers M1, M2 and M4 of hand_register (their ids follow its numbering)
+    m1, m2, m4 = (
+        id_number(b, n) for b, n in (("1994-05-10", 2), ("1990-08-20", 6), ("1996-06-06", 20))
+    )
+    path = tmp_path / "births.csv"
+    path.write_text(
+        "婴儿性别,出生日期,母亲姓名,母亲身份证号\n"
+        f"男,2024-03-31,人0,{m1}\n女,2024-04-01,人2,{m2}\n女,2024-02-10,人9,{m4}\n",
+        encoding="utf-8",
+    )
+    imp = roster_import(
+        path=path, kind="hospital_births", orgunit=OrgUnit.objects.get(code=COUNTY), actor="test"
+    ).roster_import
+    roster_link(roster_import=imp, actor="test")
+    xlsx, _ = make(tmp_path, "en")
+    quality = openpyxl.load_workbook(xlsx, data_only=True).worksheets[2]
+    headers = [c.value for c in quality[FIRST - 1]]
+    col = headers.index("Births on hospital rosters") + 1
+    names = [quality.cell(row=r, column=1).value for r in range(FIRST, FIRST + 5)]
+    total = FIRST + names.index("Total")
+    assert quality.cell(row=total, column=col).value == 3
+    # five births in the register in 2024 (C1, C2, the twins, I1) against the three listed
+    assert quality.cell(row=total, column=col + 1).value == pytest.approx(166.7)
+    raw = openpyxl.load_workbook(xlsx).worksheets[2]
+    assert str(raw.cell(row=total, column=col).value).startswith("=SUM(")
