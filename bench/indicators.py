@@ -131,6 +131,7 @@ def incremental(env: dict[str, str | None], repeat: int) -> list[str]:
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(source, copy)
         local = {**env, "RENKOU_DATA_DIR": str(copy)}
+        run_measured(renkou_cmd("migrate", "-v0"), local)
         run_measured(renkou_cmd("shell", "-c", APPLY_EVENTS), local, capture=True)
         measured = run_measured(
             renkou_cmd("indicators", "--refresh", "--language", "en"), local, capture=True
