@@ -23,26 +23,14 @@ from pathlib import Path
 import duckdb
 
 from bench.common import OUT, median, renkou_cmd, run_measured
+from bench.copies import COUNTY, moved_place
 from bench.load import loaded_sqlite
 
 COPIES = 10
 RATIO_LIMIT = 12.0
-COUNTY = "330122"
 PERSON_STEP = 10_000_000
 SEQ_STEP = 10_000_000
 FIRST, LAST = "2021-01-01", "2025-12-31"
-
-
-def _code(c: int) -> str:
-    return COUNTY if c == 0 else f"3301{49 + c:02d}"
-
-
-def _place(column: str, c: int) -> str:
-    """SQL: the place ``column`` moved into copy ``c``'s county (others left as they are)."""
-    return (
-        f"CASE WHEN starts_with({column}, '{COUNTY}') "
-        f"THEN '{_code(c)}' || substr({column}, 7) ELSE {column} END"
-    )
 
 
 def build(source: Path, target: Path, copies: int = COPIES) -> dict[str, int]:
@@ -57,23 +45,23 @@ def build(source: Path, target: Path, copies: int = COPIES) -> dict[str, int]:
         shift = c * PERSON_STEP
         parts_p.append(
             f"SELECT id + {shift} AS id, sex, birth_date, death_date, status, marital_status, "
-            f"mother_id + {shift} AS mother_id, birth_order, {_place('hukou', c)} AS hukou, "
-            f"{_place('residence', c)} AS residence FROM '{persons}'"
+            f"mother_id + {shift} AS mother_id, birth_order, {moved_place('hukou', c)} AS hukou, "
+            f"{moved_place('residence', c)} AS residence FROM '{persons}'"
         )
         parts_e.append(
             f"SELECT seq + {c * SEQ_STEP} AS seq, id + {shift} AS id, kind, "
-            f"person_id + {shift} AS person_id, {_place('orgunit', c)} AS orgunit, "
-            f"effective_date, report_date, historic, {_place('hukou_from', c)} AS hukou_from, "
-            f"{_place('hukou_to', c)} AS hukou_to, "
-            f"{_place('residence_from', c)} AS residence_from, "
-            f"{_place('residence_to', c)} AS residence_to FROM '{events}'"
+            f"person_id + {shift} AS person_id, {moved_place('orgunit', c)} AS orgunit, "
+            f"effective_date, report_date, historic, {moved_place('hukou_from', c)} AS hukou_from, "
+            f"{moved_place('hukou_to', c)} AS hukou_to, "
+            f"{moved_place('residence_from', c)} AS residence_from, "
+            f"{moved_place('residence_to', c)} AS residence_to FROM '{events}'"
         )
         suffix = "" if c == 0 else f"（{c + 1}）"
         which = "true" if c == 0 else f"starts_with(code, '{COUNTY}')"
         parts_o.append(
-            f"SELECT {_place('code', c)} AS code, "
+            f"SELECT {moved_place('code', c)} AS code, "
             f"CASE WHEN starts_with(code, '{COUNTY}') THEN name || '{suffix}' ELSE name END "
-            f"AS name, level, {_place('parent', c)} AS parent, valid_from, valid_to "
+            f"AS name, level, {moved_place('parent', c)} AS parent, valid_from, valid_to "
             f"FROM '{orgunits}' WHERE {which}"
         )
     con.execute(

@@ -20,23 +20,12 @@ import sqlite3
 from pathlib import Path
 
 from bench.common import OUT, median, renkou_cmd, run_measured
+from bench.copies import COUNTY, moved_place
 from bench.quality import END, ensure_loaded
 
 COPIES = 5
 RATIO_LIMIT = 6.0
-COUNTY = "330122"
 STEP = 10_000_000
-
-
-def _code(c: int) -> str:
-    return f"3301{49 + c:02d}"
-
-
-def _place(column: str, c: int) -> str:
-    return (
-        f"CASE WHEN {column} LIKE '{COUNTY}%' "
-        f"THEN '{_code(c)}' || substr({column}, 7) ELSE {column} END"
-    )
 
 
 def _shift(column: str, c: int) -> str:
@@ -49,22 +38,22 @@ def _suffix(column: str, c: int) -> str:
 
 RULES = {
     "orgunits_orgunit": {
-        "code": lambda c: _place("code", c),
+        "code": lambda c: moved_place("code", c),
         "name": lambda c: f"name || '（{c + 1}）'",
-        "parent_id": lambda c: _place("parent_id", c),
+        "parent_id": lambda c: moved_place("parent_id", c),
     },
     "registry_household": {
         "id": lambda c: _shift("id", c),
         "number": lambda c: _suffix("number", c),
-        "orgunit_id": lambda c: _place("orgunit_id", c),
+        "orgunit_id": lambda c: moved_place("orgunit_id", c),
     },
     "registry_person": {
         "id": lambda c: _shift("id", c),
         "person_ref": lambda c: _suffix("person_ref", c),
         "id_number_hash": lambda c: _suffix("id_number_hash", c),
         "household_id": lambda c: _shift("household_id", c),
-        "hukou_orgunit_id": lambda c: _place("hukou_orgunit_id", c),
-        "residence_orgunit_id": lambda c: _place("residence_orgunit_id", c),
+        "hukou_orgunit_id": lambda c: moved_place("hukou_orgunit_id", c),
+        "residence_orgunit_id": lambda c: moved_place("residence_orgunit_id", c),
         "father_id": lambda c: _shift("father_id", c),
         "mother_id": lambda c: _shift("mother_id", c),
     },
@@ -72,7 +61,7 @@ RULES = {
         "id": lambda c: _shift("id", c),
         "external_ref": lambda c: _suffix("external_ref", c),
         "applied_seq": lambda c: _shift("applied_seq", c),
-        "orgunit_id": lambda c: _place("orgunit_id", c),
+        "orgunit_id": lambda c: moved_place("orgunit_id", c),
         "person_id": lambda c: _shift("person_id", c),
     },
 }
