@@ -222,10 +222,13 @@ EVENT_FILTERS = [
 
 
 def _int(value: str | None) -> int | None:
+    """A query parameter as a database integer; None when empty, not a number, or outside
+    64 bits (SQLite cannot even compare such a number)."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is not None and -(2**63) <= number < 2**63 else None
 
 
 @extend_schema_view(

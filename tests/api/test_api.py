@@ -155,6 +155,14 @@ def test_nul_characters_in_the_query_are_refused_not_a_server_error(county: None
     assert "NUL" in response.content.decode()
 
 
+def test_an_event_filter_outside_64_bits_is_not_a_server_error(county: None) -> None:
+    # found by Schemathesis on SQLite: "Python int too large to convert to SQLite INTEGER"
+    api = api_client(user_with_role("c", "county_admin", "330122"))
+    huge = "-19427857760256501233175326749622272"
+    assert api.get("/api/events/", {"person": huge, "after_seq": huge}).status_code == 200
+    assert api.get(f"/api/events/{huge[1:]}/").status_code == 404
+
+
 def test_list_pages_follow_a_cursor_without_repeats(county: None) -> None:
     api = api_client(user_with_role("c", "county_admin", "330122"))
     seen: list[int] = []
