@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import Period, PeriodError, add_months, parse
+from renkou.benefits.selectors import PaidLine, paid_in
+from renkou.exchange.completeness import Completeness, completeness
 from renkou.orgunits.models import OrgUnit
 from renkou.quality.rates import Rates, quality_rates
 
@@ -44,6 +46,9 @@ class ReportData:
     child_values: dict[str, Values]
     months: dict[str, float | None]
     quality: list[Rates] = field(default_factory=list)
+    # registration completeness of the unit itself against the departments' rosters
+    registration: dict[str, Completeness] = field(default_factory=dict)
+    benefits: list[PaidLine] = field(default_factory=list)
 
     @property
     def as_of(self) -> datetime.datetime | None:
@@ -147,4 +152,16 @@ def report_data(*, code: str, period: str, basis: str = "registered") -> ReportD
         child_values=child_values,
         months={m: by_month.get(m) for m in month_ids},
         quality=quality_rates(orgunit=unit, day=day),
+        registration=registration_of(unit, chosen),
+        benefits=paid_in(unit.code, chosen.start, chosen.end),
     )
+
+
+def registration_of(unit: OrgUnit, period: Period) -> dict[str, Completeness]:
+    """The unit's own completeness row for births and deaths in the period."""
+    out = {}
+    for event in ("birth", "death"):
+        rows = completeness(unit=unit, event=event, start=period.start, end=period.end)
+        if rows:
+            out[event] = rows[0]
+    return out

@@ -30,6 +30,7 @@ from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
 from renkou.analytics.labels import RATES, label
 from renkou.analytics.periods import Period
 from renkou.reports import charts
+from renkou.benefits.choices import Programme
 from renkou.reports.data import ReportData, ReportError
 from renkou.reports.forms import _basis_label, _header_period
 from renkou.reports.prose import Fig, figures, number, srb_status
@@ -82,7 +83,42 @@ def context(data: ReportData) -> dict[str, Any]:
         "quality": quality,
         "logic_accuracy": Fig(quality.logic_accuracy_percent, 2) if quality else Fig(None),
         "completeness": Fig(quality.completeness_percent, 2) if quality else Fig(None),
+        "registration": registration(data),
+        "benefits": [
+            {
+                "label": Programme(line.programme).label,
+                "persons": Fig(line.persons),
+                "amount": Fig(float(line.amount), 2),
+            }
+            for line in data.benefits
+        ],
+        "benefits_total": Fig(float(sum(line.amount for line in data.benefits)), 2),
     }
+
+
+def registration(data: ReportData) -> dict[str, Any]:
+    """Registration completeness against the departments' rosters, for the template:
+    ``registration.births.rate`` (register ÷ hospital births, %), ``.within_30d`` (the part
+    reported within 30 days), ``.roster`` (the hospitals' births); deaths against the
+    hospitals' and the police's lists. Empty figures where no roster was received."""
+    births, deaths = data.registration.get("birth"), data.registration.get("death")
+
+    def part(row: Any, kind: str) -> dict[str, Fig]:
+        listed = row.roster.get(kind, 0) if row is not None else 0
+        return {
+            "roster": Fig(listed if listed else None),
+            "registered": Fig(row.registered if row is not None else None),
+            "rate": Fig(row.rate(kind) if listed else None, 1),
+            "within_30d": Fig(row.rate(kind, "registered_30d") if listed else None, 1),
+        }
+
+    out = {
+        "births": part(births, "hospital_births"),
+        "deaths_hospital": part(deaths, "hospital_deaths"),
+        "deaths_police": part(deaths, "police_deaths"),
+    }
+    out["any"] = any(v["roster"].known for v in out.values())
+    return out
 
 
 def period_name(period: Period) -> str:

@@ -168,3 +168,77 @@ def test_without_libreoffice_the_pdf_is_refused_before_anything_is_written(
             actor="test",
         )
     assert not out.exists()
+
+
+def test_the_summary_states_benefits_paid_and_completeness_against_rosters(
+    register: None, tmp_path: Path
+) -> None:
+    import datetime
+    from decimal import Decimal
+
+    from renkou.benefits.models import Cycle, Entitlement
+    from renkou.exchange.linking import roster_link
+    from renkou.exchange.services import roster_import
+    from renkou.orgunits.models import OrgUnit
+    from renkou.registry.models import Person
+    from tests.builders import id_number
+
+    county = OrgUnit.objects.get(code=COUNTY)
+    people = {p.person_ref: p for p in Person.objects.all()}
+    cycle = Cycle.objects.create(programme="rural_reward", year=2024, orgunit=county)
+    childcare = Cycle.objects.create(programme="childcare", year=2024, orgunit=county)
+
+    def owed(c: Cycle, ref: str, month: str, amount: str, status: str) -> None:
+        Entitlement.objects.create(
+            cycle=c,
+            programme=c.programme,
+            person=people[ref],
+            month=datetime.date.fromisoformat(month),
+            amount=Decimal(amount),
+            status=status,
+        )
+
+    owed(cycle, "D1", "2024-01-01", "960.00", "paid")  # annual: January
+    owed(cycle, "M1", "2024-01-01", "960.00", "paid")
+    owed(cycle, "M2", "2024-01-01", "960.00", "due")  # not paid yet: not counted
+    owed(cycle, "M3", "2023-01-01", "960.00", "paid")  # another year
+    owed(childcare, "C1", "2024-04-01", "300.00", "paid")
+    owed(childcare, "C1", "2024-05-01", "300.00", "paid")
+    owed(childcare, "C2", "2024-05-01", "300.00", "failed")  # the bank refused it
+
+    m1, m2 = (id_number(b, n) for b, n in (("1994-05-10", 2), ("1990-08-20", 6)))
+    births = tmp_path / "births.csv"
+    births.write_text(
+        f"婴儿性别,出生日期,母亲姓名,母亲身份证号\n男,2024-03-31,人0,{m1}\n女,2024-04-01,人2,{m2}\n",
+        encoding="utf-8",
+    )
+    imp = roster_import(
+        path=births, kind="hospital_births", orgunit=county, actor="test"
+    ).roster_import
+    roster_link(roster_import=imp, actor="test")
+
+    (docx,) = write(tmp_path, ".docx")
+    text = text_of(docx)
+    assert "六、奖励扶助与补贴发放" in text and "七、图表" in text
+    # two persons paid 960 each for 2024; one child paid two months of 300
+    assert "已发放：农村部分计划生育家庭奖励扶助2人，1920.00元；育儿补贴1人，600.00元。" in text
+    assert "合计2520.00元" in text
+    # five births in the register in 2024 against two on the hospital's roster
+    assert "医院出生名册2人，本系统登记出生5人，出生登记完整率250.0%" in text
+    assert "公安死亡注销名册" not in text  # no police list received
+
+    (en,) = write(tmp_path, ".docx", lang="en")
+    english = text_of(en)
+    assert "6. Benefits paid" in english and "In all 2520.00 yuan." in english
+    assert (
+        "Rural reward and assistance, 2 persons, 1920.00 yuan; Childcare subsidy, 1 person"
+        in english
+    )
+    assert "the hospitals listed 2 births and the register has 5" in english
+
+
+def test_without_payments_or_rosters_the_summary_says_so(register: None, tmp_path: Path) -> None:
+    (docx,) = write(tmp_path, ".docx")
+    text = text_of(docx)
+    assert "2024年没有已发放的奖励扶助金或补贴" in text
+    assert "本期未收到医院或公安名册，暂无登记完整率" in text
