@@ -25,7 +25,6 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from django.db import connection, transaction
 from django.db.models import Max, Min
@@ -33,11 +32,12 @@ from django.utils import timezone
 
 from renkou.analytics import indicators
 from renkou.analytics.counts import LEVEL_LENGTHS, Window
-from renkou.analytics.engines import Engine, default_engine
+from renkou.analytics.engines import CompiledSql, Engine, default_engine
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import Period, parse
 from renkou.analytics.snapshot import (
     SnapshotResult,
+    events_of,
     read_manifest,
     snapshot_dir,
     snapshot_refresh,
@@ -46,6 +46,7 @@ from renkou.registry.loading.bulk import bulk_insert, deferred_indexes
 from renkou.registry.models import Event, Person
 
 INSERT_BATCH = 100_000
+COMPACT_EVERY = 20
 ROW_COLUMNS = (
     "indicator",
     "orgunit",
@@ -99,17 +100,17 @@ def affected(directory: Path, change: SnapshotResult) -> tuple[set[str], datetim
     if not change.person_ids:
         return set(), None
     ids = pa.array(change.person_ids, pa.int64())
-    names = ["seq", "person_id", "effective_date", "hukou_from", "hukou_to"]
-    names += ["residence_from", "residence_to", "orgunit"]
-    files = ds.dataset(sorted(str(f) for f in (directory / "events").glob("seq-*.parquet")))
-    theirs = files.to_table(columns=names, filter=pc.field("person_id").isin(ids))
+    theirs = events_of(change.person_ids, change.last_seq)
     places: set[str] = set()
     for name in ("hukou_from", "hukou_to", "residence_from", "residence_to", "orgunit"):
         places.update(v for v in theirs.column(name).to_pylist() if v)
-    persons = pq.read_table(directory / "persons.parquet", columns=["id", "hukou", "residence"])
-    persons = persons.filter(pc.is_in(persons.column("id"), value_set=ids))
-    for name in ("hukou", "residence"):
-        places.update(v for v in persons.column(name).to_pylist() if v)
+    if change.places:  # the places the refresh just wrote for these persons
+        places.update(change.places)
+    else:
+        persons = pq.read_table(directory / "persons.parquet", columns=["id", "hukou", "residence"])
+        persons = persons.filter(pc.is_in(persons.column("id"), value_set=ids))
+        for name in ("hukou", "residence"):
+            places.update(v for v in persons.column(name).to_pylist() if v)
     new = theirs.filter(pc.greater_equal(theirs.column("seq"), change.first_seq))
     earliest = pc.min(new.column("effective_date")).as_py()
     return _units_of(places), earliest
@@ -120,11 +121,13 @@ def cache_invalidate(directory: Path, change: SnapshotResult) -> int:
     units, earliest = affected(directory, change)
     if not units or earliest is None:
         return 0
-    periods = [
-        p
-        for p in IndicatorValue.objects.values_list("period", flat=True).distinct()
-        if parse(p).end_boundary > earliest
-    ]
+    # A period is computed for every unit at once, so the units highest up among those
+    # touched (the province, as a rule) have a figure in every cached period: reading their
+    # few rows through the cell index is much faster than a distinct over the whole cache.
+    top = min(len(u) for u in units)
+    highest = [u for u in units if len(u) == top]
+    cached = IndicatorValue.objects.filter(orgunit__in=highest).values_list("period", flat=True)
+    periods = [p for p in set(cached) if parse(p).end_boundary > earliest]
     return IndicatorValue.objects.filter(orgunit__in=units, period__in=periods).update(stale=True)
 
 
@@ -188,28 +191,74 @@ def cache_store(
     table = IndicatorValue._meta.db_table
     written = 0
     with transaction.atomic():
-        if replace_all:
-            with connection.cursor() as cursor:
-                verb = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
-                cursor.execute(f"{verb} {connection.ops.quote_name(table)}")
-        seen: set[tuple[str, str, str]] = set()
-        with deferred_indexes(table, when=replace_all):
+        if not replace_all:
+            return _store_cells(table, rows, snapshot_seq, now)
+        with connection.cursor() as cursor:
+            verb = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
+            cursor.execute(f"{verb} {connection.ops.quote_name(table)}")
+        with deferred_indexes(table, when=True):
             for chunk in _ahead(rows, INSERT_BATCH):
-                if not replace_all:
-                    # Replace each cell once, before its first rows go in (a cell may span
-                    # batches).
-                    groups: dict[tuple[str, str], list[str]] = {}
-                    for row in chunk:
-                        cell = (row[1], row[2], row[3])
-                        if cell not in seen:
-                            seen.add(cell)
-                            groups.setdefault((row[2], row[3]), []).append(row[1])  # type: ignore[arg-type]
-                    for (period, basis), units in groups.items():
-                        IndicatorValue.objects.filter(
-                            period=period, basis=basis, orgunit__in=units
-                        ).delete()
                 _insert(table, chunk, snapshot_seq, now)
                 written += len(chunk)
+    return written
+
+
+def _update(table: str, rows: list[tuple[Any, ...]], snapshot_seq: int, now: Any) -> None:
+    """Overwrite rows in place: each item is a row's values (``ROW_COLUMNS`` after the four
+    keys) followed by its id."""
+    q = connection.ops.quote_name
+    values = ROW_COLUMNS[4:]
+    assignments = ", ".join(f"{q(c)} = %s" for c in values)
+    if connection.vendor == "postgresql":
+        sql = (
+            f"UPDATE {q(table)} SET {assignments}, snapshot_seq = %s, computed_at = %s, "  # noqa: S608
+            f"stale = false WHERE id = %s"
+        )
+        params = [(*r[:-1], snapshot_seq, now, r[-1]) for r in rows]
+    else:
+        sql = (
+            f"UPDATE {q(table)} SET {assignments}, snapshot_seq = {int(snapshot_seq)}, "  # noqa: S608
+            f"computed_at = '{now}', stale = 0 WHERE id = %s"
+        )
+        params = rows
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _store_cells(table: str, rows: Iterable[indicators.Row], snapshot_seq: int, now: Any) -> int:
+    """Replace the cells ``rows`` cover: a figure the cell already has is overwritten in
+    place (its index entries stay as they are, so a refresh of a few cells writes little),
+    a new one is inserted, and one the cell no longer has is deleted."""
+    seen: set[tuple[str, str, str]] = set()
+    existing: dict[tuple[str, str, str, str], int] = {}
+    written = 0
+    for chunk in _ahead(rows, INSERT_BATCH):
+        groups: dict[tuple[str, str], list[str]] = {}
+        for row in chunk:
+            cell = (row[1], row[2], row[3])
+            if cell not in seen:
+                seen.add(cell)
+                groups.setdefault((row[2], row[3]), []).append(row[1])  # type: ignore[arg-type]
+        for (period, basis), units in groups.items():
+            for pk, *key in IndicatorValue.objects.filter(
+                period=period, basis=basis, orgunit__in=units
+            ).values_list("id", "indicator", "orgunit", "period", "basis"):
+                existing[tuple(key)] = pk  # type: ignore[index]
+        updates, inserts = [], []
+        for row in chunk:
+            pk = existing.pop(row[:4], None)  # type: ignore[arg-type]
+            if pk is None:
+                inserts.append(row)
+            else:
+                updates.append((*row[4:], pk))
+        if updates:
+            _update(table, updates, snapshot_seq, now)
+        if inserts:
+            _insert(table, inserts, snapshot_seq, now)
+        written += len(chunk)
+    leftover = list(existing.values())  # figures the cells no longer have
+    for start in range(0, len(leftover), 900):
+        IndicatorValue.objects.filter(pk__in=leftover[start : start + 900]).delete()
     return written
 
 
@@ -225,21 +274,36 @@ class SavedCounts:
     frames: dict[str, indicators.CountFrames]
     floating: Any
     units: list[str]
+    updates: int = 0  # incremental refreshes appended since the counts were last regrouped
 
 
 def _cube_dir(directory: Path) -> Path:
     return directory.parent / f"{directory.name}-counts"
 
 
-def counts_save(directory: Path, saved: SavedCounts) -> None:
-    """Keep the counts beside the snapshot (Parquet per frame and basis, and a manifest)."""
+def counts_save(
+    directory: Path, saved: SavedCounts, *, appended: indicators.Counts | None = None
+) -> None:
+    """Keep the counts beside the snapshot (Parquet per frame and basis, and a manifest).
+
+    With ``appended`` (the rows an incremental refresh added, ``saved.updates`` > 0), only
+    those are written, as files of their own that ``counts_load`` appends to the others.
+    """
     target = _cube_dir(directory)
     target.mkdir(parents=True, exist_ok=True)
     (target / "manifest.json").unlink(missing_ok=True)  # invalid while being written
-    for basis, frames in saved.frames.items():
+    if appended is None:
+        for old in target.glob("*.d*.parquet"):
+            old.unlink()
+        suffix, (frames, floating) = "", (saved.frames, saved.floating)
+    else:
+        suffix, (frames, floating) = f".d{saved.updates:04d}", appended
+    for basis, by_name in frames.items():
         for name in indicators.FRAME_NAMES:
-            getattr(frames, name).to_parquet(target / f"{name}-{basis}.parquet", index=False)
-    saved.floating.to_parquet(target / "floating.parquet", index=False)
+            getattr(by_name, name).to_parquet(
+                target / f"{name}-{basis}{suffix}.parquet", index=False
+            )
+    floating.to_parquet(target / f"floating{suffix}.parquet", index=False)
     (target / "manifest.json").write_text(
         json.dumps(
             {
@@ -247,6 +311,7 @@ def counts_save(directory: Path, saved: SavedCounts) -> None:
                 "first": saved.window.first.isoformat(),
                 "last": saved.window.last.isoformat(),
                 "units": saved.units,
+                "updates": saved.updates,
             }
         ),
         "utf-8",
@@ -260,12 +325,19 @@ def counts_load(directory: Path) -> SavedCounts | None:
     if not path.exists():
         return None
     manifest = json.loads(path.read_text("utf-8"))
+    updates = int(manifest.get("updates", 0))
+    suffixes = [""] + [f".d{n:04d}" for n in range(1, updates + 1)]
+
+    def read(stem: str) -> pd.DataFrame:
+        parts = [pd.read_parquet(target / f"{stem}{suffix}.parquet") for suffix in suffixes]
+        frame = parts[0]
+        for part in parts[1:]:
+            frame = indicators.frames_append(frame, part)
+        return frame
+
     frames = {
         basis: indicators.CountFrames(
-            **{
-                name: pd.read_parquet(target / f"{name}-{basis}.parquet")
-                for name in indicators.FRAME_NAMES
-            }
+            **{name: read(f"{name}-{basis}") for name in indicators.FRAME_NAMES}
         )
         for basis in indicators.BASES
     }
@@ -276,8 +348,9 @@ def counts_load(directory: Path) -> SavedCounts | None:
             datetime.date.fromisoformat(manifest["last"]),
         ),
         frames=frames,
-        floating=pd.read_parquet(target / "floating.parquet"),
+        floating=read("floating"),
         units=list(manifest["units"]),
+        updates=updates,
     )
 
 
@@ -331,6 +404,24 @@ def indicators_refresh(
     """
     engine = engine or default_engine()
     directory = directory or snapshot_dir()
+    compiled = getattr(engine, "compiled", None)
+    if isinstance(compiled, CompiledSql) and compiled.path is None:
+        compiled.attach(_cube_dir(directory) / f"{engine.name}-sql.json")
+    try:
+        return _refresh(engine, directory, full, first, last, periods)
+    finally:
+        if isinstance(compiled, CompiledSql):
+            compiled.save()
+
+
+def _refresh(
+    engine: Engine,
+    directory: Path,
+    full: bool,
+    first: datetime.date | None,
+    last: datetime.date | None,
+    periods: list[Period] | None,
+) -> RefreshResult:
     if full:
         change = snapshot_refresh(directory)
         seq = int(read_manifest(directory)["last_seq"])
@@ -343,6 +434,9 @@ def indicators_refresh(
         result.stored = cache_store(rows, snapshot_seq=seq, replace_all=True)
         result.periods = [p.id for p in chosen]
         counts_save(directory, SavedCounts(seq, window, frames, floating, units))
+        # Compile the steps of an incremental refresh now, over no persons (it takes a
+        # second), so that the first refresh after new events finds them compiled.
+        indicators.run_counts(engine, directory, window, [])
         return result
     saved = counts_load(directory) if (directory / "persons.parquet").exists() else None
     if saved is not None and saved.seq != int(read_manifest(directory)["last_seq"]):
@@ -361,11 +455,16 @@ def indicators_refresh(
             saved = None  # events came in between: count everything again
         else:
             now = indicators.run_counts(engine, directory, saved.window, touched)
-            frames, floating = indicators.counts_update(
-                (saved.frames, saved.floating), (now[0], now[1]), (before[0], before[1])
+            # The differences are appended as rows of their own; every COMPACT_EVERY
+            # refreshes the counts are regrouped to one row per key.
+            compact = saved.updates + 1 >= COMPACT_EVERY
+            delta = indicators.counts_delta((now[0], now[1]), (before[0], before[1]))
+            frames, floating = indicators.counts_add(
+                (saved.frames, saved.floating), delta, compact=compact
             )
-            saved = SavedCounts(seq, saved.window, frames, floating, now[2])
-            counts_save(directory, saved)
+            updates = 0 if compact else saved.updates + 1
+            saved = SavedCounts(seq, saved.window, frames, floating, now[2], updates)
+            counts_save(directory, saved, appended=None if compact else delta)
     if saved is None and change.events:
         counts_drop(directory)
     result.invalidated = cache_invalidate(directory, change)

@@ -13,10 +13,12 @@ import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from renkou import demography as dm
 from renkou.analytics import counts
@@ -126,42 +128,77 @@ def run_counts(
     """
     t = engine.open(directory)
     persons, events = t.persons, t.events
+    # Each step has a key naming what it computes (the same key, the same expression), so
+    # an engine can reuse the SQL compiled for an earlier run of the same window.
+    mode = "all" if person_ids is None else "some"
+    prefix = f"{mode}:{window.first.isoformat()}:{window.last.isoformat()}"
     if person_ids is not None:
         # The persons and their children: mothers' ages and living children are looked up
         # there (``person_ids`` holds the mothers and children of whoever an event touched).
         # (A table of ids, not a list of literals: a long IN list is slow to compile.)
-        ids = engine.materialize(
-            ibis.memtable({"pid": list(person_ids)}, schema={"pid": "int64"}), "ids"
-        )
-        persons = engine.materialize(
-            persons.filter(persons.id.isin(ids.pid) | persons.mother_id.isin(ids.pid)), "kin"
+        ids = engine.load_ids("ids", person_ids)
+        everyone = persons
+        persons = engine.table(
+            "kin",
+            lambda: everyone.filter(everyone.id.isin(ids.pid) | everyone.mother_id.isin(ids.pid)),
         )
         own_persons = persons.filter(persons.id.isin(ids.pid))
-        own_events = engine.materialize(events.filter(events.person_id.isin(ids.pid)), "own")
+        own_events = engine.table("own", lambda: events.filter(events.person_id.isin(ids.pid)))
     else:
         own_persons, own_events = persons, events
     spelled = {
-        basis: engine.materialize(counts.spells(own_persons, own_events, basis), f"spells_{basis}")
+        basis: engine.table(
+            f"spells_{basis}",
+            functools.partial(counts.spells, own_persons, own_events, basis),
+        )
         for basis in BASES
     }
+
+    def query(name: str, basis: str, build: Any, *args: Any) -> pd.DataFrame:
+        return engine.query(f"{prefix}:{name}:{basis}", functools.partial(build, *args))
+
     frames = {
         basis: CountFrames(
-            population=engine.execute(counts.population(spelled[basis], t.orgunits, window)),
-            births=engine.execute(
-                counts.births(persons, own_events, spelled[basis], t.orgunits, window)
+            population=query(
+                "population", basis, counts.population, spelled[basis], t.orgunits, window
             ),
-            deaths=engine.execute(counts.deaths(spelled[basis], t.orgunits, window)),
-            moves=engine.execute(counts.moves(spelled[basis], t.orgunits, window)),
-            married=engine.execute(
-                counts.married_women(persons, own_events, spelled[basis], t.orgunits, window)
+            births=query(
+                "births",
+                basis,
+                counts.births,
+                persons,
+                own_events,
+                spelled[basis],
+                t.orgunits,
+                window,
+            ),
+            deaths=query("deaths", basis, counts.deaths, spelled[basis], t.orgunits, window),
+            moves=query("moves", basis, counts.moves, spelled[basis], t.orgunits, window),
+            married=query(
+                "married",
+                basis,
+                counts.married_women,
+                persons,
+                own_events,
+                spelled[basis],
+                t.orgunits,
+                window,
             ),
         )
         for basis in BASES
     }
-    floating = engine.execute(
-        counts.floating(spelled["registered"], spelled["resident"], t.orgunits, window)
+    floating = query(
+        "floating",
+        "both",
+        counts.floating,
+        spelled["registered"],
+        spelled["resident"],
+        t.orgunits,
+        window,
     )
-    units = sorted(engine.execute(t.orgunits.select("code"))["code"].tolist())
+    units = sorted(
+        engine.query(f"{prefix}:units", lambda: t.orgunits.select("code"))["code"].tolist()
+    )
     return frames, floating, units
 
 
@@ -189,30 +226,49 @@ def frames_combine(frames: list[tuple[pd.DataFrame, int]]) -> pd.DataFrame:
     return summed[(summed[values] != 0).any(axis=1)].reset_index(drop=True)
 
 
-def counts_update(
-    base: tuple[dict[str, CountFrames], pd.DataFrame],
-    now: tuple[dict[str, CountFrames], pd.DataFrame],
-    before: tuple[dict[str, CountFrames], pd.DataFrame],
-) -> tuple[dict[str, CountFrames], pd.DataFrame]:
-    """``base`` + ``now`` − ``before``: the counts of the register after some persons'
-    contributions changed from ``before`` to ``now``."""
+def frames_append(base: pd.DataFrame, delta: pd.DataFrame) -> pd.DataFrame:
+    """``base`` with ``delta``'s rows after it (keys may repeat: the arrays add them up)."""
+    if not len(delta):
+        return base
+    if not len(base):
+        return delta
+    return pd.concat([base, delta], ignore_index=True)
+
+
+Counts = tuple[dict[str, CountFrames], pd.DataFrame]
+"""Count frames per basis, and the floating frame."""
+
+
+def counts_map(fn: Any, *parts: Counts) -> Counts:
+    """Apply ``fn`` to the corresponding frames of ``parts`` (frame by frame, basis by basis)."""
     frames = {
         basis: CountFrames(
-            **{
-                name: frames_combine(
-                    [
-                        (getattr(base[0][basis], name), 1),
-                        (getattr(now[0][basis], name), 1),
-                        (getattr(before[0][basis], name), -1),
-                    ]
-                )
-                for name in FRAME_NAMES
-            }
+            **{name: fn(*(getattr(p[0][basis], name) for p in parts)) for name in FRAME_NAMES}
         )
         for basis in BASES
     }
-    floating = frames_combine([(base[1], 1), (now[1], 1), (before[1], -1)])
-    return frames, floating
+    return frames, fn(*(p[1] for p in parts))
+
+
+def counts_delta(now: Counts, before: Counts) -> Counts:
+    """``now`` − ``before``, one row per key (zero rows dropped)."""
+    return counts_map(lambda a, b: frames_combine([(a, 1), (b, -1)]), now, before)
+
+
+def counts_add(base: Counts, delta: Counts, *, compact: bool = True) -> Counts:
+    """``base`` + ``delta``. With ``compact`` the result has one row per key; without, the
+    delta's rows are appended to ``base`` as rows of their own, which is what a refresh
+    after a few events needs: regrouping the whole register's counts takes longer than the
+    rest of it, and the arrays made from the frames add repeated keys up anyway."""
+    if compact:
+        return counts_map(lambda a, b: frames_combine([(a, 1), (b, 1)]), base, delta)
+    return counts_map(frames_append, base, delta)
+
+
+def counts_update(base: Counts, now: Counts, before: Counts, *, compact: bool = True) -> Counts:
+    """``base`` + ``now`` − ``before``: the counts of the register after some persons'
+    contributions changed from ``before`` to ``now``."""
+    return counts_add(base, counts_delta(now, before), compact=compact)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -246,19 +302,21 @@ class Cube:
             ]
         )
 
+        value_set = pa.array(units, pa.string())
+        self._value_set = value_set
+
         def put(
             frame: pd.DataFrame, shape: tuple[int, ...], keys: list[str], value: str
         ) -> np.ndarray:
             array = np.zeros(shape, dtype=np.int64)
             if len(frame):
-                frame = frame[frame["unit"].isin(index)]
-                at = [frame["unit"].map(index).to_numpy()] + [frame[k].to_numpy() for k in keys]
-                np.add.at(array, tuple(at), frame[value].to_numpy())
+                at = unit_positions(frame["unit"], value_set)
+                keep = at >= 0
+                where = [at[keep]] + [frame[k].to_numpy()[keep] for k in keys]
+                np.add.at(array, tuple(where), frame[value].to_numpy()[keep])
             return array
 
-        pop = frames.population.assign(
-            sex=frames.population["sex"].map({"M": 0, "F": 1}).fillna(0).astype(int)
-        )
+        pop = frames.population.assign(sex=female(frames.population["sex"]))
         shape = (n, 2, AGE_GROUPS, months + 1)
         delta = put(pop, shape, ["sex", "age_group", "k"], "delta")
         part = put(pop, shape, ["sex", "age_group", "k"], "part_days")
@@ -269,7 +327,7 @@ class Cube:
 
         births = frames.births
         births = births[(births["k"] >= 0) & (births["k"] < months)].assign(
-            sex=births["sex"].map({"M": 0, "F": 1}).fillna(0).astype(int),
+            sex=female(births["sex"]),
             mother_age_group=births["mother_age_group"] + 1,
         )
         self.births = put(
@@ -282,7 +340,7 @@ class Cube:
         self.unit_index = index
         deaths = frames.deaths
         deaths = deaths[(deaths["k"] >= 0) & (deaths["k"] < months)].assign(
-            sex=deaths["sex"].map({"M": 0, "F": 1}).fillna(0).astype(int),
+            sex=female(deaths["sex"]),
             infant=deaths["infant"].astype(int),
         )
         self.deaths = put(deaths, (n, months, 2, 2), ["k", "sex", "infant"], "n")
@@ -301,8 +359,23 @@ class Cube:
         frame = self.birth_frame
         late = frame[(frame["k_reported"] >= k0) & (frame["k_reported"] < k1) & (frame["k"] < k0)]
         if len(late):
-            np.add.at(out, late["unit"].map(self.unit_index).to_numpy(), late["n"].to_numpy())
+            at = unit_positions(late["unit"], self._value_set)
+            keep = at >= 0
+            np.add.at(out, at[keep], late["n"].to_numpy()[keep])
         return out
+
+
+def unit_positions(column: pd.Series, units: pa.Array) -> np.ndarray:
+    """Each value's position in ``units`` (−1 where absent): Arrow's hash lookup, much faster
+    than mapping a pandas string column through a dict."""
+    found = pc.index_in(pa.array(column, pa.string()), value_set=units)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def female(sex: pd.Series) -> np.ndarray:
+    """0 for men (and an unknown sex), 1 for women: the sex axis of the arrays."""
+    women: np.ndarray = (sex == "F").to_numpy(dtype=bool, na_value=False).astype(np.int64)
+    return women
 
 
 def counts_month_start(window: counts.Window, month: int) -> datetime.date:

@@ -48,7 +48,13 @@ class IndicatorValue(models.Model):
         indexes = [
             models.Index(
                 fields=["orgunit", "period", "basis", "indicator"], name="indicator_value_cell"
-            )
+            ),
+            # Only the few stale rows: a refresh finds them without reading the whole cache.
+            models.Index(
+                fields=["period", "orgunit"],
+                name="indicator_value_stale",
+                condition=models.Q(stale=True),
+            ),
         ]
 
     def __str__(self) -> str:

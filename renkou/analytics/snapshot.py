@@ -23,11 +23,12 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -94,6 +95,11 @@ class SnapshotResult:
     persons: int
     person_ids: list[int]
     full: bool
+    # the current places (hukou and residence) of the persons whose rows were written
+    places: frozenset[str] = frozenset()
+
+
+EVENTS_OF_BATCH = 5000  # persons per query (SQLite limits the parameters of one statement)
 
 
 def snapshot_dir() -> Path:
@@ -194,26 +200,36 @@ def _persons_table(ids: list[int] | None) -> pa.Table:
     return pa.table(columns, schema=PERSON_SCHEMA).sort_by("id")
 
 
-def _events_table(after: int, upto: int) -> pa.Table:
-    """Applied events with ``after < applied_seq <= upto``, places taken from their payloads."""
-    qs = (
-        Event.objects.filter(applied_seq__gt=after, applied_seq__lte=upto)
-        .order_by("applied_seq")
-        .annotate(
-            s_hu=KT("payload__state__hukou_orgunit_id"),
-            s_hr=KT("payload__state__hukou_region"),
-            s_ru=KT("payload__state__residence_orgunit_id"),
-            s_rr=KT("payload__state__residence_region"),
-            set_hu=KT("payload__set__hukou_orgunit_id"),
-            set_hr=KT("payload__set__hukou_region"),
-            set_ru=KT("payload__set__residence_orgunit_id"),
-            set_rr=KT("payload__set__residence_region"),
-            from_u=KT("payload__from_orgunit"),
-            from_r=KT("payload__from_region"),
-            to_u=KT("payload__to_orgunit"),
-            to_r=KT("payload__to_region"),
-            unit=F("orgunit_id"),
-        )
+def _events_table(after: int, upto: int, person_ids: Sequence[int] | None = None) -> pa.Table:
+    """Applied events with ``after < applied_seq <= upto`` (only of ``person_ids`` if
+    given), places taken from their payloads."""
+    if person_ids is not None and len(person_ids) > EVENTS_OF_BATCH:
+        parts = [
+            _events_table(after, upto, person_ids[i : i + EVENTS_OF_BATCH])
+            for i in range(0, len(person_ids), EVENTS_OF_BATCH)
+        ]
+        return pa.concat_tables(parts).sort_by("seq")
+    if person_ids is None:
+        chosen = Event.objects.filter(applied_seq__gt=after, applied_seq__lte=upto)
+    else:
+        # Only by person: with the sequence range too, SQLite scans the sequence index
+        # over the whole history instead of looking the persons up. The range is applied
+        # to the rows read.
+        chosen = Event.objects.filter(person_id__in=list(person_ids), applied_seq__isnull=False)
+    qs = chosen.order_by("applied_seq").annotate(
+        s_hu=KT("payload__state__hukou_orgunit_id"),
+        s_hr=KT("payload__state__hukou_region"),
+        s_ru=KT("payload__state__residence_orgunit_id"),
+        s_rr=KT("payload__state__residence_region"),
+        set_hu=KT("payload__set__hukou_orgunit_id"),
+        set_hr=KT("payload__set__hukou_region"),
+        set_ru=KT("payload__set__residence_orgunit_id"),
+        set_rr=KT("payload__set__residence_region"),
+        from_u=KT("payload__from_orgunit"),
+        from_r=KT("payload__from_region"),
+        to_u=KT("payload__to_orgunit"),
+        to_r=KT("payload__to_region"),
+        unit=F("orgunit_id"),
     )
     values = qs.values_list(
         "applied_seq",
@@ -272,7 +288,48 @@ def _events_table(after: int, upto: int) -> pa.Table:
             strict=True,
         ):
             columns[name].append(value)
-    return pa.table(columns, schema=EVENT_SCHEMA)
+    table = pa.table(columns, schema=EVENT_SCHEMA)
+    if person_ids is not None:
+        seq = table.column("seq")
+        table = table.filter(pc.and_(pc.greater(seq, after), pc.less_equal(seq, upto)))
+    return table
+
+
+def events_of(person_ids: Sequence[int], upto: int) -> pa.Table:
+    """Every applied event of the persons up to sequence ``upto``, as the snapshot has them
+    (read from the register by the person index: faster than scanning the event files)."""
+    return _events_table(0, upto, person_ids)
+
+
+def _merge_persons(old: pa.Table, changed: pa.Table, ids: list[int]) -> pa.Table:
+    """``old`` (sorted by id) with the rows of ``changed`` in place of the same persons' and
+    new persons added, sorted by id; persons of ``ids`` no longer in the register (absent
+    from ``changed``) are dropped.
+
+    Each changed row takes its old row's position (found by binary search), so a refresh
+    after a few thousand events does not sort a million rows again; only when a new person's
+    id is below the old ones (not how the register numbers them) is the whole table sorted.
+    """
+    changed = changed.select(old.schema.names).cast(old.schema)
+    old_ids = old.column("id").to_numpy()
+    new_ids = changed.column("id").to_numpy()
+    if not len(old_ids):
+        return changed.sort_by("id")
+    at = np.minimum(np.searchsorted(old_ids, new_ids), len(old_ids) - 1)
+    present = old_ids[at] == new_ids
+    order = np.arange(len(old_ids) + int((~present).sum()))
+    order[at[present]] = len(old_ids) + np.nonzero(present)[0]
+    order[len(old_ids) :] = len(old_ids) + np.nonzero(~present)[0]
+    gone = np.setdiff1d(np.asarray(ids, dtype=np.int64), new_ids)
+    if len(gone):
+        where = np.minimum(np.searchsorted(old_ids, gone), len(old_ids) - 1)
+        drop = where[old_ids[where] == gone]
+        order = np.delete(order, drop)
+    merged = pa.concat_tables([old, changed]).take(pa.array(order))
+    added = new_ids[~present]
+    if len(added) and added.min() <= old_ids[-1]:
+        merged = merged.sort_by("id")
+    return merged
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
@@ -303,10 +360,9 @@ def snapshot_refresh(directory: Path | None = None, *, full: bool = False) -> Sn
         person_ids = sorted(set(pc.drop_null(events.column("person_id")).to_pylist()))
         first_load = after == 0 or not (directory / "persons.parquet").exists()
         persons = _persons_table(None if first_load else person_ids)
+    changed_persons = persons
     if not first_load:
-        old = pq.read_table(directory / "persons.parquet")
-        keep = pc.invert(pc.is_in(old.column("id"), value_set=pa.array(person_ids, pa.int64())))
-        persons = pa.concat_tables([old.filter(keep), persons]).sort_by("id")
+        persons = _merge_persons(pq.read_table(directory / "persons.parquet"), persons, person_ids)
     if events.num_rows:
         _write_atomic(events, directory / "events" / f"seq-{after + 1:012d}-{upto:012d}.parquet")
     _write_atomic(persons, directory / "persons.parquet")
@@ -324,7 +380,20 @@ def snapshot_refresh(directory: Path | None = None, *, full: bool = False) -> Sn
         "utf-8",
     )
     os.replace(directory / "manifest.tmp", directory / "manifest.json")
-    return SnapshotResult(after + 1, upto, events.num_rows, len(person_ids), person_ids, full)
+    return SnapshotResult(
+        after + 1,
+        upto,
+        events.num_rows,
+        len(person_ids),
+        person_ids,
+        full,
+        places=frozenset(
+            v
+            for name in ("hukou", "residence")
+            for v in pc.unique(changed_persons.column(name)).to_pylist()
+            if v
+        ),
+    )
 
 
 def snapshot_rebuild(directory: Path | None = None) -> SnapshotResult:

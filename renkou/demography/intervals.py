@@ -9,6 +9,7 @@ would need SciPy.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -106,6 +107,13 @@ def poisson_interval(events: int, confidence: float = 0.95) -> tuple[float, floa
         low = k * max(0.0, 1 - 1 / (9 * k) - z / (3 * math.sqrt(k))) ** 3
         high = m * (1 - 1 / (9 * m) + z / (3 * math.sqrt(m))) ** 3
         return min(low, float(k)), max(high, float(k))
+    return _exact_poisson(k, tail)
+
+
+@functools.lru_cache(maxsize=4096)
+def _exact_poisson(k: int, tail: float) -> tuple[float, float]:
+    """The exact Garwood bounds for ``k`` events (small counts recur across areas and
+    periods, so each is solved once per process)."""
     log_tail = math.log(tail)
     if k == 0:
         return 0.0, -log_tail
@@ -151,31 +159,36 @@ def _log_pmf(j: int, mu: float) -> float:
     return -mu + j * math.log(mu) - math.lgamma(j + 1)
 
 
-def _log_sum_exp(logs: list[float]) -> float:
-    """log Σ exp(x) without overflow or underflow."""
-    top = max(logs)
-    return top + math.log(math.fsum(math.exp(x - top) for x in logs))
-
-
 def _log_lower_tail(k: int, mu: float) -> float:
-    """log P(X ≤ k) for X ~ Poisson(mu)."""
-    return _log_sum_exp([_log_pmf(j, mu) for j in range(k + 1)])
+    """log P(X ≤ k) for X ~ Poisson(mu), mu ≥ k (where the solver uses it).
+
+    P(X = k) times 1 + k/mu + k(k−1)/mu² + …: each term is the one before times j/mu, so
+    no logarithm or exponential is taken per term; with mu ≥ k the terms fall, and the sum
+    stops once they no longer change it.
+    """
+    total = term = 1.0
+    for j in range(k, 0, -1):
+        term *= j / mu
+        total += term
+        if term < total * 1e-17:
+            break
+    return _log_pmf(k, mu) + math.log(total)
 
 
 def _log_upper_tail(k: int, mu: float) -> float:
     """log P(X ≥ k) for X ~ Poisson(mu), 0 < mu ≤ k.
 
     Summed upwards from j = k rather than as 1 − P(X ≤ k−1), which would lose all precision
-    when the tail is small (high confidence levels).
+    when the tail is small (high confidence levels): P(X = k) times 1 + mu/(k+1) +
+    mu²/((k+1)(k+2)) + …, whose terms fall from the first on.
     """
-    # With mu ≤ k the terms fall from j = k on; stop once they are below e⁻⁴⁰ of the first.
-    first = _log_pmf(k, mu)
-    logs = [first]
-    j = k + 1
-    while logs[-1] > first - 40:
-        logs.append(_log_pmf(j, mu))
+    total = term = 1.0
+    j = k
+    while term >= total * 1e-17:
         j += 1
-    return _log_sum_exp(logs)
+        term *= mu / j
+        total += term
+    return _log_pmf(k, mu) + math.log(total)
 
 
 def _solve(gap: Callable[[float], float], start: float, *, rising: bool) -> float:

@@ -98,9 +98,16 @@ def test_applied_events_queue_one_refresh_after_commit(
     assert not IndicatorValue.objects.filter(stale=True).exists()
 
 
-def test_incremental_refresh_from_kept_counts_equals_counting_again(tmp_path):
+@pytest.mark.parametrize("compact_every", [1, 20])
+def test_incremental_refresh_from_kept_counts_equals_counting_again(
+    tmp_path, monkeypatch, compact_every
+):
     """After a full refresh the counts are kept; new events update them by the touched
-    persons' contributions, and every figure equals a recount from scratch."""
+    persons' contributions (regrouped, or appended as rows of their own), and every figure
+    equals a recount from scratch."""
+    from renkou.analytics import cache
+
+    monkeypatch.setattr(cache, "COMPACT_EVERY", compact_every)
     hand_register(tmp_path / "load")
     snap = tmp_path / "snap"
     periods = [parse(p) for p in ("2024Q3", "2024Q4", "2024", "202409", "2023Oct")]
@@ -128,6 +135,10 @@ def test_incremental_refresh_from_kept_counts_equals_counting_again(tmp_path):
     assert again.snapshot.events == 4
     kept = counts_load(snap)
     assert kept is not None and kept.seq == again.snapshot.last_seq  # the delta path ran
+    assert kept.updates == (0 if compact_every == 1 else 1)
+    # the steps of the incremental refresh were compiled by the full one, and kept
+    compiled = json.loads((snap.parent / "snap-counts" / "duckdb-sql.json").read_text())
+    assert any(key.startswith("some:") for key in compiled["entries"])
     cached_rows = {
         (v.indicator, v.orgunit, v.period, v.basis): (
             v.value, v.numerator, v.denominator, v.count, v.low, v.high, v.detail

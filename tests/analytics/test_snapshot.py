@@ -66,3 +66,37 @@ def test_incremental_refresh_equals_rebuild(county, tmp_path):
     snapshot_refresh(full, full=True)
     for a, b in zip(_tables(inc), _tables(full), strict=True):
         assert a.equals(b)
+
+
+@pytest.mark.parametrize(
+    ("changed", "ids", "expected"),
+    [
+        # two persons changed in place, one born (a higher id): order kept without a sort
+        (
+            [(3, "b"), (7, "x"), (9, "y")],
+            [3, 7, 9],
+            [(1, "a"), (3, "b"), (5, "c"), (7, "x"), (9, "y")],
+        ),
+        # a new person numbered below the others: the table is sorted again
+        ([(2, "n")], [2], [(1, "a"), (2, "n"), (3, "c"), (5, "c"), (7, "d")]),
+        # a person of the new events who is no longer in the register is dropped
+        ([(1, "z")], [1, 5], [(1, "z"), (3, "c"), (7, "d")]),
+        ([], [], [(1, "a"), (3, "c"), (5, "c"), (7, "d")]),
+    ],
+)
+def test_changed_persons_take_their_old_rows_places(changed, ids, expected):
+    import pyarrow as pa
+
+    from renkou.analytics.snapshot import _merge_persons
+
+    schema = pa.schema([("id", pa.int64()), ("status", pa.string())])
+    old = pa.table({"id": [1, 3, 5, 7], "status": ["a", "c", "c", "d"]}, schema=schema)
+    new = pa.table(
+        {"status": [s for _, s in changed], "id": [i for i, _ in changed]},
+        schema=pa.schema([("status", pa.string()), ("id", pa.int64())]),
+    )
+    merged = _merge_persons(old, new, ids)
+    assert merged.schema == schema
+    assert list(zip(*(merged.column(n).to_pylist() for n in ("id", "status")), strict=True)) == (
+        expected
+    )

@@ -4,35 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='IndicatorValue',
+            name="IndicatorValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('indicator', models.CharField(max_length=40, verbose_name='indicator')),
-                ('orgunit', models.CharField(max_length=12, verbose_name='org unit')),
-                ('period', models.CharField(max_length=12, verbose_name='period')),
-                ('basis', models.CharField(choices=[('registered', 'Registered'), ('resident', 'Resident')], max_length=10, verbose_name='basis')),
-                ('value', models.FloatField(null=True, verbose_name='value')),
-                ('numerator', models.FloatField(null=True, verbose_name='numerator')),
-                ('denominator', models.FloatField(null=True, verbose_name='denominator')),
-                ('count', models.BigIntegerField(null=True, verbose_name='events counted')),
-                ('low', models.FloatField(null=True, verbose_name='interval low')),
-                ('high', models.FloatField(null=True, verbose_name='interval high')),
-                ('snapshot_seq', models.BigIntegerField(verbose_name='snapshot sequence')),
-                ('computed_at', models.DateTimeField(verbose_name='computed')),
-                ('stale', models.BooleanField(default=False, verbose_name='stale')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("indicator", models.CharField(max_length=40, verbose_name="indicator")),
+                ("orgunit", models.CharField(max_length=12, verbose_name="org unit")),
+                ("period", models.CharField(max_length=12, verbose_name="period")),
+                (
+                    "basis",
+                    models.CharField(
+                        choices=[("registered", "Registered"), ("resident", "Resident")],
+                        max_length=10,
+                        verbose_name="basis",
+                    ),
+                ),
+                ("value", models.FloatField(null=True, verbose_name="value")),
+                ("numerator", models.FloatField(null=True, verbose_name="numerator")),
+                ("denominator", models.FloatField(null=True, verbose_name="denominator")),
+                ("count", models.BigIntegerField(null=True, verbose_name="events counted")),
+                ("low", models.FloatField(null=True, verbose_name="interval low")),
+                ("high", models.FloatField(null=True, verbose_name="interval high")),
+                ("snapshot_seq", models.BigIntegerField(verbose_name="snapshot sequence")),
+                ("computed_at", models.DateTimeField(verbose_name="computed")),
+                ("stale", models.BooleanField(default=False, verbose_name="stale")),
             ],
             options={
-                'verbose_name': 'indicator value',
-                'verbose_name_plural': 'indicator values',
-                'indexes': [models.Index(fields=['orgunit', 'period', 'basis', 'indicator'], name='indicator_value_cell')],
+                "verbose_name": "indicator value",
+                "verbose_name_plural": "indicator values",
+                "indexes": [
+                    models.Index(
+                        fields=["orgunit", "period", "basis", "indicator"],
+                        name="indicator_value_cell",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0001_initial'),
+        ("analytics", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='indicatorvalue',
-            name='detail',
-            field=models.TextField(help_text='JSON: the figure split further (by sex and age, by living children)', null=True, verbose_name='breakdown'),
+            model_name="indicatorvalue",
+            name="detail",
+            field=models.TextField(
+                help_text="JSON: the figure split further (by sex and age, by living children)",
+                null=True,
+                verbose_name="breakdown",
+            ),
         ),
     ]
