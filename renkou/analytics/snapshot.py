@@ -334,7 +334,9 @@ def _merge_persons(old: pa.Table, changed: pa.Table, ids: list[int]) -> pa.Table
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    # Without Arrow's own schema in the file, dictionary-typed columns read back as the
+    # plain text they hold, whichever way the table was built.
+    pq.write_table(table, tmp, compression="zstd", store_schema=False)
     os.replace(tmp, path)
 
 
@@ -362,7 +364,11 @@ def snapshot_refresh(directory: Path | None = None, *, full: bool = False) -> Sn
         persons = _persons_table(None if first_load else person_ids)
     changed_persons = persons
     if not first_load:
-        persons = _merge_persons(pq.read_table(directory / "persons.parquet"), persons, person_ids)
+        # Text columns (sex, status, places) read as dictionaries: few distinct values, so
+        # reading, merging and writing them back moves indices, not a million strings.
+        path = directory / "persons.parquet"
+        text = [f.name for f in pq.read_schema(path) if pa.types.is_string(f.type)]
+        persons = _merge_persons(pq.read_table(path, read_dictionary=text), persons, person_ids)
     if events.num_rows:
         _write_atomic(events, directory / "events" / f"seq-{after + 1:012d}-{upto:012d}.parquet")
     _write_atomic(persons, directory / "persons.parquet")
