@@ -434,9 +434,10 @@ def _refresh(
         result.stored = cache_store(rows, snapshot_seq=seq, replace_all=True)
         result.periods = [p.id for p in chosen]
         counts_save(directory, SavedCounts(seq, window, frames, floating, units))
-        # Compile the steps of an incremental refresh now, over no persons (it takes a
-        # second), so that the first refresh after new events finds them compiled.
-        indicators.run_counts(engine, directory, window, [])
+        if isinstance(getattr(engine, "compiled", None), CompiledSql):
+            # Compile the steps of an incremental refresh now, over no persons (about a
+            # second), so that the first refresh after new events finds them compiled.
+            indicators.run_counts(engine, directory, window, [])
         return result
     saved = counts_load(directory) if (directory / "persons.parquet").exists() else None
     if saved is not None and saved.seq != int(read_manifest(directory)["last_seq"]):

@@ -62,8 +62,9 @@ class Engine(Protocol):
         expression), so an engine may reuse what it compiled before."""
         ...
 
-    def table(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
-        """Materialize ``build()`` as the table ``name`` (replacing an earlier one)."""
+    def table(self, name: str, build: Callable[[], ir.Table], key: str) -> ir.Table:
+        """Materialize ``build()`` as the table ``name`` (replacing an earlier one); ``key``
+        names the expression, as for ``query``."""
         ...
 
     def load_ids(self, name: str, ids: Sequence[int]) -> ir.Table:
@@ -173,9 +174,9 @@ class DuckDBEngine:
         table = result.read_all() if isinstance(result, pa.RecordBatchReader) else result
         return table.cast(ibis.schema(entry["schema"]).to_pyarrow()).to_pandas()
 
-    def table(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
+    def table(self, name: str, build: Callable[[], ir.Table], key: str) -> ir.Table:
         """A temporary table ``name`` holding the step's rows (an earlier one is dropped)."""
-        entry = self._entry(f"table:{name}", build)
+        entry = self._entry(key, build)
         _check_name(name)
         con = self.backend.con
         con.execute(f'DROP TABLE IF EXISTS temp."{name}"')
@@ -242,7 +243,7 @@ class SparkEngine:
         """Build and run the expression (Spark plans it anew each time)."""
         return self.execute(build())
 
-    def table(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
+    def table(self, name: str, build: Callable[[], ir.Table], key: str) -> ir.Table:
         """The expression, cached by Spark."""
         return self.materialize(build(), name)
 

@@ -141,15 +141,19 @@ def run_counts(
         persons = engine.table(
             "kin",
             lambda: everyone.filter(everyone.id.isin(ids.pid) | everyone.mother_id.isin(ids.pid)),
+            f"{prefix}:table:kin",
         )
         own_persons = persons.filter(persons.id.isin(ids.pid))
-        own_events = engine.table("own", lambda: events.filter(events.person_id.isin(ids.pid)))
+        own_events = engine.table(
+            "own", lambda: events.filter(events.person_id.isin(ids.pid)), f"{prefix}:table:own"
+        )
     else:
         own_persons, own_events = persons, events
     spelled = {
         basis: engine.table(
             f"spells_{basis}",
             functools.partial(counts.spells, own_persons, own_events, basis),
+            f"{prefix}:table:spells_{basis}",
         )
         for basis in BASES
     }

@@ -157,7 +157,9 @@ def test_incremental_refresh_from_kept_counts_equals_counting_again(
     married = json.loads(cell("married_women_15_49", A1, "2024").detail)
     assert married == [0, 2, 1, 0]  # M2 lost C2: one living child left
 
-    # A second round reads the kept counts back (with the appended rows) and updates again.
+    # A second round reads the kept counts back (with the appended rows) and updates again;
+    # its SQL is compiled afresh (as after an upgrade), so the incremental steps come first.
+    (snap.parent / "snap-counts" / "duckdb-sql.json").unlink()
     event = services.event_submit(
         kind="death", person=Person.objects.get(person_ref="M2"), orgunit=a1,
         effective_date=datetime.date(2024, 12, 1), source="village", actor="test",
@@ -175,3 +177,16 @@ def test_incremental_refresh_from_kept_counts_equals_counting_again(
     fresh = {r[:4]: tuple(r[4:]) for r in indicators.compute(DuckDBEngine(), snap, periods)}
     assert [k for k in fresh if cached_rows.get(k) != fresh[k]] == []
     assert cell("deaths", COUNTY, "2024Q4").value == 4
+
+    # A full refresh after incremental ones (the same kept SQL file) counts everyone again:
+    # each step's SQL is kept under its own mode and window, never another run's.
+    indicators_refresh(directory=snap, full=True, periods=periods)
+    compiled = json.loads((snap.parent / "snap-counts" / "duckdb-sql.json").read_text())
+    assert {k.split(":")[0] for k in compiled["entries"]} == {"all", "some"}
+    cached_rows = {
+        (v.indicator, v.orgunit, v.period, v.basis): (
+            v.value, v.numerator, v.denominator, v.count, v.low, v.high, v.detail
+        )
+        for v in IndicatorValue.objects.all()
+    }  # fmt: skip
+    assert cached_rows == fresh
