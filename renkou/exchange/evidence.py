@@ -44,6 +44,10 @@ NOTES = {
     "no_candidate_above_threshold": gettext_lazy(
         "Nobody in the register is similar enough in name, birth date and sex."
     ),
+    "twins": gettext_lazy(
+        "The mother has twins of this sex born that day; the roster does not say which child "
+        "this is: choose the child."
+    ),
     "no_child_of_that_mother": gettext_lazy(
         "No child born that day in the register has a mother of that name."
     ),

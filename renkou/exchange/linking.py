@@ -60,20 +60,38 @@ def _persons_by_hash(hashes: set[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _child_of(mother_id: int, row: dict[str, str]) -> tuple[dict[str, Any] | None, Comparison]:
-    """The mother's child born on the roster date (or with day and month swapped)."""
+def _child_of(
+    mother_id: int, row: dict[str, str]
+) -> tuple[dict[str, Any] | None, Comparison, bool]:
+    """The mother's child born on the roster date (or with day and month swapped), its
+    comparison, and whether it is the only child that fits (twins of the same sex, with
+    no name on the roster to tell them apart, are not)."""
     born = date.fromisoformat(row["birth_date"][:10])
-    children = list(Person.objects.filter(mother_id=mother_id).values(*PERSON_FIELDS))
-    for child in children:
-        same = child["birth_date"] == born
-        if same or day_month_swapped(born, child["birth_date"]):
-            roster = {
-                "sex": row.get("sex", ""),
-                "birth_date": born.isoformat(),
-                "name": row.get("name", ""),
-            }
-            return child, compare(roster, _person_values(child), ("name", "sex", "birth_date"))
-    return None, Comparison()
+    children = [
+        c
+        for c in Person.objects.filter(mother_id=mother_id).values(*PERSON_FIELDS)
+        if c["birth_date"] == born or day_month_swapped(born, c["birth_date"])
+    ]
+    if not children:
+        return None, Comparison(), False
+    roster = {
+        "sex": row.get("sex", ""),
+        "birth_date": born.isoformat(),
+        "name": row.get("name", ""),
+    }
+
+    def fit(child: dict[str, Any]) -> tuple[int, int, int]:
+        values = _person_values(child)
+        return (
+            bool(roster["name"]) and values["name"] == roster["name"],
+            roster["sex"] == values["sex"],
+            values["birth_date"] == roster["birth_date"],
+        )
+
+    ranked = sorted(children, key=fit, reverse=True)
+    child = ranked[0]
+    only = len(ranked) == 1 or fit(ranked[1]) < fit(child)
+    return child, compare(roster, _person_values(child), ("name", "sex", "birth_date")), only
 
 
 def _swapped(day: date) -> date | None:
@@ -267,10 +285,15 @@ def roster_link(
             row.evidence = {"pass": "exact", "note": "identity_number_not_in_register"}
             continue
         if kind == "hospital_births":
-            child, comparison = _child_of(person_id, row.values)
+            child, comparison, only = _child_of(person_id, row.values)
             if child is None:
                 row.outcome, row.person_id, row.probability = Outcome.MISSING, None, None
                 row.evidence = {"pass": "exact", "mother": person_id, "note": "no_child_born_then"}
+                continue
+            if not only:
+                # Twins the roster does not tell apart: a person picks the child.
+                row.outcome, row.person_id, row.probability = Outcome.POSSIBLE, child["id"], None
+                row.evidence = {"pass": "exact", "mother": person_id, "note": "twins"}
                 continue
             person_id = child["id"]
         else:
