@@ -21,6 +21,15 @@ FIELDS = {
     "death_date": gettext_lazy("Death date"),
     "sex": gettext_lazy("Sex"),
     "village": gettext_lazy("Village"),
+    "husband_name": gettext_lazy("Husband's name"),
+    "wife_name": gettext_lazy("Wife's name"),
+    "registered_on": gettext_lazy("Registration date"),
+    "marriage": gettext_lazy("Marriage"),
+    "divorce": gettext_lazy("Divorce"),
+}
+SPOUSES = {
+    "husband": gettext_lazy("Husband's identity number"),
+    "wife": gettext_lazy("Wife's identity number"),
 }
 LEVELS = {
     "same": gettext_lazy("the same"),
@@ -48,6 +57,7 @@ NOTES = {
         "The mother has twins of this sex born that day; the roster does not say which child "
         "this is: choose the child."
     ),
+    "no_spouse_in_register": gettext_lazy("Neither spouse's identity number is in the register."),
     "no_child_of_that_mother": gettext_lazy(
         "No child born that day in the register has a mother of that name."
     ),
@@ -77,7 +87,12 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
     """The evidence of a linked roster row of ``kind`` as lines of words (current language)."""
     lines: list[Line] = []
     note = evidence.get("note")
-    if evidence.get("pass") == "exact" and not note:
+    spouses = evidence.get("spouses") or {}
+    for side, state in spouses.items():
+        found = state == "in_register"
+        text = _("in the register") if found else _("not in the register")
+        lines.append(Line(str(SPOUSES.get(side, side)), text, "for" if found else ""))
+    if evidence.get("pass") == "exact" and not note and not spouses:
         births = kind == "hospital_births"
         key = _("Mother's identity number") if births else _("Identity number")
         lines.append(Line(key, _("the same in the roster and the register"), "for"))
@@ -98,6 +113,8 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
             text = _(
                 "the roster reports a death on %(date)s; the register shows the person alive"
             ) % {"date": ours}
+        elif field in ("marriage", "divorce") and not theirs:
+            text = _("registered on %(date)s; the register has no such event") % {"date": ours}
         else:
             text = _("roster %(roster)s, register %(register)s") % {
                 "roster": ours,

@@ -4,7 +4,8 @@ First the exact pass: rows whose identity number (or, for births, the mother's) 
 the register. Then rows of person rosters without a number go to the probabilistic pass
 (Splink, trained by EM on the candidate pairs) against the register persons of the
 import's area; its probability puts them above the match threshold, between the two
-thresholds (a person decides) or below (missing from the register).
+thresholds (a person decides) or below (missing from the register). Marriages are
+linked by both spouses' numbers (``exchange.marriages``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
+from renkou.exchange.marriages import link_marriages
 from renkou.exchange.models import Outcome, RosterImport, RosterRow
 from renkou.linkage.exact import Comparison, compare, day_month_swapped, link_by_key
 from renkou.linkage.features import features
@@ -268,12 +270,14 @@ def roster_link(
     rows = list(
         roster_import.rows.all() if row_ids is None else roster_import.rows.filter(pk__in=row_ids)
     )
-    keys = [(r.pk, r.id_hashes.get(key_column, "")) for r in rows]
+    if kind == "civil_marriages":
+        link_marriages(rows, _persons_by_hash, _person_values)
+    keys = [(r.pk, r.id_hashes.get(key_column, "")) for r in rows if kind != "civil_marriages"]
     persons = _persons_by_hash({k for _, k in keys if k})
     linked = link_by_key(keys, {h: p["id"] for h, p in persons.items()})
     by_id = {p["id"]: p for p in persons.values()}
     compared = COMPARED if kind in DEATH_KINDS else COMPARED[:3]
-    for row in rows:
+    for row in rows if kind != "civil_marriages" else []:
         key = row.id_hashes.get(key_column, "")
         person_id = linked.get(row.pk)
         if not key:
