@@ -21,6 +21,8 @@ FIELDS = {
     "death_date": gettext_lazy("Death date"),
     "sex": gettext_lazy("Sex"),
     "village": gettext_lazy("Village"),
+    "mother_name": gettext_lazy("Mother's name"),
+    "mother_surname": gettext_lazy("Mother's surname"),
     "husband_name": gettext_lazy("Husband's name"),
     "wife_name": gettext_lazy("Wife's name"),
     "registered_on": gettext_lazy("Registration date"),
@@ -56,6 +58,10 @@ NOTES = {
     "twins": gettext_lazy(
         "The mother has twins of this sex born that day; the roster does not say which child "
         "this is: choose the child."
+    ),
+    "rivals": gettext_lazy(
+        "Another child fits almost as well (twins, or mothers of similar names giving birth "
+        "the same day): choose the child."
     ),
     "no_spouse_in_register": gettext_lazy("Neither spouse's identity number is in the register."),
     "no_child_of_that_mother": gettext_lazy(
