@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from renkou.core.models import AuditLog
+from renkou.exchange.evidence import evidence_lines
 from renkou.exchange.linking import roster_link
 from renkou.exchange.models import LinkageModel, Outcome, RosterImport
 from renkou.exchange.services import roster_import
@@ -63,6 +64,12 @@ def test_births_by_the_mothers_name_carry_probability_and_evidence(rosters: Path
     assert right / len(automatic) >= 0.99
     assert right / sum(1 for r in by_name if truth[r.row_number]) >= 0.95
     assert all(r.probability >= 0.99 for r in automatic)
+    with translation.override("en"):
+        lines = {line.field: line for line in evidence_lines(automatic[0].evidence, imp.kind)}
+    assert (
+        lines["Mother's name"].direction == "for"
+        and "times likelier" in lines["Mother's name"].text
+    )
     assert imp.linkage_model["passes"] == ["exact", "mother_name"]
     kept = LinkageModel.objects.get(kind="hospital_births", stage="mother_name")
     assert imp.linkage_model["kept"] == kept.pk and kept.roster_import == imp
