@@ -193,10 +193,14 @@ def _police_deaths(
 SCHOOL_ENTRY_AGES = (3, 6, 12)  # kindergarten, primary school, junior middle school
 
 
-def _child_stranger(rng: random.Random, year: int) -> tuple[str, str, str, str]:
-    """A child from elsewhere (the register does not know them), born in ``year``."""
-    month, day, seq = rng.randint(1, 12), rng.randint(1, 28), rng.randint(1, 999)
-    first17 = f"330122{year}{month:02d}{day:02d}{seq:03d}"
+def _child_stranger(rng: random.Random, year: int, taken: set[str]) -> tuple[str, str, str, str]:
+    """A child from elsewhere (the register does not know them), born in ``year``, with an
+    identity number nobody in the register has."""
+    while True:
+        month, day, seq = rng.randint(1, 12), rng.randint(1, 28), rng.randint(1, 999)
+        first17 = f"330122{year}{month:02d}{day:02d}{seq:03d}"
+        if first17 + check_character(first17) not in taken:
+            break
     name = rng.choice("赵钱孙周吴郑冯") + rng.choice("子梓浩宇欣雨") + rng.choice("涵轩萱辰")
     sex = "男" if seq % 2 else "女"
     return name, sex, f"{year}-{month:02d}-{day:02d}", first17 + check_character(first17)
@@ -236,8 +240,9 @@ def _school_enrolment(
         rows.append((cells, child["person_ref"]))
         if rng.random() < 0.01:
             rows.append((cells, child["person_ref"]))  # on two schools' lists
+    taken = {p["id_number"] for p in persons if p.get("id_number")}
     for _ in range(max(1, int(len(rows) * 0.03))):
-        name, sex, birth, number = _child_stranger(rng, year - rng.choice(SCHOOL_ENTRY_AGES))
+        name, sex, birth, number = _child_stranger(rng, year - rng.choice(SCHOOL_ENTRY_AGES), taken)
         number = "" if rng.random() < missing_id else number
         rows.append(([name, sex, birth, number, ""], ""))
     rng.shuffle(rows)
@@ -249,11 +254,16 @@ def _school_enrolment(
     )
 
 
-def _adult_stranger(rng: random.Random, sex: str) -> dict[str, str]:
-    """A man or woman (``sex`` M/F) born 1960–2000 elsewhere, the register does not know."""
+def _adult_stranger(rng: random.Random, sex: str, taken: set[str]) -> dict[str, str]:
+    """A man or woman (``sex`` M/F) born 1960–2000 elsewhere, the register does not know
+    (an identity number nobody in the register has)."""
     while True:
         name, sex_zh, _born, number = _stranger(rng)
-        if 1960 <= int(number[6:10]) <= 2000 and sex_zh == "男女"[sex == "F"]:
+        if (
+            1960 <= int(number[6:10]) <= 2000
+            and sex_zh == "男女"[sex == "F"]
+            and number not in taken
+        ):
             return {"name": name, "id_number": number}
 
 
@@ -269,6 +279,7 @@ def _civil_marriages(
     with day and month swapped, names with typos; spouses from elsewhere (the register
     knows one of the two, or neither), and a few rows listed twice."""
     by_ref = {p["person_ref"]: p for p in persons}
+    taken = {p["id_number"] for p in persons if p.get("id_number")}
     acts = {"marriage": "结婚", "divorce": "离婚"}
     rows: list[tuple[list[str], str]] = []
 
@@ -286,7 +297,7 @@ def _civil_marriages(
             continue
         if rng.random() < 0.05:
             # The wife is from another county: the register knows only the husband.
-            wife = _adult_stranger(rng, "F")
+            wife = _adult_stranger(rng, "F", taken)
         when = _typed_date(event["effective_date"], rng, 0.03)
         cells = [*spouse(husband), *spouse(wife), when, acts[event["kind"]]]
         rows.append((cells, husband["person_ref"]))
@@ -295,9 +306,9 @@ def _civil_marriages(
     women = [p for p in persons if p["sex"] == "F" and p.get("id_number")]
     for _ in range(max(1, int(len(rows) * 0.03))):
         # Couples the register lacks; sometimes only the husband is from elsewhere.
-        husband = _adult_stranger(rng, "M")
+        husband = _adult_stranger(rng, "M", taken)
         ours = bool(women) and rng.random() < 0.3
-        wife = rng.choice(women) if ours else _adult_stranger(rng, "F")
+        wife = rng.choice(women) if ours else _adult_stranger(rng, "F", taken)
         cells = [
             *spouse(husband),
             *spouse(wife),
