@@ -236,6 +236,13 @@ RENKOU_BLIND_INDEX_KEY = env("BLIND_INDEX_KEY") or read_or_create_secret(
     DATA_DIR / "blind_index_key", nbytes=32, encoding="base64"
 )
 
+# --- Record linkage --------------------------------------------------------------------
+# A trained model is kept per roster kind and receiving unit and reused by later imports
+# until it is older than this many days, or the register's size has changed by more than
+# this share since it was trained (``renkou exchange link --retrain`` forces training).
+RENKOU_LINKAGE_MODEL_MAX_AGE_DAYS = int(env("LINKAGE_MODEL_MAX_AGE_DAYS", "90"))
+RENKOU_LINKAGE_MODEL_MAX_CHANGE = float(env("LINKAGE_MODEL_MAX_CHANGE", "0.1"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,7 +6,12 @@ later). Deaths: the register's deaths ÷ hospital deaths, and ÷ police deaths.
 
 A roster row belongs to the area of the register person it was matched to (for a birth
 not in the register, the mother's), otherwise to the unit that received the roster. A
-birth or death sent twice (two monthly rosters, a duplicate row) is counted once.
+birth or death sent twice (two monthly rosters, a duplicate row) is counted once, but
+twins (one mother, one day) are two births: a birth is told apart by its birth
+certificate number, else by the child it was matched to, else by the mother, day, sex
+and the baby's name. Two rows alike in all of these (same-sex twins with neither a
+certificate number nor a name, not matched to the register) cannot be told from a
+duplicate and count once.
 """
 
 from __future__ import annotations
@@ -93,6 +98,7 @@ def _roster_events(
     out: list[tuple[str, Any]] = []
     for r in wanted:
         values = r["values"]
+        certificate = (values.get("certificate_no") or "").strip()
         if r["person_id"]:
             key: Any = ("person", r["person_id"])
             where = _home(homes.get(r["person_id"]))
@@ -100,14 +106,18 @@ def _roster_events(
             mother = (r["evidence"] or {}).get("mother")
             key = (
                 "mother",
-                r["id_hashes"].get("mother_id") or r["pk"],
+                r["id_hashes"].get("mother_id") or values.get("mother_name") or r["pk"],
                 values.get("birth_date"),
                 values.get("sex"),
+                values.get("name") or "",
             )
             where = _home(homes.get(mother)) if mother else ""
         else:
             key = ("id", r["id_hashes"].get("id_number") or r["pk"], values.get("death_date"))
             where = ""
+        if kind == "hospital_births" and certificate:
+            # The certificate number names one baby: twins have two, a duplicate row one.
+            key = ("certificate", certificate)
         out.append((where or r["roster_import__orgunit_id"], key))
     return out
 

@@ -21,6 +21,17 @@ FIELDS = {
     "death_date": gettext_lazy("Death date"),
     "sex": gettext_lazy("Sex"),
     "village": gettext_lazy("Village"),
+    "mother_name": gettext_lazy("Mother's name"),
+    "mother_surname": gettext_lazy("Mother's surname"),
+    "husband_name": gettext_lazy("Husband's name"),
+    "wife_name": gettext_lazy("Wife's name"),
+    "registered_on": gettext_lazy("Registration date"),
+    "marriage": gettext_lazy("Marriage"),
+    "divorce": gettext_lazy("Divorce"),
+}
+SPOUSES = {
+    "husband": gettext_lazy("Husband's identity number"),
+    "wife": gettext_lazy("Wife's identity number"),
 }
 LEVELS = {
     "same": gettext_lazy("the same"),
@@ -44,6 +55,15 @@ NOTES = {
     "no_candidate_above_threshold": gettext_lazy(
         "Nobody in the register is similar enough in name, birth date and sex."
     ),
+    "twins": gettext_lazy(
+        "The mother has twins of this sex born that day; the roster does not say which child "
+        "this is: choose the child."
+    ),
+    "rivals": gettext_lazy(
+        "Another child fits almost as well (twins, or mothers of similar names giving birth "
+        "the same day): choose the child."
+    ),
+    "no_spouse_in_register": gettext_lazy("Neither spouse's identity number is in the register."),
     "no_child_of_that_mother": gettext_lazy(
         "No child born that day in the register has a mother of that name."
     ),
@@ -73,7 +93,12 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
     """The evidence of a linked roster row of ``kind`` as lines of words (current language)."""
     lines: list[Line] = []
     note = evidence.get("note")
-    if evidence.get("pass") == "exact" and not note:
+    spouses = evidence.get("spouses") or {}
+    for side, state in spouses.items():
+        found = state == "in_register"
+        text = _("in the register") if found else _("not in the register")
+        lines.append(Line(str(SPOUSES.get(side, side)), text, "for" if found else ""))
+    if evidence.get("pass") == "exact" and not note and not spouses:
         births = kind == "hospital_births"
         key = _("Mother's identity number") if births else _("Identity number")
         lines.append(Line(key, _("the same in the roster and the register"), "for"))
@@ -94,6 +119,8 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
             text = _(
                 "the roster reports a death on %(date)s; the register shows the person alive"
             ) % {"date": ours}
+        elif field in ("marriage", "divorce") and not theirs:
+            text = _("registered on %(date)s; the register has no such event") % {"date": ours}
         else:
             text = _("roster %(roster)s, register %(register)s") % {
                 "roster": ours,

@@ -4,7 +4,8 @@ First the exact pass: rows whose identity number (or, for births, the mother's) 
 the register. Then rows of person rosters without a number go to the probabilistic pass
 (Splink, trained by EM on the candidate pairs) against the register persons of the
 import's area; its probability puts them above the match threshold, between the two
-thresholds (a person decides) or below (missing from the register).
+thresholds (a person decides) or below (missing from the register). Marriages are
+linked by both spouses' numbers (``exchange.marriages``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
+from renkou.exchange.births import births_by_mother_name
+from renkou.exchange.kept_models import model_for
+from renkou.exchange.marriages import link_marriages
 from renkou.exchange.models import Outcome, RosterImport, RosterRow
 from renkou.linkage.exact import Comparison, compare, day_month_swapped, link_by_key
 from renkou.linkage.features import features
@@ -60,75 +64,38 @@ def _persons_by_hash(hashes: set[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _child_of(mother_id: int, row: dict[str, str]) -> tuple[dict[str, Any] | None, Comparison]:
-    """The mother's child born on the roster date (or with day and month swapped)."""
+def _child_of(
+    mother_id: int, row: dict[str, str]
+) -> tuple[dict[str, Any] | None, Comparison, bool]:
+    """The mother's child born on the roster date (or with day and month swapped), its
+    comparison, and whether it is the only child that fits (twins of the same sex, with
+    no name on the roster to tell them apart, are not)."""
     born = date.fromisoformat(row["birth_date"][:10])
-    children = list(Person.objects.filter(mother_id=mother_id).values(*PERSON_FIELDS))
-    for child in children:
-        same = child["birth_date"] == born
-        if same or day_month_swapped(born, child["birth_date"]):
-            roster = {
-                "sex": row.get("sex", ""),
-                "birth_date": born.isoformat(),
-                "name": row.get("name", ""),
-            }
-            return child, compare(roster, _person_values(child), ("name", "sex", "birth_date"))
-    return None, Comparison()
+    children = [
+        c
+        for c in Person.objects.filter(mother_id=mother_id).values(*PERSON_FIELDS)
+        if c["birth_date"] == born or day_month_swapped(born, c["birth_date"])
+    ]
+    if not children:
+        return None, Comparison(), False
+    roster = {
+        "sex": row.get("sex", ""),
+        "birth_date": born.isoformat(),
+        "name": row.get("name", ""),
+    }
 
+    def fit(child: dict[str, Any]) -> tuple[int, int, int]:
+        values = _person_values(child)
+        return (
+            bool(roster["name"]) and values["name"] == roster["name"],
+            roster["sex"] == values["sex"],
+            values["birth_date"] == roster["birth_date"],
+        )
 
-def _swapped(day: date) -> date | None:
-    try:
-        return date(day.year, day.day, day.month) if day.day <= 12 else None
-    except ValueError:
-        return None
-
-
-def _births_by_mother_name(rows: list[RosterRow]) -> None:
-    """Births without the mother's number: the register's child born that day (or with day
-    and month swapped) whose mother bears the roster's mother's name.
-
-    The same name in characters and one such child (of that sex, if there are twins) is a
-    match; the same name only in pinyin, or children it cannot tell apart, a possible match.
-    """
-    days: set[date] = set()
-    for row in rows:
-        born = date.fromisoformat(row.values["birth_date"][:10])
-        days.add(born)
-        if (swapped := _swapped(born)) is not None:
-            days.add(swapped)
-    children: dict[date, list[dict[str, Any]]] = {}
-    ordered = sorted(days)
-    for start in range(0, len(ordered), CHUNK):
-        found = Person.objects.filter(
-            birth_date__in=ordered[start : start + CHUNK], mother__isnull=False
-        ).values(*PERSON_FIELDS, "mother__name")
-        for child in found:
-            children.setdefault(child["birth_date"], []).append(child)
-    for row in rows:
-        born = date.fromisoformat(row.values["birth_date"][:10])
-        mother = row.values.get("mother_name", "")
-        sound = name_search_keys(mother)[0] if mother else ""
-        near = list(children.get(born, []))
-        if (swapped := _swapped(born)) is not None and swapped != born:
-            near += children.get(swapped, [])
-        same_sound = [c for c in near if sound and name_search_keys(c["mother__name"])[0] == sound]
-        if len({c["id"] for c in same_sound}) > 1 and row.values.get("sex"):
-            same_sound = [c for c in same_sound if c["sex"] == row.values["sex"]] or same_sound
-        if not same_sound:
-            row.outcome, row.person_id, row.probability = Outcome.MISSING, None, None
-            row.evidence = {"pass": "mother_name", "note": "no_child_of_that_mother"}
-            continue
-        child = same_sound[0]
-        roster = {k: row.values.get(k, "") for k in ("name", "sex", "birth_date")}
-        comparison = compare(roster, _person_values(child), ("name", "sex", "birth_date"))
-        row.person_id, row.probability = child["id"], None
-        sure = len({c["id"] for c in same_sound}) == 1 and child["mother__name"] == mother
-        row.outcome = _outcome(comparison) if sure else Outcome.POSSIBLE
-        row.evidence = {
-            "pass": "mother_name",
-            "mother_name": "same" if child["mother__name"] == mother else "same_pinyin",
-            **comparison.evidence(),
-        }
+    ranked = sorted(children, key=fit, reverse=True)
+    child = ranked[0]
+    only = len(ranked) == 1 or fit(ranked[1]) < fit(child)
+    return child, compare(roster, _person_values(child), ("name", "sex", "birth_date")), only
 
 
 def _outcome(comparison: Comparison) -> str:
@@ -165,8 +132,11 @@ def thresholds() -> tuple[float, float]:
     return tuple(getattr(settings, "RENKOU_LINKAGE_THRESHOLDS", (0.5, 0.99)))  # type: ignore[return-value]
 
 
-def _probabilistic(roster_import: RosterImport, rows: list[RosterRow]) -> dict[str, Any]:
-    """Link ``rows`` (no identity number) by name, birth date and sex; returns the model."""
+def _probabilistic(
+    roster_import: RosterImport, rows: list[RosterRow], *, retrain: bool, actor: Any
+) -> dict[str, Any]:
+    """Link ``rows`` (no identity number) by name, birth date and sex; returns the record
+    of the model used (kept for the kind and reused, or trained now)."""
     code = roster_import.orgunit.code
     persons = Person.objects.filter(
         residence_orgunit__code__startswith=code
@@ -193,10 +163,20 @@ def _probabilistic(roster_import: RosterImport, rows: list[RosterRow]) -> dict[s
         )
     roster = [features({"unique_id": r.pk, **r.values}, name_search_keys) for r in rows]
     # Imported here: Splink, DuckDB and pandas take seconds to import, most calls never need them.
+    from renkou.linkage.probabilistic import fully_trained
     from renkou.linkage.probabilistic import link as probabilistic_link
 
-    matches, model = probabilistic_link(roster, register)
-    del register
+    matches, model = model_for(
+        roster_import=roster_import,
+        stage="probabilistic",
+        register_size=len(register),
+        roster_size=len(roster),
+        retrain=retrain,
+        run=lambda kept: probabilistic_link(roster, register, model=kept),
+        fully_trained=fully_trained,
+        actor=actor,
+    )
+    register.clear()  # a million tuples: freed before the outcomes are read
     best = {m.roster_id: m for m in matches}
     by_id = {
         p["id"]: p
@@ -238,11 +218,14 @@ def roster_link(
     progress: Callable[[float, str], None] = _no_progress,
     row_ids: list[int] | None = None,
     probabilistic: bool = True,
+    retrain: bool = False,
 ) -> dict[str, int]:
     """Link the staged rows of ``roster_import``; returns the count per outcome.
 
     ``row_ids`` links only those rows (a pushed notification); ``probabilistic=False``
     leaves rows without an identity number pending, for a later link of the whole import.
+    ``retrain`` trains the probabilistic models afresh instead of reusing the kind's kept
+    ones (``exchange.kept_models``).
     """
     progress(0.0, "exact")
     kind = roster_import.kind
@@ -250,12 +233,14 @@ def roster_link(
     rows = list(
         roster_import.rows.all() if row_ids is None else roster_import.rows.filter(pk__in=row_ids)
     )
-    keys = [(r.pk, r.id_hashes.get(key_column, "")) for r in rows]
+    if kind == "civil_marriages":
+        link_marriages(rows, _persons_by_hash, _person_values)
+    keys = [(r.pk, r.id_hashes.get(key_column, "")) for r in rows if kind != "civil_marriages"]
     persons = _persons_by_hash({k for _, k in keys if k})
     linked = link_by_key(keys, {h: p["id"] for h, p in persons.items()})
     by_id = {p["id"]: p for p in persons.values()}
     compared = COMPARED if kind in DEATH_KINDS else COMPARED[:3]
-    for row in rows:
+    for row in rows if kind != "civil_marriages" else []:
         key = row.id_hashes.get(key_column, "")
         person_id = linked.get(row.pk)
         if not key:
@@ -267,10 +252,15 @@ def roster_link(
             row.evidence = {"pass": "exact", "note": "identity_number_not_in_register"}
             continue
         if kind == "hospital_births":
-            child, comparison = _child_of(person_id, row.values)
+            child, comparison, only = _child_of(person_id, row.values)
             if child is None:
                 row.outcome, row.person_id, row.probability = Outcome.MISSING, None, None
                 row.evidence = {"pass": "exact", "mother": person_id, "note": "no_child_born_then"}
+                continue
+            if not only:
+                # Twins the roster does not tell apart: a person picks the child.
+                row.outcome, row.person_id, row.probability = Outcome.POSSIBLE, child["id"], None
+                row.evidence = {"pass": "exact", "mother": person_id, "note": "twins"}
                 continue
             person_id = child["id"]
         else:
@@ -282,20 +272,33 @@ def roster_link(
         row.evidence = {"pass": "exact", **comparison.evidence()}
     model: dict[str, Any] = {}
     pending = [r for r in rows if r.outcome == Outcome.PENDING]
+    second = ""
     if pending and probabilistic and kind in PROBABILISTIC_KINDS:
         progress(0.3, "probabilistic")
-        model = _probabilistic(roster_import, pending)
-    if pending and kind == "hospital_births":
-        _births_by_mother_name(pending)
+        second = "probabilistic"
+        model = _probabilistic(roster_import, pending, retrain=retrain, actor=actor)
+    if pending and probabilistic and kind == "hospital_births":
+        progress(0.3, "probabilistic")
+        second = "mother_name"
+        model = births_by_mother_name(
+            roster_import,
+            pending,
+            thresholds=thresholds(),
+            person_values=_person_values,
+            outcome=_outcome,
+            retrain=retrain,
+            actor=actor,
+        )
     progress(0.9, "save")
     _save_outcomes(rows)
     roster_import.linked_at = timezone.now()
     if row_ids is None or model:
         roster_import.linkage_model = {
-            "passes": ["exact", "probabilistic"] if model else ["exact"],
+            "passes": ["exact", second] if model else ["exact"],
             "key": key_column,
             "thresholds": list(thresholds()),
-            "splink": model,
+            "splink": model.get("splink", {}),
+            **{k: v for k, v in model.items() if k != "splink"},
         }
     roster_import.save(update_fields=["linked_at", "linkage_model"])
     counts: dict[str, int] = {}

@@ -170,3 +170,30 @@ class PushNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_id}:{self.sender_ref}"
+
+
+class LinkageModel(models.Model):
+    """The trained linkage model (Splink settings with m- and u-probabilities) kept for one
+    roster kind, receiving unit and pass, reused by later imports until retrained."""
+
+    kind = models.CharField(_("roster kind"), max_length=24)
+    orgunit = models.ForeignKey(
+        OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    stage = models.CharField(max_length=24)  # "probabilistic" or "mother_name"
+    trained_at = models.DateTimeField(_("trained"))
+    register_size = models.PositiveIntegerField()
+    roster_import = models.ForeignKey(
+        RosterImport, null=True, on_delete=models.SET_NULL, related_name="+"
+    )  # the import it was trained on
+    splink = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("linkage model")
+        verbose_name_plural = _("linkage models")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "orgunit", "stage"], name="linkage_model_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.orgunit_id} {self.stage}"

@@ -8,7 +8,9 @@ exact, with day and month swapped, or within a month; sex; village.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -43,9 +45,9 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def level_code(comparison: str, gamma: int) -> str:
+def level_code(comparison: str, gamma: int, table: dict[str, tuple[str, ...]] | None = None) -> str:
     """The code of Splink's comparison level ``gamma`` of ``comparison`` ("missing" for -1)."""
-    levels = LEVELS[comparison]
+    levels = (table or LEVELS)[comparison]
     if gamma < 0 or gamma >= len(levels):
         return "missing"
     return levels[len(levels) - 1 - gamma]
@@ -65,21 +67,31 @@ def _name() -> cl.CustomComparison:
     )
 
 
+# How often a clerk's birth date differs from the register's for the same person: typed
+# right, day and month swapped, off by days, other. Set, not learned: EM, blocked on the
+# name, sees mostly pairs sharing a popular name (浩轩, 梓涵 …) and nothing else, takes
+# them for the match class and learns that a different birth date says almost nothing
+# (m ≈ 0.97 for "different" on the 1,000,000-person county), so that a namesake born years
+# apart was matched. The other comparisons' m-probabilities are still learned by EM.
+BIRTH_DATE_M = (0.95, 0.02, 0.02, 0.01)
+
+
 def _birth_date() -> cl.CustomComparison:
+    same, swapped, near, other = BIRTH_DATE_M
     return cl.CustomComparison(
         output_column_name="birth_date",
         comparison_levels=[
             cll.NullLevel("birth_date"),
-            cll.ExactMatchLevel("birth_date"),
+            cll.ExactMatchLevel("birth_date").configure(m_probability=same, fix_m_probability=True),
             cll.CustomLevel(
                 '"birth_date_l" = "birth_swapped_r"', label_for_charts="day and month swapped"
-            ),
+            ).configure(m_probability=swapped, fix_m_probability=True),
             cll.CustomLevel(
                 "abs(date_diff('day', try_cast(\"birth_date_l\" AS DATE), "
                 'try_cast("birth_date_r" AS DATE))) <= 31',
                 label_for_charts="within a month",
-            ),
-            cll.ElseLevel(),
+            ).configure(m_probability=near, fix_m_probability=True),
+            cll.ElseLevel().configure(m_probability=other, fix_m_probability=True),
         ],
     )
 
@@ -109,73 +121,135 @@ def settings(register_size: int) -> SettingsCreator:
     )
 
 
+@dataclass(frozen=True)
+class Spec:
+    """What one probabilistic pass compares: its columns, Splink settings, EM blocking and
+    the level codes of each comparison (best first)."""
+
+    columns: tuple[str, ...]
+    levels: dict[str, tuple[str, ...]]
+    settings: Callable[[int], SettingsCreator]
+    em_blocks: tuple[str, ...]
+    tf_column: str
+
+
+PERSON = Spec(COLUMNS, LEVELS, settings, ("birth_date", "name_pinyin"), "surname")
+
+
 @dataclass
 class Match:
-    """The best register candidate of a roster row, with probability and per-field weights."""
+    """The best register candidate of a roster row, with probability and per-field weights.
+
+    ``rivals`` are the other candidates of the row, best first, as (person id,
+    probability, match weight, levels): twins born the same day are each other's rivals.
+    """
 
     roster_id: int
     person_id: int
     probability: float
     weights: dict[str, float]
     levels: dict[str, str]
+    match_weight: float = 0.0
+    rivals: list[tuple[int, float, float, dict[str, str]]] = field(default_factory=list)
 
 
-def _table(records: list[dict[str, Any]]) -> pa.Table:
-    return pa.table({c: [r.get(c) for r in records] for c in COLUMNS})
+def _table(records: list[dict[str, Any]], columns: tuple[str, ...]) -> pa.Table:
+    return pa.table({c: [r.get(c) for r in records] for c in columns})
 
 
-def link(
-    roster: list[dict[str, Any]], register: list[dict[str, Any]], *, min_probability: float = 0.01
-) -> tuple[list[Match], dict[str, Any]]:
-    """Best match per roster record and the trained model (Splink settings as a dict)."""
-    if not roster or not register:
-        return [], {}
-    con = duckdb.connect()
-    db = DuckDBAPI(connection=con)
-    left = db.register(_table(roster), table_name="roster")
-    right = db.register(_table(register), table_name="register")
-    linker = Linker([left, right], settings(len(register)), log_level=40)
+def _train(linker: Linker, spec: Spec) -> list[str]:
+    """u by random sampling, m by EM blocked on each of ``spec.em_blocks``; the steps done."""
     trained = []
     # Each step needs pairs to learn from; a tiny roster may have none for one of them,
     # in which case the comparisons keep Splink's starting m-probabilities for that step.
-    steps = [
-        ("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1)),
-        (
-            "em_birth_date",
-            lambda: linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on("birth_date")
-            ),
-        ),
-        (
-            "em_name_pinyin",
-            lambda: linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on("name_pinyin")
-            ),
-        ),
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1))
     ]
+    for column in spec.em_blocks:
+        rule = block_on(column)
+        steps.append(
+            (
+                f"em_{column}",
+                functools.partial(
+                    linker.training.estimate_parameters_using_expectation_maximisation, rule
+                ),
+            )
+        )
     for label, step in steps:
         try:
             step()
             trained.append(label)
         except (SplinkException, ZeroDivisionError, ValueError):
             continue
+    return trained
+
+
+def fully_trained(model: dict[str, Any], spec: Spec = PERSON) -> bool:
+    """Whether ``model`` went through every training step of ``spec`` (fit to be reused)."""
+    return model.get("trained") == ["u", *(f"em_{c}" for c in spec.em_blocks)]
+
+
+def link(
+    roster: list[dict[str, Any]],
+    register: list[dict[str, Any]],
+    *,
+    min_probability: float = 0.01,
+    spec: Spec = PERSON,
+    model: dict[str, Any] | None = None,
+) -> tuple[list[Match], dict[str, Any]]:
+    """Best match per roster record and the model used (Splink settings as a dict).
+
+    With ``model`` (a model this function returned before) nothing is trained: its m- and
+    u-probabilities are used as they are, with the prior set for this register's size.
+    """
+    if not roster or not register:
+        return [], {}
+    con = duckdb.connect()
+    db = DuckDBAPI(connection=con)
+    left = db.register(_table(roster, spec.columns), table_name="roster")
+    right = db.register(_table(register, spec.columns), table_name="register")
+    if model:
+        saved = {k: v for k, v in model.items() if k not in ("trained", "reused")}
+        saved["probability_two_random_records_match"] = 1 / max(len(register), 2)
+        linker = Linker([left, right], saved, log_level=40)
+        trained = list(model.get("trained", []))
+    else:
+        linker = Linker([left, right], spec.settings(len(register)), log_level=40)
+        trained = _train(linker, spec)
     predictions = linker.inference.predict(threshold_match_probability=min_probability)
     frame = predictions.as_pandas_dataframe()
-    model = linker.misc.save_model_to_json()
-    model["trained"] = trained
-    best: dict[int, Match] = {}
+    used = linker.misc.save_model_to_json()
+    used["trained"] = trained
+    if model:
+        used["reused"] = True
+    comparisons = tuple(spec.levels)
+    candidates: dict[int, list[Match]] = {}
     for row in frame.to_dict("records"):
         roster_id, person_id = int(row["unique_id_l"]), int(row["unique_id_r"])
         if row["source_dataset_l"] != "roster":
             roster_id, person_id = person_id, roster_id
-        p = float(row["match_probability"])
-        if roster_id not in best or p > best[roster_id].probability:
-            weights = {c: round(float(row.get(f"mw_{c}") or 0.0), 2) for c in COMPARISONS}
-            # The surname's frequency adjustment belongs to the surname's weight.
-            weights["surname"] = round(
-                weights["surname"] + float(row.get("mw_tf_adj_surname") or 0.0), 2
+        weights = {c: round(float(row.get(f"mw_{c}") or 0.0), 2) for c in comparisons}
+        # The frequency adjustment belongs to its comparison's weight.
+        tf = spec.tf_column
+        weights[tf] = round(weights[tf] + float(row.get(f"mw_tf_adj_{tf}") or 0.0), 2)
+        levels = {
+            c: level_code(c, int(row.get(f"gamma_{c}", -1)), spec.levels) for c in comparisons
+        }
+        candidates.setdefault(roster_id, []).append(
+            Match(
+                roster_id,
+                person_id,
+                float(row["match_probability"]),
+                weights,
+                levels,
+                float(row["match_weight"]),
             )
-            levels = {c: level_code(c, int(row.get(f"gamma_{c}", -1))) for c in COMPARISONS}
-            best[roster_id] = Match(roster_id, person_id, p, weights, levels)
+        )
     con.close()
-    return list(best.values()), model
+    best = []
+    for found in candidates.values():
+        found.sort(key=lambda m: m.match_weight, reverse=True)
+        top = found[0]
+        top.rivals = [(m.person_id, m.probability, m.match_weight, m.levels) for m in found[1:]]
+        best.append(top)
+    return best, used

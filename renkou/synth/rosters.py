@@ -1,8 +1,9 @@
 """Synthetic department rosters from a synthetic county, with realistic noise and ground truth.
 
-Writes ``police_register.csv``, ``hospital_deaths.csv``, ``hospital_births.csv`` and
-``police_deaths.csv`` (Chinese headers) and
-``truth.csv`` (file, row, person_ref; empty for rows of people not in the register):
+Writes ``police_register.csv``, ``hospital_deaths.csv``, ``hospital_births.csv``,
+``police_deaths.csv``, ``school_enrolment.csv`` and ``civil_marriages.csv`` (Chinese
+headers) and ``truth.csv`` (file, row, person_ref; empty for rows of people not in the
+register; for a marriage, the husband, or the wife when the register lacks him):
 homophone and look-alike typos in names, day and month swapped in dates typed by hand,
 identity numbers missing for 5–20 % of rows, duplicate rows, and a share of people who
 are not in the register at all (the 漏报 a linkage must find).
@@ -110,6 +111,12 @@ def write_rosters(
     )
     counts["hospital_births"] = _hospital_births(persons, out, rng, missing_id, truth)
     counts["police_deaths"] = _police_deaths(dead, alive, out, rng, truth)
+    # The two kinds added later draw their randomness after the others, so that the four
+    # rosters above stay what they were for a given seed.
+    counts["school_enrolment"] = _school_enrolment(persons, out, rng, missing_id, truth)
+    events_file = find_file(county, "events") if county.is_dir() else None
+    events = read_table(events_file).to_pylist() if events_file else []
+    counts["civil_marriages"] = _civil_marriages(persons, events, out, rng, truth)
     with (out / "truth.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["file", "row", "person_ref"])
@@ -180,6 +187,141 @@ def _police_deaths(
     rng.shuffle(rows)
     return _write(
         out / "police_deaths.csv", ["姓名", "身份证号", "死亡日期", "注销日期"], rows, truth
+    )
+
+
+SCHOOL_ENTRY_AGES = (3, 6, 12)  # kindergarten, primary school, junior middle school
+
+
+def _child_stranger(rng: random.Random, year: int, taken: set[str]) -> tuple[str, str, str, str]:
+    """A child from elsewhere (the register does not know them), born in ``year``, with an
+    identity number nobody in the register has."""
+    while True:
+        month, day, seq = rng.randint(1, 12), rng.randint(1, 28), rng.randint(1, 999)
+        first17 = f"330122{year}{month:02d}{day:02d}{seq:03d}"
+        if first17 + check_character(first17) not in taken:
+            break
+    name = rng.choice("赵钱孙周吴郑冯") + rng.choice("子梓浩宇欣雨") + rng.choice("涵轩萱辰")
+    sex = "男" if seq % 2 else "女"
+    return name, sex, f"{year}-{month:02d}-{day:02d}", first17 + check_character(first17)
+
+
+def _school_enrolment(
+    persons: list[dict[str, str]],
+    out: Path,
+    rng: random.Random,
+    missing_id: float,
+    truth: list[tuple[str, int, str]],
+) -> int:
+    """This year's entrants to kindergarten, primary and junior middle school (ages 3, 6,
+    12 on 1 September) as schools list them: names typed with typos, the birth date
+    sometimes with day and month swapped, the number often missing, the guardian's name;
+    a few children from elsewhere the register lacks, a few listed twice."""
+    by_ref = {p["person_ref"]: p for p in persons}
+    newest = max((p["birth_date"] for p in persons if p.get("birth_date")), default="2025-01-01")
+    year = int(newest[:4])
+    sex_zh = {"M": "男", "F": "女"}
+    rows: list[tuple[list[str], str]] = []
+    for child in persons:
+        born = child.get("birth_date") or ""
+        if child.get("status", "alive") != "alive" or not born:
+            continue
+        # Age on 1 September of the school year.
+        age = year - int(born[:4]) - (born[5:] > "09-01")
+        if age not in SCHOOL_ENTRY_AGES:
+            continue
+        name = _typo(child["name"], rng) if rng.random() < 0.1 else child["name"]
+        number = "" if rng.random() < missing_id or not child["id_number"] else child["id_number"]
+        birth = _typed_date(born, rng, 0.0 if number else 0.05)
+        guardian = by_ref.get(child.get("mother_ref") or "") or by_ref.get(
+            child.get("father_ref") or ""
+        )
+        cells = [name, sex_zh[child["sex"]], birth, number, guardian["name"] if guardian else ""]
+        rows.append((cells, child["person_ref"]))
+        if rng.random() < 0.01:
+            rows.append((cells, child["person_ref"]))  # on two schools' lists
+    taken = {p["id_number"] for p in persons if p.get("id_number")}
+    for _ in range(max(1, int(len(rows) * 0.03))):
+        name, sex, birth, number = _child_stranger(rng, year - rng.choice(SCHOOL_ENTRY_AGES), taken)
+        number = "" if rng.random() < missing_id else number
+        rows.append(([name, sex, birth, number, ""], ""))
+    rng.shuffle(rows)
+    return _write(
+        out / "school_enrolment.csv",
+        ["学生姓名", "性别", "出生日期", "身份证号", "监护人姓名"],
+        rows,
+        truth,
+    )
+
+
+def _adult_stranger(rng: random.Random, sex: str, taken: set[str]) -> dict[str, str]:
+    """A man or woman (``sex`` M/F) born 1960–2000 elsewhere, the register does not know
+    (an identity number nobody in the register has)."""
+    while True:
+        name, sex_zh, _born, number = _stranger(rng)
+        if (
+            1960 <= int(number[6:10]) <= 2000
+            and sex_zh == "男女"[sex == "F"]
+            and number not in taken
+        ):
+            return {"name": name, "id_number": number}
+
+
+def _civil_marriages(
+    persons: list[dict[str, str]],
+    events: list[dict[str, str]],
+    out: Path,
+    rng: random.Random,
+    truth: list[tuple[str, int, str]],
+) -> int:
+    """Marriages and divorces registered by civil affairs: one row per couple with both
+    spouses' names and numbers (a registration always has them), the date sometimes typed
+    with day and month swapped, names with typos; spouses from elsewhere (the register
+    knows one of the two, or neither), and a few rows listed twice."""
+    by_ref = {p["person_ref"]: p for p in persons}
+    taken = {p["id_number"] for p in persons if p.get("id_number")}
+    acts = {"marriage": "结婚", "divorce": "离婚"}
+    rows: list[tuple[list[str], str]] = []
+
+    def spouse(p: dict[str, str]) -> tuple[str, str]:
+        name = _typo(p["name"], rng) if rng.random() < 0.05 else p["name"]
+        return name, p["id_number"]
+
+    for event in events:
+        if event["kind"] not in acts or not event.get("spouse_ref"):
+            continue
+        husband, wife = by_ref.get(event["person_ref"]), by_ref.get(event["spouse_ref"])
+        if husband is None or wife is None or husband["sex"] != "M":
+            continue  # each couple once: the husband's event
+        if not husband.get("id_number") or not wife.get("id_number"):
+            continue
+        if rng.random() < 0.05:
+            # The wife is from another county: the register knows only the husband.
+            wife = _adult_stranger(rng, "F", taken)
+        when = _typed_date(event["effective_date"], rng, 0.03)
+        cells = [*spouse(husband), *spouse(wife), when, acts[event["kind"]]]
+        rows.append((cells, husband["person_ref"]))
+        if rng.random() < 0.01:
+            rows.append((cells, husband["person_ref"]))  # in two months' lists
+    women = [p for p in persons if p["sex"] == "F" and p.get("id_number")]
+    for _ in range(max(1, int(len(rows) * 0.03))):
+        # Couples the register lacks; sometimes only the husband is from elsewhere.
+        husband = _adult_stranger(rng, "M", taken)
+        ours = bool(women) and rng.random() < 0.3
+        wife = rng.choice(women) if ours else _adult_stranger(rng, "F", taken)
+        cells = [
+            *spouse(husband),
+            *spouse(wife),
+            f"{rng.randint(2021, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            rng.choice(list(acts.values())),
+        ]
+        rows.append((cells, wife["person_ref"] if ours else ""))
+    rng.shuffle(rows)
+    return _write(
+        out / "civil_marriages.csv",
+        ["男方姓名", "男方身份证号", "女方姓名", "女方身份证号", "登记日期", "登记类别"],
+        rows,
+        truth,
     )
 
 

@@ -128,3 +128,73 @@ def test_completeness_page_is_scoped(registered: None) -> None:
     other = client_as("statistician", TOWNSHIP_B, "b")
     assert other.get(f"/exchange/completeness/{TOWNSHIP_A}/").status_code == 404
     assert other.get("/exchange/completeness/").status_code == 200
+
+
+def test_twins_count_as_two_births_and_a_duplicate_row_once(county: None, tmp_path: Path) -> None:
+    mother = Person.objects.get(person_ref="P2")
+    for name in ("大宝", "二宝"):  # same-sex twins in the register
+        event = services.birth_submit(
+            name=name,
+            sex="F",
+            birth_date=D(2023, 5, 1),
+            orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
+            mother=mother,
+            actor="test",
+            report_date=D(2023, 5, 3),
+        )
+        services.event_apply(event=event, actor="test", warnings_reason="测试数据")
+    _roster(
+        tmp_path,
+        "hospital_births",
+        [
+            "出生医学证明编号,婴儿性别,出生日期,婴儿姓名,母亲姓名,母亲身份证号",
+            f"C1,女,2023-05-01,,李丽,{P2}",  # twins by the mother's number: certificates tell
+            f"C2,女,2023-05-01,,李丽,{P2}",
+            f"C1,女,2023-05-01,,李丽,{P2}",  # a duplicate row of the first twin
+            f",男,2023-06-01,小明,王芳,{P5}",  # twins the register lacks: named
+            f",男,2023-06-01,小亮,王芳,{P5}",
+            f",男,2023-06-01,小明,王芳,{P5}",  # duplicate
+            ",女,2023-07-01,,某某,",  # twins without a number, certificate or name: once
+            ",男,2023-07-01,,某某,",  # the other twin is a boy: a second birth
+            ",女,2023-07-01,,某某,",  # the same as the first row
+        ],
+    )
+    total = completeness(
+        unit=OrgUnit.objects.get(code=COUNTY),
+        event="birth",
+        start=D(2023, 1, 1),
+        end=D(2023, 12, 31),
+    )[0]
+    assert total.registered == 2
+    assert total.roster == {"hospital_births": 6}
+
+
+def test_same_sex_twins_by_the_mothers_number_are_left_to_a_person(
+    county: None, tmp_path: Path
+) -> None:
+    from renkou.exchange.models import Outcome, RosterImport
+
+    mother = Person.objects.get(person_ref="P2")
+    for name in ("大宝", "二宝"):
+        event = services.birth_submit(
+            name=name,
+            sex="F",
+            birth_date=D(2023, 5, 1),
+            orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
+            mother=mother,
+            actor="test",
+            report_date=D(2023, 5, 3),
+        )
+        services.event_apply(event=event, actor="test", warnings_reason="测试数据")
+    _roster(
+        tmp_path,
+        "hospital_births",
+        [
+            "婴儿性别,出生日期,婴儿姓名,母亲姓名,母亲身份证号",
+            f"女,2023-05-01,,李丽,{P2}",
+            f"女,2023-05-01,二宝,李丽,{P2}",
+        ],
+    )
+    rows = list(RosterImport.objects.get().rows.order_by("row_number").select_related("person"))
+    assert rows[0].outcome == Outcome.POSSIBLE and rows[0].evidence["note"] == "twins"
+    assert rows[1].outcome == Outcome.MATCHED and rows[1].person.name == "二宝"

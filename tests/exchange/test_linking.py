@@ -248,23 +248,3 @@ def test_worklist_actions_go_through_the_register_services(county, tmp_path) -> 
         "exchange.worklist.dismissed",
         "event.submit",
     } <= actions
-
-
-@pytest.mark.django_db
-def test_births_without_the_mothers_number_are_found_by_her_name(county, tmp_path) -> None:
-    path = _csv(
-        tmp_path / "births.csv",
-        [
-            ["婴儿性别", "出生日期", "母亲姓名", "母亲身份证号"],
-            ["男", "2021-01-15", "李丽", ""],
-            ["男", "2021-01-15", "理丽", ""],  # a homophone: a person decides
-            ["男", "2021-01-15", "王芳", ""],  # another mother's name
-        ],
-    )
-    imp = _linked(path, "hospital_births")
-    outcomes = _outcomes(imp)
-    assert outcomes[2] == (Outcome.MATCHED, "P3")
-    assert outcomes[3] == (Outcome.POSSIBLE, "P3")
-    assert outcomes[4] == (Outcome.MISSING, "")
-    assert imp.rows.get(row_number=2).evidence["mother_name"] == "same"
-    assert imp.rows.get(row_number=3).evidence["mother_name"] == "same_pinyin"

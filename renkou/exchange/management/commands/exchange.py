@@ -37,6 +37,11 @@ class Command(BaseCommand):
         imp.add_argument("file", type=Path)
         link = sub.add_parser("link", help="link an import's rows to the register")
         link.add_argument("import_id", type=int)
+        link.add_argument(
+            "--retrain",
+            action="store_true",
+            help="train the linkage models afresh instead of reusing the roster kind's kept ones",
+        )
         work = sub.add_parser("worklist", help="one line per roster row with its outcome")
         work.add_argument("import_id", type=int)
         work.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -89,7 +94,9 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"sender {sender.code}: its token (shown once): {token}")
         elif action == "link":
-            counts = roster_link(roster_import=self._import(options), actor="cli")
+            counts = roster_link(
+                roster_import=self._import(options), actor="cli", retrain=options["retrain"]
+            )
             self.stdout.write(" ".join(f"{k}={v}" for k, v in sorted(counts.items())))
         elif action == "worklist":
             entries = worklist(self._import(options))
