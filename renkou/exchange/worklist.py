@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from renkou.core.audit import audit_record
 from renkou.exchange.models import Decision, RosterRow
+from renkou.linkage.exact import day_month_swapped
 from renkou.registry import services as registry
-from renkou.registry.choices import EventKind, Source
-from renkou.registry.models import Person
+from renkou.registry.choices import EventKind, EventStatus, Source
+from renkou.registry.models import Event, Person
 from renkou.registry.validation import EventRefused
 
 SOURCES = {
@@ -110,7 +111,8 @@ def worklist_correct(*, row: RosterRow, actor: Any, fields: list[str]) -> Roster
 
 
 def missing_event(row: RosterRow) -> str:
-    """The register event this row shows to be missing ("birth", "death"), or ""."""
+    """The register event this row shows to be missing ("birth", "death", "marriage",
+    "divorce"), or ""."""
     kind = row.roster_import.kind
     evidence = row.evidence or {}
     if kind in ("hospital_deaths", "police_deaths") and row.values.get("death_date"):
@@ -118,7 +120,50 @@ def missing_event(row: RosterRow) -> str:
         return "death" if row.person_id and alive else ""
     if kind == "hospital_births" and row.outcome == "missing" and evidence.get("mother"):
         return "birth"
+    if kind == "civil_marriages" and row.person_id:
+        # matched with conflicts: the register has no such marriage (divorce) of the person
+        conflicts = evidence.get("conflicts") or {}
+        return next((k for k in (EventKind.MARRIAGE, EventKind.DIVORCE) if k in conflicts), "")
     return ""
+
+
+def _report_marital(row: RosterRow, event_kind: str, actor: Any) -> RosterRow:
+    """Submit the marriage (divorce) civil affairs registered, for each spouse in the
+    register who lacks it, each with the other as spouse; the row records the first."""
+    imp = row.roster_import
+    day = date.fromisoformat(row.values["registered_on"][:10])
+    person = row.person
+    spouse_id = (row.evidence or {}).get("spouse")
+    spouse = Person.objects.filter(pk=spouse_id).first() if spouse_id else None
+    targets = [(person, spouse)]
+    if spouse is not None:
+        known = _marital_events(spouse.pk, event_kind)
+        if not any(d == day or day_month_swapped(day, d) for d in known):
+            targets.append((spouse, person))
+    events = []
+    for who, other in targets:
+        events.append(
+            registry.event_submit(
+                kind=event_kind,
+                person=who,
+                orgunit=who.residence_orgunit or who.hukou_orgunit or imp.orgunit,
+                effective_date=day,
+                source=SOURCES[imp.kind],
+                actor=actor,
+                payload={"spouse_id": other.pk} if other is not None else {},
+                external_ref=f"roster:{imp.pk}:{row.row_number}"
+                + ("" if who.pk == person.pk else f":{who.pk}"),
+            )
+        )
+    return _decide(row, actor, Decision.EVENT_CREATED, event=events[0])
+
+
+def _marital_events(person_id: int, kind: str) -> list[date]:
+    return list(
+        Event.objects.filter(person_id=person_id, kind=kind)
+        .exclude(status=EventStatus.REJECTED)
+        .values_list("effective_date", flat=True)
+    )
 
 
 @transaction.atomic
@@ -126,12 +171,16 @@ def worklist_report_event(*, row: RosterRow, actor: Any) -> RosterRow:
     """Submit the event the roster shows to be missing, pre-filled from the row, for review.
 
     A death for a matched person the register shows alive; a birth for a mother found by
-    her identity number without a child born that day (the child joins her household).
+    her identity number without a child born that day (the child joins her household); a
+    marriage or divorce civil affairs registered that the register lacks (for each spouse
+    in the register who lacks it).
     """
     row = _locked(row)
     event_kind = missing_event(row)
     if event_kind == "death":
         return worklist_report_death(row=row, actor=actor)
+    if event_kind in (EventKind.MARRIAGE, EventKind.DIVORCE):
+        return _report_marital(row, event_kind, actor)
     if event_kind != "birth":
         raise EventRefused.single("wrong_kind", column="event", value=row.roster_import.kind)
     imp = row.roster_import

@@ -248,3 +248,34 @@ def test_worklist_actions_go_through_the_register_services(county, tmp_path) -> 
         "exchange.worklist.dismissed",
         "event.submit",
     } <= actions
+
+
+@pytest.mark.django_db
+def test_a_marriage_the_register_lacks_is_reported_for_both_spouses(county, tmp_path) -> None:
+    from renkou.exchange.worklist import missing_event, worklist_report_event
+    from renkou.registry.models import Event
+
+    path = _csv(
+        tmp_path / "marriages.csv",
+        [
+            ["男方姓名", "男方身份证号", "女方姓名", "女方身份证号", "登记日期", "登记类别"],
+            ["张伟", P1, "李丽", P2, "2025-05-20", "结婚登记"],
+            ["陌生人", STRANGER, "某某", id_number("1985-01-01", 82), "2025-05-21", "结婚登记"],
+        ],
+    )
+    imp = _linked(path, "civil_marriages")
+    rows = {r.row_number: r for r in imp.rows.select_related("roster_import")}
+    row = rows[2]
+    assert row.outcome == Outcome.CONFLICTS and row.person.person_ref == "P1"
+    assert missing_event(row) == "marriage"
+    assert missing_event(rows[3]) == ""  # neither spouse is in the register
+
+    decided = worklist_report_event(row=row, actor="test")
+    assert decided.decision == "event"
+    events = Event.objects.filter(kind="marriage", effective_date=date(2025, 5, 20))
+    spouses = {e.person.person_ref: e.payload.get("spouse_id") for e in events}
+    assert set(spouses) == {"P1", "P2"}
+    assert all(e.status == "submitted" and e.source == "civil_affairs" for e in events)
+    p1, p2 = (events.get(person__person_ref=r).person_id for r in ("P1", "P2"))
+    assert spouses == {"P1": p2, "P2": p1}
+    assert decided.event.person.person_ref == "P1"
