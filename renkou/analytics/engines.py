@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import duckdb
 import ibis
+import ibis.backends.duckdb  # the default engine's: loaded with the process, not the first refresh
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa

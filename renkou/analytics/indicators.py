@@ -296,7 +296,6 @@ class Cube:
     ) -> None:
         self.units = units
         self.window = window
-        self.selected: set[str] | None = None
         n, months = len(units), window.months
         index = {code: i for i, code in enumerate(units)}
         self.days = np.array(
@@ -416,8 +415,6 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
     groups = list(FERTILE_GROUPS)
     asfr_names = [f"asfr_{group_label(g)}" for g in groups]
     for u, code in enumerate(cube.units):
-        if cube.selected is not None and code not in cube.selected:
-            continue
         cell = (code, pid, basis)
         start, end = start_l[u], end_l[u]
         avg = dm.average_population(start, end)
@@ -607,9 +604,10 @@ def rows_from_counts(
     units: set[str] | None = None,
 ) -> Iterator[Row]:
     """The rows of ``periods`` (inside ``window``) from counts already made."""
+    # Arrays only for the units asked for (a refresh of stale cells needs a few).
+    chosen = all_units if units is None else [u for u in all_units if u in units]
     for basis in BASES:
-        cube = Cube(frames[basis], floating, all_units, window)
-        cube.selected = units
+        cube = Cube(frames[basis], floating, chosen, window)
         for period in periods:
             k0 = window.month_index(period.start)
             yield from _period_rows(cube, period, basis, k0, k0 + period.months)

@@ -29,8 +29,8 @@ from renkou.analytics.counts import LAST_AGE_GROUP
 from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
 from renkou.analytics.labels import RATES, label
 from renkou.analytics.periods import Period
-from renkou.reports import charts
 from renkou.benefits.choices import Programme
+from renkou.reports import charts
 from renkou.reports.data import ReportData, ReportError
 from renkou.reports.forms import _basis_label, _header_period
 from renkou.reports.prose import Fig, figures, number, srb_status
