@@ -25,16 +25,26 @@ STAGE = "mother_name"
 RIVAL_FACTOR = 100  # how many times likelier the best child must be than the next
 
 
+def _area(roster_import: RosterImport) -> Any:
+    code = roster_import.orgunit.code
+    return Person.objects.filter(residence_orgunit__code__startswith=code) | Person.objects.filter(
+        hukou_orgunit__code__startswith=code
+    )
+
+
+def register_size(roster_import: RosterImport) -> int:
+    """How many children with a mother the import's area has (what a kept model is judged
+    by: a register that changed a lot needs a model trained again)."""
+    return int(_area(roster_import).filter(mother__isnull=False).count())
+
+
 def _register(roster_import: RosterImport, years: set[int]) -> tuple[list[dict[str, Any]], int]:
     """The area's children born in ``years`` as linkage records, and how many children
     with a mother the area has in all (the size a kept model is judged by)."""
     from renkou.linkage.births import birth_features
 
-    code = roster_import.orgunit.code
-    area = Person.objects.filter(residence_orgunit__code__startswith=code) | Person.objects.filter(
-        hukou_orgunit__code__startswith=code
-    )
-    size = area.filter(mother__isnull=False).count()
+    area = _area(roster_import)
+    size = register_size(roster_import)
     children = area.filter(mother__isnull=False, birth_date__year__in=sorted(years))
     fields = ("id", "name", "name_pinyin", "sex", "birth_date", "mother__name")
     fields += ("mother__name_pinyin", "mother__name_initials")

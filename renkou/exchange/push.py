@@ -2,8 +2,10 @@
 
 A notification is one roster row sent as JSON with the sender's own id. It is validated
 like a row of an uploaded roster, staged in the sender's roster of the day (one import per
-sender, kind and day, so the worklist groups them) and linked at once by identity number;
-rows without one are linked by name and birth date when the day's roster is linked again.
+sender, kind and day, so the worklist groups them) and linked at once by identity number.
+A birth without the mother's number is linked by her name in the background, with the
+model kept for the receiving unit (``exchange.tasks``); other rows without a number, and
+births when no kept model is usable, are linked when the day's roster is linked again.
 The same id with the same content is recognised; with other content it is refused.
 """
 
@@ -147,4 +149,14 @@ def notification_receive(*, sender: Sender, body: dict[str, Any]) -> Received:
         after={"sender": sender.code, "id": ref, "kind": kind, "import": imp.pk},
     )
     roster_link(roster_import=imp, actor=sender.user, row_ids=[row.pk], probabilistic=False)
+    if kind == "hospital_births" and not hashes.get("mother_id"):
+        # Without the mother's number: linked by her name in the background, with the
+        # unit's kept model, once this notification is committed.
+        transaction.on_commit(lambda: _link_births_later(imp.pk))
     return Received(notification, created=True)
+
+
+def _link_births_later(roster_import_id: int) -> None:
+    from renkou.exchange.tasks import pushed_births_link_task
+
+    pushed_births_link_task.enqueue(roster_import_id)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -166,3 +168,56 @@ def test_a_kept_model_is_not_reused_when_the_register_changed_a_lot(
     roster_link(roster_import=imp, actor="test")
     imp.refresh_from_db()
     assert "reused" not in imp.linkage_model
+
+
+def test_a_pushed_birth_without_the_mothers_number_is_linked_by_her_name_in_the_background(
+    rosters: Path, django_capture_on_commit_callbacks
+) -> None:
+    from django.test import Client
+
+    from renkou.exchange.models import PushNotification
+    from renkou.exchange.push import sender_create
+    from renkou.exchange.tasks import pushed_births_link_task
+
+    top = OrgUnit.objects.filter(parent__isnull=True).get()
+    _sender, token = sender_create(code="H9", name="县医院", orgunit=top, actor="test")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
+    child = (
+        Person.objects.filter(mother__isnull=False, birth_date__year=2025)
+        .select_related("mother")
+        .order_by("pk")
+        .first()
+    )
+    assert child is not None
+
+    def push(ref: str) -> Any:
+        body = {
+            "id": ref,
+            "kind": "birth",
+            "sex": "男" if child.sex == "M" else "女",
+            "birth_date": child.birth_date.isoformat(),
+            "name": child.name,
+            "mother_name": child.mother.name,
+        }
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = client.post(
+                "/api/notifications/", json.dumps(body), content_type="application/json"
+            )
+        assert response.status_code == 201 and len(callbacks) == 1
+        row = PushNotification.objects.get(sender_ref=ref).row
+        assert row.outcome == Outcome.PENDING  # no number: not linked in the request
+        return row
+
+    # No model kept for the unit yet: the row waits for the roster's "Link again".
+    row = push("B-1")
+    assert pushed_births_link_task.call(row.roster_import_id) == {
+        "linked": 0,
+        "note": "no_kept_model",
+    }
+    # Once a roster of the unit has been linked, its kept model links pushed births.
+    roster_link(roster_import=_import(rosters / "hospital_births.csv"), actor="test")
+    result = pushed_births_link_task.call(row.roster_import_id)
+    assert result["linked"] == 1
+    row.refresh_from_db()
+    assert row.outcome == Outcome.MATCHED and row.person_id == child.pk
+    assert row.evidence["pass"] == "mother_name" and row.probability >= 0.99
