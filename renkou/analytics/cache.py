@@ -99,18 +99,11 @@ def affected(directory: Path, change: SnapshotResult) -> tuple[set[str], datetim
     """Units and earliest effective date that the events of ``change`` can affect."""
     if not change.person_ids:
         return set(), None
-    ids = pa.array(change.person_ids, pa.int64())
     theirs = events_of(change.person_ids, change.last_seq)
     places: set[str] = set()
     for name in ("hukou_from", "hukou_to", "residence_from", "residence_to", "orgunit"):
         places.update(v for v in theirs.column(name).to_pylist() if v)
-    if change.places:  # the places the refresh just wrote for these persons
-        places.update(change.places)
-    else:
-        persons = pq.read_table(directory / "persons.parquet", columns=["id", "hukou", "residence"])
-        persons = persons.filter(pc.is_in(persons.column("id"), value_set=ids))
-        for name in ("hukou", "residence"):
-            places.update(v for v in persons.column(name).to_pylist() if v)
+    places.update(change.places)  # the places the refresh just wrote for these persons
     new = theirs.filter(pc.greater_equal(theirs.column("seq"), change.first_seq))
     earliest = pc.min(new.column("effective_date")).as_py()
     return _units_of(places), earliest

@@ -50,14 +50,6 @@ class Engine(Protocol):
         """The snapshot's tables."""
         ...
 
-    def execute(self, expr: ir.Table) -> pd.DataFrame:
-        """Run an expression; the result as a DataFrame."""
-        ...
-
-    def materialize(self, expr: ir.Table, name: str) -> ir.Table:
-        """Compute an intermediate table once, for several expressions to reuse."""
-        ...
-
     def query(self, key: str, build: Callable[[], ir.Table]) -> pd.DataFrame:
         """Run the expression ``build()`` makes; ``key`` names it (the same key, the same
         expression), so an engine may reuse what it compiled before."""
@@ -132,7 +124,6 @@ class DuckDBEngine:
         if memory_limit:
             config["memory_limit"] = memory_limit
         self.backend = ibis.duckdb.connect(**config)
-        self._made = 0
         self.compiled = CompiledSql()
 
     def open(self, directory: Path) -> SnapshotTables:
@@ -143,17 +134,6 @@ class DuckDBEngine:
             events=con.read_parquet(str(directory / "events" / "*.parquet"), table_name="events"),
             orgunits=con.read_parquet(directory / "orgunits.parquet", table_name="orgunits"),
         )
-
-    def execute(self, expr: ir.Table) -> pd.DataFrame:
-        """Run ``expr`` on DuckDB."""
-        result: pd.DataFrame = self.backend.execute(expr)
-        return result
-
-    def materialize(self, expr: ir.Table, name: str) -> ir.Table:
-        """A temporary table holding ``expr``'s rows."""
-        # A fresh name each time: ibis's overwrite=True emits SQL DuckDB 2 refuses.
-        self._made += 1
-        return self.backend.create_table(f"{name}_{self._made}", expr, temp=True)
 
     def _entry(self, key: str, build: Callable[[], ir.Table]) -> dict[str, Any]:
         entry = self.compiled.entries.get(key)
@@ -230,27 +210,21 @@ class SparkEngine:
             orgunits=con.read_parquet(str(directory / "orgunits.parquet"), table_name="orgunits"),
         )
 
-    def execute(self, expr: ir.Table) -> pd.DataFrame:
-        """Run ``expr`` on Spark."""
-        result: pd.DataFrame = self.backend.execute(expr)
-        return result
-
-    def materialize(self, expr: ir.Table, name: str) -> ir.Table:
-        """The expression, cached by Spark once first computed."""
-        cached: ir.Table = expr.cache()
-        return cached
-
     def query(self, key: str, build: Callable[[], ir.Table]) -> pd.DataFrame:
         """Build and run the expression (Spark plans it anew each time)."""
-        return self.execute(build())
+        result: pd.DataFrame = self.backend.execute(build())
+        return result
 
     def table(self, name: str, build: Callable[[], ir.Table], key: str) -> ir.Table:
-        """The expression, cached by Spark."""
-        return self.materialize(build(), name)
+        """The expression, cached by Spark once first computed."""
+        cached: ir.Table = build().cache()
+        return cached
 
     def load_ids(self, name: str, ids: Sequence[int]) -> ir.Table:
         """The ids as a cached in-memory table."""
-        return self.materialize(ibis.memtable({"pid": list(ids)}, schema={"pid": "int64"}), name)
+        return self.table(
+            name, lambda: ibis.memtable({"pid": list(ids)}, schema={"pid": "int64"}), name
+        )
 
 
 def default_engine() -> Engine:

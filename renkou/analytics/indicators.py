@@ -269,12 +269,6 @@ def counts_add(base: Counts, delta: Counts, *, compact: bool = True) -> Counts:
     return counts_map(frames_append, base, delta)
 
 
-def counts_update(base: Counts, now: Counts, before: Counts, *, compact: bool = True) -> Counts:
-    """``base`` + ``now`` − ``before``: the counts of the register after some persons'
-    contributions changed from ``before`` to ``now``."""
-    return counts_add(base, counts_delta(now, before), compact=compact)
-
-
 @functools.lru_cache(maxsize=4096)
 def _poisson(events: int) -> tuple[float, float]:
     # The exact interval costs milliseconds and depends on the count alone: compute each once.
@@ -297,7 +291,6 @@ class Cube:
         self.units = units
         self.window = window
         n, months = len(units), window.months
-        index = {code: i for i, code in enumerate(units)}
         self.days = np.array(
             [
                 (counts_month_start(window, m + 1) - counts_month_start(window, m)).days
@@ -340,7 +333,6 @@ class Cube:
             "n",
         )
         self.birth_frame = births
-        self.unit_index = index
         deaths = frames.deaths
         deaths = deaths[(deaths["k"] >= 0) & (deaths["k"] < months)].assign(
             sex=female(deaths["sex"]),
