@@ -32,6 +32,10 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "data"))).resolve()
+# The test suite runs on several processes (pytest-xdist sets PYTEST_XDIST_WORKER in each):
+# each keeps its own data directory (keys, snapshots, uploads), as it keeps its own database.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    DATA_DIR = DATA_DIR / os.environ["PYTEST_XDIST_WORKER"]
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = env("SECRET_KEY") or read_or_create_secret(DATA_DIR / "secret_key", nbytes=50)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 
 REQUIRE_ALL = os.environ.get("RENKOU_REQUIRE_ALL") == "1"
 LEG = os.environ.get("RENKOU_TEST_LEG", "sqlite")
@@ -27,6 +29,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             drop.append(item)
     items[:] = keep
     config.hook.pytest_deselected(items=drop)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Passwords hashed with MD5 in tests: Django's PBKDF2 takes about half a second a
+    password, and the suite creates a user in most tests (test_settings checks that the
+    product itself keeps PBKDF2)."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 def need(condition: bool, reason: str) -> None:

@@ -4,17 +4,25 @@
 uses ``RENKOU_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``);
 if that server cannot be reached the leg is reported as not run, which is a failure
 under ``RENKOU_REQUIRE_ALL=1`` (CI). The browser tests run in the SQLite leg only.
+
+Each leg runs on ``RENKOU_TEST_WORKERS`` processes (pytest-xdist; default: one per core, at
+most 4; ``0`` runs in this process), each with its own database and data directory. The
+summary gives each leg's wall time, its counts and the ten slowest tests, so that a test
+that makes the suite slow is seen by whoever runs it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+SLOWEST = 10
 
 
 def postgres_reachable(url: str) -> str:
@@ -22,20 +30,59 @@ def postgres_reachable(url: str) -> str:
     import psycopg
 
     try:
-        with psycopg.connect(url.replace("postgresql://", "postgresql://", 1), connect_timeout=5):
+        with psycopg.connect(url, connect_timeout=5):
             return ""
     except psycopg.Error as exc:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def run_leg(name: str, env: dict[str, str], args: list[str]) -> int:
-    """Run pytest once; exit code 5 (nothing collected) counts as a failure."""
+def workers(args: list[str]) -> list[str]:
+    """The pytest-xdist arguments for this run: none if the caller chose them or asked for 0."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) for a in args)
+    if chosen or "no:xdist" in args or "-pno:xdist" in args:
+        return []
+    wanted = os.environ.get("RENKOU_TEST_WORKERS", "")
+    count = int(wanted) if wanted.strip() else min(os.cpu_count() or 1, 4)
+    if count <= 1:
+        return []
+    # worksteal: a worker that runs out of tests takes half of another's queue, so that the
+    # few long tests do not leave one core idle at the end.
+    return ["-n", str(count), "--dist", "worksteal"]
+
+
+def run_leg(name: str, env: dict[str, str], args: list[str]) -> tuple[int, float, dict]:
+    """Run pytest once; exit code 5 (nothing collected) counts as a failure.
+
+    Returns the exit code, the wall time and what tests/timing.py recorded (counts and the
+    slowest tests).
+    """
     print(f"\n===== test leg: {name} =====", flush=True)
-    code = subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env)
+    times = ROOT / "data" / "test" / f"times-{name}.json"
+    times.unlink(missing_ok=True)
+    env = {**env, "RENKOU_TEST_TIMES": str(times)}
+    command = [sys.executable, "-m", "pytest", "-p", "tests.timing", *workers(args), *args]
+    start = time.monotonic()
+    code = subprocess.call(command, cwd=ROOT, env=env)
+    wall = time.monotonic() - start
+    recorded = json.loads(times.read_text(encoding="utf-8")) if times.exists() else {}
     if code == 5:
         print(f"test leg {name}: pytest collected no tests — treated as a failure", flush=True)
-        return 1
-    return code
+        return 1, wall, recorded
+    return code, wall, recorded
+
+
+def minutes(seconds: float) -> str:
+    """'4 min 07 s' for 247.0."""
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
+def report(name: str, outcome: str, wall: float, recorded: dict) -> None:
+    """One leg's line of the summary, its counts and its slowest tests."""
+    counts = recorded.get("counts", {})
+    told = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()) if n)
+    print(f"{name:9} {outcome} in {minutes(wall)}" + (f" ({told})" if told else ""))
+    for seconds, nodeid in recorded.get("slowest", [])[:SLOWEST]:
+        print(f"          {seconds:7.1f} s  {nodeid}")
 
 
 def main() -> int:
@@ -50,8 +97,9 @@ def main() -> int:
     data = ROOT / "data" / "test"
     data.mkdir(parents=True, exist_ok=True)
     base = {**os.environ, "RENKOU_DATA_DIR": os.environ.get("RENKOU_DATA_DIR", str(data))}
-    results: dict[str, str] = {}
+    results: dict[str, tuple[str, float, dict]] = {}
     failed = False
+    start = time.monotonic()
     for leg in legs:
         env = dict(base)
         env["RENKOU_TEST_LEG"] = leg
@@ -60,7 +108,6 @@ def main() -> int:
             env["RENKOU_TEST_SQLITE_PATH"] = os.environ.get(
                 "RENKOU_TEST_SQLITE_PATH", str(data / "test-sqlite.sqlite3")
             )
-            code = run_leg(leg, env, args)
         elif leg == "postgres":
             url = os.environ.get("RENKOU_TEST_POSTGRES_URL") or (
                 os.environ.get("RENKOU_DATABASE_URL", "")
@@ -69,20 +116,25 @@ def main() -> int:
             )
             reason = postgres_reachable(url)
             if reason:
-                results[leg] = f"DID NOT RUN: PostgreSQL not reachable at {url} ({reason})"
+                results[leg] = (
+                    f"DID NOT RUN: PostgreSQL not reachable at {url} ({reason})",
+                    0.0,
+                    {},
+                )
                 failed = failed or require_all
                 continue
             env["RENKOU_DATABASE_URL"] = url
-            code = run_leg(leg, env, args)
         else:
             print(f"unknown test leg {leg!r}", file=sys.stderr)
             return 2
-        results[leg] = "passed" if code == 0 else f"FAILED (pytest exit {code})"
+        code, wall, recorded = run_leg(leg, env, args)
+        results[leg] = ("passed" if code == 0 else f"FAILED (pytest exit {code})", wall, recorded)
         failed = failed or code != 0
     print("\n===== summary =====")
-    for leg, outcome in results.items():
-        print(f"{leg:9} {outcome}")
-    if require_all and any("DID NOT RUN" in v for v in results.values()):
+    for leg, (outcome, wall, recorded) in results.items():
+        report(leg, outcome, wall, recorded)
+    print(f"suite wall time: {minutes(time.monotonic() - start)}")
+    if require_all and any("DID NOT RUN" in v[0] for v in results.values()):
         print("RENKOU_REQUIRE_ALL=1: every leg must run.")
     return 1 if failed else 0
 

@@ -11,14 +11,17 @@ from django.core.management import CommandError, call_command
 
 from renkou.analytics.tasks import indicators_refresh_task
 from tests.analytics.hand_register import B1, COUNTY, hand_register
+from tests.shared import shared_register, use_data
 
 pytestmark = pytest.mark.django_db
 
 
+register_built = shared_register(lambda base: hand_register(base / "load"))
+
+
 @pytest.fixture
-def register(tmp_path, settings):
-    settings.DATA_DIR = tmp_path / "data"
-    hand_register(tmp_path / "load")
+def register(register_built, tmp_path, settings):
+    use_data(register_built, tmp_path, settings)
 
 
 def run(*args: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,17 +17,25 @@ from renkou.analytics.periods import parse
 from renkou.core.models import AuditLog, Job
 from tests.analytics.hand_register import A1, COUNTY, TOWNSHIP_A, TOWNSHIP_B, hand_register
 from tests.builders import client_as
+from tests.shared import shared_register, use_data
 
 pytestmark = pytest.mark.django_db
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MONTHS = [f"2024{m:02d}" for m in range(1, 13)]
 
 
-@pytest.fixture
-def register(tmp_path: Any, settings: Any) -> None:
-    settings.DATA_DIR = tmp_path / "data"
-    hand_register(tmp_path / "load")
+def build(base: Path) -> None:
+    """The hand register with 2024 and its months computed (once per module)."""
+    hand_register(base / "load")
     indicators_refresh(periods=[parse(p) for p in ["2024", *MONTHS]])
+
+
+register_built = shared_register(build)
+
+
+@pytest.fixture
+def register(register_built: Path, tmp_path: Path, settings: Any) -> None:
+    use_data(register_built, tmp_path, settings)
 
 
 def test_headline_charts_and_sub_units(register: None) -> None:

@@ -191,6 +191,18 @@ def test_keyring_accepts_standard_and_unpadded_base64(keys):
         f"k1:{crypto.generate_key()},k1:{crypto.generate_key()}",
         f"k1:{crypto.generate_key()},",
     ],
+    # fixed ids: the keys are random, and the test workers must collect the same names
+    ids=[
+        "empty",
+        "blank",
+        "no-key-id",
+        "empty-key-id",
+        "bad-key-id",
+        "aes-128",
+        "not-base64",
+        "duplicate-id",
+        "trailing-comma",
+    ],
 )
 def test_bad_keyrings_are_refused(keyring):
     with pytest.raises(KeyringError):

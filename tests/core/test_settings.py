@@ -10,7 +10,11 @@ from pathlib import Path
 
 
 def run_renkou(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RENKOU_")}
+    # a clean machine: none of our variables, nor the test worker's (which would put the data
+    # directory in a per-worker folder, renkou/settings.py)
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("RENKOU_", "PYTEST_XDIST"))
+    }
     environment.update({"RENKOU_DATA_DIR": str(tmp_path / "data"), **env})
     return subprocess.run(
         [sys.executable, "-m", "renkou.cli", *args],
@@ -27,10 +31,17 @@ def test_first_start_generates_private_keys_and_debug_is_off(tmp_path: Path) -> 
         tmp_path,
         "shell",
         "-c",
-        "from django.conf import settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])",
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.PASSWORD_HASHERS[0])",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1].split() == ["False", "django.db.backends.sqlite3"]
+    # The tests hash passwords with a fast hasher (tests/conftest.py); the product keeps
+    # Django's PBKDF2.
+    assert result.stdout.splitlines()[-1].split() == [
+        "False",
+        "django.db.backends.sqlite3",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
     for name in ("secret_key", "encryption_keys", "blind_index_key"):
         path = tmp_path / "data" / name
         assert stat.S_IMODE(path.stat().st_mode) == 0o600

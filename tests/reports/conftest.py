@@ -1,7 +1,9 @@
-"""The hand register with 2023 and 2024 (and 2024's months) computed, and a quality run."""
+"""The hand register with 2023 and 2024 (and 2024's months) computed, and a quality run:
+built once per module (tests/shared.py), each test on its own copy of the data directory."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,13 +12,21 @@ from renkou.analytics.cache import indicators_refresh
 from renkou.analytics.periods import parse
 from renkou.quality.bulk import quality_run
 from tests.analytics.hand_register import hand_register
+from tests.shared import shared_register, use_data
 
 MONTHS = [f"2024{m:02d}" for m in range(1, 13)]
 
 
-@pytest.fixture
-def register(tmp_path: Any, settings: Any) -> None:
-    settings.DATA_DIR = tmp_path / "data"
-    hand_register(tmp_path / "load")
+def build(base: Path) -> None:
+    """The register, its quality findings and its figures."""
+    hand_register(base / "load")
     quality_run(actor="test")
     indicators_refresh(periods=[parse(p) for p in ["2023", "2024", *MONTHS]])
+
+
+register_built = shared_register(build)
+
+
+@pytest.fixture
+def register(register_built: Path, tmp_path: Path, settings: Any) -> None:
+    use_data(register_built, tmp_path, settings)
