@@ -6,7 +6,8 @@ if that server cannot be reached the leg is reported as not run, which is a fail
 under ``RENKOU_REQUIRE_ALL=1`` (CI). The browser tests run in the SQLite leg only.
 
 Each leg runs on ``RENKOU_TEST_WORKERS`` processes (pytest-xdist; default: one per core, at
-most 4; ``0`` runs in this process), each with its own database and data directory. The
+most 4, or one process when a test file is named; ``0`` runs in one process), each with its
+own database and data directory. The
 summary gives each leg's wall time, its counts and the ten slowest tests, so that a test
 that makes the suite slow is seen by whoever runs it.
 """
@@ -41,8 +42,10 @@ def workers(args: list[str]) -> list[str]:
     chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) for a in args)
     if chosen or "no:xdist" in args or "-pno:xdist" in args:
         return []
-    wanted = os.environ.get("RENKOU_TEST_WORKERS", "")
-    count = int(wanted) if wanted.strip() else min(os.cpu_count() or 1, 4)
+    wanted = os.environ.get("RENKOU_TEST_WORKERS", "").strip()
+    if not wanted and any(".py" in a for a in args if not a.startswith("-")):
+        return []  # a file or a test named: one process starts faster than two workers
+    count = int(wanted) if wanted else min(os.cpu_count() or 1, 4)
     if count <= 1:
         return []
     # worksteal: a worker that runs out of tests takes half of another's queue, so that the
