@@ -460,6 +460,7 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
                 None,
             )
             growth = dm.natural_growth_rate(births, deaths, avg)
+            low, high = dm.growth_interval(births, deaths, avg)
             yield (
                 "natural_growth_rate",
                 *cell,
@@ -467,8 +468,8 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
                 births - deaths,
                 avg,
                 births + deaths,
-                None,
-                None,
+                low,
+                high,
                 None,
             )
         else:
@@ -501,15 +502,19 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
         else:
             yield ("sex_ratio_at_birth", *cell, None, boys, girls, births, None, None, None)
         orders = order_l[u]
-        known = orders[1] + orders[2] + orders[3]
-        shares = dm.parity_shares({1: orders[1], 2: orders[2], 3: orders[3]}) if known else None
-        for order, key, name in (
-            (1, "1", "parity_share_1"),
-            (2, "2", "parity_share_2"),
-            (3, "3+", "parity_share_3plus"),
+        # Shares of all births (a birth of unknown order is in the whole, in no share), with
+        # Wilson intervals: a share cannot leave 0–100 %.
+        for order, name in (
+            (1, "parity_share_1"),
+            (2, "parity_share_2"),
+            (3, "parity_share_3plus"),
         ):
-            value = shares[key] if shares else None
-            yield (name, *cell, value, orders[order], known, known, None, None, None)
+            if births:
+                low, high = dm.bounded_rate_interval(orders[order], births, per=100)
+                share = orders[order] / births * 100
+                yield (name, *cell, share, orders[order], births, births, low, high, None)
+            else:
+                yield (name, *cell, None, orders[order], births, births, None, None, None)
         w_start, w_end = women_start_l[u], women_end_l[u]
         women_now = sum(w_end)
         yield ("women_15_49", *cell, women_now, None, None, women_now, None, None, None)
@@ -549,11 +554,19 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
             value = asfr[g] if asfr is not None and women_g > 0 else None
             yield (asfr_names[i], *cell, value, born_g, women_g, born_g, low, high, None)
         tfr = dm.total_fertility_rate(asfr, width=5) if asfr is not None and women_avg > 0 else None
-        yield ("total_fertility_rate", *cell, tfr, None, None, sum(by_mother), None, None, None)
+        low = high = None
+        if tfr is not None:
+            low, high = dm.total_fertility_interval(
+                by_mother, [women_by_group[g] for g in groups], width=5
+            )
+        yield ("total_fertility_rate", *cell, tfr, None, None, sum(by_mother), low, high, None)
         infant = infant_l[u]
         yield ("infant_deaths", *cell, infant, None, None, infant, None, None, None)
-        if births:
-            low, high = _rate_interval(infant, births)
+        # A proportion of births (Wilson): within 0–1000 ‰. Where a period's infant deaths
+        # outnumber its births (infants born before it), the ratio is no proportion and no
+        # rate is given: the counts are.
+        if births and infant <= births:
+            low, high = dm.bounded_rate_interval(infant, births)
             imr = dm.infant_mortality_rate(infant, births)
             yield ("infant_mortality_rate", *cell, imr, infant, births, infant, low, high, None)
         else:

@@ -25,8 +25,11 @@ from renkou.demography.fertility import (
 )
 from renkou.demography.intervals import (
     SMALL_NUMBERS,
+    bounded_rate_interval,
+    growth_interval,
     poisson_interval,
     rate_interval,
+    total_fertility_interval,
     wilson_interval,
 )
 from renkou.demography.population import average_population, person_years_average
@@ -48,8 +51,10 @@ __all__ = [
     "UndefinedStatisticError",
     "age_specific_fertility_rates",
     "average_population",
+    "bounded_rate_interval",
     "crude_rate",
     "general_fertility_rate",
+    "growth_interval",
     "infant_mortality_rate",
     "natural_growth_rate",
     "parity_shares",
@@ -57,6 +62,7 @@ __all__ = [
     "poisson_interval",
     "rate_interval",
     "sex_ratio_at_birth",
+    "total_fertility_interval",
     "total_fertility_rate",
     "weighted_sex_ratio",
     "wilson_interval",

@@ -1,4 +1,5 @@
-"""Confidence intervals for small numbers: Wilson for proportions, Garwood for Poisson counts.
+"""Confidence intervals for small numbers: Wilson for proportions, Garwood for Poisson counts,
+and the intervals built from them for natural growth and the total fertility rate.
 
 Small areas give unstable rates, so every rate shown for fewer than 100 events carries its
 count and interval (DOMAIN.md §5). Everything here uses the standard library only: the normal
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from renkou.demography import _checks
-from renkou.demography.errors import DemographyError
+from renkou.demography.errors import DemographyError, UndefinedStatisticError
 
 SMALL_NUMBERS = 100
 """Below this many events a statistic is flagged as resting on small numbers."""
@@ -210,3 +211,130 @@ def _solve(gap: Callable[[float], float], start: float, *, rising: bool) -> floa
         else:
             far = mid
     return (near + far) / 2
+
+
+def bounded_rate_interval(
+    events: int, trials: int, per: float = 1000.0, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Confidence interval for a rate bounded by ``per``: events among trials, per 1000 or 100.
+
+    Infant deaths per 1000 live births, shares of births by order, registration completeness
+    and coverage are proportions, not Poisson rates: their interval is :func:`wilson_interval`
+    scaled by ``per``, so it never leaves [0, per] (a Poisson interval on 1 infant death in 1
+    birth would reach 3688 ‰).
+
+    Args:
+        events: The part (e.g. infant deaths); at most ``trials``.
+        trials: The whole (e.g. live births).
+        per: The scale: 1000 for ‰, 100 for %.
+        confidence: Two-sided confidence level, strictly between 0 and 1.
+
+    Returns:
+        ``(low, high)`` with ``0 <= low <= events / trials × per <= high <= per``.
+
+    Raises:
+        DemographyError: As :func:`wilson_interval`, or if ``per`` is not positive.
+        UndefinedStatisticError: If ``trials`` is zero.
+
+    Example:
+        >>> low, high = bounded_rate_interval(1, 1)
+        >>> round(low, 1), high
+        (206.5, 1000.0)
+    """
+    scale = _checks.denominator(per, "per")
+    low, high = wilson_interval(events, trials, confidence)
+    return low * scale, high * scale
+
+
+def growth_interval(
+    births: int, deaths: int, population: float, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Confidence interval for the natural growth rate ``(births − deaths) / population × 1000``.
+
+    Births and deaths are independent Poisson counts. Each gets its exact interval at the
+    level ``1 − α/2``, so that both hold together with probability at least ``1 − α``
+    (Bonferroni); the growth rate then lies between the lowest births less the highest
+    deaths and the highest births less the lowest deaths. Conservative, never empty, and
+    exact in the sense that no normal approximation is made for small counts.
+
+    Args:
+        births: Live births in the period.
+        deaths: Deaths in the period.
+        population: Average population.
+        confidence: Two-sided confidence level, strictly between 0 and 1.
+
+    Returns:
+        ``(low, high)`` per 1000, bracketing the growth rate; ``low`` may be negative.
+
+    Raises:
+        DemographyError: If a count is negative or not whole, ``population`` is negative or
+            not finite, or ``confidence`` is outside (0, 1).
+        UndefinedStatisticError: If ``population`` is zero.
+
+    Example:
+        >>> low, high = growth_interval(120, 80, 10_000)
+        >>> low < 4.0 < high
+        True
+    """
+    people = _checks.denominator(population, "population")
+    level = _checks.confidence_level(confidence)
+    each = 1 - (1 - level) / 2
+    b_low, b_high = poisson_interval(births, each)
+    d_low, d_high = poisson_interval(deaths, each)
+    return (b_low - d_high) / people * 1000, (b_high - d_low) / people * 1000
+
+
+def total_fertility_interval(
+    births_by_group: Sequence[int],
+    women_by_group: Sequence[float],
+    width: int = 5,
+    confidence: float = 0.95,
+) -> tuple[float, float]:
+    """Confidence interval for the total fertility rate ``width × Σ births_g / women_g``.
+
+    The TFR is a weighted sum of Poisson counts, weight ``width / women_g`` for group g, so its
+    variance is ``Σ weight² × births_g`` (Chiang's variance of age-specific rates); the
+    interval is the normal one, cut at 0 below. With no births at all it is 0 to the exact
+    Poisson bound for no events (3.689 at 95 %) at the largest weight. Groups without women
+    are left out, as they are from the TFR.
+
+    Args:
+        births_by_group: Births to mothers of each age group.
+        women_by_group: Average women of the same groups, in the same order.
+        width: Width of each age group in years (5, or 1 for single years).
+        confidence: Two-sided confidence level, strictly between 0 and 1.
+
+    Returns:
+        ``(low, high)`` in children per woman, bracketing the TFR, ``low >= 0``.
+
+    Raises:
+        DemographyError: If the sequences differ in length, a count is negative or not
+            whole, a number of women is negative or not finite, or ``confidence`` is outside
+            (0, 1).
+        UndefinedStatisticError: If no group has women.
+
+    Example:
+        >>> low, high = total_fertility_interval([0, 10, 20, 5, 0, 0, 0], [100] * 7)
+        >>> round(low, 3), round(high, 3)
+        (1.17, 2.33)
+    """
+    if len(births_by_group) != len(women_by_group):
+        raise DemographyError(
+            "births_by_group and women_by_group must have the same length",
+            argument="births_by_group",
+        )
+    level = _checks.confidence_level(confidence)
+    pairs = []
+    for i, (born, women) in enumerate(zip(births_by_group, women_by_group, strict=True)):
+        k = _checks.whole_count(born, f"births_by_group[{i}]")
+        w = _checks.count(women, f"women_by_group[{i}]")
+        if w > 0:
+            pairs.append((k, width / w))
+    if not pairs:
+        raise UndefinedStatisticError("no age group has women", argument="women_by_group")
+    tfr = math.fsum(k * weight for k, weight in pairs)
+    if tfr == 0:
+        return 0.0, max(weight for _, weight in pairs) * poisson_interval(0, level)[1]
+    z = _checks.normal_quantile(level)
+    spread = z * math.sqrt(math.fsum(k * weight * weight for k, weight in pairs))
+    return max(0.0, tfr - spread), tfr + spread

@@ -219,3 +219,42 @@ def test_married_women_by_living_children(figures):
     # end of March: C1 born on the 31st counts, C2 born on 1 April not yet; I1 alive
     assert married(A1, "2024Q1") == [1, 2, 0, 0]
     assert married(B1, "2024Q1") == [0, 1, 0, 0]
+
+
+def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The textbook Wilson interval, written out here."""
+    p = k / n
+    centre = p + z * z / (2 * n)
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    return (centre - half) / (1 + z * z / n), (centre + half) / (1 + z * z / n)
+
+
+def test_bounded_rates_have_wilson_intervals_and_growth_and_tfr_have_intervals(figures):
+    from scipy.stats import chi2, norm
+
+    # infant mortality: 1 infant death (I1) among 5 births, as a proportion per 1000
+    imr = row(figures, "infant_mortality_rate", COUNTY)
+    low, high = _wilson(1, 5)
+    assert imr[8:10] == (pytest.approx(low * 1000), pytest.approx(high * 1000))
+    assert 0 <= imr[8] < imr[4] < imr[9] <= 1000
+    # parity shares of all 5 births: 3 first (C1 T1 I1), 2 second (C2 T2), none third
+    for name, k in (("parity_share_1", 3), ("parity_share_2", 2), ("parity_share_3plus", 0)):
+        share = row(figures, name, COUNTY)
+        assert share[4:7] == (pytest.approx(k / 5 * 100), k, 5)
+        low, high = _wilson(k, 5)
+        assert share[8:10] == (pytest.approx(low * 100, abs=1e-9), pytest.approx(high * 100))
+    # natural growth: births 5 and deaths 2 over 11.5 persons, each count's exact (Garwood)
+    # interval at 97.5 % so that both hold together at 95 %
+    tail = 0.0125
+    b_low, b_high = chi2.ppf(tail, 2 * 5) / 2, chi2.ppf(1 - tail, 2 * 5 + 2) / 2
+    d_low, d_high = chi2.ppf(tail, 2 * 2) / 2, chi2.ppf(1 - tail, 2 * 2 + 2) / 2
+    growth = row(figures, "natural_growth_rate", COUNTY)
+    assert growth[8] == pytest.approx((b_low - d_high) / 11.5 * 1000, rel=1e-6)
+    assert growth[9] == pytest.approx((b_high - d_low) / 11.5 * 1000, rel=1e-6)
+    # TFR of A1: births 1, 1, 2 to average women 0.5, 1.5, 1 (groups 25–29, 30–34, 35–39);
+    # variance 5² × Σ births / women²
+    tfr = 5 * (1 / 0.5 + 1 / 1.5 + 2 / 1)
+    spread = norm.ppf(0.975) * (25 * (1 / 0.25 + 1 / 2.25 + 2 / 1)) ** 0.5
+    fertility = row(figures, "total_fertility_rate", A1)
+    assert fertility[4] == pytest.approx(tfr)
+    assert fertility[8:10] == (pytest.approx(max(0.0, tfr - spread)), pytest.approx(tfr + spread))

@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 from renkou.demography import (
     DemographyError,
     UndefinedStatisticError,
+    bounded_rate_interval,
+    growth_interval,
     poisson_interval,
     rate_interval,
+    total_fertility_interval,
     wilson_interval,
 )
 from renkou.demography.intervals import EXACT_POISSON_BELOW
@@ -148,3 +151,58 @@ def test_wilson_interval_contains_the_proportion(k: int, extra: int, confidence:
     n = k + extra
     low, high = wilson_interval(k, n, confidence)
     assert 0 <= low <= k / n <= high <= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2000), st.integers(1, 2000), st.sampled_from([100.0, 1000.0]))
+def test_a_bounded_rate_never_leaves_its_bounds(k: int, n: int, per: float) -> None:
+    k = min(k, n)
+    low, high = bounded_rate_interval(k, n, per=per)
+    assert 0 <= low <= k / n * per <= high <= per
+
+
+def test_a_bounded_rate_is_wilson_scaled() -> None:
+    # one infant death among one birth: a Poisson interval would reach 3688.9 ‰
+    low, high = bounded_rate_interval(1, 1)
+    assert low == pytest.approx(1 / (1 + Z95 * Z95) * 1000)
+    assert high == 1000
+    with pytest.raises(UndefinedStatisticError):
+        bounded_rate_interval(0, 0)
+
+
+def test_growth_interval_combines_the_exact_intervals_of_births_and_deaths() -> None:
+    # both at 97.5 % (Bonferroni): the published Garwood limits at 97.5 % for 10 and 4
+    b_low, b_high = poisson_interval(10, 0.975)
+    d_low, d_high = poisson_interval(4, 0.975)
+    low, high = growth_interval(10, 4, 2000)
+    assert (low, high) == (
+        pytest.approx((b_low - d_high) / 2000 * 1000),
+        pytest.approx((b_high - d_low) / 2000 * 1000),
+    )
+    assert low < (10 - 4) / 2000 * 1000 < high
+    # no events: each count's bound for none at 97.5 % is −ln(0.0125)
+    none = -math.log(0.0125) / 100 * 1000
+    assert growth_interval(0, 0, 100) == (pytest.approx(-none), pytest.approx(none))
+    with pytest.raises(UndefinedStatisticError):
+        growth_interval(1, 1, 0)
+
+
+def test_total_fertility_interval_by_hand() -> None:
+    births = [0, 10, 20, 5, 0, 0, 0]
+    women = [100.0, 200.0, 100.0, 50.0, 0.0, 80.0, 90.0]
+    tfr = 5 * (10 / 200 + 20 / 100 + 5 / 50)
+    variance = 25 * (10 / 200**2 + 20 / 100**2 + 5 / 50**2)
+    low, high = total_fertility_interval(births, women)
+    assert (low, high) == (
+        pytest.approx(tfr - Z95 * math.sqrt(variance)),
+        pytest.approx(tfr + Z95 * math.sqrt(variance)),
+    )
+    # no births: 0 up to the exact bound for no events at the largest weight (5 / 50 women)
+    assert total_fertility_interval([0] * 7, women) == (
+        0.0,
+        pytest.approx(3.6889 * 5 / 50, rel=1e-4),
+    )
+    with pytest.raises(DemographyError):
+        total_fertility_interval([1, 2], [1.0])
+    with pytest.raises(UndefinedStatisticError):
+        total_fertility_interval([0, 0], [0.0, 0.0])
