@@ -244,17 +244,28 @@ def _tables(
 
 
 def _period(text: str) -> Period:
-    try:
-        return parse(text) if text else _default_period()
-    except PeriodError:
-        return _default_period()
+    """The period named, or the default one where none is; a text that names no period
+    raises PeriodError (refused, never replaced by another period)."""
+    return parse(text) if text else _default_period()
+
+
+def _bad_period(request: HttpRequest, unit: OrgUnit, error: PeriodError) -> HttpResponse:
+    """400: the period text names no period; the message names it."""
+    message = _("not a period: %(text)s (e.g. 2024, 202403, 2024Q1, 2023Oct, 2023OctS1)") % {
+        "text": str(error)
+    }
+    back = f"/statistics/{unit.code}/"
+    return render(request, "400.html", {"error": message, "back": back}, status=400)
 
 
 @login_required
 def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Headline figures, charts (each with its table and CSV) and sub-units of one unit."""
     unit = unit_for_user(request.user, code)
-    period = _period(request.GET.get("period", "").strip())
+    try:
+        period = _period(request.GET.get("period", "").strip())
+    except PeriodError as exc:
+        return _bad_period(request, unit, exc)
     basis = "resident" if request.GET.get("basis") == "resident" else "registered"
     values = {
         v.indicator: v
@@ -374,7 +385,10 @@ def dashboard_compute(request: HttpRequest, code: str) -> HttpResponse:
     unit = unit_for_user(request.user, code)
     if not may(request.user, "review", unit.code):
         raise PermissionDenied
-    period = _period(request.POST.get("period", ""))
+    try:
+        period = _period(request.POST.get("period", "").strip())
+    except PeriodError as exc:
+        return _bad_period(request, unit, exc)
     active = Job.objects.filter(
         kind="indicators.compute", params__period=period.id, status__in=["queued", "running"]
     ).exists()

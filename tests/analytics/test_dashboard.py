@@ -109,3 +109,23 @@ def test_an_uncomputed_period_is_computed_in_the_background(
         orgunit=COUNTY, period="2024Q3", basis="registered", indicator="births"
     )
     assert births.value == 2  # the twins
+
+
+@pytest.mark.parametrize("text", ["2025-13", "202513", "2024Q5", "20x4"])
+def test_a_period_that_does_not_exist_is_refused_naming_it(register: None, text: str) -> None:
+    client = client_as("county_admin", COUNTY)
+    page = client.get(f"/statistics/{COUNTY}/", {"period": text})
+    assert page.status_code == 400
+    body = page.content.decode()
+    assert f"不是有效的统计时期：{text}" in body
+    assert "headline" not in (page.context or {})  # no other period's figures instead
+    english = client.get(f"/statistics/{COUNTY}/", {"period": text}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 400 and f"not a period: {text}" in english.content.decode()
+    computed = client.post(f"/statistics/{COUNTY}/compute/", {"period": text})
+    assert computed.status_code == 400 and text in computed.content.decode()
+    assert not Job.objects.filter(kind="indicators.compute").exists()
+    # outside the user's area it is still "not found"
+    other = client_as("statistician", TOWNSHIP_B, name="b").get(
+        f"/statistics/{TOWNSHIP_A}/", {"period": text}
+    )
+    assert other.status_code == 404
