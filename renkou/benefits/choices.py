@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Programme(models.TextChoices):
-    """The four family benefit programmes (DOMAIN.md §7)."""
+    """The four family benefit programmes."""
 
     RURAL_REWARD = "rural_reward", _("Rural reward and assistance")
     SPECIAL_ASSISTANCE = "special_assistance", _("Special assistance")

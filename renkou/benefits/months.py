@@ -35,7 +35,7 @@ def childcare_months(
     """Months of the childcare subsidy (育儿补贴): the birth month (not before ``first``) up to
     the month before the ``max_age``-th birthday.
 
-    DOMAIN.md §7: born 2025-06-15 gives 36 months (2025-06 … 2028-05); born 2022-03-10 gives
+    For example: born 2025-06-15 gives 36 months (2025-06 … 2028-05); born 2022-03-10 gives
     January and February 2025.
     """
     start = max(month_start(birth), month_start(first))

@@ -1,4 +1,4 @@
-"""Demographic statistics for county population reports (人口统计), as defined in DOMAIN.md §5.
+"""Demographic statistics for county population reports (人口统计), by the official definitions.
 
 A pure library: plain numbers in, exact (unrounded) floats out, no Django, no I/O, standard
 library only. Rates are per 1000 (‰) and shares in percent, as the official forms print them.

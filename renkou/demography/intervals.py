@@ -2,7 +2,7 @@
 and the intervals built from them for natural growth and the total fertility rate.
 
 Small areas give unstable rates, so every rate shown for fewer than 100 events carries its
-count and interval (DOMAIN.md §5). Everything here uses the standard library only: the normal
+count and interval. Everything here uses the standard library only: the normal
 quantile comes from :class:`statistics.NormalDist`, and the exact Poisson interval is found
 from the Poisson distribution function itself rather than from chi-square quantiles, which
 would need SciPy.

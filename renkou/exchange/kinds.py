@@ -26,7 +26,7 @@ class Column:
 
 @dataclass(frozen=True)
 class RosterKind:
-    """A kind of department roster (DOMAIN.md §4)."""
+    """A kind of department roster (hospitals, police, civil affairs, schools)."""
 
     code: str
     label_zh: str

@@ -5,7 +5,7 @@ only decides facts: the value, formatted for the language, the change against th
 period (rise, fall or same), and where the sex ratio at birth stands. The sex ratio is
 "within" the normal range only when its whole 95 % interval lies inside 103–107, "above" or
 "below" only when the whole interval lies outside it, and "uncertain" otherwise (too few
-births to say), as DOMAIN.md §5 asks.
+births to say): a small number of births cannot tell the ratio from the normal range.
 """
 
 from __future__ import annotations

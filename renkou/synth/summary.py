@@ -1,4 +1,4 @@
-"""Realised statistics of a written county, computed back from its tables (DOMAIN.md §5).
+"""Realised statistics of a written county, computed back from its tables as the indicators are.
 
 Rates use exact person-years lived in the window (from birth, the window's start or an
 in-migrant's arrival, to death or the window's end), counting everyone in the register:
