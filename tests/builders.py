@@ -243,6 +243,18 @@ def client_as(role: str, code: str, name: str = "u") -> Any:
     return login_as(Client(), user_with_role(name, role, code))
 
 
+def caller_client(name: str, spec: tuple[str, str] | None, api: bool) -> Any:
+    """A test client for a caller of the permission tests: anonymous where ``spec`` is None,
+    else a new user ``name-web`` / ``name-api`` holding ``spec`` = (role, unit code), signed
+    in or calling the API with a token."""
+    from django.test import Client
+
+    if spec is None:
+        return Client()
+    user = user_with_role(f"{name}-{'api' if api else 'web'}", *spec)
+    return api_client(user) if api else login_as(Client(), user)
+
+
 def api_client(user: Any, language: str = "en") -> Any:
     """A test client that calls the JSON API with a fresh bearer token of ``user``."""
     from django.test import Client

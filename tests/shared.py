@@ -37,12 +37,18 @@ def shared_rows(django_db_blocker: Any) -> Iterator[None]:
             atomic.__exit__(None, None, None)
 
 
-def shared_register(build: Callable[[Path], None]) -> Any:
-    """A module-scoped fixture: ``build(directory)`` run once with its rows shared as above
-    and the data directory (snapshots, kept counts) at ``directory/data``; the fixture's value
-    is that data directory, which ``use_data`` copies for each test."""
+def shared_register(build: Callable[[Path], None]) -> tuple[Any, Any]:
+    """Two fixtures for a module: ``register_built`` runs ``build(directory)`` once, its rows
+    shared as above and its data directory (snapshots, kept counts) at ``directory/data``;
+    ``register`` gives each test its own copy of that directory as its ``DATA_DIR``, so the
+    files a test writes (templates, reports, refreshed snapshots) stay its own.
 
-    @pytest.fixture(scope="module")
+    Use as ``register_built, register = shared_register(build)``. ``register`` names
+    ``register_built`` as a parameter (not looked up while the test runs), so that the
+    shared rows are written before the test's own transaction begins.
+    """
+
+    @pytest.fixture(scope="module", name="register_built")
     def built(
         django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
     ) -> Iterator[Path]:
@@ -52,13 +58,11 @@ def shared_register(build: Callable[[Path], None]) -> Any:
                 build(base)
             yield base / "data"
 
-    return built
+    @pytest.fixture(name="register")
+    def copied(register_built: Path, tmp_path: Path, settings: Any) -> None:
+        data = tmp_path / "data"
+        if register_built.exists():
+            shutil.copytree(register_built, data)
+        settings.DATA_DIR = data
 
-
-def use_data(built: Path, tmp_path: Path, settings: Any) -> None:
-    """Give a test its own copy of the shared data directory, as its ``DATA_DIR``: the files
-    a test writes (templates, reports, refreshed snapshots) stay its own."""
-    data = tmp_path / "data"
-    if built.exists():
-        shutil.copytree(built, data)
-    settings.DATA_DIR = data
+    return built, copied

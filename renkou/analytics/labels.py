@@ -1,4 +1,5 @@
-"""Names of the indicators as users read them (translated), and which ones are rates."""
+"""Names of the indicators as users read them (translated), which ones are rates, and the
+message for a text that names no period."""
 
 from __future__ import annotations
 
@@ -44,6 +45,13 @@ def label(indicator: str) -> str:
         low, high = indicator.removeprefix("asfr_").split("_")
         return str(ASFR_LABEL) % {"low": low, "high": high}
     return str(LABELS[indicator])
+
+
+def not_a_period(text: str) -> str:
+    """The message for a period identifier that names no period, with examples."""
+    return _("not a period: %(text)s (e.g. 2024, 202403, 2024Q1, 2023Oct, 2023OctS1)") % {
+        "text": text
+    }
 
 
 RATES = frozenset(

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from renkou.analytics.counts import LAST_AGE_GROUP
 from renkou.analytics.indicators import FERTILE_GROUPS, group_label
-from renkou.analytics.labels import RATES, label
+from renkou.analytics.labels import RATES, label, not_a_period
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import Period, PeriodError, add_months, parse
 from renkou.core.audit import audit_record
@@ -251,11 +251,9 @@ def _period(text: str) -> Period:
 
 def _bad_period(request: HttpRequest, unit: OrgUnit, error: PeriodError) -> HttpResponse:
     """400: the period text names no period; the message names it."""
-    message = _("not a period: %(text)s (e.g. 2024, 202403, 2024Q1, 2023Oct, 2023OctS1)") % {
-        "text": str(error)
-    }
     back = f"/statistics/{unit.code}/"
-    return render(request, "400.html", {"error": message, "back": back}, status=400)
+    context = {"error": not_a_period(str(error)), "back": back}
+    return render(request, "400.html", context, status=400)
 
 
 @login_required

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from renkou.analytics.labels import not_a_period
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import Period, PeriodError, add_months, parse
 from renkou.benefits.selectors import PaidLine, paid_in
@@ -80,10 +81,7 @@ def period_of(text: str) -> Period:
     try:
         return parse(text)
     except PeriodError:
-        raise ReportError(
-            _("not a period: %(text)s (e.g. 2024, 202403, 2024Q1, 2023Oct, 2023OctS1)")
-            % {"text": text}
-        ) from None
+        raise ReportError(not_a_period(text)) from None
 
 
 def unit_of(code: str) -> OrgUnit:

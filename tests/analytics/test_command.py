@@ -11,17 +11,12 @@ from django.core.management import CommandError, call_command
 
 from renkou.analytics.tasks import indicators_refresh_task
 from tests.analytics.hand_register import B1, COUNTY, hand_register
-from tests.shared import shared_register, use_data
+from tests.shared import shared_register
 
 pytestmark = pytest.mark.django_db
 
 
-register_built = shared_register(lambda base: hand_register(base / "load"))
-
-
-@pytest.fixture
-def register(register_built, tmp_path, settings):
-    use_data(register_built, tmp_path, settings)
+register_built, register = shared_register(lambda base: hand_register(base / "load"))
 
 
 def run(*args: str) -> str:

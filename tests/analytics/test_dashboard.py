@@ -17,7 +17,7 @@ from renkou.analytics.periods import parse
 from renkou.core.models import AuditLog, Job
 from tests.analytics.hand_register import A1, COUNTY, TOWNSHIP_A, TOWNSHIP_B, hand_register
 from tests.builders import client_as
-from tests.shared import shared_register, use_data
+from tests.shared import shared_register
 
 pytestmark = pytest.mark.django_db
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -30,12 +30,7 @@ def build(base: Path) -> None:
     indicators_refresh(periods=[parse(p) for p in ["2024", *MONTHS]])
 
 
-register_built = shared_register(build)
-
-
-@pytest.fixture
-def register(register_built: Path, tmp_path: Path, settings: Any) -> None:
-    use_data(register_built, tmp_path, settings)
+register_built, register = shared_register(build)
 
 
 def test_headline_charts_and_sub_units(register: None) -> None:

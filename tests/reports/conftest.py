@@ -4,15 +4,12 @@ built once per module (tests/shared.py), each test on its own copy of the data d
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from renkou.analytics.cache import indicators_refresh
 from renkou.analytics.periods import parse
 from renkou.quality.bulk import quality_run
 from tests.analytics.hand_register import hand_register
-from tests.shared import shared_register, use_data
+from tests.shared import shared_register
 
 MONTHS = [f"2024{m:02d}" for m in range(1, 13)]
 
@@ -24,9 +21,4 @@ def build(base: Path) -> None:
     indicators_refresh(periods=[parse(p) for p in ["2023", "2024", *MONTHS]])
 
 
-register_built = shared_register(build)
-
-
-@pytest.fixture
-def register(register_built: Path, tmp_path: Path, settings: Any) -> None:
-    use_data(register_built, tmp_path, settings)
+register_built, register = shared_register(build)

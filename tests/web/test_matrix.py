@@ -35,9 +35,8 @@ from tests.builders import (
     TOWNSHIP_B,
     VILLAGE_A1,
     VILLAGE_A2,
-    api_client,
+    caller_client,
     id_number,
-    login_as,
     small_county,
     today,
     user_with_role,
@@ -358,14 +357,6 @@ def roster_of_a1() -> RosterImport:
     return imp
 
 
-def caller_client(caller: str, api: bool) -> Client:
-    spec = CALLERS[caller]
-    if spec is None:
-        return Client()
-    user = user_with_role(f"{caller}-{'api' if api else 'web'}", *spec)
-    return api_client(user) if api else login_as(Client(), user)
-
-
 def call(client: Client, case: Case, ids: Ids) -> Any:
     url = case.url(ids)
     if case.method == "get":
@@ -394,7 +385,7 @@ def shared_ids(
 def test_matrix(shared_ids: Ids, caller: str, name: str) -> None:
     case = PAGES.get(name) or API[name]
     ids = shared_ids
-    response = call(caller_client(caller, case.api), case, ids)
+    response = call(caller_client(caller, CALLERS[caller], case.api), case, ids)
     expected = case.status_for(caller)
     assert response.status_code == expected, (name, caller, response.content[:300])
     if expected == 302 and caller == "anonymous":

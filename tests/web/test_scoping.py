@@ -4,7 +4,6 @@ caller sees (on the small county alone: the matrix adds records of its own)."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from renkou.core.scoping import restrict
 from renkou.registry.models import Person
@@ -14,9 +13,8 @@ from tests.builders import (
     VILLAGE_A1,
     VILLAGE_A2,
     VILLAGE_B1,
-    api_client,
+    caller_client,
     client_as,
-    login_as,
     user_with_role,
 )
 
@@ -62,18 +60,13 @@ EXPECTED_PERSONS = {
 }
 
 
-def caller_client(caller: str, api: bool) -> Client:
-    user = user_with_role(f"{caller}-{'api' if api else 'web'}", *VIEWERS[caller])
-    return api_client(user) if api else login_as(Client(), user)
-
-
 @pytest.mark.parametrize("caller", list(EXPECTED_PERSONS))
 def test_lists_show_only_the_callers_area(county: None, caller: str) -> None:
     refs = dict(Person.objects.values_list("pk", "person_ref"))
-    api = caller_client(caller, api=True)
+    api = caller_client(caller, VIEWERS[caller], api=True)
     got = {refs[p["id"]] for p in api.get("/api/persons/?limit=200").json()["results"]}
     assert got == EXPECTED_PERSONS[caller]
-    web = caller_client(caller, api=False)
+    web = caller_client(caller, VIEWERS[caller], api=False)
     shown = {p.person_ref for p in web.get("/persons/?village=33").context["results"]}
     assert shown == EXPECTED_PERSONS[caller]
     villages = {h["orgunit"] for h in api.get("/api/households/").json()["results"]}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from renkou import demography as dm
 from renkou.analytics.cache import cached, indicators_refresh
 from renkou.analytics.indicators import INDICATORS
-from renkou.analytics.labels import RATES, label
+from renkou.analytics.labels import RATES, label, not_a_period
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import Period, PeriodError, parse
 from renkou.orgunits.models import OrgUnit
@@ -88,10 +88,7 @@ class Command(BaseCommand):
             try:
                 period = parse(options["period"])
             except PeriodError as exc:
-                raise CommandError(
-                    _("not a period: %(text)s (e.g. 2024, 202403, 2024Q1, 2023Oct, 2023OctS1)")
-                    % {"text": options["period"]}
-                ) from exc
+                raise CommandError(not_a_period(options["period"])) from exc
             code = options["orgunit"]
             if not OrgUnit.objects.filter(code=code).exists():
                 raise CommandError(_("no such org unit: %(code)s") % {"code": code})
