@@ -127,7 +127,7 @@ mar AS (
     AS remarriage_date
   FROM (SELECT person, kind, effective_date,
           lag(kind) OVER (PARTITION BY person ORDER BY effective_date, kind) AS previous
-        FROM q_event WHERE kind IN ('marriage', 'divorce')
+        FROM q_event WHERE kind IN ('marriage', 'divorce', 'widowhood')
           AND person IN (SELECT id FROM subject))
   GROUP BY person)
 SELECT p.*,

@@ -146,7 +146,7 @@ def _events(
 
     out["young_marriage_date"] = _min(e["effective_date"] for e in mine if young(e))
     marital = sorted(
-        (e for e in mine if e["kind"] in ("marriage", "divorce")),
+        (e for e in mine if e["kind"] in ("marriage", "divorce", "widowhood")),
         key=lambda e: (
             e["effective_date"] is None,
             e["effective_date"] or datetime.date.min,

@@ -60,6 +60,8 @@ class EventKind(models.TextChoices):
     HUKOU_OUT = "hukou_out", _("Household registration transferred out")
     MARRIAGE = "marriage", _("Marriage")
     DIVORCE = "divorce", _("Divorce")
+    # The spouse's death ends the marriage: recorded for the survivor when the death is applied.
+    WIDOWHOOD = "widowhood", _("Widowed")
     CORRECTION = "correction", _("Correction")
 
 

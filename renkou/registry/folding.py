@@ -89,6 +89,8 @@ def fold_event(
             new["marital_status"] = "married"
         elif kind == "divorce":
             new["marital_status"] = "divorced"
+        elif kind == "widowhood":
+            new["marital_status"] = "widowed"
         elif kind != "correction":
             raise FoldError(f"unknown event kind {kind!r}")
     # Any event may also set fields directly: a correction's changes, a move's new household.

@@ -16,11 +16,12 @@ from django.utils import timezone
 from renkou.core import crypto, idnumber
 from renkou.core.audit import audit_record
 from renkou.core.counters import counter_advance
-from renkou.orgunits.models import OrgUnit
-from renkou.quality.checks import event_findings
-from renkou.quality.services import apply_gate
+from renkou.orgunits.models import Level, OrgUnit
+from renkou.quality.checks import check_person, confirmed_rules, event_findings, unconfirmed
+from renkou.quality.services import apply_gate, findings_replace_person
 from renkou.registry.choices import EventKind, EventStatus, Source
 from renkou.registry.folding import STATE_FIELD_SET, fold_event
+from renkou.registry.marriages import surviving_spouse
 from renkou.registry.models import ChangeReport, Event, Household, Person
 from renkou.registry.signals import event_applied
 from renkou.registry.state import person_set_state, person_state
@@ -241,7 +242,59 @@ def event_apply(*, event: Event, actor: Any, warnings_reason: str = "") -> Event
         after={k: after_state[k] for k in changed},
     )
     event_applied.send(sender=Event, event=event)
+    if event.kind == EventKind.DEATH:
+        _widowhood_record(death=event, deceased=person, actor=actor)
     return event
+
+
+def _widowhood_unit(spouse: Person, death: Event) -> OrgUnit:
+    """Where the widowhood is recorded: the survivor's village (residence, else registration)
+    if it existed on the day, else the village that recorded the death."""
+    day = death.effective_date
+    for unit in (spouse.residence_orgunit, spouse.hukou_orgunit):
+        if unit is not None and unit.level == Level.VILLAGE and unit.is_valid_on(day):
+            return unit
+    return death.orgunit
+
+
+def _widowhood_record(*, death: Event, deceased: Person, actor: Any) -> Event | None:
+    """The spouse's death ends the marriage (丧偶): a widowhood event for the survivor, dated
+    the day of the death, submitted and applied with the death by the same actor.
+
+    The widowhood passes the survivor's quality gate like any change; if an error on the
+    survivor's record holds it up, it stays submitted for a reviewer (the death is applied
+    all the same). Returns the widowhood, or None if nobody was married to the deceased.
+    """
+    spouse = surviving_spouse(deceased=deceased, day=death.effective_date)
+    if spouse is None:
+        return None
+    # What the death leaves on the survivor's record (a household without a living head …)
+    # becomes an open finding first: those are the death's, and must not hold up the
+    # widowhood, which the gate checks only for what it brings itself.
+    findings_replace_person(
+        person=spouse,
+        hits=unconfirmed(check_person(spouse), confirmed_rules(person_id=spouse.pk)),
+    )
+    try:
+        with transaction.atomic():
+            widowhood = event_submit(
+                kind=EventKind.WIDOWHOOD,
+                person=spouse,
+                orgunit=_widowhood_unit(spouse, death),
+                effective_date=death.effective_date,
+                report_date=death.report_date,
+                source=death.source,
+                actor=actor,
+                payload={"spouse_id": deceased.pk, "death_event_id": death.pk},
+                external_ref=f"widowhood:{death.pk}",
+            )
+    except EventRefused:
+        return None
+    try:
+        with transaction.atomic():
+            return event_apply(event=widowhood, actor=actor)
+    except EventRefused:
+        return widowhood
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Marital rules: legal age at marriage, a second marriage without a divorce."""
+"""Marital rules: legal age at marriage, a second marriage with no divorce or widowhood."""
 
 from renkou.quality.rules.base import ERROR, WARNING, Rule, legal_marriage_age_of
 from renkou.quality.rules.expr import all_of, col
@@ -38,6 +38,9 @@ RULES = (
         message_en=(
             "married again on {remarriage_date} with no divorce recorded since the last marriage"
         ),
-        rationale="A divorce is missing, or the spouse died (confirm with a reason).",
+        # A widowhood (recorded when the spouse's death is applied) ends the marriage too.
+        rationale=(
+            "A divorce is missing, or the spouse died outside the register (confirm with a reason)."
+        ),
     ),
 )
