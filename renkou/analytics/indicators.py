@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from renkou import demography as dm
-from renkou.analytics import counts
+from renkou.analytics import counts, srb_settings
 from renkou.analytics.engines import Engine
 from renkou.analytics.periods import KINDS, Period, PeriodKind, periods_within
+from renkou.demography.sex_ratio import weighted_sex_ratio_score
 
 AGE_GROUPS = counts.LAST_AGE_GROUP + 1
 FERTILE_GROUPS = range(3, 10)  # 15–19 … 45–49
@@ -50,6 +52,7 @@ INDICATORS: tuple[str, ...] = (
     "crude_death_rate",
     "natural_growth_rate",
     "sex_ratio_at_birth",
+    "weighted_sex_ratio_at_birth",
     "parity_share_1",
     "parity_share_2",
     "parity_share_3plus",
@@ -578,10 +581,17 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
         yield ("late_births_reported", *cell, late_l[u], None, None, late_l[u], None, None, None)
 
 
-def window_for(periods: Iterable[Period]) -> counts.Window:
-    """The smallest window holding every period."""
+def window_for(
+    periods: Iterable[Period], settings: srb_settings.SrbSettings | None = None
+) -> counts.Window:
+    """The smallest window holding every period and the earlier years the weighted SRB of
+    its years and statistical years pools (``settings``: by default the stored ones)."""
     items = list(periods)
-    return counts.Window(min(p.start for p in items), max(p.end_boundary for p in items))
+    first = min(p.start for p in items)
+    needed = srb_settings.window_start(items, settings or srb_settings.current())
+    if needed is not None:
+        first = min(first, needed)
+    return counts.Window(first, max(p.end_boundary for p in items))
 
 
 def compute(
@@ -592,11 +602,26 @@ def compute(
     units: set[str] | None = None,
 ) -> Iterator[Row]:
     """Every indicator for every unit (or only ``units``), period and basis, as rows."""
+    # The stored settings are read here, in the caller's thread (the rows are made lazily,
+    # in the cache's writer thread, which has no business with the database).
+    settings = srb_settings.current()
     if not periods:
-        return
-    window = window_for(periods)
+        return iter(())
+    return _compute(engine, directory, periods, units, settings)
+
+
+def _compute(
+    engine: Engine,
+    directory: Path,
+    periods: list[Period],
+    units: set[str] | None,
+    settings: srb_settings.SrbSettings,
+) -> Iterator[Row]:
+    window = window_for(periods, settings)
     frames, floating, all_units = run_counts(engine, directory, window)
-    yield from rows_from_counts(frames, floating, all_units, window, periods, units=units)
+    yield from rows_from_counts(
+        frames, floating, all_units, window, periods, units=units, settings=settings
+    )
 
 
 def rows_from_counts(
@@ -607,8 +632,22 @@ def rows_from_counts(
     periods: list[Period],
     *,
     units: set[str] | None = None,
+    settings: srb_settings.SrbSettings | None = None,
 ) -> Iterator[Row]:
     """The rows of ``periods`` (inside ``window``) from counts already made."""
+    chosen_settings = settings or srb_settings.current()  # now, in the caller's thread
+    return _rows_from_counts(frames, floating, all_units, window, periods, units, chosen_settings)
+
+
+def _rows_from_counts(
+    frames: dict[str, CountFrames],
+    floating: pd.DataFrame,
+    all_units: list[str],
+    window: counts.Window,
+    periods: list[Period],
+    units: set[str] | None,
+    settings: srb_settings.SrbSettings,
+) -> Iterator[Row]:
     # Arrays only for the units asked for (a refresh of stale cells needs a few).
     chosen = all_units if units is None else [u for u in all_units if u in units]
     for basis in BASES:
@@ -616,6 +655,72 @@ def rows_from_counts(
         for period in periods:
             k0 = window.month_index(period.start)
             yield from _period_rows(cube, period, basis, k0, k0 + period.months)
+            if period.kind in srb_settings.WEIGHTED_KINDS:
+                yield from _weighted_srb_rows(cube, period, basis, settings.for_period(period))
+
+
+def _weighted_srb_rows(
+    cube: Cube, period: Period, basis: str, setting: srb_settings.SrbSetting
+) -> Iterator[Row]:
+    """The weighted SRB (加权出生性别比) of a year or statistical year for every unit: each
+    part's births pooled over its years (by the year they happened in, late reports
+    included), the parts scored as ``dm.weighted_sex_ratio_score`` does.
+
+    ``detail`` holds the parts: their years (period ids), boys, girls, ratio, weight (per
+    cent) and score. No value where a part has no girls, or reaches before the window.
+    """
+    window = cube.window
+    spans = []
+    for part in setting.parts:
+        first, boundary = srb_settings.part_months(period, part)
+        spans.append((part, window.month_index(first), window.month_index(boundary)))
+    cell_rest = (period.id, basis)
+    if any(k0 < 0 or k1 > window.months for _, k0, k1 in spans):
+        for code in cube.units:
+            yield ("weighted_sex_ratio_at_birth", code, *cell_rest, *(None,) * 7)
+        return
+    # [unit, part, sex]
+    by_part = np.stack(
+        [cube.births[:, k0:k1].sum(axis=(1, 3, 4)) for _, k0, k1 in spans], axis=1
+    ).tolist()
+    names = [srb_settings.part_ids(period, p) for p in setting.parts]
+    for u, code in enumerate(cube.units):
+        counts_u = by_part[u]
+        boys = sum(c[0] for c in counts_u)
+        girls = sum(c[1] for c in counts_u)
+        score = None
+        if all(c[1] > 0 for c in counts_u):
+            score = weighted_sex_ratio_score(
+                [(c[0], c[1], p.weight) for c, p in zip(counts_u, setting.parts, strict=True)]
+            )
+        parts = [
+            {
+                "first": first,
+                "last": last,
+                "boys": c[0],
+                "girls": c[1],
+                "ratio": score.ratios[i] if score else None,
+                "weight": p.percent,
+                "score": score.parts[i] if score else None,
+            }
+            for i, ((first, last), c, p) in enumerate(
+                zip(names, counts_u, setting.parts, strict=True)
+            )
+        ]
+        detail = json.dumps({"parts": parts, "exact": score.exact if score else None})
+        value = score.total if score else None
+        yield (
+            "weighted_sex_ratio_at_birth",
+            code,
+            *cell_rest,
+            value,
+            boys,
+            girls,
+            boys + girls,
+            None,
+            None,
+            detail,
+        )
 
 
 def all_periods(

@@ -1,4 +1,5 @@
-"""The indicator cache: computed figures per (indicator, org unit, period, basis)."""
+"""The indicator cache: computed figures per (indicator, org unit, period, basis); the dated
+setting of the sex ratio at birth."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from renkou.analytics import srb_settings
 
 
 class Basis(models.TextChoices):
@@ -64,3 +67,48 @@ class IndicatorValue(models.Model):
     def breakdown(self) -> Any:
         """The decoded ``detail``, or None."""
         return json.loads(self.detail) if self.detail else None
+
+
+class SexRatioSetting(models.Model):
+    """The sex ratio at birth's normal band and the weighted SRB's years and weights, in
+    force from ``valid_from`` until the next setting (a county's dated setting)."""
+
+    valid_from = models.DateField(_("valid from"), unique=True)
+    normal_low = models.FloatField(_("normal range, low"))
+    normal_high = models.FloatField(_("normal range, high"))
+    parts = models.JSONField(
+        _("weighted parts"),
+        help_text=_("years relative to the scored year Y, each part with its weight in per cent"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sex ratio setting")
+        verbose_name_plural = _("sex ratio settings")
+        ordering = ["valid_from"]
+
+    def __str__(self) -> str:
+        return f"SRB setting from {self.valid_from}"
+
+    def as_setting(self) -> srb_settings.SrbSetting:
+        """The setting as the indicators read it."""
+        return srb_settings.SrbSetting(
+            valid_from=self.valid_from,
+            normal_low=self.normal_low,
+            normal_high=self.normal_high,
+            parts=tuple(
+                srb_settings.WeightPart(int(p["first"]), int(p["last"]), float(p["percent"]))
+                for p in self.parts
+            ),
+        )
+
+
+def stored_srb_settings() -> srb_settings.SrbSettings:
+    """The stored history of the sex ratio setting (one query)."""
+    return srb_settings.SrbSettings(
+        tuple(row.as_setting() for row in SexRatioSetting.objects.order_by("valid_from"))
+    )
+
+
+srb_settings.use_source(stored_srb_settings)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
 
 from renkou.demography import _checks
 from renkou.demography.errors import DemographyError
 from renkou.demography.intervals import SMALL_NUMBERS, wilson_interval
 
 NORMAL_LOW = 103.0
-"""Lower end of the usual normal range of the sex ratio at birth (configurable per call)."""
+"""Lower end of the usual normal range of the sex ratio at birth (the default of the dated
+setting an office changes; every function takes the band as arguments)."""
 NORMAL_HIGH = 107.0
-"""Upper end of the usual normal range of the sex ratio at birth (configurable per call)."""
+"""Upper end of the usual normal range of the sex ratio at birth (the default, as above)."""
 
 WEIGHT_TOLERANCE = 1e-9
 """How far the weights of :func:`weighted_sex_ratio` may sum away from 1."""
@@ -180,3 +183,94 @@ def weighted_sex_ratio(parts: Iterable[tuple[int, int, float]]) -> float:
     if abs(total - 1) > WEIGHT_TOLERANCE:
         raise DemographyError(f"weights must sum to 1, got {total!r}", argument="parts")
     return math.fsum(terms)
+
+
+Position = Literal["within", "above", "below", "uncertain"]
+
+
+def band_position(
+    low: float, high: float, band_low: float = NORMAL_LOW, band_high: float = NORMAL_HIGH
+) -> Position:
+    """Where an interval of the sex ratio lies against the normal band.
+
+    ``"within"`` when the whole interval lies inside ``[band_low, band_high]``, ``"above"``
+    or ``"below"`` when it excludes the band entirely (the only cases that raise a flag), and
+    ``"uncertain"`` when it overlaps the band without lying inside it (touching counts as
+    overlapping), as :meth:`SexRatio.within` decides.
+
+    Example:
+        >>> band_position(106.6, 135.1), band_position(107.5, 120.0)
+        ('uncertain', 'above')
+    """
+    lo, hi = _checks.real(low, "low"), _checks.real(high, "high")
+    b_lo, b_hi = _checks.real(band_low, "band_low"), _checks.real(band_high, "band_high")
+    if b_lo > b_hi:
+        raise DemographyError(
+            f"band_low ({b_lo:g}) must not exceed band_high ({b_hi:g})", argument="band_low"
+        )
+    if b_lo <= lo and hi <= b_hi:
+        return "within"
+    if lo > b_hi:
+        return "above"
+    if hi < b_lo:
+        return "below"
+    return "uncertain"
+
+
+@dataclass(frozen=True)
+class WeightedScore:
+    """A weighted SRB as a target agreement scores it: each part cut to ``decimals``.
+
+    Attributes:
+        total: The sum of the cut parts (what the agreement prints, e.g. 108.68).
+        parts: ``weightₖ × SRBₖ`` of each part, cut (rounded towards zero) to ``decimals``.
+        ratios: Each part's pooled SRB, unrounded.
+        exact: ``Σ weightₖ × SRBₖ`` unrounded (108.6866 for the example).
+    """
+
+    total: float
+    parts: tuple[float, ...]
+    ratios: tuple[float, ...]
+    exact: float
+
+
+def weighted_sex_ratio_score(
+    parts: Iterable[tuple[int, int, float]], decimals: int = 2
+) -> WeightedScore:
+    """The multi-year weighted SRB as offices score it: parts cut to ``decimals``, then summed.
+
+    Each part ``weightₖ × 100 × boysₖ / girlsₖ`` is computed exactly (weights read as the
+    decimals they are written as: 0.4 is 2/5) and cut, not rounded, to two decimals; the
+    total is the sum of the cut parts, so the printed parts add up to the printed total. This
+    is how the scores are printed: 2012–2014 (324 boys, 335 girls, ratio 96.716…) at 40 %
+    gives 38.686… → 38.68, 2015 (84 boys, 72 girls, ratio 116.666…) at 60 % gives 70.00,
+    total 108.68. Rounding half up, part by part or the exact total, would give 108.69.
+
+    Args:
+        parts: ``(boys, girls, weight)`` per pooled group, as for :func:`weighted_sex_ratio`.
+        decimals: Decimals the parts are cut to.
+
+    Raises:
+        DemographyError, UndefinedStatisticError: As :func:`weighted_sex_ratio`.
+
+    Example:
+        >>> score = weighted_sex_ratio_score([(324, 335, 0.4), (84, 69 + 3, 0.6)])
+        >>> score.parts, score.total
+        ((38.68, 70.0), 108.68)
+    """
+    items = list(parts)
+    exact = weighted_sex_ratio(items)  # checks every part and the weights' sum
+    unit = Fraction(1, 10**decimals)
+    cut: list[Fraction] = []
+    ratios: list[float] = []
+    for boys, girls, weight in items:
+        ratio = Fraction(100 * int(boys), int(girls))
+        term = Fraction(str(float(weight))) * ratio
+        cut.append(math.floor(term / unit) * unit)
+        ratios.append(float(ratio))
+    return WeightedScore(
+        total=float(sum(cut, Fraction(0))),
+        parts=tuple(float(c) for c in cut),
+        ratios=tuple(ratios),
+        exact=exact,
+    )
