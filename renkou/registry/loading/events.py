@@ -22,6 +22,7 @@ KINDS = {
         "hukou_out",
         "marriage",
         "divorce",
+        "widowhood",
         "correction",
     )
 }

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -29,6 +31,7 @@ from renkou.registry.loading import events as event_rows
 from renkou.registry.loading import persons as person_rows
 from renkou.registry.loading.bulk import bulk_insert, deferred_indexes, next_id, reset_sequences
 from renkou.registry.loading.checks import RowChecker
+from renkou.registry.loading.widowhoods import derive_widowhoods
 from renkou.registry.models import Event, Household, Person
 from renkou.registry.names import name_search_keys
 from renkou.registry.services import APPLIED_SEQ
@@ -44,6 +47,10 @@ class LoadResult:
     unchanged: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     insert_seconds: float = 0.0  # time in the bulk inserts themselves (building rows included)
+    # Of the persons loaded, those who left: {"dead": n, "emigrated": n, "outside": n}, where
+    # "outside" counts the living whose residence is outside the county.
+    persons_left: dict[str, int] = field(default_factory=dict)
+    widowhoods: int = 0  # widowhood events recorded from the deaths in the history
 
     @property
     def errors(self) -> int:
@@ -240,6 +247,22 @@ def _load_persons(
                 check.add("conflict", row.row, "person_ref", row.ref)
             continue
         new.append(row)
+    # A person living and registered elsewhere is part of the history if an event of theirs
+    # was recorded here; the enrolment is recorded where the latest one was.
+    gone = {row.ref for row in new if row.unit is None}
+    if gone:
+        last_seen = _last_seen(files, gone, orgunits)
+        placed = []
+        for row in new:
+            if row.unit is None:
+                row.last_seen = last_seen.get(row.ref)
+                if row.last_seen is None:
+                    check.add(
+                        "outside_area", row.row, "residence_code", row.state["residence_region"]
+                    )
+                    continue
+            placed.append(row)
+        new = placed
     first = next_id(Person)
     ids = {**existing, **{row.ref: first + n for n, row in enumerate(new)}}
     for row in new:
@@ -286,7 +309,7 @@ def _load_persons(
                 "enrol",
                 "applied",
                 ids[r.ref],
-                r.state["residence_orgunit_id"] or r.state["hukou_orgunit_id"],
+                r.unit,
                 day,
                 day,
                 "load",
@@ -306,8 +329,37 @@ def _load_persons(
     )
     result.created["persons"] = len(new)
     result.unchanged["persons"] = unchanged
+    result.persons_left = {
+        "dead": sum(1 for r in new if r.state["status"] == "dead"),
+        "emigrated": sum(1 for r in new if r.state["status"] == "emigrated"),
+        "outside": sum(
+            1 for r in new if r.state["status"] == "alive" and not r.state["residence_orgunit_id"]
+        ),
+    }
     result.problems += check.problems
     return ids
+
+
+def _last_seen(files: dict[str, Path], refs: set[str], orgunits: dict) -> dict[str, str]:
+    """For each of ``refs``: the village of ours where their latest event in the events
+    file was recorded (rows the events load would refuse aside)."""
+    if "events" not in files:
+        return {}
+    table = read_table(files["events"])
+    if not {"person_ref", "orgunit_code", "effective_date"} <= set(table.column_names):
+        return {}  # the events load refuses the file and says why
+    mine = table.filter(pc.is_in(table.column("person_ref"), value_set=pa.array(sorted(refs))))
+    latest: dict[str, tuple[str, str]] = {}
+    for ref, unit, day in zip(
+        mine.column("person_ref").to_pylist(),
+        mine.column("orgunit_code").to_pylist(),
+        mine.column("effective_date").to_pylist(),
+        strict=True,
+    ):
+        usable = unit in orgunits and orgunits[unit][0] == 5 and day
+        if usable and (ref not in latest or day >= latest[ref][0]):
+            latest[ref] = (day, unit)
+    return {ref: unit for ref, (_day, unit) in latest.items()}
 
 
 def _load_events(
@@ -331,27 +383,30 @@ def _load_events(
             "external_ref", "fingerprint"
         )
     )
+    resolved = []
+    for row in rows:
+        spouse = person_ids.get(row.spouse_ref) if row.spouse_ref else None
+        if spouse is not None:
+            row.payload["spouse_id"] = spouse
+        resolved.append((person_ids.get(row.person_ref), row))
+    derived = derive_widowhoods([(pid, row) for pid, row in resolved if pid is not None])
     new = []
     unchanged = 0
-    for row in rows:
+    for n, (person_id, row) in enumerate([*resolved, *derived]):
         key = f"load:{row.ref}"
         if key in prints:
             if prints[key] == row.fingerprint:
-                unchanged += 1
+                unchanged += n < len(resolved)
             else:
                 check.add("conflict", row.row, "event_ref", row.ref)
             continue
-        person_id = person_ids.get(row.person_ref)
         if person_id is None:
             check.add("unknown_ref", row.row, "person_ref", row.person_ref)
             continue
-        if row.spouse_ref:
-            spouse = person_ids.get(row.spouse_ref)
-            if spouse is None:
-                check.add("unknown_ref", row.row, "spouse_ref", row.spouse_ref, severity="warning")
-            else:
-                row.payload["spouse_id"] = spouse
+        if row.spouse_ref and "spouse_id" not in row.payload:
+            check.add("unknown_ref", row.row, "spouse_ref", row.spouse_ref, severity="warning")
         new.append((person_id, row))
+    result.widowhoods = sum(1 for _pid, row in new if row.ref.startswith("widowhood:"))
     # History is numbered in the order it happened, so snapshots replay it in that order.
     new.sort(key=lambda item: (item[1].effective_date, item[1].row))
     say(f"events: writing {len(new)}")
@@ -382,6 +437,6 @@ def _load_events(
             for n, (pid, r) in enumerate(new)
         ),
     )
-    result.created["events"] = len(new)
+    result.created["events"] = len(new) - result.widowhoods
     result.unchanged["events"] = unchanged
     result.problems += check.problems

@@ -120,6 +120,16 @@ class PersonRow:
     father_ref: str
     household_ref: str
     fingerprint: str
+    # For a person living and registered elsewhere: the village of their latest event here.
+    last_seen: str | None = None
+
+    @property
+    def unit(self) -> str | None:
+        """The unit of ours the enrolment is recorded at: residence, else registration, else
+        (for a person who left the county) the village where their latest event was recorded."""
+        return (
+            self.state["residence_orgunit_id"] or self.state["hukou_orgunit_id"] or self.last_seen
+        )
 
 
 def validate_persons(table: pa.Table, check: RowChecker) -> list[PersonRow]:
@@ -201,8 +211,6 @@ def validate_persons(table: pa.Table, check: RowChecker) -> list[PersonRow]:
                 order = int(order_text)
             else:
                 check.add("bad_number", i, "birth_order", order_text)
-        if hukou and residence and hukou.orgunit is None and residence.orgunit is None:
-            check.add("outside_area", i, "residence_code", residence_code)
         id_fields = {"id_number_hash": "", "id_number_enc": "", "id_number_masked": ""}
         if id_text:
             try:

@@ -8,12 +8,24 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from renkou.core.problems import InputRefused, write_problems
 from renkou.core.reporting import print_problems
 from renkou.registry.loading import registry_load
 from renkou.registry.rebuild import registry_rebuild
+
+
+def persons_left_text(persons: int, left: dict[str, int]) -> str:
+    """How many persons a load took, and how many of them had left (translated)."""
+    return _(
+        "loaded %(persons)s persons, of whom %(dead)s dead, %(emigrated)s emigrated, "
+        "%(outside)s living outside the county"
+    ) % {
+        "persons": f"{persons:,}",
+        **{key: f"{left.get(key, 0):,}" for key in ("dead", "emigrated", "outside")},
+    }
 
 
 class Command(BaseCommand):
@@ -25,6 +37,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         load = sub.add_parser("load", help="load persons (and households, events) from files")
         load.add_argument("path", type=Path, help="a directory of load files or a persons file")
+        load.add_argument("--language", choices=["zh-hans", "en"], default=None)
         load.add_argument(
             "--problems",
             type=Path,
@@ -38,7 +51,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "load":
-            self._load(options["path"], options["problems"])
+            with translation.override(options["language"]):
+                self._load(options["path"], options["problems"])
         else:
             self._rebuild(verify=options["verify"])
 
@@ -59,6 +73,13 @@ class Command(BaseCommand):
                     f"{kind}: {result.created.get(kind, 0)} loaded, "
                     f"{result.unchanged.get(kind, 0)} already there"
                 )
+        if result.created.get("persons"):
+            self.stdout.write(persons_left_text(result.created["persons"], result.persons_left))
+        if result.widowhoods:
+            self.stdout.write(
+                _("%(count)s widowhoods recorded from the deaths of married persons")
+                % {"count": f"{result.widowhoods:,}"}
+            )
         self.stdout.write(
             f"{result.errors} rows refused, {result.warnings} warnings, {elapsed:.1f} s "
             f"(bulk insert {result.insert_seconds:.1f} s)"
