@@ -7,6 +7,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from renkou.analytics.indicators import FERTILE_GROUPS, group_label
+from renkou.analytics.periods import Period
 
 LABELS: dict[str, str | Promise] = {
     "population_start": _("Population at period start"),
@@ -21,6 +22,7 @@ LABELS: dict[str, str | Promise] = {
     "crude_death_rate": _("Crude death rate (‰)"),
     "natural_growth_rate": _("Natural growth rate (‰)"),
     "sex_ratio_at_birth": _("Sex ratio at birth (boys per 100 girls)"),
+    "weighted_sex_ratio_at_birth": _("Multi-year weighted sex ratio at birth"),
     "parity_share_1": _("First births, share of all births (per cent)"),
     "parity_share_2": _("Second births, share of all births (per cent)"),
     "parity_share_3plus": _("Third and later births, share of all births (per cent)"),
@@ -60,6 +62,7 @@ RATES = frozenset(
         "crude_death_rate",
         "natural_growth_rate",
         "sex_ratio_at_birth",
+        "weighted_sex_ratio_at_birth",
         "parity_share_1",
         "parity_share_2",
         "parity_share_3plus",
@@ -70,3 +73,29 @@ RATES = frozenset(
     }
 )
 """Indicators that are rates or ratios: flagged when resting on fewer than 100 events."""
+
+
+def period_name(period: Period) -> str:
+    """A period as people name it: 2024 统计年度 (the statistical year ending 30 September
+    2024, id ``2023Oct``), its halves 上半年/下半年, 2024年第1季度, 2024年3月 …"""
+    start, end = period.start, period.end
+    if period.kind == "stat_year":
+        return _("Statistical year %(year)s") % {"year": end.year}
+    if period.kind == "stat_half":
+        year = end.year if start.month == 10 else start.year
+        if start.month == 10:
+            return _("Statistical year %(year)s, first half") % {"year": year}
+        return _("Statistical year %(year)s, second half") % {"year": year}
+    if period.kind == "quarter":
+        return _("%(year)s Q%(quarter)s") % {
+            "year": start.year,
+            "quarter": (start.month - 1) // 3 + 1,
+        }
+    if period.kind == "month":
+        return _("%(year)s-%(month)02d") % {"year": start.year, "month": start.month}
+    return _("Year %(year)s") % {"year": start.year}
+
+
+def period_text(period: Period) -> str:
+    """The name with the dates it covers: 2024 统计年度 (2023-10-01 – 2024-09-30)."""
+    return f"{period_name(period)} ({period.start.isoformat()} – {period.end.isoformat()})"

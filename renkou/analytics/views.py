@@ -18,13 +18,14 @@ from django.views.decorators.http import require_POST
 
 from renkou.analytics.counts import LAST_AGE_GROUP
 from renkou.analytics.indicators import FERTILE_GROUPS, group_label
-from renkou.analytics.labels import RATES, label, not_a_period
-from renkou.analytics.models import IndicatorValue
-from renkou.analytics.periods import Period, PeriodError, add_months, parse
+from renkou.analytics.labels import RATES, label, not_a_period, period_text
+from renkou.analytics.models import IndicatorValue, stored_srb_settings
+from renkou.analytics.periods import Period, PeriodError, add_months, containing, parse
 from renkou.core.audit import audit_record
 from renkou.core.jobs import job_start
-from renkou.core.models import Job
-from renkou.core.scoping import may
+from renkou.core.models import Job, RoleAssignment
+from renkou.core.scoping import may, user_prefixes
+from renkou.demography.sex_ratio import band_position
 from renkou.orgunits.models import OrgUnit
 from renkou.web.views import breadcrumb, unit_for_user
 
@@ -36,6 +37,7 @@ HEADLINE = (
     "crude_death_rate",
     "natural_growth_rate",
     "sex_ratio_at_birth",
+    "weighted_sex_ratio_at_birth",
     "total_fertility_rate",
     "infant_mortality_rate",
     "women_15_49",
@@ -48,7 +50,6 @@ HEADLINE = (
 )
 ASFR = [f"asfr_{group_label(g)}" for g in FERTILE_GROUPS]
 PARITY = ("parity_share_1", "parity_share_2", "parity_share_3plus")
-SRB_BAND = (103, 107)
 CHARTS = (
     "pyramid",
     "births_by_month",
@@ -62,9 +63,49 @@ AGE_GROUPS = [
 ]
 
 
-def _default_period() -> Period:
-    """The last whole calendar year."""
-    return parse(str(timezone.localdate().year - 1))
+JOB_SHOWN_MINUTES = 30
+DEFAULT_KINDS = ("year", "stat_year")
+"""The kinds a page opens at: the latest year (or statistical year) with data."""
+
+
+def _default_period(unit: OrgUnit, basis: str) -> Period:
+    """The latest year or statistical year of the unit with any birth or death in the cache
+    (else any kind with one; else the last whole calendar year)."""
+    today = timezone.localdate()
+    periods = {
+        parse(p)
+        for p in IndicatorValue.objects.filter(
+            orgunit=unit.code, basis=basis, indicator__in=["births", "deaths"], value__gt=0
+        ).values_list("period", flat=True)
+    }
+    periods = {p for p in periods if p.start <= today}
+    preferred = [p for p in periods if p.kind in DEFAULT_KINDS] or list(periods)
+    if preferred:
+        # the latest end; of two ending together, the longer one
+        return max(preferred, key=lambda p: (p.end, p.months, p.kind == "year"))
+    return parse(str(today.year - 1))
+
+
+def _home_unit(user: Any) -> OrgUnit:
+    """The unit a page opens at without one named: the user's own (the broadest unit they
+    hold a role at); for the superuser without a role, the first unit down from the top
+    that has more than one sub-unit (the county of a county's server, not the province)."""
+    unit = unit_for_user(user, None)
+    if user_prefixes(user) is not None:
+        return unit
+    own = (
+        RoleAssignment.objects.filter(user=user)
+        .select_related("orgunit")
+        .order_by("orgunit__code")
+        .first()
+    )
+    if own is not None:
+        return own.orgunit
+    while True:
+        children = list(unit.children.order_by("code")[:2])
+        if len(children) != 1:
+            return unit
+        unit = children[0]
 
 
 def _fmt(indicator: str, value: float | None) -> str:
@@ -75,7 +116,49 @@ def _fmt(indicator: str, value: float | None) -> str:
     return f"{value:,.0f}"
 
 
-def _cell(values: dict[str, IndicatorValue], name: str) -> dict[str, Any]:
+def srb_flag(v: IndicatorValue | None, band: tuple[float, float]) -> str:
+    """ "above" or "below" when the ratio's 95 % interval excludes the normal band, else ""."""
+    if v is None or v.value is None or v.low is None or v.high is None:
+        return ""
+    position = band_position(v.low, v.high, *band)
+    return position if position in ("above", "below") else ""
+
+
+def _flag_text(flag: str, band: tuple[float, float]) -> str:
+    ends = {"low": f"{band[0]:g}", "high": f"{band[1]:g}"}
+    if flag == "above":
+        return _("above the normal range %(low)s–%(high)s (the whole interval)") % ends
+    if flag == "below":
+        return _("below the normal range %(low)s–%(high)s (the whole interval)") % ends
+    return ""
+
+
+def _weighted_parts(v: IndicatorValue | None) -> str:
+    """How a weighted SRB is made: 38.68 + 70.00 = 108.68, each part with its years."""
+    detail = v.breakdown if v is not None and v.detail else None
+    if not detail or v is None or v.value is None:
+        return ""
+    parts = []
+    for p in detail["parts"]:
+        years = p["first"] if p["first"] == p["last"] else f"{p['first']}–{p['last']}"
+        parts.append(
+            _("%(years)s: %(boys)s boys, %(girls)s girls, %(ratio).2f × %(weight)s%% = %(score).2f")
+            % {
+                "years": years.replace("Oct", ""),
+                "boys": p["boys"],
+                "girls": p["girls"],
+                "ratio": p["ratio"],
+                "weight": f"{p['weight']:g}",
+                "score": p["score"],
+            }
+        )
+    total = " + ".join(f"{p['score']:.2f}" for p in detail["parts"])
+    return f"{total} = {v.value:.2f} ({'; '.join(parts)})"
+
+
+def _cell(
+    values: dict[str, IndicatorValue], name: str, band: tuple[float, float]
+) -> dict[str, Any]:
     v = values.get(name)
     return {
         "name": name,
@@ -85,6 +168,8 @@ def _cell(values: dict[str, IndicatorValue], name: str) -> dict[str, Any]:
         "low": _fmt(name, v.low) if v and v.low is not None else "",
         "high": _fmt(name, v.high) if v and v.high is not None else "",
         "small": bool(v and name in RATES and v.count is not None and v.count < 100),
+        "flag": _flag_text(srb_flag(v, band), band) if name == "sex_ratio_at_birth" else "",
+        "parts": _weighted_parts(v) if name == "weighted_sex_ratio_at_birth" else "",
     }
 
 
@@ -106,8 +191,8 @@ def _bar(categories: list[str], series: list[tuple[str, list[Any]]]) -> dict[str
     }
 
 
-def _srb_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The ratio per unit as a point, its interval as a box, the 103–107 band shaded."""
+def _srb_chart(rows: list[dict[str, Any]], band: tuple[float, float]) -> dict[str, Any]:
+    """The ratio per unit as a point, its interval as a box, the normal band shaded."""
     names = [r["name"] for r in rows]
     return {
         "tooltip": {"trigger": "item"},
@@ -128,7 +213,7 @@ def _srb_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "markArea": {
                     "silent": True,
                     "itemStyle": {"opacity": 0.15},
-                    "data": [[{"yAxis": SRB_BAND[0]}, {"yAxis": SRB_BAND[1]}]],
+                    "data": [[{"yAxis": band[0]}, {"yAxis": band[1]}]],
                 },
             },
         ],
@@ -152,7 +237,11 @@ def _pyramid_chart(men: list[int], women: list[int]) -> dict[str, Any]:
 
 
 def _tables(
-    unit: OrgUnit, period: Period, basis: str, values: dict[str, IndicatorValue]
+    unit: OrgUnit,
+    period: Period,
+    basis: str,
+    values: dict[str, IndicatorValue],
+    band: tuple[float, float],
 ) -> dict[str, dict[str, Any]]:
     """Each chart's data as a table (header and rows) and an ECharts option."""
     months = [add_months(period.start, i) for i in range(period.months)]
@@ -181,6 +270,7 @@ def _tables(
             "low": srb[c.code].low,
             "high": srb[c.code].high,
             "count": srb[c.code].count,
+            "flag": srb_flag(srb[c.code], band),
         }
         for c in children
         if c.code in srb and srb[c.code].value is not None
@@ -219,12 +309,31 @@ def _tables(
             "option": _bar(month_ids, [(births_h, [r[1] for r in births_rows])]),
         },
         "srb_by_unit": {
-            "title": _("Sex ratio at birth by sub-unit, with intervals (95%; band 103–107)"),
-            "header": [_("Unit"), _("Sex ratio at birth"), _("Low"), _("High"), _("Births")],
-            "rows": [
-                [r["name"], r["ratio"], r["low"], r["high"], _num(r["count"])] for r in srb_rows
+            "title": _(
+                "Sex ratio at birth by sub-unit, with intervals (95%%; normal range "
+                "%(low)s–%(high)s)"
+            )
+            % {"low": f"{band[0]:g}", "high": f"{band[1]:g}"},
+            "header": [
+                _("Unit"),
+                _("Sex ratio at birth"),
+                _("Low"),
+                _("High"),
+                _("Births"),
+                _("Interval outside the normal range"),
             ],
-            "option": _srb_chart(srb_rows) if srb_rows else None,
+            "rows": [
+                [
+                    r["name"],
+                    r["ratio"],
+                    r["low"],
+                    r["high"],
+                    _num(r["count"]),
+                    {"above": _("above"), "below": _("below")}.get(r["flag"], ""),
+                ]
+                for r in srb_rows
+            ],
+            "option": _srb_chart(srb_rows, band) if srb_rows else None,
         },
         "parity": {
             "title": _("Births by order (per cent)"),
@@ -243,10 +352,16 @@ def _tables(
     }
 
 
-def _period(text: str) -> Period:
+def _period(text: str, unit: OrgUnit, basis: str) -> Period:
     """The period named, or the default one where none is; a text that names no period
     raises PeriodError (refused, never replaced by another period)."""
-    return parse(text) if text else _default_period()
+    return parse(text) if text else _default_period(unit, basis)
+
+
+def _band(period: Period) -> tuple[float, float]:
+    """The normal range of the sex ratio at birth in force at the period's end."""
+    setting = stored_srb_settings().for_period(period)
+    return setting.normal_low, setting.normal_high
 
 
 def _bad_period(request: HttpRequest, unit: OrgUnit, error: PeriodError) -> HttpResponse:
@@ -259,17 +374,18 @@ def _bad_period(request: HttpRequest, unit: OrgUnit, error: PeriodError) -> Http
 @login_required
 def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Headline figures, charts (each with its table and CSV) and sub-units of one unit."""
-    unit = unit_for_user(request.user, code)
+    unit = _home_unit(request.user) if code is None else unit_for_user(request.user, code)
+    basis = "resident" if request.GET.get("basis") == "resident" else "registered"
     try:
-        period = _period(request.GET.get("period", "").strip())
+        period = _period(request.GET.get("period", "").strip(), unit, basis)
     except PeriodError as exc:
         return _bad_period(request, unit, exc)
-    basis = "resident" if request.GET.get("basis") == "resident" else "registered"
     values = {
         v.indicator: v
         for v in IndicatorValue.objects.filter(orgunit=unit.code, period=period.id, basis=basis)
     }
-    tables = _tables(unit, period, basis, values)
+    band = _band(period)
+    tables = _tables(unit, period, basis, values, band)
     wanted = request.GET.get("csv", "")
     if wanted in tables:
         return _csv(request, unit, period, basis, wanted, tables[wanted])
@@ -302,6 +418,10 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
         .first()
     )
     stale = any(v.stale for v in values.values())
+    # A job that ended a short while ago stays in view with its result (the page that
+    # started it shows the new figures and what the job did).
+    recent = timezone.now() - datetime.timedelta(minutes=JOB_SHOWN_MINUTES)
+    show_job = job is not None and (job.active or (job.finished_at or recent) > recent)
     return render(
         request,
         "analytics/dashboard.html",
@@ -310,7 +430,14 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "ancestors": breadcrumb(request.user, unit),
             "period": period,
             "basis": basis,
-            "headline": [_cell(values, name) for name in HEADLINE] if values else [],
+            "headline": [
+                _cell(values, name, band)
+                for name in HEADLINE
+                if name in values or name != "weighted_sex_ratio_at_birth"
+            ]
+            if values
+            else [],
+            "period_name": period_text(period),
             "stale": stale,
             "charts": [
                 {
@@ -324,10 +451,10 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
                 for key in CHARTS
             ],
             "children": rows,
-            "job": job,
+            "job": job if show_job else None,
             "can_compute": may(request.user, "review", unit.code),
             "as_of": max((v.computed_at for v in values.values()), default=None),
-            "periods": period_choices(),
+            "periods": [(p, period_text(parse(p))) for p in period_choices()],
         },
     )
 
@@ -383,8 +510,9 @@ def dashboard_compute(request: HttpRequest, code: str) -> HttpResponse:
     unit = unit_for_user(request.user, code)
     if not may(request.user, "review", unit.code):
         raise PermissionDenied
+    basis = "resident" if request.POST.get("basis") == "resident" else "registered"
     try:
-        period = _period(request.POST.get("period", "").strip())
+        period = _period(request.POST.get("period", "").strip(), unit, basis)
     except PeriodError as exc:
         return _bad_period(request, unit, exc)
     active = Job.objects.filter(
@@ -397,16 +525,18 @@ def dashboard_compute(request: HttpRequest, code: str) -> HttpResponse:
             actor=request.user,
             orgunit=unit.code,
         )
-    basis = request.POST.get("basis", "registered")
     return redirect(f"/statistics/{unit.code}/?period={period.id}&basis={basis}")
 
 
 def period_choices(today: datetime.date | None = None) -> list[str]:
-    """Recent periods offered in the selector: years, statistical years, quarters."""
+    """Recent periods offered in the selector, the current ones first: years, statistical
+    years (the one running today included), quarters up to the current one."""
     today = today or timezone.localdate()
-    years = [today.year - i for i in range(1, 6)]
+    years = [today.year - i for i in range(6)]
+    stat_now = containing(today, "stat_year").start.year
+    quarters = [
+        f"{y}Q{q}" for y in years[:2] for q in (4, 3, 2, 1) if parse(f"{y}Q{q}").start <= today
+    ]
     return (
-        [str(y) for y in years]
-        + [f"{y - 1}Oct" for y in years]
-        + [f"{y}Q{q}" for y in years[:2] for q in (4, 3, 2, 1)]
+        [str(y) for y in years] + [f"{y}Oct" for y in range(stat_now, stat_now - 6, -1)] + quarters
     )
