@@ -111,3 +111,12 @@ def units_for(user: Any, action: str) -> list[str]:
     """Prefixes of the subtrees where the user may do ``action`` (None: everywhere)."""
     prefixes = user_prefixes(user, ACTION_ROLES[action])
     return prefixes if prefixes is not None else [""]
+
+
+def own_unit_code(user: Any) -> str | None:
+    """The code of the unit where the user holds a role (the broadest, if several), where
+    pages open by default; None for a user without one (the superuser may have none)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    codes = {code for _role, code in _assignments(user)}
+    return min(codes, key=lambda c: (len(c), c)) if codes else None

@@ -14,15 +14,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from renkou.core.audit import audit_record
 from renkou.core.jobs import job_start
 from renkou.core.models import Job
 from renkou.core.problems import InputRefused, Problem
-from renkou.core.scoping import may, restrict, units_for
+from renkou.core.scoping import may, own_unit_code, restrict, units_for
 from renkou.exchange import labels
-from renkou.exchange.completeness import completeness
+from renkou.exchange.completeness import completeness, latest_year
 from renkou.exchange.forms import UploadForm, kind_choices
 from renkou.exchange.kinds import KINDS, confirmed_mapping
 from renkou.exchange.models import Outcome, RosterImport
@@ -406,20 +407,18 @@ def quarantine_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse
 
 @login_required
 def completeness_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
-    """Completeness of birth and death registration in a unit and its sub-units, for a year."""
-    unit = unit_for_user(request.user, code)
-    this_year = timezone.localdate().year
+    """Completeness of birth and death registration in a unit and its sub-units, for a year:
+    by default the user's own unit and the latest year that has births or deaths."""
+    unit = unit_for_user(request.user, code if code is not None else own_unit_code(request.user))
+    today = timezone.localdate()
+    this_year = today.year
+    latest = latest_year(unit, today) or this_year
     year_text = request.GET.get("year", "")
-    year = (
-        int(year_text) if year_text.isdigit() and 1950 <= int(year_text) <= this_year else this_year
-    )
+    year = int(year_text) if year_text.isdigit() and 1950 <= int(year_text) <= this_year else latest
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     births = completeness(unit=unit, event="birth", start=start, end=end)
     deaths = completeness(unit=unit, event="death", start=start, end=end)
-    for row in births:
-        row.rates = [row.rate("hospital_births", part) for part in PARTS]
-    for row in deaths:
-        row.rates = [row.rate("hospital_deaths"), row.rate("police_deaths")]
+    years = sorted({*range(this_year, this_year - 10, -1), latest, year}, reverse=True)
     return render(
         request,
         "exchange/completeness.html",
@@ -427,11 +426,39 @@ def completeness_page(request: HttpRequest, code: str | None = None) -> HttpResp
             "unit": unit,
             "ancestors": breadcrumb(request.user, unit),
             "year": year,
-            "years": list(range(this_year, this_year - 10, -1)),
-            "births": births,
-            "deaths": deaths,
+            "years": years,
+            "births": [_completeness_row(r, ("hospital_births",)) for r in births],
+            "deaths": [_completeness_row(r, ("hospital_deaths", "police_deaths")) for r in deaths],
+            "gaps": _gaps(births + deaths, zh(request)),
         },
     )
 
 
-PARTS = ("registered_30d", "registered_1y", "registered_later", "registered")
+def _completeness_row(row: Any, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """One unit's line of a completeness table: its rosters' figures in the table's order."""
+    return {
+        "code": row.code,
+        "name": row.name,
+        "in_register": row.in_register,
+        "rosters": [
+            {"listed": row.rosters[k], "share": row.share(k), "gap": row.rosters[k].gap}
+            for k in kinds
+        ],
+    }
+
+
+def _gaps(rows: list[Any], chinese: bool) -> list[dict[str, Any]]:
+    """The different reasons why figures are not given, each with its roster and units."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        for kind, listed in row.rosters.items():
+            if listed.gap is not None:
+                out.setdefault((kind, str(listed.gap)), []).append(row.name)
+    return [
+        {
+            "roster": KINDS[kind].label_zh if chinese else KINDS[kind].label_en,
+            "text": text,
+            "units": pgettext("list separator", ", ").join(units),
+        }
+        for (kind, text), units in out.items()
+    ]
