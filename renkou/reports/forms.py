@@ -313,7 +313,9 @@ def quality_form(data: ReportData) -> Form:
         Column("births", _("Live births"), "", True, 0),
         Column("late_births_reported", _("Births of earlier years reported now"), "", True, 0),
         Column("hospital_births", _("Births on hospital rosters"), "", True, 0),
-        Column("birth_completeness", _("Registered births ÷ hospital births"), "%", False, 1),
+        Column("birth_completeness", _("Hospital births found in the register"), "%", False, 1),
+        Column("birth_completeness_low", _("Interval low (95%)"), "%", False, 1),
+        Column("birth_completeness_high", _("Interval high (95%)"), "%", False, 1),
     ]
     # Completeness of registration against the hospitals' birth rosters (the exchange).
     births = {
@@ -326,8 +328,11 @@ def quality_form(data: ReportData) -> Form:
     def roster(code: str) -> list[float | None]:
         row = births.get(code)
         if row is None:
-            return [None, None]
-        return [row.roster.get("hospital_births", 0), row.rate("hospital_births")]
+            return [None, None, None, None]
+        share = row.share("hospital_births")  # None where the rosters do not cover
+        if share is None:
+            return [row.rosters["hospital_births"].events, None, None, None]
+        return [share.whole, share.percent, share.low, share.high]
 
     def line(rates: object, values: Values) -> list[float | None]:
         return [
@@ -367,8 +372,10 @@ def quality_form(data: ReportData) -> Form:
             _("Quality rates from the latest logic check (run of %(run)s).")
             % {"run": run.as_of_run if run and run.as_of_run else "—"},
             _(
-                "Completeness: births in the register ÷ births the hospitals' rosters list for "
-                "the area and period, however late reported (blank where no roster lists any)."
+                "Completeness: of the births the hospitals' rosters list for the area and "
+                "period, the share found in the register, however late reported, with its "
+                "95% interval; blank where no roster lists any, or where the rosters received "
+                "do not cover the whole area and period (not comparable)."
             ),
         ],
     )

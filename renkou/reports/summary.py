@@ -98,18 +98,27 @@ def context(data: ReportData) -> dict[str, Any]:
 
 def registration(data: ReportData) -> dict[str, Any]:
     """Registration completeness against the departments' rosters, for the template:
-    ``registration.births.rate`` (register ÷ hospital births, %), ``.within_30d`` (the part
-    reported within 30 days), ``.roster`` (the hospitals' births); deaths against the
-    hospitals' and the police's lists. Empty figures where no roster was received."""
+    ``registration.births.roster`` (the births the hospitals listed), ``.found`` (of them,
+    those in the register), ``.rate`` (their share, %, with ``.low`` and ``.high`` of its 95 %
+    interval), ``.within_30d`` (the part registered within 30 days) and ``.gap`` (why there
+    is no rate: the rosters do not cover the unit and period; empty otherwise); deaths
+    against the hospitals' and the police's lists. Empty figures where no roster was received."""
     births, deaths = data.registration.get("birth"), data.registration.get("death")
 
-    def part(row: Any, kind: str) -> dict[str, Fig]:
-        listed = row.roster.get(kind, 0) if row is not None else 0
+    def share_fig(share: Any) -> Fig:
+        if share is None:
+            return Fig(None)
+        return Fig(share.percent, 1, low_raw=share.low, high_raw=share.high)
+
+    def part(row: Any, kind: str) -> dict[str, Any]:
+        listed = row.rosters.get(kind) if row is not None else None
+        events = listed.events if listed is not None else 0
         return {
-            "roster": Fig(listed if listed else None),
-            "registered": Fig(row.registered if row is not None else None),
-            "rate": Fig(row.rate(kind) if listed else None, 1),
-            "within_30d": Fig(row.rate(kind, "registered_30d") if listed else None, 1),
+            "roster": Fig(events if events else None),
+            "found": Fig(listed.found if listed is not None and events else None),
+            "rate": share_fig(listed.share() if listed is not None else None),
+            "within_30d": share_fig(listed.share("found_30d") if listed is not None else None),
+            "gap": str(listed.gap) if listed is not None and listed.gap is not None else "",
         }
 
     out = {

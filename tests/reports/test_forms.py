@@ -226,7 +226,9 @@ def test_quality_form_has_completeness_against_hospital_births(
     names = [quality.cell(row=r, column=1).value for r in range(FIRST, FIRST + 5)]
     total = FIRST + names.index("Total")
     assert quality.cell(row=total, column=col).value == 3
-    # five births in the register in 2024 (C1, C2, the twins, I1) against the three listed
-    assert quality.cell(row=total, column=col + 1).value == pytest.approx(166.7)
+    # Five births in the register in 2024 against three listed on a roster of 2024-02-10 to
+    # 2024-04-01: this was 166.7 %; the roster does not cover the year, so no rate.
+    assert quality.cell(row=total, column=col + 1).value is None
+    assert headers[col].startswith("Hospital births found in the register")
     raw = openpyxl.load_workbook(xlsx).worksheets[2]
     assert str(raw.cell(row=total, column=col).value).startswith("=SUM(")

@@ -223,8 +223,13 @@ def test_the_summary_states_benefits_paid_and_completeness_against_rosters(
     # two persons paid 960 each for 2024; one child paid two months of 300
     assert "已发放：农村部分计划生育家庭奖励扶助2人，1920.00元；育儿补贴1人，600.00元。" in text
     assert "合计2520.00元" in text
-    # five births in the register in 2024 against two on the hospital's roster
-    assert "医院出生名册2人，本系统登记出生5人，出生登记完整率250.0%" in text
+    # Five births in the register in 2024 against two on a roster of two days: this gave
+    # 250 %; the roster does not cover the year, so no rate, and the sentence says why.
+    assert (
+        "医院出生名册2人，其中本系统已登记2人；"
+        "所收名册仅覆盖2024-03-31至2024-04-01，未覆盖整个期间，不可比。"
+    ) in text
+    assert "250" not in text and "出生登记完整率" not in text
     assert "公安死亡注销名册" not in text  # no police list received
 
     (en,) = write(tmp_path, ".docx", lang="en")
@@ -234,7 +239,61 @@ def test_the_summary_states_benefits_paid_and_completeness_against_rosters(
         "Rural reward and assistance, 2 persons, 1920.00 yuan; Childcare subsidy, 1 person"
         in english
     )
-    assert "the hospitals listed 2 births and the register has 5" in english
+    assert (
+        "the hospitals listed 2 births, of which 2 are in the register. The rosters received "
+        "cover only 2024-03-31 to 2024-04-01, not the whole period: not comparable."
+    ) in english
+    assert "250" not in english
+
+
+def test_the_summary_states_completeness_of_a_year_roster_with_its_interval(
+    register: None, tmp_path: Path
+) -> None:
+    import math
+
+    from renkou.exchange.linking import roster_link
+    from renkou.exchange.services import roster_import
+    from renkou.orgunits.models import OrgUnit
+    from tests.builders import id_number
+
+    # mothers M1, M2, M6 and W1 of the hand register (ids by its numbering): M1's C1 and
+    # M2's C2 are in the register (reported after 3 days and 1 day); M6 and W1 had no child
+    # then. The roster runs from January to December: it covers the year.
+    m1, m2, m6, w1 = (
+        id_number(b, n)
+        for b, n in (("1994-05-10", 2), ("1990-08-20", 6), ("1998-03-03", 26), ("1995-12-31", 30))
+    )
+    births = tmp_path / "births.csv"
+    births.write_text(
+        "婴儿性别,出生日期,母亲姓名,母亲身份证号\n"
+        f"女,2024-01-05,人14,{w1}\n男,2024-03-31,人0,{m1}\n"
+        f"女,2024-04-01,人2,{m2}\n男,2024-12-20,人12,{m6}\n",
+        encoding="utf-8",
+    )
+    county = OrgUnit.objects.get(code=COUNTY)
+    imp = roster_import(
+        path=births, kind="hospital_births", orgunit=county, actor="test"
+    ).roster_import
+    roster_link(roster_import=imp, actor="test")
+    # 2 of 4 found: 50 %, Wilson interval by hand
+    z = 1.959963984540054
+    k, n = 2, 4
+    p = k / n
+    centre, spread = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    low, high = ((centre + s * spread) / (1 + z * z / n) for s in (-1, 1))
+    low_text, high_text = f"{100 * low:.1f}", f"{100 * high:.1f}"
+    assert (low_text, high_text) == ("15.0", "85.0")
+
+    (docx,) = write(tmp_path, ".docx")
+    assert (
+        f"医院出生名册4人，其中本系统已登记2人，出生登记完整率50.0%（{low_text}–{high_text}），"
+        "其中出生30日内登记的占50.0%。"
+    ) in text_of(docx)
+    (en,) = write(tmp_path, ".docx", lang="en")
+    assert (
+        "the hospitals listed 4 births, of which 2 are in the register: a birth registration "
+        f"completeness of 50.0% ({low_text}–{high_text}%; 50.0% registered within 30 days"
+    ) in text_of(en)
 
 
 def test_without_payments_or_rosters_the_summary_says_so(register: None, tmp_path: Path) -> None:
