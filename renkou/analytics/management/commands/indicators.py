@@ -13,11 +13,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from renkou import demography as dm
+from renkou.analytics import selectors, srb_settings
 from renkou.analytics.cache import cached, indicators_refresh
 from renkou.analytics.indicators import INDICATORS
-from renkou.analytics.labels import RATES, label, not_a_period
-from renkou.analytics.models import IndicatorValue
+from renkou.analytics.labels import RATES, label, not_a_period, period_text
+from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, parse
+from renkou.analytics.services import srb_setting_set
 from renkou.orgunits.models import OrgUnit
 
 FIELDS = ["indicator", "label", "value", "numerator", "denominator", "count", "low", "high"]
@@ -60,7 +62,10 @@ class Command(BaseCommand):
 
     help = (
         "Vital statistics: --orgunit CODE --period ID [--basis registered|resident] "
-        "[--format json|csv|table]; or --refresh [--full] to refresh the cache"
+        "[--table indicators|pyramid|married_women] [--format json|csv|table]; "
+        "or --refresh [--full] to refresh the cache; or --srb-settings to list, and "
+        "--srb-set --valid-from DATE [--band 103-107] [--weights Y-3..Y-1=40,Y=60] "
+        "--reason TEXT to change, the sex ratio setting"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -77,11 +82,37 @@ class Command(BaseCommand):
         )
         parser.add_argument("--from", dest="first", type=_date, help="with --full: first day")
         parser.add_argument("--to", dest="last", type=_date, help="with --full: last day")
+        parser.add_argument(
+            "--table",
+            choices=["indicators", *selectors.BREAKDOWNS],
+            default="indicators",
+            help="the indicators, the population pyramid, or married women by living children",
+        )
+        parser.add_argument(
+            "--srb-settings", action="store_true", help="list the sex ratio setting's history"
+        )
+        parser.add_argument(
+            "--srb-set",
+            action="store_true",
+            help="set the normal band and weighted SRB years from --valid-from on",
+        )
+        parser.add_argument("--valid-from", type=_date, help="with --srb-set: first day")
+        parser.add_argument("--band", help="with --srb-set: normal range, e.g. 103-107")
+        parser.add_argument(
+            "--weights", help="with --srb-set: parts and per cent, e.g. Y-3..Y-1=40,Y=60"
+        )
+        parser.add_argument("--reason", default="", help="with --srb-set: why (audited)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override(options["language"]):
             if options["refresh"]:
                 self._refresh(options)
+                return
+            if options["srb_set"]:
+                self._srb_set(options)
+                return
+            if options["srb_settings"]:
+                self._srb_list(options["format"])
                 return
             if not options["orgunit"] or not options["period"]:
                 raise CommandError(_("give --orgunit and --period, or --refresh"))
@@ -93,11 +124,94 @@ class Command(BaseCommand):
             if not OrgUnit.objects.filter(code=code).exists():
                 raise CommandError(_("no such org unit: %(code)s") % {"code": code})
             values = self._values(code, period, options["basis"])
+            if options["table"] != "indicators":
+                self._breakdown(code, period, options)
+                return
             self._print(values, options["format"])
+
+    def _breakdown(self, code: str, period: Period, options: dict[str, Any]) -> None:
+        """The pyramid or the married women by living children, as json, csv or a table."""
+        read = getattr(selectors, options["table"])
+        rows = read(code, period, options["basis"]) or []
+        fmt = options["format"]
+        if fmt == "json":
+            record = {
+                "table": options["table"],
+                "orgunit": code,
+                "period": period.id,
+                "period_name": period_text(period),
+                "basis": options["basis"],
+                "rows": rows,
+            }
+            self.stdout.write(json.dumps(record, ensure_ascii=False, indent=1))
+            return
+        columns = list(rows[0]) if rows else []
+        if fmt == "csv":
+            writer = csv.writer(self.stdout)
+            writer.writerow(columns)
+            writer.writerows([r[c] for c in columns] for r in rows)
+            return
+        self.stdout.write(f"{code} · {period_text(period)}")
+        for r in rows:
+            self.stdout.write("  ".join(f"{r[c]!s:>12}" for c in columns))
+
+    def _srb_list(self, fmt: str) -> None:
+        """The setting's history, the default first."""
+        history = [srb_settings.DEFAULT, *stored_srb_settings().history]
+        records = [
+            {
+                "valid_from": s.valid_from.isoformat(),
+                "normal_low": s.normal_low,
+                "normal_high": s.normal_high,
+                "weights": s.parts_text(),
+            }
+            for s in history
+        ]
+        if fmt == "json":
+            self.stdout.write(json.dumps(records, ensure_ascii=False, indent=1))
+            return
+        if fmt == "csv":
+            writer = csv.DictWriter(self.stdout, fieldnames=list(records[0]))
+            writer.writeheader()
+            writer.writerows(records)
+            return
+        for r in records:
+            self.stdout.write(
+                f"{r['valid_from']}  {r['normal_low']:g}–{r['normal_high']:g}  {r['weights']}"
+            )
+
+    def _srb_set(self, options: dict[str, Any]) -> None:
+        """Change the sex ratio setting from a date on (the rest as in force before it)."""
+        if options["valid_from"] is None:
+            raise CommandError(_("give --valid-from with --srb-set"))
+        if not options["reason"].strip():
+            raise CommandError(_("give --reason with --srb-set: the change is audited"))
+        before = stored_srb_settings().at(options["valid_from"])
+        low, high = before.normal_low, before.normal_high
+        parts = before.parts
+        try:
+            if options["band"]:
+                first, _dash, last = options["band"].partition("-")
+                low, high = float(first), float(last)
+            if options["weights"]:
+                parts = srb_settings.parse_parts(options["weights"])
+            srb_setting_set(
+                valid_from=options["valid_from"],
+                normal_low=low,
+                normal_high=high,
+                parts=parts,
+                actor="cli",
+                reason=options["reason"].strip(),
+            )
+        except (ValueError, srb_settings.SettingError) as exc:
+            raise CommandError(_("not a sex ratio setting: %(error)s") % {"error": exc}) from exc
+        self._srb_list(options["format"])
 
     def _values(self, code: str, period: Period, basis: str) -> list[IndicatorValue]:
         values = cached(orgunit=code, period=period, basis=basis)
-        if len(values) < len(INDICATORS) or any(v.stale for v in values):
+        # every indicator, but the weighted SRB only for years and statistical years
+        expected = len(INDICATORS) - (period.kind not in srb_settings.WEIGHTED_KINDS)
+        if len(values) < expected or any(v.stale for v in values):
             # Not cached yet (or stale): refresh the snapshot and compute this period.
             indicators_refresh(periods=[period])
             values = cached(orgunit=code, period=period, basis=basis)
