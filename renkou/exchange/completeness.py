@@ -298,10 +298,12 @@ def _roster_events(
     for r in rows:
         values = r["values"]
         certificate = (values.get("certificate_no") or "").strip()
+        # A row whose missing birth was reported from the worklist is placed by the child
+        # but keeps the key it had, so that a duplicate row of it still counts once.
         placed_by = r["person_id"] or sure[r["pk"]]
-        if placed_by:
-            key: Any = ("person", r["person_id"] or placed_by)
-            where = _home(persons.get(placed_by))
+        if r["person_id"]:
+            key: Any = ("person", r["person_id"])
+            where = _home(persons.get(r["person_id"]))
         elif kind == "hospital_births":
             mother = (r["evidence"] or {}).get("mother")
             key = (
@@ -311,10 +313,10 @@ def _roster_events(
                 values.get("sex"),
                 values.get("name") or "",
             )
-            where = _home(persons.get(mother)) if mother else ""
+            where = _home(persons.get(placed_by or mother)) if placed_by or mother else ""
         else:
             key = ("id", r["id_hashes"].get("id_number") or r["pk"], values.get("death_date"))
-            where = ""
+            where = _home(persons.get(placed_by)) if placed_by else ""
         if kind == "hospital_births" and certificate:
             # The certificate number names one baby: twins have two, a duplicate row one.
             key = ("certificate", certificate)

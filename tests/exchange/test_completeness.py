@@ -242,7 +242,7 @@ def test_the_page_says_not_comparable_in_chinese(elders: list[Person], tmp_path:
     zh = admin.get(f"/exchange/completeness/{COUNTY}/?year=2025", HTTP_ACCEPT_LANGUAGE="zh-hans")
     text = zh.content.decode()
     assert "不可比" in text and "2025-03-04" in text and "100.0%" not in text
-    assert "not comparable" not in text.lower()
+    assert "not comparable" not in text.lower() and "Completeness" not in text
 
 
 def test_the_page_opens_at_the_users_unit_and_latest_year(births: None) -> None:
@@ -319,3 +319,53 @@ def test_same_sex_twins_by_the_mothers_number_are_left_to_a_person(
     rows = list(RosterImport.objects.get().rows.order_by("row_number").select_related("person"))
     assert rows[0].outcome == Outcome.POSSIBLE and rows[0].evidence["note"] == "twins"
     assert rows[1].outcome == Outcome.MATCHED and rows[1].person.name == "二宝"
+
+
+def test_events_reported_from_the_worklist_count_once_applied(
+    elders: list[Person], tmp_path: Path
+) -> None:
+    from renkou.exchange.models import RosterImport
+    from renkou.exchange.worklist import worklist_report_event
+
+    _roster(
+        tmp_path,
+        "hospital_deaths",
+        [
+            "姓名,身份证号,死亡日期",
+            f"老0,{ELDERS[0]},2025-01-10",  # alive in the register: the death not reported
+            f"陌生人,{id_number('1948-08-08', 81)},2025-12-05",  # not in the register
+        ],
+    )
+    _roster(
+        tmp_path,
+        "hospital_births",
+        [
+            "婴儿性别,出生日期,母亲姓名,母亲身份证号",
+            f"女,2025-01-03,李丽,{P2}",  # 李丽 has no child born then
+            f"女,2025-01-03,李丽,{P2}",  # the same birth again
+            f"男,2025-12-28,李丽,{P2}",  # another birth the register lacks
+        ],
+    )
+
+    def shares() -> tuple[object, object]:
+        deaths, births = _at(COUNTY, "death")[0], _at(COUNTY, "birth")[0]
+        return deaths.share("hospital_deaths"), births.share("hospital_births")
+
+    death, birth = shares()
+    assert death is not None and (death.part, death.whole, death.percent) == (0, 2, 0.0)
+    assert (death.low, death.high) == wilson_percent(0, 2) == (0.0, 65.8)
+    assert birth is not None and (birth.part, birth.whole) == (0, 2)
+    rows = {imp.kind: list(imp.rows.order_by("row_number")) for imp in RosterImport.objects.all()}
+    reported = [
+        worklist_report_event(row=rows["hospital_deaths"][0], actor="test"),
+        worklist_report_event(row=rows["hospital_births"][0], actor="test"),
+    ]
+    death, birth = shares()
+    assert (death.part, birth.part) == (0, 0)  # submitted, not applied yet: not registered
+    for row in reported:
+        _apply(row.event)
+    death, birth = shares()
+    assert (death.part, death.whole, death.percent) == (1, 2, 50.0)
+    assert (death.low, death.high) == wilson_percent(1, 2)
+    # The duplicate row of the reported birth still counts once, now as registered.
+    assert (birth.part, birth.whole) == (1, 2)
