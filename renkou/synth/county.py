@@ -27,6 +27,7 @@ from renkou.synth import (
     simulate,
     summary,
     tables,
+    transfers,
     writer,
 )
 from renkou.synth.dates import add_years, day
@@ -107,14 +108,19 @@ def generate(
     lin = lineage.build(step(4), people, hh, tree)
     village_codes = np.array([int(c) for c in tree.village_codes], dtype=np.int64)
     origin_codes = np.array([int(r.code) for r in reference.regions("origin")], dtype=np.int64)
+    # A stream of its own, so that the draws of the other steps stay as they were.
+    moves = transfers.build(
+        np.random.default_rng(np.random.SeedSequence([seed, 2])),
+        people, unions, hh, lin, tree, village_codes, origin_codes, first_day, last_day,
+    )  # fmt: skip
     evs = events.build(
-        step(5), people, lin, unions, village_codes, origin_codes, first_day, last_day
+        step(5), people, lin, unions, village_codes, origin_codes, first_day, last_day, moves
     )
     hh_table, person_table, event_table = tables.build(
-        step(6), people, hh, lin, evs, tree, last_day
+        step(6), people, hh, lin, evs, tree, last_day, moves
     )
     org_table = tables.orgunits(tree)
-    del people, hh, lin, evs, unions
+    del people, hh, lin, evs, unions, moves
     truth = None
     # The summary describes the county as simulated, before any error is put in.
     clean_persons, clean_events = person_table, event_table

@@ -1,4 +1,5 @@
-"""Events (变动) in the window: births, deaths, moves in and out, marriages, divorces.
+"""Events (变动) in the window: births, deaths, moves in and out, marriages, divorces,
+hukou transfers in and out, and the widowhoods the deaths of married persons leave.
 
 Report dates are mostly within 30 days of the event; a few are late, and some births are only
 reported in the following year (往年出生未报), as the statistics must handle.
@@ -14,8 +15,13 @@ from renkou.synth.dates import LONG_AGO, NEVER, ymd
 from renkou.synth.lineage import Lineage
 from renkou.synth.people import People
 from renkou.synth.simulate import Unions
+from renkou.synth.transfers import HUKOU_IN, HUKOU_OUT, Transfers
 
-KINDS = ("birth", "death", "move_in", "move_out", "marriage", "divorce")
+# New kinds go at the end: each kind's report dates and sources are drawn in this order.
+KINDS = (
+    "birth", "death", "move_in", "move_out", "marriage", "divorce",
+    "hukou_in", "hukou_out", "widowhood",
+)  # fmt: skip
 SOURCES = ("village", "hospital", "police", "school", "civil_affairs", "api", "load")
 _S = {name: i for i, name in enumerate(SOURCES)}
 
@@ -27,6 +33,10 @@ _SOURCE_MIX = {
     "move_out": {"village": 0.70, "police": 0.30},
     "marriage": {"civil_affairs": 0.70, "village": 0.30},
     "divorce": {"civil_affairs": 0.70, "village": 0.30},
+    "hukou_in": {"police": 0.85, "village": 0.15},
+    "hukou_out": {"police": 0.85, "village": 0.15},
+    # known from the death report
+    "widowhood": {"village": 0.50, "hospital": 0.35, "police": 0.15},
 }
 # (mean delay in days of a timely report, share reported late, longest late delay)
 _DELAY = {
@@ -36,6 +46,9 @@ _DELAY = {
     "move_out": (15, 0.10, 90),
     "marriage": (12, 0.05, 90),
     "divorce": (12, 0.05, 90),
+    "hukou_in": (10, 0.05, 90),
+    "hukou_out": (10, 0.05, 90),
+    "widowhood": (10, 0.05, 120),
 }
 _BIRTHS_REPORTED_NEXT_YEAR = 0.03
 
@@ -64,6 +77,7 @@ def build(
     origin_codes: np.ndarray,
     start: int,
     end: int,
+    transfers: Transfers,
 ) -> Events:
     """All events of the window; ``end`` is the window's last day."""
     parts: list[dict[str, np.ndarray]] = []
@@ -117,6 +131,21 @@ def build(
         # one event for each spouse: each person's state is the fold of their own events
         parts.append(_part(name, w, d, v[w], spouse=h))
         parts.append(_part(name, h, d, v[h], spouse=w))
+    t = transfers
+    for k, name in ((HUKOU_IN, "hukou_in"), (HUKOU_OUT, "hukou_out")):
+        sel = t.kind == k
+        parts.append(
+            _part(
+                name,
+                t.person[sel],
+                t.day[sel],
+                t.village[sel],
+                from_place=t.from_place[sel],
+                to_place=t.to_place[sel],
+            )
+        )
+    survivor, deceased, widowed_on = unions.widowhoods()
+    parts.append(_part("widowhood", survivor, widowed_on, v[survivor], spouse=deceased))
 
     cols = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     reported = np.empty(len(cols["kind"]), dtype=np.int32)

@@ -27,6 +27,10 @@ class Unions:
     wife: list[np.ndarray] = field(default_factory=list)
     husband: list[np.ndarray] = field(default_factory=list)
     day: list[np.ndarray] = field(default_factory=list)
+    # widowhoods: the spouse who outlived the other, the one who died, the day of the death
+    survivor: list[np.ndarray] = field(default_factory=list)
+    deceased: list[np.ndarray] = field(default_factory=list)
+    widowed_on: list[np.ndarray] = field(default_factory=list)
 
     def add(self, kind: int, wife: np.ndarray, husband: np.ndarray, days: np.ndarray) -> None:
         """Record couples that married (0) or divorced (1) on ``days``."""
@@ -34,6 +38,19 @@ class Unions:
         self.wife.append(wife.astype(np.int32))
         self.husband.append(husband.astype(np.int32))
         self.day.append(days.astype(np.int32))
+
+    def add_widowhoods(self, survivor: np.ndarray, deceased: np.ndarray, days: np.ndarray) -> None:
+        """Record that ``survivor`` was widowed by the death of ``deceased`` on ``days``."""
+        self.survivor.append(survivor.astype(np.int32))
+        self.deceased.append(deceased.astype(np.int32))
+        self.widowed_on.append(days.astype(np.int32))
+
+    def widowhoods(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """survivor, deceased, day as flat arrays."""
+        if not self.survivor:
+            empty = np.zeros(0, dtype=np.int32)
+            return empty, empty, empty
+        return tuple(np.concatenate(x) for x in (self.survivor, self.deceased, self.widowed_on))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """kind, wife, husband, day as flat arrays."""
@@ -51,7 +68,7 @@ def run(rng: np.random.Generator, people: People, start: date, years: int) -> Un
         t0, t1 = day(add_years(start, k)), day(add_years(start, k + 1))
         marital0 = people.marital.copy()
         spouse0 = people.spouse.copy()
-        _deaths(rng, people, q, t0, t1)
+        _deaths(rng, people, unions, q, t0, t1)
         _marriages(rng, people, unions, t0, t1)
         _divorces(rng, people, unions, marital0, t0, t1)
         _births(rng, people, q, marital0, spouse0, t0, t1)
@@ -70,7 +87,9 @@ def _exposure_start(people: People, t0: int) -> np.ndarray:
     return np.maximum(t0, people.entry)
 
 
-def _deaths(rng: np.random.Generator, people: People, q: np.ndarray, t0: int, t1: int) -> None:
+def _deaths(
+    rng: np.random.Generator, people: People, unions: Unions, q: np.ndarray, t0: int, t1: int
+) -> None:
     """Deaths among those alive and here at some point in [t0, t1)."""
     n = len(people)
     begin = _exposure_start(people, t0)
@@ -80,10 +99,10 @@ def _deaths(rng: np.random.Generator, people: People, q: np.ndarray, t0: int, t1
     p = 1.0 - (1.0 - q[people.male.astype(int), age]) ** np.clip(frac, 0, 1)
     die = np.flatnonzero(present & (rng.random(n) < p))
     when = begin[die] + np.floor(rng.random(len(die)) * (t1 - begin[die])).astype(np.int32)
-    _record_deaths(people, die, when)
+    _record_deaths(people, unions, die, when)
 
 
-def _record_deaths(people: People, die: np.ndarray, when: np.ndarray) -> None:
+def _record_deaths(people: People, unions: Unions, die: np.ndarray, when: np.ndarray) -> None:
     """Mark deaths; a surviving spouse (or the later to die of two) becomes widowed."""
     people.death[die] = when
     sp = people.spouse[die]
@@ -93,6 +112,7 @@ def _record_deaths(people: People, die: np.ndarray, when: np.ndarray) -> None:
     survivor = sp[has]
     widowed = people.death[survivor] > when[has]
     people.marital[survivor[widowed]] = WIDOWED
+    unions.add_widowhoods(survivor[widowed], die[has][widowed], when[has][widowed])
     people.spouse[survivor] = -1
     people.spouse[die] = -1
 

@@ -61,9 +61,15 @@ def compute(
     def of_kind(name: str) -> np.ndarray:
         return pc.equal(kind, name).to_numpy(zero_copy_only=False)
 
-    # exposure starts at arrival for in-migrants who moved in during the window
+    # exposure starts at arrival for in-migrants who moved in during the window (those who
+    # have since transferred their hukou here too)
+    from_len = pc.fill_null(pc.utf8_length(events["from_code"]), 0).to_numpy()
+    to_len = pc.fill_null(pc.utf8_length(events["to_code"]), 0).to_numpy()
+    hukou_in = of_kind("hukou_in")
+    settled = np.zeros(n, dtype=bool)
+    settled[e_person[hukou_in & (from_len == 6)]] = True
     entry = np.maximum(birth, w0)
-    moved_in = of_kind("move_in") & (hukou_len[e_person] == 6)
+    moved_in = of_kind("move_in") & ((hukou_len[e_person] == 6) | settled[e_person])
     np.maximum.at(entry, e_person[moved_in], e_eff[moved_in])
     exit_ = np.minimum(death + 1, w1)
     years_lived = np.clip(exit_ - entry, 0, None) / YEAR
@@ -113,6 +119,7 @@ def compute(
             "deaths": len(deaths),
             "marriages": int(of_kind("marriage").sum() // 2),
             "divorces": int(of_kind("divorce").sum() // 2),
+            "widowhoods": int(of_kind("widowhood").sum()),
         },
         "person_years": round(float(person_years), 1),
         "crude_birth_rate_permille": round(1000 * len(births) / person_years, 2),
@@ -126,6 +133,18 @@ def compute(
             "2": _pct((b_order == 2).sum(), len(b_order)),
             "3+": _pct((b_order >= 3).sum(), len(b_order)),
         },
+        # 户口迁移 per 1000 person-years: in from outside the county, out of it, and between
+        # villages of the county (one hukou_out from one village to the other)
+        "hukou_transfer_rates_permille": {
+            "in": round(1000 * int((hukou_in & (from_len == 6)).sum()) / person_years, 2),
+            "out": round(
+                1000 * int((of_kind("hukou_out") & (to_len == 6)).sum()) / person_years, 2
+            ),
+            "between_villages": round(
+                1000 * int((of_kind("hukou_out") & (to_len == 12)).sum()) / person_years, 2
+            ),
+        },
+        "left_county_share_pct": _pct((alive & (hukou_len == 6) & (res_len == 6)).sum(), n_alive),
         "floating_share_pct": _pct(inflow.sum() + outflow.sum(), n_alive),
         "inflow_share_pct": _pct(inflow.sum(), n_alive),
         "outflow_share_pct": _pct(outflow.sum(), n_alive),

@@ -18,6 +18,7 @@ from renkou.synth.households import RELATIONS, Households
 from renkou.synth.lineage import Lineage
 from renkou.synth.orgunits import OrgTree
 from renkou.synth.people import MARITAL_NAMES, People
+from renkou.synth.transfers import Transfers
 
 PERSON_COLUMNS = (
     "person_ref", "id_number", "name", "sex", "birth_date", "ethnicity", "hukou_code",
@@ -51,6 +52,7 @@ def build(
     events: ev.Events,
     tree: OrgTree,
     end: int,
+    transfers: Transfers,
 ) -> tuple[pa.Table, pa.Table, pa.Table]:
     """(households, persons, events) tables."""
     n = len(people)
@@ -67,7 +69,7 @@ def build(
     households, household_refs, hh_urban = _households(rng, hh, tree, h_order)
     urban = _urban(rng, hh, hh_urban, lin, tree)
     persons = _persons(
-        rng, people, hh, lin, tree, end, alive, p_order, p_rank, household_refs, urban
+        rng, people, hh, lin, tree, end, alive, p_order, p_rank, household_refs, urban, transfers
     )
     return households, persons, _events(events, tree, p_rank)
 
@@ -129,8 +131,9 @@ def _persons(
     p_rank: np.ndarray,
     household_refs: pa.Array,
     urban: np.ndarray,
+    transfers: Transfers,
 ) -> pa.Table:
-    """Persons table in listing order."""
+    """Persons table in listing order; registered places as the hukou transfers left them."""
     o = p_order
     n = len(o)
     birth = people.birth[o]
@@ -143,13 +146,15 @@ def _persons(
     hukou = np.where(
         people.inflow[o], origin_codes[np.maximum(lin.origin[o], 0)], village_codes[lin.village[o]]
     )
+    hukou = np.where(transfers.hukou[o] > 0, transfers.hukou[o], hukou)
     residence = np.where(
         lin.residence_village[o] >= 0,
         village_codes[np.maximum(lin.residence_village[o], 0)],
         lin.residence_region[o],
     )
     mother, father = people.mother[o], people.father[o]
-    members = hh.of_person[o]
+    # a registration moved out of the county takes the person out of their household here
+    members = np.where(transfers.left[o], -1, hh.of_person[o])
     eth = reference.ethnicities()
     columns = {
         "person_ref": refs("P", np.arange(1, n + 1), 8),

@@ -96,9 +96,12 @@ def test_identity_numbers_are_valid(county: dict) -> None:
     for p in county["persons"]:
         if p["id_number"]:
             assert check_id(p["id_number"], p["birth_date"], p["sex"]), p
+    # (an in-migrant's child keeps the number issued at home when the family settles here)
+    settled = {e["person_ref"] for e in county["events"] if e["kind"] == "hukou_in"}
     natives_born_here = [
         p for p in county["persons"]
         if p["id_number"] and len(p["hukou_code"]) == 12 and p["birth_date"] >= "2021-01-01"
+        and p["person_ref"] not in settled
     ]  # fmt: skip
     assert natives_born_here
     assert all(p["id_number"].startswith("330122") for p in natives_born_here)
@@ -144,8 +147,13 @@ def test_values_are_in_the_contract_vocabularies(county: dict) -> None:
         assert len(p["ethnicity"]) == 2 and p["ethnicity"].isdigit()
         assert 2 <= len(p["name"]) <= 4
         assert (p["status"] == "dead") == (p["death_date"] is not None)
-        assert (p["status"] == "dead") == (p["household_ref"] is None)
-    kinds = {"birth", "death", "move_in", "move_out", "marriage", "divorce"}
+        # no household here: the dead, and those whose registration left the county
+        left = len(p["hukou_code"]) == 6 and len(p["residence_code"]) == 6
+        assert (p["status"] == "dead" or left) == (p["household_ref"] is None)
+    kinds = {
+        "birth", "death", "move_in", "move_out", "marriage", "divorce",
+        "hukou_in", "hukou_out", "widowhood",
+    }  # fmt: skip
     sources = {"village", "hospital", "police", "school", "civil_affairs", "api", "load"}
     assert {e["kind"] for e in county["events"]} == kinds
     assert {e["source"] for e in county["events"]} <= sources
@@ -178,8 +186,14 @@ def test_events_are_consistent_with_the_persons(county: dict) -> None:
             assert e["effective_date"] == p["birth_date"]
         elif e["kind"] == "death":
             assert e["effective_date"] == p["death_date"]
-        elif e["kind"] in ("move_in", "move_out"):
-            assert e["from_code"] and e["to_code"]
+        elif e["kind"] in ("move_in", "move_out", "hukou_in", "hukou_out"):
+            assert e["from_code"] and e["to_code"] and e["from_code"] != e["to_code"]
+        elif e["kind"] == "widowhood":
+            # the spouse died that day, and the survivor is widowed for good (no remarriage
+            # is simulated)
+            spouse = persons[e["spouse_ref"]]
+            assert spouse["death_date"] == e["effective_date"] and spouse["sex"] != p["sex"]
+            assert p["marital_status"] == "widowed"
         elif e["kind"] == "marriage":
             legal = 22 if p["sex"] == "M" else 20
             assert age(p["birth_date"], e["effective_date"]) >= legal
@@ -189,6 +203,59 @@ def test_events_are_consistent_with_the_persons(county: dict) -> None:
     assert births == born_in_window
     dead = {p["person_ref"] for p in persons.values() if p["status"] == "dead"}
     assert dead == {e["person_ref"] for e in county["events"] if e["kind"] == "death"}
+
+
+def test_hukou_transfers_go_both_ways_and_leave_the_registered_place(county: dict) -> None:
+    persons = {p["person_ref"]: p for p in county["persons"]}
+    transfers = sorted(
+        (e for e in county["events"] if e["kind"] in ("hukou_in", "hukou_out")),
+        key=lambda e: e["effective_date"],
+    )
+    kinds = defaultdict(int)
+    latest = {}
+    for e in transfers:
+        ours_from, ours_to = len(e["from_code"]) == 12, len(e["to_code"]) == 12
+        kinds[(e["kind"], ours_from, ours_to)] += 1
+        # hukou_out is recorded by the village left, hukou_in by the village joined
+        assert e["orgunit_code"] == (e["from_code"] if e["kind"] == "hukou_out" else e["to_code"])
+        latest[e["person_ref"]] = e["to_code"]
+    assert set(kinds) == {
+        ("hukou_out", True, False),  # out of the county
+        ("hukou_out", True, True),  # to another village of ours
+        ("hukou_in", False, True),  # in from elsewhere
+    }
+    assert all(n >= 20 for n in kinds.values()), kinds
+    assert all(persons[ref]["hukou_code"] == code for ref, code in latest.items())
+    # a few per thousand persons a year each way, as in a rural county
+    rates = county["summary"]["hukou_transfer_rates_permille"]
+    assert 0.5 <= rates["in"] <= 5 and 0.5 <= rates["out"] <= 5
+    assert 0.5 <= rates["between_villages"] <= 6
+    gone = [
+        p for p in persons.values()
+        if p["status"] == "alive" and len(p["hukou_code"]) == 6 and len(p["residence_code"]) == 6
+    ]  # fmt: skip
+    assert gone and county["summary"]["left_county_share_pct"] > 0
+
+
+def test_deaths_of_the_married_widow_their_spouses(county: dict) -> None:
+    persons = {p["person_ref"]: p for p in county["persons"]}
+    widowhoods = [e for e in county["events"] if e["kind"] == "widowhood"]
+    married = {
+        e["person_ref"]: e["spouse_ref"] for e in county["events"] if e["kind"] == "marriage"
+    }
+    divorced = {e["person_ref"] for e in county["events"] if e["kind"] == "divorce"}
+    # couples married in the window: when one dies first, the other is widowed that day
+    expected = {
+        (survivor, persons[late]["death_date"])
+        for survivor, late in married.items()
+        if survivor not in divorced
+        and persons[late]["death_date"] is not None
+        and (persons[survivor]["death_date"] or "9999") > persons[late]["death_date"]
+    }
+    found = {(e["person_ref"], e["effective_date"]) for e in widowhoods}
+    assert expected and expected <= found
+    assert len(widowhoods) == county["summary"]["counts"]["widowhoods"]
+    assert len({e["person_ref"] for e in widowhoods}) == len(widowhoods)
 
 
 def test_mothers_and_birth_orders_are_consistent(county: dict) -> None:
