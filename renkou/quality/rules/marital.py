@@ -34,9 +34,10 @@ RULES = (
         fields=("marital_status",),
         when=col("remarriage_date").not_null(),
         values=("remarriage_date",),
-        message_zh="{remarriage_date} 再次结婚，此前没有离婚记录",
+        message_zh="{remarriage_date} 再次结婚，此前没有离婚或丧偶记录",
         message_en=(
-            "married again on {remarriage_date} with no divorce recorded since the last marriage"
+            "married again on {remarriage_date} with no divorce or widowhood recorded since the"
+            " last marriage"
         ),
         # A widowhood (recorded when the spouse's death is applied) ends the marriage too.
         rationale=(
