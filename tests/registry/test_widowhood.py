@@ -13,7 +13,7 @@ from renkou.registry import services
 from renkou.registry.folding import fold_event
 from renkou.registry.models import Event, Person
 from renkou.registry.rebuild import registry_rebuild
-from tests.builders import VILLAGE_A1
+from tests.builders import VILLAGE_A1, client_as
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,16 @@ def test_the_fold_sets_widowed() -> None:
     assert fold_event(state, "widowhood", "2024-01-01", {"spouse_id": 1})["marital_status"] == (
         "widowed"
     )
+
+
+@pytest.mark.parametrize(("language", "label"), [("zh-hans", "丧偶"), ("en", "Widowed")])
+def test_event_pages_show_the_widowhood(county: None, language: str, label: str) -> None:
+    apply("death", "P1", "2024-03-10")
+    [widowhood] = widowhoods()
+    client = client_as("reporter", VILLAGE_A1)
+    headers = {"HTTP_ACCEPT_LANGUAGE": language}
+    timeline = client.get(f"/persons/{widowhood.person_id}/", **headers).content.decode()
+    assert f"<strong>{label}</strong>" in timeline
+    detail = client.get(f"/changes/{widowhood.pk}/", **headers)
+    assert detail.status_code == 200
+    assert f"<title>{label}" in detail.content.decode()
