@@ -320,6 +320,12 @@ def counts_load(directory: Path) -> SavedCounts | None:
     manifest = json.loads(path.read_text("utf-8"))
     updates = int(manifest.get("updates", 0))
     suffixes = [""] + [f".d{n:04d}" for n in range(1, updates + 1)]
+    if not all(
+        (target / f"{name}-{basis}.parquet").exists()
+        for name in indicators.FRAME_NAMES
+        for basis in indicators.BASES
+    ):
+        return None  # kept by an older version, without every count of this one
 
     def read(stem: str) -> pd.DataFrame:
         parts = [pd.read_parquet(target / f"{stem}{suffix}.parquet") for suffix in suffixes]
@@ -354,8 +360,8 @@ def counts_drop(directory: Path) -> None:
 
 def touched_persons(directory: Path, after: int) -> tuple[list[int], int]:
     """Persons whose contributions to the counts the events after ``after`` can change: the
-    persons of those events, their mothers and their children (before and after), and the
-    newest applied sequence number seen."""
+    persons of those events, their mothers, their children and their mothers' children
+    (before and after), and the newest applied sequence number seen."""
     upto = Event.objects.aggregate(m=Max("applied_seq"))["m"] or 0
     ids = set(
         Event.objects.filter(applied_seq__gt=after, applied_seq__lte=upto)
@@ -372,8 +378,17 @@ def touched_persons(directory: Path, after: int) -> tuple[list[int], int]:
         pc.is_in(old.column("mother_id"), value_set=pa.array(sorted(ids), pa.int64()))
     )
     found = set(ids) | {m for m in now if m} | set(children)
-    found |= {m for m in mine.column("mother_id").to_pylist() if m}
+    mothers = {m for m in now if m} | {m for m in mine.column("mother_id").to_pylist() if m}
+    found |= mothers
     found |= set(theirs.column("id").to_pylist())
+    # A birth's order counts the mother's other children: a new or corrected child changes
+    # the order of its brothers and sisters.
+    if mothers:
+        found |= set(Person.objects.filter(mother_id__in=mothers).values_list("pk", flat=True))
+        siblings = pc.is_in(
+            old.column("mother_id"), value_set=pa.array(sorted(mothers), pa.int64())
+        )
+        found |= set(old.filter(siblings).column("id").to_pylist())
     return sorted(found), upto
 
 

@@ -119,6 +119,18 @@ def place_changes(events: ir.Table, basis: str) -> ir.Table:
     )
 
 
+def _day_moves(changes: ir.Table) -> ir.Table:
+    """One change per person and day: the day's last (the place after the day's moves).
+
+    A move reported by both villages (``move_out`` by the old, ``move_in`` by the new) is two
+    events of one day; so is a move through a place left the same day. Either way the person
+    was at one place when the day began and at another when it ended: one move.
+    """
+    w = ibis.window(group_by=["person_id", "day"], order_by=ibis.desc("seq"))
+    ranked = changes.mutate(day_rank=ibis.row_number().over(w))
+    return ranked.filter(ranked.day_rank == 0).drop("day_rank")
+
+
 def spells(persons: ir.Table, events: ir.Table, basis: str) -> ir.Table:
     """(person_id, place, start, end, prev_place) on ``basis``, cut to the person's life.
 
@@ -130,15 +142,16 @@ def spells(persons: ir.Table, events: ir.Table, basis: str) -> ir.Table:
     to_col = events[f"{column}_to"]
     created = events.filter(events.kind.isin(CREATING) & to_col.notnull())
     created = created.group_by("person_id").agg(initial=created[f"{column}_to"].argmax(created.seq))
-    changes = place_changes(events, basis)
+    every_change = place_changes(events, basis)
     w = ibis.window(group_by="person_id", order_by=["day", "seq"])
+    ranked = every_change.mutate(rank=ibis.row_number().over(w))
+    first = ranked.filter(ranked["rank"] == 0).select(
+        "person_id", first_day=ranked.day, first_from=ranked.from_place
+    )
+    changes = _day_moves(every_change)
     changes = changes.mutate(
         next_day=changes.day.lead().over(w),
         prev_to=changes.to_place.lag().over(w),
-        rank=ibis.row_number().over(w),
-    )
-    first = changes.filter(changes["rank"] == 0).select(
-        "person_id", first_day=changes.day, first_from=changes.from_place
     )
     initial = created.left_join(first, "person_id").select(
         person_id=created.person_id,
@@ -178,8 +191,99 @@ def spells(persons: ir.Table, events: ir.Table, basis: str) -> ir.Table:
         move_day=joined.start,
         start=start.cast("date"),
         end=end.cast("date"),
+        first=joined.start == ibis.literal(FAR_PAST),
+        died_here=joined.death_date.notnull()
+        & (joined.start <= joined.death_date)
+        & (joined.death_date < joined.end),
     )
-    return out.filter(out.start < out.end)
+    # A spell of no length is kept when the person is born or dies in it: a child born and
+    # dying on one day is born somewhere and dies somewhere (one birth, one death, one infant
+    # death), and a person who moves and dies on one day dies at the new place. No stock
+    # counts such a spell (it covers no instant).
+    return out.filter(
+        (out.start < out.end) | ((out.start == out.end) & (out["first"] | out.died_here))
+    )
+
+
+SIX_MONTHS = ibis.interval(months=6)
+
+
+def resident_spells(registered: ir.Table, resident: ir.Table) -> ir.Table:
+    """Where each person counts in the resident population (常住人口), as spells.
+
+    Decided per person at the village of residence, so that every level adds up: a person
+    counts at the place of residence if registered there (hukou in that village or in a unit
+    containing it), or has lived there six months or more, or has been away from the hukou
+    place six months or more; otherwise (away less than six months) at the hukou place.
+    Six calendar months run from the day residence began (a move's effective date, or the
+    birth): a person who moved on 15 March counts at the new place from the end of 15
+    September. Columns as :func:`spells` needs for stocks: (person_id, place, sex,
+    birth_date, death_date, start, end).
+    """
+    h = registered.filter(registered.start < registered.end)
+    r = resident.filter(resident.start < resident.end)
+    h = h.select("person_id", hukou="place", h_start="start", h_end="end")
+    r = r.select(
+        "person_id",
+        "sex",
+        "birth_date",
+        "death_date",
+        residence="place",
+        r_start="start",
+        r_end="end",
+    )
+    both = r.join(h, "person_id")
+    both = both.mutate(
+        start=ibis.greatest(both.h_start, both.r_start).cast("date"),
+        end=ibis.least(both.h_end, both.r_end).cast("date"),
+    )
+    both = both.filter(both.start < both.end)
+    both = both.mutate(home=both.residence.startswith(both.hukou))
+    # Runs of consecutive pieces away from the hukou place: a run starts where the piece
+    # before (if any) was at home.
+    w = ibis.window(group_by="person_id", order_by="start", preceding=None, following=0)
+    both = both.mutate(run=both.home.cast("int64").sum().over(w))
+    away = both.filter(~both.home)
+    runs = away.group_by(["person_id", "run"]).agg(run_start=away.start.min())
+    runs = runs.rename(run_person="person_id", run_id="run")
+    both = both.left_join(
+        runs, [both.person_id == runs.run_person, both.run == runs.run_id]
+    ).select(
+        "person_id",
+        "sex",
+        "birth_date",
+        "death_date",
+        "residence",
+        "hukou",
+        "r_start",
+        "start",
+        "end",
+        "home",
+        "run_start",
+    )
+    began = ibis.least(both.r_start, ibis.coalesce(both.run_start, both.r_start))
+    settled = ((began - ONE_DAY).cast("date") + SIX_MONTHS + ONE_DAY).cast("date")
+    both = both.mutate(
+        cut=ibis.ifelse(
+            both.home, both.start, ibis.least(ibis.greatest(both.start, settled), both.end)
+        ).cast("date")
+    )
+    life = ["person_id", "sex", "birth_date", "death_date"]
+    at_home = both.filter(both.start < both.cut).select(
+        *life, place=both.hukou, start=both.start, end=both.cut
+    )
+    here = both.filter(both.cut < both.end).select(
+        *life, place=both.residence, start=both.cut, end=both.end
+    )
+    # A person with no registered place at all counts where they live.
+    unregistered = r.anti_join(h, "person_id").select(
+        *life, place="residence", start="r_start", end="r_end"
+    )
+    parts = [
+        t.mutate(start=t.start.cast("date"), end=t.end.cast("date"))
+        for t in (at_home, here, unregistered)
+    ]
+    return ibis.union(*parts, distinct=False)
 
 
 def _clamped(table: ir.Table, window: Window) -> ir.Table:
@@ -190,13 +294,27 @@ def _clamped(table: ir.Table, window: Window) -> ir.Table:
     return out.filter(out.start < out.end)
 
 
+def stock_age(birth: ir.DateValue, instant: ir.DateValue) -> ir.IntegerValue:
+    """Age in a stock at the instant ``instant`` (its 00:00): completed years at the end of
+    the day before, so a year-end stock takes the age at 31 December (a woman born on
+    1 January 1975 is 49 at the end of 2024)."""
+    return age_at(birth, (instant - ONE_DAY).cast("date"))
+
+
+def stock_age_start(birth: ir.DateValue, years: ir.IntegerValue) -> ir.DateValue:
+    """The first instant at which a stock counts a person born on ``birth`` as ``years`` old
+    (the end of the birthday)."""
+    return (birth + years.as_interval("Y") + ONE_DAY).cast("date")
+
+
 def by_age_group(table: ir.Table) -> ir.Table:
-    """Spells split where the person passes into the next five-year age group."""
-    g0 = age_group(age_at(table.birth_date, table.start))
-    g1 = age_group(age_at(table.birth_date, (table.end - ONE_DAY).cast("date")))
+    """Spells split where the person passes into the next five-year age group (ages at
+    instants, see :func:`stock_age`)."""
+    g0 = age_group(stock_age(table.birth_date, table.start))
+    g1 = age_group(stock_age(table.birth_date, (table.end - ONE_DAY).cast("date")))
     split = table.mutate(age_group=ibis.range(g0, g1 + 1)).unnest("age_group")
-    lower = split.birth_date + (split.age_group * AGE_GROUP_WIDTH).as_interval("Y")
-    upper = split.birth_date + (split.age_group * AGE_GROUP_WIDTH + 5).as_interval("Y")
+    lower = stock_age_start(split.birth_date, split.age_group * AGE_GROUP_WIDTH)
+    upper = stock_age_start(split.birth_date, split.age_group * AGE_GROUP_WIDTH + 5)
     out = split.mutate(
         age_group=split.age_group.cast("int16"),
         start=ibis.greatest(split.start, lower).cast("date"),
@@ -253,54 +371,110 @@ def population(spelled: ir.Table, orgunits: ir.Table, window: Window) -> ir.Tabl
     return rollup(deltas, ancestry(orgunits), ["sex", "age_group", "k"], ["delta", "part_days"])
 
 
-def births(
-    persons: ir.Table, events: ir.Table, spelled: ir.Table, orgunits: ir.Table, window: Window
-) -> ir.Table:
-    """Live births by (unit, k, k_reported, sex, parity, mother_age_group).
+def birth_orders(persons: ir.Table) -> ir.Table:
+    """(person_id, order) of every person with a linked mother: the mother's live births so
+    far, this one included, counted from the register's mother links (children born on one
+    day, e.g. twins, in the order they were entered)."""
+    kids = persons.filter(persons.mother_id.notnull())
+    w = ibis.window(group_by="mother_id", order_by=["birth_date", "id"])
+    return kids.select(person_id=kids.id, order=(ibis.row_number().over(w) + 1).cast("int64"))
 
-    A birth is counted at the child's place on the basis at birth, which is the mother's
-    registered place (the child is registered where the mother is) or the village of
-    residence. ``parity`` is the birth order capped at 3 (3 = third or later; 0 = unknown).
-    ``k_reported`` is the month the birth was reported in: a birth reported in a later
-    period than it happened in is a late report there (往年出生未报).
+
+SINGLE_AGES = (15, 50)  # women aged 15 … 49, by single years of age
+
+
+def women_by_age(spelled: ir.Table, orgunits: ir.Table, window: Window) -> ir.Table:
+    """Women aged 15–49 as stock deltas by (unit, age, k), ages in single years (ages at
+    instants, see :func:`stock_age`): the denominators of single-year fertility rates."""
+    low, high = SINGLE_AGES
+    women = _clamped(spelled.filter(spelled.sex == "F"), window)
+    women = women.mutate(
+        start=ibis.greatest(women.start, stock_age_start(women.birth_date, ibis.literal(low))),
+        end=ibis.least(women.end, stock_age_start(women.birth_date, ibis.literal(high))),
+    )
+    women = women.filter(women.start < women.end)
+    a0 = stock_age(women.birth_date, women.start)
+    a1 = stock_age(women.birth_date, (women.end - ONE_DAY).cast("date"))
+    split = women.mutate(age=ibis.range(a0, a1 + 1)).unnest("age")
+    out = split.mutate(
+        age=split.age.cast("int16"),
+        start=ibis.greatest(split.start, stock_age_start(split.birth_date, split.age)),
+        end=ibis.least(split.end, stock_age_start(split.birth_date, split.age + 1)),
+    )
+    out = out.filter(out.start < out.end)
+    deltas = stock_deltas(out, window, ["age"])
+    return rollup(deltas, ancestry(orgunits), ["age", "k"], ["delta"])
+
+
+def births(
+    persons: ir.Table,
+    events: ir.Table,
+    spelled: ir.Table,
+    orgunits: ir.Table,
+    window: Window,
+    mothers: ir.Table | None = None,
+) -> ir.Table:
+    """Live births by (unit, k, k_reported, sex, parity, mother_age_group, mother_age).
+
+    A birth is counted at the child's place at birth on the basis of ``spelled`` (its first
+    spell: the village of residence on the resident basis); with ``mothers`` (the registered
+    spells, on the registered basis) at the mother's registered place at the end of the
+    birth day, or the child's own where no mother is linked or known. ``parity`` is the
+    birth's order (:func:`birth_orders`; the recorded order where no mother is linked)
+    capped at 3 (3 = third or later; 0 = unknown). The births of the window are counted, and
+    those reported in it: ``k`` is negative for a birth before the window, ``k_reported``
+    the month the birth was reported in (a late report, 往年出生未报, is one reported in a
+    later year than it happened in).
     """
     born = events.filter(events.kind == "birth")
     born = born.group_by("person_id").agg(reported=born.report_date.min())
-    child = persons.select(
+    orders = birth_orders(persons)
+    child = persons.left_join(orders, persons.id == orders.person_id).select(
         person_id=persons.id,
         sex=persons.sex,
         birth_date=persons.birth_date,
-        birth_order=persons.birth_order,
+        parity=ibis.ifelse(persons.mother_id.notnull(), orders.order, persons.birth_order),
         mother_id=persons.mother_id,
     )
-    mothers = persons.select(mother_id=persons.id, mother_birth=persons.birth_date)
-    first_spell = spelled
-    first_spell = first_spell.filter(first_spell.start == first_spell.birth_date + ONE_DAY)
-    rows = born.join(child, "person_id").left_join(mothers, "mother_id")
-    rows = rows.join(first_spell.select(person_id="person_id", place="place"), "person_id")
+    mother_rows = persons.select(mother_id=persons.id, mother_birth=persons.birth_date)
+    first_spell = spelled.filter(spelled["first"])
+    rows = born.join(child, "person_id").left_join(mother_rows, "mother_id")
+    rows = rows.join(first_spell.select(person_id="person_id", own_place="place"), "person_id")
+    first, last = ibis.literal(window.first), ibis.literal(window.last)
     rows = rows.filter(
-        (rows.birth_date >= ibis.literal(window.first))
-        & (rows.birth_date < ibis.literal(window.last))
+        ((rows.birth_date >= first) & (rows.birth_date < last))
+        | ((rows.reported >= first) & (rows.reported < last))
     )
+    if mothers is not None:
+        at = (rows.birth_date + ONE_DAY).cast("date")
+        m = mothers.select(m_id="person_id", m_place="place", m_start="start", m_end="end")
+        hit = rows.join(m, [rows.mother_id == m.m_id, m.m_start <= at, m.m_end >= at])
+        hit = hit.group_by("person_id").agg(mother_place=hit.m_place.argmax(hit.m_start))
+        rows = rows.left_join(hit, "person_id")
+        place = ibis.coalesce(rows.mother_place, rows.own_place)
+    else:
+        place = rows.own_place
     mother_age = age_at(rows.mother_birth, rows.birth_date)
     table = rows.select(
-        "place",
+        place=place,
         k=month_index(rows.birth_date, window),
         k_reported=month_index(rows.reported, window),
         sex=rows.sex,
-        parity=ibis.least(ibis.coalesce(rows.birth_order, 0), 3).cast("int16"),
+        parity=ibis.least(ibis.coalesce(rows.parity, 0), 3).cast("int16"),
         mother_age_group=ibis.coalesce(age_group(mother_age), -1).cast("int16"),
+        mother_age=ibis.coalesce(mother_age, -1).cast("int16"),
         n=ibis.literal(1, "int64"),
     )
-    keys = ["k", "k_reported", "sex", "parity", "mother_age_group"]
+    keys = ["k", "k_reported", "sex", "parity", "mother_age_group", "mother_age"]
     table = table.group_by(["place", *keys]).agg(n=table.n.sum())
     return rollup(table, ancestry(orgunits), keys, ["n"])
 
 
 def deaths(spelled: ir.Table, orgunits: ir.Table, window: Window) -> ir.Table:
-    """Deaths by (unit, k, sex, age_group, infant) at the place the person was when dying."""
+    """Deaths by (unit, k, sex, age_group, infant) at the place the person was when dying
+    (the spell the death ends; age in completed years on the day of death)."""
     s = spelled
-    last = s.filter(s.death_date.notnull() & (s.end == s.death_date + ONE_DAY))
+    last = s.filter(s.died_here)
     last = last.filter(
         (last.death_date >= ibis.literal(window.first))
         & (last.death_date < ibis.literal(window.last))
@@ -384,11 +558,12 @@ REPRODUCTIVE_AGES = (15, 50)  # women aged 15–49
 def _married_spells(persons: ir.Table, events: ir.Table) -> ir.Table:
     """(person_id, start, end): instants between which a woman was married.
 
-    Marriages and divorces in the events begin spells at ``day + 1``; before a person's first
-    such event she was in the state that event left (married before a divorce, not before a
-    marriage); a woman with none is in her current state all along.
+    Marriages, divorces and widowhoods (the husband's death, recorded as an event of hers
+    dated that day) in the events begin spells at ``day + 1``; before a person's first such
+    event she was in the state that event left (married before a divorce or widowhood, not
+    before a marriage); a woman with none is in her current state all along.
     """
-    marital = events.filter(events.kind.isin(("marriage", "divorce")))
+    marital = events.filter(events.kind.isin(("marriage", "divorce", "widowhood")))
     w = ibis.window(group_by="person_id", order_by=["effective_date", "seq"])
     marital = marital.select(
         "person_id",
@@ -466,8 +641,8 @@ def married_women(
     both = both.filter(both.start < both.end)
     low, high = REPRODUCTIVE_AGES
     both = both.mutate(
-        start=ibis.greatest(both.start, both.birth_date + ibis.interval(years=low)).cast("date"),
-        end=ibis.least(both.end, both.birth_date + ibis.interval(years=high)).cast("date"),
+        start=ibis.greatest(both.start, stock_age_start(both.birth_date, ibis.literal(low))),
+        end=ibis.least(both.end, stock_age_start(both.birth_date, ibis.literal(high))),
     )
     both = both.filter(both.start < both.end)
     joined = both.left_join(

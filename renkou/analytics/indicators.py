@@ -24,12 +24,13 @@ import pyarrow.compute as pc
 from renkou import demography as dm
 from renkou.analytics import counts, srb_settings
 from renkou.analytics.engines import Engine
-from renkou.analytics.periods import KINDS, Period, PeriodKind, periods_within
+from renkou.analytics.periods import KINDS, Period, PeriodKind, containing, periods_within
 from renkou.demography.sex_ratio import weighted_sex_ratio_score
 
 AGE_GROUPS = counts.LAST_AGE_GROUP + 1
 FERTILE_GROUPS = range(3, 10)  # 15–19 … 45–49
 PARITY_ORDERS = 4  # 0 unknown, 1, 2, 3+
+SINGLE_AGES = range(*counts.SINGLE_AGES)  # 15 … 49
 BASES = tuple(counts.BASES)
 SEXES = ("M", "F")
 
@@ -61,6 +62,7 @@ INDICATORS: tuple[str, ...] = (
     "general_fertility_rate",
     *(f"asfr_{group_label(g)}" for g in FERTILE_GROUPS),
     "total_fertility_rate",
+    "total_fertility_rate_single_years",
     "infant_deaths",
     "infant_mortality_rate",
     "moves_in",
@@ -112,6 +114,7 @@ class CountFrames:
     deaths: pd.DataFrame
     moves: pd.DataFrame
     married: pd.DataFrame
+    women: pd.DataFrame
 
 
 def run_counts(
@@ -161,13 +164,24 @@ def run_counts(
         for basis in BASES
     }
 
+    # Stocks on the resident basis follow the six-month rule; births, deaths and moves
+    # count where they happened (the village of residence at the event).
+    stock = {
+        "registered": spelled["registered"],
+        "resident": engine.table(
+            "stock_resident",
+            functools.partial(counts.resident_spells, spelled["registered"], spelled["resident"]),
+            f"{prefix}:table:stock_resident",
+        ),
+    }
+
     def query(name: str, basis: str, build: Any, *args: Any) -> pd.DataFrame:
         return engine.query(f"{prefix}:{name}:{basis}", functools.partial(build, *args))
 
     frames = {
         basis: CountFrames(
             population=query(
-                "population", basis, counts.population, spelled[basis], t.orgunits, window
+                "population", basis, counts.population, stock[basis], t.orgunits, window
             ),
             births=query(
                 "births",
@@ -178,6 +192,7 @@ def run_counts(
                 spelled[basis],
                 t.orgunits,
                 window,
+                spelled["registered"] if basis == "registered" else None,
             ),
             deaths=query("deaths", basis, counts.deaths, spelled[basis], t.orgunits, window),
             moves=query("moves", basis, counts.moves, spelled[basis], t.orgunits, window),
@@ -187,10 +202,11 @@ def run_counts(
                 counts.married_women,
                 persons,
                 own_events,
-                spelled[basis],
+                stock[basis],
                 t.orgunits,
                 window,
             ),
+            women=query("women", basis, counts.women_by_age, stock[basis], t.orgunits, window),
         )
         for basis in BASES
     }
@@ -209,7 +225,7 @@ def run_counts(
     return frames, floating, units
 
 
-FRAME_NAMES = ("population", "births", "deaths", "moves", "married")
+FRAME_NAMES = ("population", "births", "deaths", "moves", "married", "women")
 VALUE_COLUMNS = ("delta", "part_days", "n")
 
 
@@ -324,6 +340,7 @@ class Cube:
         part_total = part.sum(axis=(1, 2))
         self.person_days = total[:, :months] * self.days + part_total[:, 1:]  # [unit, month]
 
+        self.birth_frame = frames.births  # with births before the window reported in it
         births = frames.births
         births = births[(births["k"] >= 0) & (births["k"] < months)].assign(
             sex=female(births["sex"]),
@@ -335,7 +352,14 @@ class Cube:
             ["k", "sex", "parity", "mother_age_group"],
             "n",
         )
-        self.birth_frame = births
+        ages = births[(births["mother_age"] >= SINGLE_AGES.start)]
+        ages = ages[ages["mother_age"] < SINGLE_AGES.stop]
+        self.births_by_age = put(
+            ages.assign(mother_age=ages["mother_age"] - SINGLE_AGES.start),
+            (n, months, len(SINGLE_AGES)),
+            ["k", "mother_age"],
+            "n",
+        )
         deaths = frames.deaths
         deaths = deaths[(deaths["k"] >= 0) & (deaths["k"] < months)].assign(
             sex=female(deaths["sex"]),
@@ -350,12 +374,22 @@ class Cube:
             frames.married, (n, counts.CHILDREN_BUCKETS, months + 1), ["children", "k"], "delta"
         )
         self.married = np.cumsum(married, axis=2)  # [unit, children, boundary]
+        women = put(
+            frames.women.assign(age=frames.women["age"] - SINGLE_AGES.start),
+            (n, len(SINGLE_AGES), months + 1),
+            ["age", "k"],
+            "delta",
+        )
+        self.women = np.cumsum(women, axis=2)  # [unit, single age, boundary]
 
-    def late_births(self, k0: int, k1: int) -> np.ndarray:
-        """Births reported in months k0 … k1−1 that happened before month k0, by unit."""
+    def late_births(self, k0: int, k1: int, k_year: int) -> np.ndarray:
+        """Births reported in months k0 … k1−1 that happened before month ``k_year`` (the
+        start of the period's calendar or statistical year), by unit."""
         out = np.zeros(len(self.units), dtype=np.int64)
         frame = self.birth_frame
-        late = frame[(frame["k_reported"] >= k0) & (frame["k_reported"] < k1) & (frame["k"] < k0)]
+        late = frame[
+            (frame["k_reported"] >= k0) & (frame["k_reported"] < k1) & (frame["k"] < k_year)
+        ]
         if len(late):
             at = unit_positions(late["unit"], self._value_set)
             keep = at >= 0
@@ -382,6 +416,33 @@ def counts_month_start(window: counts.Window, month: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def _single_year_tfr(
+    births: list[int], women: list[float]
+) -> tuple[float | None, None, None, int, float | None, float | None, None]:
+    """The TFR from single-year ages 15 … 49 (Σ ASFR ÷ 1000): value, count and interval."""
+    count = sum(births)
+    if sum(women) <= 0:
+        return (None, None, None, count, None, None, None)
+    ages = list(SINGLE_AGES)
+    try:
+        asfr = dm.age_specific_fertility_rates(
+            dict(zip(ages, births, strict=True)), dict(zip(ages, women, strict=True))
+        )
+    except dm.UndefinedStatisticError:
+        return (None, None, None, count, None, None, None)
+    tfr = dm.total_fertility_rate(asfr, width=1)
+    low, high = dm.total_fertility_interval(births, women, width=1)
+    return (tfr, None, None, count, low, high, None)
+
+
+def year_start(period: Period) -> datetime.date:
+    """The first day of the year a period's late births are told from: the statistical year
+    for statistical-year periods and their halves, else the calendar year."""
+    if period.kind in ("stat_year", "stat_half"):
+        return containing(period.start, "stat_year").start
+    return period.start.replace(month=1)
+
+
 def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> Iterator[Row]:
     """Every indicator of every unit for one period: counts summed with numpy across units,
     rates from the demography library unit by unit."""
@@ -403,9 +464,11 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
     infant_l = d[:, :, 1].sum(axis=1).tolist()
     m = cube.moves[:, k0:k1].sum(axis=1).tolist()
     fl = cube.floating[:, :, k1].tolist()
-    late_l = cube.late_births(k0, k1).tolist()
+    late_l = cube.late_births(k0, k1, cube.window.month_index(year_start(period))).tolist()
     pyramid_l = pop_end.tolist()  # [unit][sex][group]
     married_l = cube.married[:, :, k1].tolist()  # [unit][children]
+    by_age_l = cube.births_by_age[:, k0:k1].sum(axis=1).tolist()  # [unit][single age]
+    women_by_age_l = ((cube.women[:, :, k0] + cube.women[:, :, k1]) / 2).tolist()
     years = period.days / 365.25
     groups = list(FERTILE_GROUPS)
     asfr_names = [f"asfr_{group_label(g)}" for g in groups]
@@ -563,6 +626,11 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
                 by_mother, [women_by_group[g] for g in groups], width=5
             )
         yield ("total_fertility_rate", *cell, tfr, None, None, sum(by_mother), low, high, None)
+        yield (
+            "total_fertility_rate_single_years",
+            *cell,
+            *_single_year_tfr(by_age_l[u], women_by_age_l[u]),
+        )
         infant = infant_l[u]
         yield ("infant_deaths", *cell, infant, None, None, infant, None, None, None)
         # A proportion of births (Wilson): within 0–1000 ‰. Where a period's infant deaths

@@ -30,13 +30,16 @@ LABELS: dict[str, str | Promise] = {
     "married_women_15_49": _("Married women aged 15–49 at period end"),
     "general_fertility_rate": _("General fertility rate (‰)"),
     "total_fertility_rate": _("Total fertility rate (children per woman)"),
+    "total_fertility_rate_single_years": _(
+        "Total fertility rate from single years of age (children per woman)"
+    ),
     "infant_deaths": _("Infant deaths (under age 1)"),
     "infant_mortality_rate": _("Infant mortality rate (‰)"),
     "moves_in": _("Moved in"),
     "moves_out": _("Moved out"),
     "floating_in": _("Floating population in, at period end"),
     "floating_out": _("Floating population out, at period end"),
-    "late_births_reported": _("Births of earlier periods reported in this period"),
+    "late_births_reported": _("Births of earlier years reported in this period"),
 }
 ASFR_LABEL = _("Age-specific fertility rate, mothers aged %(low)s–%(high)s (‰)")
 
@@ -68,6 +71,7 @@ RATES = frozenset(
         "parity_share_3plus",
         "general_fertility_rate",
         "total_fertility_rate",
+        "total_fertility_rate_single_years",
         "infant_mortality_rate",
         *(f"asfr_{group_label(g)}" for g in FERTILE_GROUPS),
     }

@@ -16,7 +16,17 @@ from renkou.analytics.periods import parse
 from renkou.analytics.snapshot import snapshot_refresh
 from tests.analytics.hand_register import A1, A2, B1, COUNTY, TOWNSHIP_A, TOWNSHIP_B, hand_register
 
-PERIODS = ["2023", "2024", "2024Q1", "2024Q2", "202412", "2023OctS1", "2023OctS2", "2023Oct"]
+PERIODS = [
+    "2023",
+    "2024",
+    "2024Q1",
+    "2024Q2",
+    "2024Q3",
+    "202412",
+    "2023OctS1",
+    "2023OctS2",
+    "2023Oct",
+]
 
 
 _COMPUTED: dict[tuple[str, str, str, str], tuple] = {}
@@ -62,13 +72,18 @@ def test_population_at_start_and_end_registered(figures):
 
 
 def test_population_at_start_and_end_resident(figures):
-    # A1 lives: M1 M2 O2 M3 D1 W1 at the start; M1 C1 M2 O2 C2 G1 W1 at the end
+    # A1 lives: M1 M2 O2 M3 D1 W1 at the start; at the end M1 C1 M2 O2 C2 G1 W1, and the
+    # twins: born in B1 on 15 July, registered in A1, away from A1 less than six months at
+    # the year's end (their six months are full at the end of 15 January 2025)
     assert val(figures, "population_start", A1, basis="resident") == 6
-    assert val(figures, "population_end", A1, basis="resident") == 7
+    assert val(figures, "population_end", A1, basis="resident") == 9
     # V1 left B1 on 1 January: still there at 2024-01-01 00:00
     assert val(figures, "population_start", B1, basis="resident") == 4
-    # M4 M6 L1 plus M3 and the twins
-    assert val(figures, "population_end", B1, basis="resident") == 6
+    # M4 M6 L1 plus M3, who moved on 30 June: six months full at the end of 30 December
+    assert val(figures, "population_end", B1, basis="resident") == 4
+    # at the end of Q3 (2024-10-01 00:00): M1 C1 M2 O2 C2 D1 G1 W1, and M3 (away from A1
+    # three months) and the twins (two and a half) still A1's
+    assert val(figures, "population_end", A1, "2024Q3", basis="resident") == 11
 
 
 def test_person_years_are_exact_days_lived(figures):
