@@ -68,7 +68,7 @@ DEFAULT_KINDS = ("year", "stat_year")
 """The kinds a page opens at: the latest year (or statistical year) with data."""
 
 
-def _default_period(unit: OrgUnit, basis: str) -> Period:
+def default_period(unit: OrgUnit, basis: str) -> Period:
     """The latest year or statistical year of the unit with any birth or death in the cache
     (else any kind with one; else the last whole calendar year)."""
     today = timezone.localdate()
@@ -355,7 +355,7 @@ def _tables(
 def _period(text: str, unit: OrgUnit, basis: str) -> Period:
     """The period named, or the default one where none is; a text that names no period
     raises PeriodError (refused, never replaced by another period)."""
-    return parse(text) if text else _default_period(unit, basis)
+    return parse(text) if text else default_period(unit, basis)
 
 
 def _band(period: Period) -> tuple[float, float]:

@@ -22,7 +22,7 @@ CJK_FONTS = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
 )
-SRB_BAND = (103, 107)
+SRB_BAND = (103.0, 107.0)  # the default; a report takes the band in force (data.srb_band)
 DPI = 150
 
 
@@ -112,12 +112,14 @@ def sex_ratio(
     *,
     title: str,
     band_label: str,
+    band: tuple[float, float] = SRB_BAND,
 ) -> bytes:
-    """Sex ratio at birth per sub-unit as points with their 95 % intervals, band 103–107."""
+    """Sex ratio at birth per sub-unit as points with their 95 % intervals, the normal band
+    (103–107 unless the dated setting says otherwise) shaded."""
     fig = _figure(6.4, 4.0)
     ax = fig.add_subplot()
     x = range(len(names))
-    ax.axhspan(*SRB_BAND, color="#59a14f", alpha=0.15, label=band_label)
+    ax.axhspan(*band, color="#59a14f", alpha=0.15, label=band_label)
     ax.errorbar(
         list(x),
         ratios,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from renkou.analytics.labels import not_a_period
-from renkou.analytics.models import IndicatorValue
+from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, add_months, parse
 from renkou.benefits.selectors import PaidLine, paid_in
 from renkou.exchange.completeness import Completeness, completeness
@@ -55,6 +55,12 @@ class ReportData:
     def as_of(self) -> datetime.datetime | None:
         """When the newest figure used was computed."""
         return max((v.computed_at for v in self.values.values()), default=None)
+
+    @property
+    def srb_band(self) -> tuple[float, float]:
+        """The normal range of the sex ratio at birth in force at the period's end."""
+        setting = stored_srb_settings().for_period(self.period)
+        return setting.normal_low, setting.normal_high
 
     @property
     def stale(self) -> bool:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from renkou import demography as dm
 from renkou.analytics.indicators import FERTILE_GROUPS, group_label
+from renkou.analytics.labels import period_text
 from renkou.exchange.completeness import completeness
 from renkou.reports.data import ReportData, Values
 
@@ -112,10 +112,8 @@ def _with_total(
 
 
 def _header_period(data: ReportData) -> str:
-    p = data.period
-    start = formats.date_format(p.start, "Y-m-d")
-    end = formats.date_format(p.end, "Y-m-d")
-    return f"{p.id} ({start} – {end})"
+    """The period by its name and dates: 2024 统计年度 (2023-10-01 – 2024-09-30)."""
+    return period_text(data.period)
 
 
 def _basis_label(basis: str) -> str:

@@ -3,7 +3,8 @@
 Templates (``templates/reports/summary.<language>.txt``) decide the wording; this module
 only decides facts: the value, formatted for the language, the change against the previous
 period (rise, fall or same), and where the sex ratio at birth stands. The sex ratio is
-"within" the normal range only when its whole 95 % interval lies inside 103–107, "above" or
+"within" the normal range (103–107 unless the dated setting says otherwise) only when its
+whole 95 % interval lies inside it, "above" or
 "below" only when the whole interval lies outside it, and "uncertain" otherwise (too few
 births to say): a small number of births cannot tell the ratio from the normal range.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from renkou import demography as dm
 from renkou.analytics.models import IndicatorValue
-from renkou.reports.charts import SRB_BAND
+from renkou.demography.sex_ratio import band_position
 
 RATE_DECIMALS = 2
 
@@ -122,18 +123,11 @@ def fig(
     )
 
 
-def srb_status(ratio: Fig) -> str:
-    """Where the sex ratio at birth stands against 103–107, judged by its interval."""
+def srb_status(ratio: Fig, band: tuple[float, float] = (dm.NORMAL_LOW, dm.NORMAL_HIGH)) -> str:
+    """Where the sex ratio at birth stands against the normal band, judged by its interval."""
     if ratio.raw is None or ratio.low_raw is None or ratio.high_raw is None:
         return "none"
-    low, high = SRB_BAND
-    if ratio.low_raw >= low and ratio.high_raw <= high:
-        return "within"
-    if ratio.low_raw > high:
-        return "above"
-    if ratio.high_raw < low:
-        return "below"
-    return "uncertain"
+    return band_position(ratio.low_raw, ratio.high_raw, *band)
 
 
 def figures(

@@ -78,8 +78,9 @@ def context(data: ReportData) -> dict[str, Any]:
         "f": mine,
         "registered": registered,
         "resident": resident,
-        "srb_status": srb_status(srb),
-        "srb_band": charts.SRB_BAND,
+        "srb_status": srb_status(srb, data.srb_band),
+        "srb_band": data.srb_band,
+        "srb_band_text": f"{data.srb_band[0]:g}–{data.srb_band[1]:g}",
         "quality": quality,
         "logic_accuracy": Fig(quality.logic_accuracy_percent, 2) if quality else Fig(None),
         "completeness": Fig(quality.completeness_percent, 2) if quality else Fig(None),
@@ -138,10 +139,14 @@ def period_name(period: Period) -> str:
         "month": _("%(month)s/%(year)s") % {"year": start.year, "month": start.month},
         "quarter": _("quarter %(q)s of %(year)s")
         % {"year": start.year, "q": (start.month - 1) // 3 + 1},
-        "stat_year": _("the statistical year %(first)s–%(last)s")
-        % {"first": start.year, "last": end.year},
-        "stat_half": _("the half-year %(first)s – %(last)s")
-        % {"first": start.strftime("%Y-%m"), "last": end.strftime("%Y-%m")},
+        # by its name: 2024 统计年度 is 2023-10-01 … 2024-09-30
+        "stat_year": _("the statistical year %(year)s") % {"year": end.year},
+        "stat_half": (
+            _("the first half of the statistical year %(year)s")
+            if start.month == 10
+            else _("the second half of the statistical year %(year)s")
+        )
+        % {"year": end.year},
     }
     return str(names[period.kind])
 
@@ -199,13 +204,19 @@ def chart_png(data: ReportData, name: str) -> bytes | None:
         ]
         if not rows:
             return None
+        band = {"low": f"{data.srb_band[0]:g}", "high": f"{data.srb_band[1]:g}"}
         return charts.sex_ratio(
             [n for n, _v in rows],
             [v.value for _n, v in rows],
             [v.low for _n, v in rows],
             [v.high for _n, v in rows],
-            title=_("Sex ratio at birth by sub-unit, with intervals (95%; band 103–107)"),
-            band_label=_("Normal range 103–107"),
+            title=_(
+                "Sex ratio at birth by sub-unit, with intervals (95%%; normal range "
+                "%(low)s–%(high)s)"
+            )
+            % band,
+            band_label=_("Normal range %(low)s–%(high)s") % band,
+            band=data.srb_band,
         )
     if name == "fertility_by_age":
         names = [f"asfr_{group_label(g)}" for g in FERTILE_GROUPS]

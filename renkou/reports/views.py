@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from renkou.analytics.models import IndicatorValue
-from renkou.analytics.views import period_choices
+from renkou.analytics.views import default_period, period_choices
 from renkou.core.audit import audit_record
 from renkou.core.jobs import job_start
 from renkou.core.models import Job
@@ -89,6 +89,7 @@ def report_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "unit": unit,
             "ancestors": breadcrumb(request.user, unit),
             "periods": period_choices(),
+            "default_period": default_period(unit, "registered").id,
             "jobs": jobs,
             "error": error,
             "posted": request.POST if request.method == "POST" else {},

@@ -42,7 +42,7 @@ def test_the_prose_states_the_cached_figures_and_their_changes(
     (docx,) = write(tmp_path, ".docx")
     text = text_of(docx)
     assert "桐庐县2024年人口基本情况" in text
-    assert "统计时期 2024 (2024-01-01 – 2024-12-31)，户籍口径" in text and "数据截至" in text
+    assert "统计时期 2024年 (2024-01-01 – 2024-12-31)，户籍口径" in text and "数据截至" in text
     # 2024: five births, one in 2023 (L1, reported late in 2024)
     assert "2024年全县出生5人，比上期增加4人（增长400.0%）" in text
     assert "男孩2人，女孩3人，出生人口性别比为66.67" in text
