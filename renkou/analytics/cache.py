@@ -34,7 +34,7 @@ from renkou.analytics import indicators
 from renkou.analytics.counts import LEVEL_LENGTHS, Window
 from renkou.analytics.engines import CompiledSql, Engine, default_engine
 from renkou.analytics.models import IndicatorValue
-from renkou.analytics.periods import Period, parse
+from renkou.analytics.periods import Period, parse, periods_between
 from renkou.analytics.snapshot import (
     SnapshotResult,
     events_of,
@@ -84,6 +84,25 @@ def history_range(today: datetime.date | None = None) -> tuple[datetime.date, da
     )
     first = first or today.replace(month=1, day=1)
     return first.replace(day=1), today
+
+
+def history_periods(first: datetime.date, last: datetime.date) -> list[Period]:
+    """Every period of every kind that starts between ``first`` and ``last`` and does not
+    start before ``first``'s month: the periods of a history, the ones still running
+    included (this year, this month), so that the current year is always in the cache."""
+    return [
+        p
+        for p in periods_between(first, last)
+        if p.start >= first.replace(day=1) and p.start <= last
+    ]
+
+
+def recent_periods(today: datetime.date | None = None) -> list[Period]:
+    """The periods the worker keeps computed: every month, quarter, year, statistical year
+    and half of the current and the previous year (those that have begun)."""
+    today = today or timezone.localdate()
+    first = datetime.date(today.year - 1, 1, 1)
+    return [p for p in periods_between(first, today) if p.end_boundary > first]
 
 
 def _units_of(places: Iterable[str]) -> set[str]:
@@ -434,7 +453,7 @@ def _refresh(
         change = snapshot_refresh(directory)
         seq = int(read_manifest(directory)["last_seq"])
         start, end = history_range()
-        chosen = periods or indicators.all_periods(first or start, last or end)
+        chosen = periods or history_periods(first or start, last or end)
         window = indicators.window_for(chosen)
         frames, floating, units = indicators.run_counts(engine, directory, window)
         rows = indicators.rows_from_counts(frames, floating, units, window, chosen)
@@ -497,6 +516,40 @@ def _refresh(
             rows = indicators.compute(engine, directory, chosen, units=units)
         result.stored += cache_store(rows, snapshot_seq=seq)
         result.periods += stale_periods
+    return result
+
+
+def indicators_keep_ready(
+    *,
+    engine: Engine | None = None,
+    directory: Path | None = None,
+    today: datetime.date | None = None,
+) -> RefreshResult:
+    """What the worker runs after applied events and on its schedule: bring the cache up to
+    date and make sure every recent period (:func:`recent_periods`) is in it, so that no
+    dashboard, form or summary of a recent period waits for a click.
+
+    Where the counts kept from the last full refresh do not reach the end of every recent
+    period (a first start, a new year), the whole history is counted again (a full
+    refresh); otherwise only what new events touched is recomputed.
+    """
+    directory = directory or snapshot_dir()
+    wanted = recent_periods(today)
+    saved = counts_load(directory) if (directory / "persons.parquet").exists() else None
+    reaches = saved is not None and all(
+        saved.window.first <= p.start and p.end_boundary <= saved.window.last for p in wanted
+    )
+    if not reaches:
+        start, end = history_range(today)
+        chosen = history_periods(min(start, wanted[0].start), end)
+        return indicators_refresh(engine=engine, directory=directory, full=True, periods=chosen)
+    result = indicators_refresh(engine=engine, directory=directory)
+    have = set(IndicatorValue.objects.filter(indicator="births").values_list("period", flat=True))
+    missing = [p for p in wanted if p.id not in have]
+    if missing:
+        more = indicators_refresh(engine=engine, directory=directory, periods=missing)
+        result.stored += more.stored
+        result.periods += more.periods
     return result
 
 

@@ -1,17 +1,53 @@
-"""``renkou worker``: run background tasks from the database queue."""
+"""``renkou worker``: run background tasks from the database queue.
+
+Besides the queued tasks, the worker keeps the statistics of recent periods computed: when
+it starts and then every ``RENKOU_STATISTICS_EVERY`` seconds (default 3600; 0 turns the
+schedule off) it queues the statistics refresh (unless one is waiting already), which
+takes new events in and computes every recent period missing from the cache.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+DEFAULT_EVERY = 3600
+log = logging.getLogger(__name__)
+
+
+def statistics_schedule(every: float, stop: threading.Event) -> None:
+    """Queue the statistics refresh now and then every ``every`` seconds until ``stop``."""
+    from renkou.analytics.signals import refresh_enqueue
+
+    while not stop.is_set():
+        try:
+            refresh_enqueue()
+        except Exception:  # a failed enqueue is retried at the next tick
+            log.exception("could not queue the statistics refresh")
+        finally:
+            close_old_connections()
+        stop.wait(every)
 
 
 class Command(BaseCommand):
-    """Run the django-tasks database worker."""
+    """Run the django-tasks database worker, and the statistics schedule beside it."""
 
     help = "Run background tasks"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("db_worker")
+        every = float(os.environ.get("RENKOU_STATISTICS_EVERY", DEFAULT_EVERY))
+        stop = threading.Event()
+        if every > 0:
+            threading.Thread(
+                target=statistics_schedule, args=(every, stop), daemon=True, name="statistics"
+            ).start()
+        try:
+            call_command("db_worker")
+        finally:
+            stop.set()
