@@ -342,7 +342,9 @@ class Cube:
 
         self.birth_frame = frames.births  # with births before the window reported in it
         births = frames.births
-        births = births[(births["k"] >= 0) & (births["k"] < months)].assign(
+        # (of the filtered rows: the frame also holds births before the window reported in it)
+        births = births[(births["k"] >= 0) & (births["k"] < months)]
+        births = births.assign(
             sex=female(births["sex"]),
             mother_age_group=births["mother_age_group"] + 1,
         )
