@@ -20,7 +20,6 @@ from renkou.registry.choices import EventKind, EventStatus
 from renkou.registry.models import Event, Person
 
 MARITAL_KINDS = (EventKind.MARRIAGE, EventKind.DIVORCE, EventKind.WIDOWHOOD)
-CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -91,17 +90,14 @@ def surviving_spouse(*, deceased: Person, day: datetime.date) -> Person | None:
         .values_list("effective_date", "payload")
         .first()
     )
-    candidates: list[int] = []
-    if own is not None and spouse_of(own[1]) is not None:
-        candidates.append(spouse_of(own[1]))  # type: ignore[arg-type]
+    named = spouse_of(own[1]) if own is not None else None
+    candidates = [named] if named is not None else []
     naming = marriages.filter(
         Q(payload__spouse_id=deceased.pk) | Q(payload__spouse_id=str(deceased.pk))
     )
     if own is not None:
         naming = naming.filter(effective_date__gte=own[0])
-    candidates += [
-        p for p in naming.order_by("-effective_date").values_list("person_id", flat=True)
-    ]
+    candidates += list(naming.order_by("-effective_date").values_list("person_id", flat=True))
     candidates = [c for c in dict.fromkeys(candidates) if c != deceased.pk]
     if not candidates:
         return None
