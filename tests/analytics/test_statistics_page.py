@@ -155,19 +155,34 @@ def test_a_quality_job_reads_translated_too(db):
 def test_the_poll_that_sees_the_job_end_reloads_the_page_content(db):
     page = f"http://testserver/statistics/{COUNTY}/?period=2024&basis=registered"
     client = client_as("county_admin", COUNTY)
+    hx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": page}
     running = _job(status="running")
-    body = client.get(f"/jobs/{running.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=page)
-    assert 'hx-select="main.page"' not in body.content.decode()  # still running: keeps polling
+    body = client.get(f"/jobs/{running.pk}/?refresh=1", **hx).content.decode()
+    assert 'hx-select="main.page"' not in body  # still running: keeps polling, asking again
+    assert f'hx-get="/jobs/{running.pk}/?refresh=1"' in body
     done = _job(status="done", result={"periods": 1, "stored": 4}, finished_at=timezone.now())
-    body = client.get(f"/jobs/{done.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=page)
-    text = body.content.decode()
+    text = client.get(f"/jobs/{done.pk}/?refresh=1", **hx).content.decode()
     assert f'hx-get="/statistics/{COUNTY}/?period=2024&amp;basis=registered"' in text
     assert 'hx-select="main.page"' in text
+    # a page that did not ask (its content holds script elements htmx would drop) is left
+    assert "hx-select" not in client.get(f"/jobs/{done.pk}/", **hx).content.decode()
     # another site's address is never fetched
     other = client.get(
-        f"/jobs/{done.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://evil.example/x"
+        f"/jobs/{done.pk}/?refresh=1",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://evil.example/x",
     )
     assert "hx-select" not in other.content.decode()
+
+
+def test_the_statistics_page_asks_for_its_content_when_its_job_ends(register):
+    _job(status="running")
+    body = (
+        client_as("county_admin", COUNTY)
+        .get(f"/statistics/{COUNTY}/", {"period": "2024"})
+        .content.decode()
+    )
+    assert "?refresh=1" in body
 
 
 def test_the_page_shows_a_recent_job_with_its_result_and_does_not_reload_itself(register):

@@ -66,6 +66,14 @@ def job_step(step: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def job_refresh(context: dict[str, Any], refresh: Any = False) -> bool:
+    """Whether the page asked for its content to be swapped in again when the job ends: by
+    including the partial ``with refresh=True``, or, in a poll's answer, by ``?refresh=1``."""
+    request: HttpRequest | None = context.get("request")
+    return bool(refresh) or (request is not None and request.GET.get("refresh") == "1")
+
+
+@register.simple_tag(takes_context=True)
 def job_page(context: dict[str, Any]) -> str:
     """The path of the page that polls this job (htmx tells it), when the poll is answered
     by the job-status view; "" otherwise. Only the path and query of the page's own site."""
