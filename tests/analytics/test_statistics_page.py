@@ -193,3 +193,25 @@ def test_the_page_shows_a_recent_job_with_its_result_and_does_not_reload_itself(
     body = page.content.decode()
     assert "Figures stored" in body
     assert "hx-select" not in body  # only a poll's answer reloads the page
+
+
+def test_no_english_is_left_on_the_chinese_page(register):
+    import re
+
+    srb_setting_set(
+        valid_from=datetime.date(2024, 1, 1),
+        normal_low=80.0,
+        normal_high=90.0,
+        parts=srb_settings.DEFAULT_PARTS,
+        actor="test",
+        reason="a band that flags",
+    )
+    _job(status="done", result={"periods": 1, "stored": 4}, finished_at=timezone.now())
+    page = client_as("county_admin", COUNTY).get(
+        f"/statistics/{COUNTY}/", {"period": "2024"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    html = page.content.decode()
+    html = re.sub(r"<div hidden[^>]*>.*?</div>", "", html, flags=re.S)  # chart data
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<head>.*?</head>", "", html, flags=re.S))
+    words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"CSV", "PNG", "English"}
+    assert not words, words
