@@ -206,6 +206,12 @@ class Command(BaseCommand):
         except (ValueError, srb_settings.SettingError) as exc:
             raise CommandError(_("not a sex ratio setting: %(error)s") % {"error": exc}) from exc
         self._srb_list(options["format"])
+        self.stderr.write(
+            _(
+                "The cached weighted sex ratios this change can alter are marked stale; "
+                "`renkou indicators --refresh` recomputes them."
+            )
+        )
 
     def _values(self, code: str, period: Period, basis: str) -> list[IndicatorValue]:
         values = cached(orgunit=code, period=period, basis=basis)
