@@ -23,8 +23,8 @@ from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, add_months, containing, parse
 from renkou.core.audit import audit_record
 from renkou.core.jobs import job_start
-from renkou.core.models import Job, RoleAssignment
-from renkou.core.scoping import may, user_prefixes
+from renkou.core.models import Job
+from renkou.core.scoping import may, own_unit_code
 from renkou.demography.sex_ratio import band_position
 from renkou.orgunits.models import OrgUnit
 from renkou.web.views import breadcrumb, unit_for_user
@@ -88,19 +88,13 @@ def default_period(unit: OrgUnit, basis: str) -> Period:
 
 def _home_unit(user: Any) -> OrgUnit:
     """The unit a page opens at without one named: the user's own (the broadest unit they
-    hold a role at); for the superuser without a role, the first unit down from the top
-    that has more than one sub-unit (the county of a county's server, not the province)."""
-    unit = unit_for_user(user, None)
-    if user_prefixes(user) is not None:
-        return unit
-    own = (
-        RoleAssignment.objects.filter(user=user)
-        .select_related("orgunit")
-        .order_by("orgunit__code")
-        .first()
-    )
+    hold a role at, as the other pages open); for the superuser without a role, the first
+    unit down from the top that has more than one sub-unit (the county of a county's
+    server, not the province above it)."""
+    own = own_unit_code(user)
     if own is not None:
-        return own.orgunit
+        return unit_for_user(user, own)
+    unit = unit_for_user(user, None)
     while True:
         children = list(unit.children.order_by("code")[:2])
         if len(children) != 1:
