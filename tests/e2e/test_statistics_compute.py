@@ -70,3 +70,9 @@ def test_the_page_shows_the_result_and_the_figures_when_the_job_ends(
     assert "2024 Q2 (2024-04-01 – 2024-06-30)" in page.locator("p.meta").inner_text()
     assert_fits_phone(page)
     shot(page, artifacts, "34-statistics-computed-en")
+
+    page.locator("a[href='/statistics/settings/sex-ratio/']").click()
+    page.wait_for_url("**/statistics/settings/sex-ratio/")
+    assert "Y-3..Y-1=40,Y=60" in page.locator("table.list").inner_text()
+    assert_fits_phone(page)
+    shot(page, artifacts, "35-sex-ratio-setting")
