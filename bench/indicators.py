@@ -36,7 +36,8 @@ from renkou.registry import services
 from renkou.registry.models import Person
 rng = random.Random(11)
 villages = list(OrgUnit.objects.filter(level=5).values_list("code", flat=True))
-ids = list(Person.objects.filter(status="alive").values_list("pk", flat=True)[:200000])
+ids = list(Person.objects.filter(status="alive", residence_orgunit__isnull=False)
+    .values_list("pk", flat=True)[:200000])
 chosen = rng.sample(ids, {NEW_EVENTS})
 day = datetime.date(2025, 12, 31)
 for n, pk in enumerate(chosen):

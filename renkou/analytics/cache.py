@@ -519,6 +519,10 @@ def _refresh(
     return result
 
 
+def _cached_periods() -> set[str]:
+    return set(IndicatorValue.objects.filter(indicator="births").values_list("period", flat=True))
+
+
 def indicators_keep_ready(
     *,
     engine: Engine | None = None,
@@ -530,8 +534,9 @@ def indicators_keep_ready(
     dashboard, form or summary of a recent period waits for a click.
 
     Where the counts kept from the last full refresh do not reach the end of every recent
-    period (a first start, a new year), the whole history is counted again (a full
-    refresh); otherwise only what new events touched is recomputed.
+    period (a first start, a new year), everything is counted again (a full refresh of
+    every period from the earliest one in the cache on); otherwise only what new events
+    touched is recomputed.
     """
     directory = directory or snapshot_dir()
     wanted = recent_periods(today)
@@ -540,11 +545,14 @@ def indicators_keep_ready(
         saved.window.first <= p.start and p.end_boundary <= saved.window.last for p in wanted
     )
     if not reaches:
-        start, end = history_range(today)
-        chosen = history_periods(min(start, wanted[0].start), end)
+        # Count again from the earliest period in the cache (a first start: the recent
+        # periods only; older ones are computed when asked for).
+        today = today or timezone.localdate()
+        first = min([*(p.start for p in wanted), *(parse(p).start for p in _cached_periods())])
+        chosen = history_periods(first, today)
         return indicators_refresh(engine=engine, directory=directory, full=True, periods=chosen)
     result = indicators_refresh(engine=engine, directory=directory)
-    have = set(IndicatorValue.objects.filter(indicator="births").values_list("period", flat=True))
+    have = _cached_periods()
     missing = [p for p in wanted if p.id not in have]
     if missing:
         more = indicators_refresh(engine=engine, directory=directory, periods=missing)

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from renkou.analytics.models import IndicatorValue
 from renkou.core.models import PasswordState
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.models import Person
@@ -27,6 +28,18 @@ def test_init_loads_a_demo_county_and_creates_an_administrator() -> None:
     assert 2900 <= persons <= 3100
     assert OrgUnit.objects.filter(level=4).count() >= 10  # townships of the demo county
     assert registry_rebuild(fix=False, actor="test").differences == []
+    # the statistics of the last two years are ready: births by month of the demo's 2025
+    county = OrgUnit.objects.get(level=3).code
+    months = IndicatorValue.objects.filter(
+        indicator="births", orgunit=county, basis="registered", period__startswith="2025"
+    ).exclude(period__contains="Q").exclude(period__contains="O")
+    by_month = {v.period: v.value for v in months if len(v.period) == 6}
+    assert sorted(by_month) == [f"2025{m:02d}" for m in range(1, 13)]
+    year = IndicatorValue.objects.get(
+        indicator="births", orgunit=county, basis="registered", period="2025"
+    )
+    assert sum(by_month.values()) == year.value > 0
+    assert "statistics ready" in text
 
     again = io.StringIO()
     call_command("init", demo_persons=3000, stdout=again)

@@ -66,3 +66,14 @@ class Command(BaseCommand):
             f"demo county loaded / 示范县已导入: {result.created.get('persons', 0)} persons, "
             f"{result.created.get('events', 0)} events in {time.perf_counter() - started:.0f} s"
         )
+        # The statistics of recent periods, so that the first dashboard shows them (the
+        # worker keeps them up to date from then on).
+        from renkou.analytics.cache import indicators_keep_ready
+
+        started = time.perf_counter()
+        self.stdout.write("computing the statistics / 计算统计指标 …")
+        stats = indicators_keep_ready()
+        self.stdout.write(
+            f"statistics ready / 统计指标已就绪: {stats.stored} figures, "
+            f"{len(set(stats.periods))} periods in {time.perf_counter() - started:.0f} s"
+        )
