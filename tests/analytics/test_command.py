@@ -9,6 +9,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from renkou.analytics.cache import recent_periods
+from renkou.analytics.models import IndicatorValue
 from renkou.analytics.tasks import indicators_refresh_task
 from tests.analytics.hand_register import B1, COUNTY, hand_register
 from tests.shared import shared_register
@@ -65,4 +67,10 @@ def test_bad_arguments_are_refused(register):
 def test_refresh_task_takes_in_new_events(register):
     run("--orgunit", COUNTY, "--period", "2024")
     result = indicators_refresh_task.call()
-    assert result == {"events": 0, "invalidated": 0, "stored": 0}
+    # no new event; and the worker's task computes every recent period missing from the
+    # cache (this year and the last, which the command above did not compute)
+    assert result["events"] == 0 and result["stored"] > 0
+    have = set(IndicatorValue.objects.values_list("period", flat=True))
+    assert {p.id for p in recent_periods()} | {"2024"} <= have
+    again = indicators_refresh_task.call()
+    assert again == {"events": 0, "invalidated": 0, "stored": 0}
