@@ -321,6 +321,7 @@ def counts_save(
             {
                 "seq": saved.seq,
                 "first": saved.window.first.isoformat(),
+                "births_first": saved.window.births_start.isoformat(),
                 "last": saved.window.last.isoformat(),
                 "units": saved.units,
                 "updates": saved.updates,
@@ -347,11 +348,10 @@ def counts_load(directory: Path) -> SavedCounts | None:
         return None  # kept by an older version, without every count of this one
 
     def read(stem: str) -> pd.DataFrame:
-        parts = [pd.read_parquet(target / f"{stem}{suffix}.parquet") for suffix in suffixes]
-        frame = parts[0]
-        for part in parts[1:]:
-            frame = indicators.frames_append(frame, part)
-        return frame
+        parts = [pq.read_table(target / f"{stem}{suffix}.parquet") for suffix in suffixes]
+        if len(parts) == 1:
+            return parts[0].to_pandas()
+        return pa.concat_tables(parts, promote_options="permissive").to_pandas()
 
     frames = {
         basis: indicators.CountFrames(
@@ -364,6 +364,7 @@ def counts_load(directory: Path) -> SavedCounts | None:
         window=Window(
             datetime.date.fromisoformat(manifest["first"]),
             datetime.date.fromisoformat(manifest["last"]),
+            datetime.date.fromisoformat(manifest.get("births_first") or manifest["first"]),
         ),
         frames=frames,
         floating=read("floating"),
@@ -452,8 +453,13 @@ def _refresh(
     if full:
         change = snapshot_refresh(directory)
         seq = int(read_manifest(directory)["last_seq"])
-        start, end = history_range()
-        chosen = periods or history_periods(first or start, last or end)
+        if periods:
+            chosen = periods
+        elif first and last:
+            chosen = indicators.all_periods(first, last)  # a range asked for: wholly inside it
+        else:
+            start, end = history_range()
+            chosen = history_periods(first or start, last or end)
         window = indicators.window_for(chosen)
         frames, floating, units = indicators.run_counts(engine, directory, window)
         rows = indicators.rows_from_counts(frames, floating, units, window, chosen)
@@ -506,9 +512,7 @@ def _refresh(
     if stale_periods:
         units = set(stale.values_list("orgunit", flat=True))
         chosen = [parse(p) for p in stale_periods]
-        if saved is not None and all(
-            saved.window.first <= p.start and p.end_boundary <= saved.window.last for p in chosen
-        ):
+        if saved is not None and _covers(saved.window, chosen):
             rows = indicators.rows_from_counts(
                 saved.frames, saved.floating, saved.units, saved.window, chosen, units=units
             )
@@ -517,6 +521,16 @@ def _refresh(
         result.stored += cache_store(rows, snapshot_seq=seq)
         result.periods += stale_periods
     return result
+
+
+def _covers(window: Window, periods: list[Period]) -> bool:
+    """Whether counts made over ``window`` hold everything ``periods`` need."""
+    needed = indicators.window_for(periods)
+    return (
+        window.first <= needed.first
+        and needed.last <= window.last
+        and window.births_start <= needed.births_start
+    )
 
 
 def _cached_periods() -> set[str]:
@@ -541,9 +555,7 @@ def indicators_keep_ready(
     directory = directory or snapshot_dir()
     wanted = recent_periods(today)
     saved = counts_load(directory) if (directory / "persons.parquet").exists() else None
-    reaches = saved is not None and all(
-        saved.window.first <= p.start and p.end_boundary <= saved.window.last for p in wanted
-    )
+    reaches = saved is not None and _covers(saved.window, wanted)
     if not reaches:
         # Count again from the earliest period in the cache (a first start: the recent
         # periods only; older ones are computed when asked for).

@@ -48,14 +48,34 @@ ONE_DAY = ibis.interval(days=1)
 
 @dataclass(frozen=True)
 class Window:
-    """The months counted: boundaries ``first`` (month 0 starts) … ``last`` (first of a month)."""
+    """The months counted: boundaries ``first`` (month 0 starts) … ``last`` (first of a month).
+
+    ``births_first``: births are counted from this first of a month on (default ``first``),
+    earlier than the stocks where a figure pools the births of earlier years (the weighted
+    sex ratio at birth); their month indices are then negative.
+    """
 
     first: datetime.date
     last: datetime.date
+    births_first: datetime.date | None = None
 
     def __post_init__(self) -> None:
         if self.first.day != 1 or self.last.day != 1 or self.last <= self.first:
             raise ValueError("a window runs from the first of a month to a later first of a month")
+        if self.births_first is not None and (
+            self.births_first.day != 1 or self.births_first > self.first
+        ):
+            raise ValueError("births are counted from the first of a month before the window")
+
+    @property
+    def births_start(self) -> datetime.date:
+        """The first day births are counted from."""
+        return self.births_first or self.first
+
+    @property
+    def births_offset(self) -> int:
+        """Months between ``births_first`` and ``first``."""
+        return -self.month_index(self.births_start)
 
     @property
     def months(self) -> int:
@@ -94,7 +114,10 @@ def age_group(age: ir.IntegerValue) -> ir.IntegerValue:
 
 
 def ancestry(orgunits: ir.Table) -> ir.Table:
-    """(place, unit) for every unit and each of its ancestors (itself included)."""
+    """(place, unit) for every unit and each of its ancestors (itself included). Given such
+    a table already (made once for many counts), returns it."""
+    if "unit" in orgunits.columns:
+        return orgunits
     parts = [
         orgunits.filter(orgunits.code.length() >= n).select(
             place=orgunits.code, unit=orgunits.code.substr(0, n)
@@ -440,7 +463,7 @@ def births(
     first_spell = spelled.filter(spelled["first"])
     rows = born.join(child, "person_id").left_join(mother_rows, "mother_id")
     rows = rows.join(first_spell.select(person_id="person_id", own_place="place"), "person_id")
-    first, last = ibis.literal(window.first), ibis.literal(window.last)
+    first, last = ibis.literal(window.births_start), ibis.literal(window.last)
     rows = rows.filter(
         ((rows.birth_date >= first) & (rows.birth_date < last))
         | ((rows.reported >= first) & (rows.reported < last))

@@ -138,6 +138,8 @@ def run_counts(
     # an engine can reuse the SQL compiled for an earlier run of the same window.
     mode = "all" if person_ids is None else "some"
     prefix = f"{mode}:{window.first.isoformat()}:{window.last.isoformat()}"
+    if window.births_first is not None:
+        prefix += f":births-{window.births_first.isoformat()}"
     if person_ids is not None:
         # The persons and their children: mothers' ages and living children are looked up
         # there (``person_ids`` holds the mothers and children of whoever an event touched).
@@ -155,6 +157,10 @@ def run_counts(
         )
     else:
         own_persons, own_events = persons, events
+    # (place, unit) pairs, made once: every count rolls its places up through them
+    orgunits = engine.table(
+        "ancestry", functools.partial(counts.ancestry, t.orgunits), f"{prefix}:table:ancestry"
+    )
     spelled = {
         basis: engine.table(
             f"spells_{basis}",
@@ -181,7 +187,7 @@ def run_counts(
     frames = {
         basis: CountFrames(
             population=query(
-                "population", basis, counts.population, stock[basis], t.orgunits, window
+                "population", basis, counts.population, stock[basis], orgunits, window
             ),
             births=query(
                 "births",
@@ -190,12 +196,12 @@ def run_counts(
                 persons,
                 own_events,
                 spelled[basis],
-                t.orgunits,
+                orgunits,
                 window,
                 spelled["registered"] if basis == "registered" else None,
             ),
-            deaths=query("deaths", basis, counts.deaths, spelled[basis], t.orgunits, window),
-            moves=query("moves", basis, counts.moves, spelled[basis], t.orgunits, window),
+            deaths=query("deaths", basis, counts.deaths, spelled[basis], orgunits, window),
+            moves=query("moves", basis, counts.moves, spelled[basis], orgunits, window),
             married=query(
                 "married",
                 basis,
@@ -203,10 +209,10 @@ def run_counts(
                 persons,
                 own_events,
                 stock[basis],
-                t.orgunits,
+                orgunits,
                 window,
             ),
-            women=query("women", basis, counts.women_by_age, stock[basis], t.orgunits, window),
+            women=query("women", basis, counts.women_by_age, stock[basis], orgunits, window),
         )
         for basis in BASES
     }
@@ -216,7 +222,7 @@ def run_counts(
         counts.floating,
         spelled["registered"],
         spelled["resident"],
-        t.orgunits,
+        orgunits,
         window,
     )
     units = sorted(
@@ -341,6 +347,17 @@ class Cube:
         self.person_days = total[:, :months] * self.days + part_total[:, 1:]  # [unit, month]
 
         self.birth_frame = frames.births  # with births before the window reported in it
+        # births by sex from ``window.births_first`` on (month index + births_offset): the
+        # weighted sex ratio pools earlier years than the stocks need
+        offset = window.births_offset
+        early = frames.births
+        early = early[(early["k"] >= -offset) & (early["k"] < months)]
+        self.births_sex = put(
+            early.assign(k=early["k"] + offset, sex=female(early["sex"])),
+            (n, offset + months, 2),
+            ["k", "sex"],
+            "n",
+        )  # [unit, month + offset, sex]
         births = frames.births
         # (of the filtered rows: the frame also holds births before the window reported in it)
         births = births[(births["k"] >= 0) & (births["k"] < months)]
@@ -421,19 +438,23 @@ def counts_month_start(window: counts.Window, month: int) -> datetime.date:
 def _single_year_tfr(
     births: list[int], women: list[float]
 ) -> tuple[float | None, None, None, int, float | None, float | None, None]:
-    """The TFR from single-year ages 15 … 49 (Σ ASFR ÷ 1000): value, count and interval."""
+    """The TFR from single-year ages 15 … 49 (Σ ASFR ÷ 1000 = Σ births ÷ women): value,
+    count and interval. None where no woman is of those ages, or an age has births and no
+    women (``dm.age_specific_fertility_rates``'s rule; written out here, as this runs for
+    every cell)."""
     count = sum(births)
-    if sum(women) <= 0:
-        return (None, None, None, count, None, None, None)
-    ages = list(SINGLE_AGES)
-    try:
-        asfr = dm.age_specific_fertility_rates(
-            dict(zip(ages, births, strict=True)), dict(zip(ages, women, strict=True))
-        )
-    except dm.UndefinedStatisticError:
-        return (None, None, None, count, None, None, None)
-    tfr = dm.total_fertility_rate(asfr, width=1)
-    low, high = dm.total_fertility_interval(births, women, width=1)
+    if count == 0:
+        if sum(women) <= 0:
+            return (None, None, None, 0, None, None, None)
+        low, high = dm.total_fertility_interval_of_counts(births, women, width=1)
+        return (0.0, None, None, 0, low, high, None)
+    tfr = 0.0
+    for born, exposed in zip(births, women, strict=True):
+        if born:
+            if exposed <= 0:
+                return (None, None, None, count, None, None, None)
+            tfr += born / exposed
+    low, high = dm.total_fertility_interval_of_counts(births, women, width=1)
     return (tfr, None, None, count, low, high, None)
 
 
@@ -624,7 +645,7 @@ def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> It
         tfr = dm.total_fertility_rate(asfr, width=5) if asfr is not None and women_avg > 0 else None
         low = high = None
         if tfr is not None:
-            low, high = dm.total_fertility_interval(
+            low, high = dm.total_fertility_interval_of_counts(
                 by_mother, [women_by_group[g] for g in groups], width=5
             )
         yield ("total_fertility_rate", *cell, tfr, None, None, sum(by_mother), low, high, None)
@@ -659,9 +680,8 @@ def window_for(
     items = list(periods)
     first = min(p.start for p in items)
     needed = srb_settings.window_start(items, settings or srb_settings.current())
-    if needed is not None:
-        first = min(first, needed)
-    return counts.Window(first, max(p.end_boundary for p in items))
+    births_first = needed if needed is not None and needed < first else None
+    return counts.Window(first, max(p.end_boundary for p in items), births_first)
 
 
 def compute(
@@ -740,18 +760,21 @@ def _weighted_srb_rows(
     cent) and score. No value where a part has no girls, or reaches before the window.
     """
     window = cube.window
+    offset = window.births_offset
     spans = []
     for part in setting.parts:
         first, boundary = srb_settings.part_months(period, part)
-        spans.append((part, window.month_index(first), window.month_index(boundary)))
+        spans.append(
+            (part, window.month_index(first) + offset, window.month_index(boundary) + offset)
+        )
     cell_rest = (period.id, basis)
-    if any(k0 < 0 or k1 > window.months for _, k0, k1 in spans):
+    if any(k0 < 0 or k1 > window.months + offset for _, k0, k1 in spans):
         for code in cube.units:
             yield ("weighted_sex_ratio_at_birth", code, *cell_rest, *(None,) * 7)
         return
     # [unit, part, sex]
     by_part = np.stack(
-        [cube.births[:, k0:k1].sum(axis=(1, 3, 4)) for _, k0, k1 in spans], axis=1
+        [cube.births_sex[:, k0:k1].sum(axis=1) for _, k0, k1 in spans], axis=1
     ).tolist()
     names = [srb_settings.part_ids(period, p) for p in setting.parts]
     for u, code in enumerate(cube.units):

@@ -30,6 +30,7 @@ from renkou.demography.intervals import (
     poisson_interval,
     rate_interval,
     total_fertility_interval,
+    total_fertility_interval_of_counts,
     wilson_interval,
 )
 from renkou.demography.population import average_population, person_years_average
@@ -63,6 +64,7 @@ __all__ = [
     "rate_interval",
     "sex_ratio_at_birth",
     "total_fertility_interval",
+    "total_fertility_interval_of_counts",
     "total_fertility_rate",
     "weighted_sex_ratio",
     "wilson_interval",

@@ -324,17 +324,36 @@ def total_fertility_interval(
             argument="births_by_group",
         )
     level = _checks.confidence_level(confidence)
-    pairs = []
     for i, (born, women) in enumerate(zip(births_by_group, women_by_group, strict=True)):
-        k = _checks.whole_count(born, f"births_by_group[{i}]")
-        w = _checks.count(women, f"women_by_group[{i}]")
-        if w > 0:
-            pairs.append((k, width / w))
+        _checks.whole_count(born, f"births_by_group[{i}]")
+        _checks.count(women, f"women_by_group[{i}]")
+    return total_fertility_interval_of_counts(births_by_group, women_by_group, width, level)
+
+
+@functools.lru_cache(maxsize=64)
+def _no_events_bound(level: float) -> float:
+    return poisson_interval(0, level)[1]
+
+
+@functools.lru_cache(maxsize=64)
+def _z(level: float) -> float:
+    return _checks.normal_quantile(level)
+
+
+def total_fertility_interval_of_counts(
+    births_by_group: Sequence[int],
+    women_by_group: Sequence[float],
+    width: int = 5,
+    confidence: float = 0.95,
+) -> tuple[float, float]:
+    """:func:`total_fertility_interval` of counts the caller made itself and knows to be
+    valid (whole births, finite non-negative women, a confidence in (0, 1)): the same
+    result without checking each value, for the many cells of a statistics refresh."""
+    pairs = [(k, width / w) for k, w in zip(births_by_group, women_by_group, strict=True) if w > 0]
     if not pairs:
         raise UndefinedStatisticError("no age group has women", argument="women_by_group")
     tfr = math.fsum(k * weight for k, weight in pairs)
     if tfr == 0:
-        return 0.0, max(weight for _, weight in pairs) * poisson_interval(0, level)[1]
-    z = _checks.normal_quantile(level)
-    spread = z * math.sqrt(math.fsum(k * weight * weight for k, weight in pairs))
+        return 0.0, max(weight for _, weight in pairs) * _no_events_bound(confidence)
+    spread = _z(confidence) * math.sqrt(math.fsum(k * weight * weight for k, weight in pairs))
     return max(0.0, tfr - spread), tfr + spread

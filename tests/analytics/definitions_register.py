@@ -431,6 +431,10 @@ def expected(spec: list[Spec], periods: list[Any]) -> dict[tuple[str, str, str, 
                     if alive(p, instant):
                         for u in units_of(stock_place(p, basis, instant)):
                             out[key(name, u)] += 1
+                for edge, instant in (("start", start), ("end", end)):
+                    if p.sex == "F" and alive(p, instant) and 15 <= stock_age(p, instant) <= 49:
+                        for u in units_of(stock_place(p, basis, instant)):
+                            out[key(f"women_{stock_age(p, instant)}_{edge}", u)] += 1
                 if alive(p, end):
                     units = units_of(stock_place(p, basis, end))
                     age = stock_age(p, end)
@@ -452,8 +456,10 @@ def expected(spec: list[Spec], periods: list[Any]) -> dict[tuple[str, str, str, 
                     if start <= p.birth < end:
                         order = order_of.get(p.ref) if mother else p.birth_order
                         parity = min(order or 0, 3)
+                        mother_age = completed_years(mother.birth, p.birth) if mother else None
                         for u in units:
                             out[key("births", u)] += 1
+                            out[key(f"births_to_{mother_age}", u)] += 1
                             out[key("births_male" if p.sex == "M" else "births_female", u)] += 1
                             out[key(f"parity_{parity}", u)] += 1
                     reported = p.reported or p.birth

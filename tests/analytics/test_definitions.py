@@ -131,6 +131,23 @@ def cell_mismatches(rows, want, cell: tuple[str, str, str]) -> list[str]:
     if births and infant <= births:
         check("infant_mortality_rate", row("infant_mortality_rate")[4], infant / births * 1000)
         bounded("infant_mortality_rate", 1000)
+    # the TFR from single years: Σ births to mothers aged x ÷ average women aged x
+    tfr, defined = 0.0, False
+    for age in range(15, 50):
+        women = (exp(f"women_{age}_start") + exp(f"women_{age}_end")) / 2
+        born = exp(f"births_to_{age}")
+        defined = defined or women > 0
+        if born and not women:
+            tfr, defined = None, True
+            break
+        if born:
+            tfr += born / women
+    want_tfr = tfr if defined else None
+    got_tfr = row("total_fertility_rate_single_years")[4]
+    if (got_tfr is None) != (want_tfr is None) or (
+        want_tfr is not None and got_tfr != pytest.approx(want_tfr, rel=1e-9)
+    ):
+        wrong.append(f"single-year TFR {' '.join(cell)}: {got_tfr} != {want_tfr}")
     girls = exp("births_female")
     if girls:
         check("srb", row("sex_ratio_at_birth")[4], exp("births_male") / girls * 100)

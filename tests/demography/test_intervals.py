@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import renkou.demography as dm
 from renkou.demography import (
     DemographyError,
     UndefinedStatisticError,
@@ -206,3 +207,18 @@ def test_total_fertility_interval_by_hand() -> None:
         total_fertility_interval([1, 2], [1.0])
     with pytest.raises(UndefinedStatisticError):
         total_fertility_interval([0, 0], [0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("births", "women"),
+    [
+        ([0, 10, 20, 5, 0, 0, 0], [100] * 7),
+        ([0] * 7, [50, 0, 80, 1, 0, 0, 2.5]),
+        ([3, 0], [0.5, 0]),
+    ],
+)
+def test_the_unchecked_tfr_interval_of_counts_is_the_checked_one(births, women):
+    for width in (1, 5):
+        assert dm.total_fertility_interval_of_counts(
+            births, women, width
+        ) == dm.total_fertility_interval(births, women, width)
