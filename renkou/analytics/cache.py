@@ -17,6 +17,7 @@ import datetime
 import json
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
@@ -331,6 +332,23 @@ def counts_save(
     )
 
 
+def counts_kept(directory: Path) -> tuple[int, Window] | None:
+    """The sequence number and window of the kept counts (their manifest only), or None."""
+    path = _cube_dir(directory) / "manifest.json"
+    if not path.exists() or not (directory / "persons.parquet").exists():
+        return None
+    manifest = json.loads(path.read_text("utf-8"))
+    return int(manifest["seq"]), _manifest_window(manifest)
+
+
+def _manifest_window(manifest: dict[str, Any]) -> Window:
+    return Window(
+        datetime.date.fromisoformat(manifest["first"]),
+        datetime.date.fromisoformat(manifest["last"]),
+        datetime.date.fromisoformat(manifest.get("births_first") or manifest["first"]),
+    )
+
+
 def counts_load(directory: Path) -> SavedCounts | None:
     """The kept counts, or None when there are none (or they were being written)."""
     target = _cube_dir(directory)
@@ -361,11 +379,7 @@ def counts_load(directory: Path) -> SavedCounts | None:
     }
     return SavedCounts(
         seq=int(manifest["seq"]),
-        window=Window(
-            datetime.date.fromisoformat(manifest["first"]),
-            datetime.date.fromisoformat(manifest["last"]),
-            datetime.date.fromisoformat(manifest.get("births_first") or manifest["first"]),
-        ),
+        window=_manifest_window(manifest),
         frames=frames,
         floating=read("floating"),
         units=list(manifest["units"]),
@@ -472,23 +486,39 @@ def _refresh(
             # second), so that the first refresh after new events finds them compiled.
             indicators.run_counts(engine, directory, window, [])
         return result
-    saved = counts_load(directory) if (directory / "persons.parquet").exists() else None
-    if saved is not None and saved.seq != int(read_manifest(directory)["last_seq"]):
-        saved = None
+    kept = counts_kept(directory)
+    if kept is not None and kept[0] != int(read_manifest(directory)["last_seq"]):
+        kept = None
+    saved = None
     before = None
     touched: list[int] = []
-    if saved is not None:
-        touched, upto = touched_persons(directory, saved.seq)
-        if touched:
-            before = indicators.run_counts(engine, directory, saved.window, touched)
+    if kept is not None:
+        # The kept counts are read from disk while the touched persons' contributions
+        # before the new events are counted (files in one thread, DuckDB in the other).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            loading = pool.submit(counts_load, directory)
+            touched, upto = touched_persons(directory, kept[0])
+            if touched:
+                before = indicators.run_counts(engine, directory, kept[1], touched)
+            saved = loading.result()
+        if saved is not None and saved.seq != kept[0]:
+            saved, before = None, None
     change = snapshot_refresh(directory)
     seq = int(read_manifest(directory)["last_seq"])
     result = RefreshResult(snapshot=change)
+    invalidated = None
     if saved is not None and change.events:
         if before is None or change.last_seq != upto:
             saved = None  # events came in between: count everything again
         else:
-            now = indicators.run_counts(engine, directory, saved.window, touched)
+            # The contributions after the new events are counted (DuckDB, in a thread)
+            # while the cells they change are marked stale (the database, here).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                counting = pool.submit(
+                    indicators.run_counts, engine, directory, saved.window, touched
+                )
+                invalidated = cache_invalidate(directory, change)
+                now = counting.result()
             # The differences are appended as rows of their own; every COMPACT_EVERY
             # refreshes the counts are regrouped to one row per key.
             compact = saved.updates + 1 >= COMPACT_EVERY
@@ -501,7 +531,9 @@ def _refresh(
             counts_save(directory, saved, appended=None if compact else delta)
     if saved is None and change.events:
         counts_drop(directory)
-    result.invalidated = cache_invalidate(directory, change)
+    result.invalidated = (
+        invalidated if invalidated is not None else cache_invalidate(directory, change)
+    )
     if periods:
         result.stored += cache_store(
             indicators.compute(engine, directory, periods), snapshot_seq=seq
@@ -554,8 +586,8 @@ def indicators_keep_ready(
     """
     directory = directory or snapshot_dir()
     wanted = recent_periods(today)
-    saved = counts_load(directory) if (directory / "persons.parquet").exists() else None
-    reaches = saved is not None and _covers(saved.window, wanted)
+    kept = counts_kept(directory)
+    reaches = kept is not None and _covers(kept[1], wanted)
     if not reaches:
         # Count again from the earliest period in the cache (a first start: the recent
         # periods only; older ones are computed when asked for).

@@ -326,16 +326,25 @@ class Cube:
         value_set = pa.array(units, pa.string())
         self._value_set = value_set
 
+        def located(frame: pd.DataFrame) -> pd.DataFrame:
+            """The frame's rows of the chosen units, with their positions (``_at``): looked
+            up once per frame, which matters when a few stale units are recomputed from
+            the whole register's counts."""
+            at = unit_positions(frame["unit"], value_set) if len(frame) else np.zeros(0, int)
+            keep = at >= 0
+            return frame[keep].assign(_at=at[keep])
+
         def put(
             frame: pd.DataFrame, shape: tuple[int, ...], keys: list[str], value: str
         ) -> np.ndarray:
             array = np.zeros(shape, dtype=np.int64)
             if len(frame):
-                at = unit_positions(frame["unit"], value_set)
-                keep = at >= 0
-                where = [at[keep]] + [frame[k].to_numpy()[keep] for k in keys]
-                np.add.at(array, tuple(where), frame[value].to_numpy()[keep])
+                where = [frame["_at"].to_numpy()] + [frame[k].to_numpy() for k in keys]
+                np.add.at(array, tuple(where), frame[value].to_numpy())
             return array
+
+        frames = CountFrames(**{name: located(getattr(frames, name)) for name in FRAME_NAMES})
+        floating = located(floating)
 
         pop = frames.population.assign(sex=female(frames.population["sex"]))
         shape = (n, 2, AGE_GROUPS, months + 1)
@@ -410,9 +419,7 @@ class Cube:
             (frame["k_reported"] >= k0) & (frame["k_reported"] < k1) & (frame["k"] < k_year)
         ]
         if len(late):
-            at = unit_positions(late["unit"], self._value_set)
-            keep = at >= 0
-            np.add.at(out, at[keep], late["n"].to_numpy()[keep])
+            np.add.at(out, late["_at"].to_numpy(), late["n"].to_numpy())
         return out
 
 
