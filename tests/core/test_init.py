@@ -30,9 +30,13 @@ def test_init_loads_a_demo_county_and_creates_an_administrator() -> None:
     assert registry_rebuild(fix=False, actor="test").differences == []
     # the statistics of the last two years are ready: births by month of the demo's 2025
     county = OrgUnit.objects.get(level=3).code
-    months = IndicatorValue.objects.filter(
-        indicator="births", orgunit=county, basis="registered", period__startswith="2025"
-    ).exclude(period__contains="Q").exclude(period__contains="O")
+    months = (
+        IndicatorValue.objects.filter(
+            indicator="births", orgunit=county, basis="registered", period__startswith="2025"
+        )
+        .exclude(period__contains="Q")
+        .exclude(period__contains="O")
+    )
     by_month = {v.period: v.value for v in months if len(v.period) == 6}
     assert sorted(by_month) == [f"2025{m:02d}" for m in range(1, 13)]
     year = IndicatorValue.objects.get(
