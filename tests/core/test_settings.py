@@ -12,8 +12,11 @@ from pathlib import Path
 def run_renkou(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     # a clean machine: none of our variables, nor the test worker's (which would put the data
     # directory in a per-worker folder, renkou/settings.py)
+    # (nor a browser test's DJANGO_ALLOW_ASYNC_UNSAFE, which a deploy check refuses)
     environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("RENKOU_", "PYTEST_XDIST"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("RENKOU_", "PYTEST_XDIST")) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     environment.update({"RENKOU_DATA_DIR": str(tmp_path / "data"), **env})
     return subprocess.run(

@@ -43,7 +43,8 @@ def test_compute_notice_and_four_eyes_approval(
     follow(page, page.locator("form.compute button[type=submit]"))
     assert path_of(page, live_server) == f"/benefits/area/{COUNTY}/"
     job = page.locator(".job").inner_text()
-    assert job.startswith("已完成") and "eligible\n4" in job, job
+    # the job's result in the page's words: 符合条件 (eligible) 4
+    assert job.startswith("已完成") and "符合条件\n4" in job, job
     cycle = Cycle.objects.get()
     assert cycle.computed_by.username == "clerk"
     link = page.locator(f"table.cycles a[href='/benefits/cycles/{cycle.pk}/']")
