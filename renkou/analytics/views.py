@@ -70,7 +70,8 @@ DEFAULT_KINDS = ("year", "stat_year")
 
 def default_period(unit: OrgUnit, basis: str) -> Period:
     """The latest year or statistical year of the unit with any birth or death in the cache
-    (else any kind with one; else the last whole calendar year)."""
+    that ends by the last month with one (else any kind with one; else the last whole
+    calendar year)."""
     today = timezone.localdate()
     periods = {
         parse(p)
@@ -80,6 +81,14 @@ def default_period(unit: OrgUnit, basis: str) -> Period:
     }
     periods = {p for p in periods if p.start <= today}
     preferred = [p for p in periods if p.kind in DEFAULT_KINDS] or list(periods)
+    months = [p for p in periods if p.kind == "month"]
+    if months:
+        # a year whose data reach its end, not one that has only begun (a register whose
+        # last events are of December opens at that year, not at the statistical year
+        # that began in October)
+        last = max(m.end for m in months)
+        whole = [p for p in preferred if p.end <= last]
+        preferred = whole or preferred
     if preferred:
         # the latest end; of two ending together, the longer one
         return max(preferred, key=lambda p: (p.end, p.months, p.kind == "year"))

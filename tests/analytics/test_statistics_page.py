@@ -215,3 +215,13 @@ def test_no_english_is_left_on_the_chinese_page(register):
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<head>.*?</head>", "", html, flags=re.S))
     words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"CSV", "PNG", "English"}
     assert not words, words
+
+
+def test_a_statistical_year_that_has_only_begun_is_not_where_the_page_opens(register):
+    # D1 died on 2024-12-31, the last event of the register: the statistical year 2025
+    # (2024Oct: 2024-10-01 – 2025-09-30) holds it but has only three months of data, so
+    # the page opens at the calendar year 2024, which its data reach the end of
+    ids = ["2024Oct", "202410", "202411", "202412"]
+    indicators_refresh(periods=[parse(p) for p in ids])
+    page = client_as("statistician", TOWNSHIP_A).get("/statistics/")
+    assert page.context["period"].id == "2024"
