@@ -33,6 +33,10 @@ COMMANDS = [
     ),
     ("report forms --orgunit CODE --period ID --out F", "statistical forms, .xlsx or .csv"),
     ("report summary --orgunit CODE --period ID --out F", "work summary, .docx or .pdf"),
+    (
+        "user list|create|role-add|role-revoke|deactivate|reactivate|reset-password",
+        "staff and roles",
+    ),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
     ("migrate, createsuperuser, …", "every Django management command works too"),
