@@ -16,7 +16,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from renkou.core.accounts import one_time_password, role_assign, role_revoke
+from renkou.core.accounts import (
+    one_time_password,
+    role_assign,
+    role_revoke,
+    user_create_with_one_time_password,
+)
 from renkou.core.audit import audit_record
 from renkou.core.models import PasswordState, Role, RoleAssignment
 from renkou.orgunits.models import OrgUnit
@@ -99,16 +104,7 @@ def staff_create(*, username: str, role: str, code: str, actor: Any) -> tuple[An
             _("you may not give the role %(role)s at %(unit)s")
             % {"role": Role(role).label, "unit": unit.name}
         )
-    password = one_time_password()
-    user = model.objects.create_user(username=username, password=password)
-    PasswordState.objects.create(user=user, must_change=True)
-    audit_record(
-        actor=actor,
-        action="user.create",
-        object_type="user",
-        object_id=user.pk,
-        after={"username": username},
-    )
+    user, password = user_create_with_one_time_password(username=username, actor=actor)
     role_assign(user=user, role=role, orgunit=unit, actor=actor)
     return user, password
 

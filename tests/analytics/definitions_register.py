@@ -499,6 +499,34 @@ def _marital_state(p: Spec, by_ref: dict[str, Spec]) -> str:
     return "single" if not p.marriages and not p.married_at_load_start else "married"
 
 
+def _event(
+    ref: str,
+    kind: str,
+    p: Spec,
+    day: datetime.date,
+    unit: str,
+    reported: datetime.date | None = None,
+    *,
+    frm: str = "",
+    to: str = "",
+    spouse: str | None = None,
+) -> dict[str, str]:
+    """One row of events.csv."""
+    row = {
+        "event_ref": ref,
+        "kind": kind,
+        "person_ref": p.ref,
+        "effective_date": day.isoformat(),
+        "report_date": (reported or day).isoformat(),
+        "orgunit_code": unit,
+        "from_code": frm,
+        "to_code": to,
+    }
+    if spouse is not None:
+        row["spouse_ref"] = spouse
+    return row
+
+
 def write_load(spec: list[Spec], directory: Path) -> list[Spec]:
     """The load files of the register before the deaths applied through the services (which
     the caller applies); returns those."""
@@ -540,91 +568,34 @@ def write_load(spec: list[Spec], directory: Path) -> list[Spec]:
 
         if p.born_here:
             events.append(
-                {
-                    "event_ref": f"B-{p.ref}",
-                    "kind": "birth",
-                    "person_ref": p.ref,
-                    "effective_date": p.birth.isoformat(),
-                    "report_date": (p.reported or p.birth).isoformat(),
-                    "orgunit_code": reporter(p.residence, p.hukou),
-                    "from_code": "",
-                    "to_code": "",
-                }
+                _event(
+                    f"B-{p.ref}", "birth", p, p.birth, reporter(p.residence, p.hukou), p.reported
+                )
             )
         if dead_now:
-            events.append(
-                {
-                    "event_ref": f"D-{p.ref}",
-                    "kind": "death",
-                    "person_ref": p.ref,
-                    "effective_date": p.death.isoformat(),
-                    "report_date": p.death.isoformat(),
-                    "orgunit_code": reporter(
-                        place_at(p, "residence", p.death + DAY), place_at(p, "hukou", p.death + DAY)
-                    ),
-                    "from_code": "",
-                    "to_code": "",
-                }
-            )
+            after = p.death + DAY
+            unit = reporter(place_at(p, "residence", after), place_at(p, "hukou", after))
+            events.append(_event(f"D-{p.ref}", "death", p, p.death, unit))
         for k, move in enumerate(p.moves):
             old = place_at(p, move.basis, move.day)
-            kinds = (
-                [("move_out", old), ("move_in", move.to)]
-                if move.paired
-                else [
-                    (
-                        "move_in" if len(move.to) > 6 else "move_out",
-                        move.to if len(move.to) > 6 else old,
-                    )
-                ]
-            )
+            ours = len(move.to) > 6
             if move.basis == "hukou":
-                kinds = [
-                    (
-                        "hukou_in" if len(move.to) > 6 else "hukou_out",
-                        move.to if len(move.to) > 6 else old,
-                    )
-                ]
+                kinds = [("hukou_in" if ours else "hukou_out", move.to if ours else old)]
+            elif move.paired:
+                kinds = [("move_out", old), ("move_in", move.to)]
+            else:
+                kinds = [("move_in" if ours else "move_out", move.to if ours else old)]
             for kind, unit in kinds:
+                where = reporter(unit, old, move.to)
                 events.append(
-                    {
-                        "event_ref": f"V-{p.ref}-{k}-{kind}",
-                        "kind": kind,
-                        "person_ref": p.ref,
-                        "effective_date": move.day.isoformat(),
-                        "report_date": move.day.isoformat(),
-                        "orgunit_code": reporter(unit, old, move.to),
-                        "from_code": old,
-                        "to_code": move.to,
-                    }
+                    _event(f"V-{p.ref}-{k}-{kind}", kind, p, move.day, where, frm=old, to=move.to)
                 )
         for k, (day, spouse) in enumerate(p.marriages):
-            events.append(
-                {
-                    "event_ref": f"W-{p.ref}-{k}",
-                    "kind": "marriage",
-                    "person_ref": p.ref,
-                    "effective_date": day.isoformat(),
-                    "report_date": day.isoformat(),
-                    "orgunit_code": reporter(place_at(p, "residence", day)),
-                    "from_code": "",
-                    "to_code": "",
-                    "spouse_ref": spouse or "",
-                }
-            )
+            where = reporter(place_at(p, "residence", day))
+            events.append(_event(f"W-{p.ref}-{k}", "marriage", p, day, where, spouse=spouse or ""))
         for k, day in enumerate(p.divorces):
-            events.append(
-                {
-                    "event_ref": f"X-{p.ref}-{k}",
-                    "kind": "divorce",
-                    "person_ref": p.ref,
-                    "effective_date": day.isoformat(),
-                    "report_date": day.isoformat(),
-                    "orgunit_code": reporter(place_at(p, "residence", day)),
-                    "from_code": "",
-                    "to_code": "",
-                }
-            )
+            where = reporter(place_at(p, "residence", day))
+            events.append(_event(f"X-{p.ref}-{k}", "divorce", p, day, where))
     write_csv(directory / "persons.csv", persons)
     write_csv(directory / "events.csv", events)
     return later

@@ -65,22 +65,15 @@ class Command(BaseCommand):
                 _("created %(name)s; one-time password (to be changed at first sign-in): %(pw)s")
                 % {"name": user.get_username(), "pw": password}
             )
-        elif verb == "role-add":
-            staff.staff_role_add(
+        elif verb in ("role-add", "role-revoke"):
+            change = staff.staff_role_add if verb == "role-add" else staff.staff_role_revoke
+            change(
                 user=self._user(options["name"]),
                 role=options["role"],
                 code=options["unit"],
                 actor="cli",
             )
-            self.stdout.write(_("role given"))
-        elif verb == "role-revoke":
-            staff.staff_role_revoke(
-                user=self._user(options["name"]),
-                role=options["role"],
-                code=options["unit"],
-                actor="cli",
-            )
-            self.stdout.write(_("role taken away"))
+            self.stdout.write(_("role given") if verb == "role-add" else _("role taken away"))
         elif verb in ("deactivate", "reactivate"):
             staff.staff_set_active(
                 user=self._user(options["name"]), active=verb == "reactivate", actor="cli"
