@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from renkou.api import tokens
 from renkou.api.models import ApiToken
@@ -45,12 +44,13 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    """Revoke one of the user's own tokens."""
+    """Revoke one of the user's own tokens: GET asks to confirm, POST revokes."""
     row = ApiToken.objects.filter(user=request.user, pk=pk).first()
     if row is None:
         raise Http404
+    if request.method != "POST":
+        return render(request, "api/token_revoke.html", {"row": row})
     tokens.token_revoke(token=row, actor=request.user)
     messages.success(request, _("The token no longer works."))
     return redirect("api_tokens")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import segno
@@ -10,7 +11,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,11 +49,27 @@ class TokenForm(forms.Form):
 
 
 def _check(request: HttpRequest, device: TOTPDevice, form: TokenForm) -> bool:
-    if form.is_valid() and device.verify_token(form.cleaned_data["token"].strip()):
+    if not form.is_valid():
+        return False
+    # Checked before the code: after a wrong code the device refuses every code, the right
+    # one too, for a delay that doubles with each failure. Say so, and until when.
+    allowed, why = device.verify_is_allowed()
+    if not allowed and why and why.get("locked_until"):
+        wait = max(1, math.ceil((why["locked_until"] - timezone.now()).total_seconds()))
+        form.add_error(
+            "token",
+            ngettext(
+                "Too many wrong codes. Wait %(seconds)d second, then enter the code again.",
+                "Too many wrong codes. Wait %(seconds)d seconds, then enter the code again.",
+                wait,
+            )
+            % {"seconds": wait},
+        )
+        return False
+    if device.verify_token(form.cleaned_data["token"].strip()):
         otp_login(request, device)
         return True
-    if form.is_bound and form.is_valid():
-        form.add_error("token", _("That code is not right, or it has expired. Try the next one."))
+    form.add_error("token", _("That code is not right, or it has expired. Try the next one."))
     return False
 
 

@@ -104,6 +104,9 @@ def test_token_page_shows_a_new_token_once_and_revokes(county: None) -> None:
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert api.get("/api/persons/").status_code == 200
     row = ApiToken.objects.get()
+    asked = client.get(f"/api-tokens/{row.pk}/revoke/")  # the link asks first, revokes nothing
+    assert asked.status_code == 200 and "my script" in asked.content.decode()
+    assert api.get("/api/persons/").status_code == 200
     assert client.post(f"/api-tokens/{row.pk}/revoke/").status_code == 302
     assert api.get("/api/persons/").status_code == 401
     # Someone else's token cannot be revoked by changing the id.
@@ -111,6 +114,7 @@ def test_token_page_shows_a_new_token_once_and_revokes(county: None) -> None:
     token_create(user=user_with_role("x", "reporter", VILLAGE_A1), name="x", actor="test")
     foreign = ApiToken.objects.get(name="x")
     assert other.post(f"/api-tokens/{foreign.pk}/revoke/").status_code == 404
+    assert other.get(f"/api-tokens/{foreign.pk}/revoke/").status_code == 404
 
 
 def test_token_command(county: None, capsys: pytest.CaptureFixture[str]) -> None:

@@ -69,3 +69,21 @@ def test_wrong_codes_slow_down_guessing(county: None) -> None:
     throttled = client.post("/accounts/2fa/setup/", {"token": code(device)})
     assert throttled.status_code == 200  # even the right code waits after a wrong one
     assert client.get("/").status_code == 302
+
+
+def test_a_throttled_code_says_so_and_when_to_try_again(county: None, settings) -> None:
+    settings.OTP_TOTP_THROTTLE_FACTOR = 30  # a wrong code makes the next try wait 30 s
+    user = user_with_role("county", "county_admin", COUNTY)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.post("/accounts/login/", {"username": "county", "password": PASSWORD})
+    client.get("/accounts/2fa/setup/")
+    device = TOTPDevice.objects.get(user=user)
+    client.post(
+        "/accounts/2fa/setup/", {"token": "000000" if code(device) != "000000" else "111111"}
+    )
+    device.refresh_from_db()
+    page = client.post("/accounts/2fa/setup/", {"token": code(device)})
+    text = " ".join(page.context["form"].errors["token"])
+    seconds = [int(w) for w in text.replace("秒", " ").split() if w.isdigit()]
+    assert "错误" in text and seconds and 25 <= seconds[0] <= 30, text
+    assert client.get("/").status_code == 302  # still not signed in

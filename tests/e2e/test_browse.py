@@ -76,6 +76,11 @@ def test_browse_unmask_and_audit(page: Any, live_server: Any, artifacts: Path, s
     assert "医院出生数据对接" in page.locator("ul.tokens").inner_text()
     assert_fits_phone(page)
     shot(page, artifacts, "23-api-tokens")
+    # Revoking asks first; the token is revoked only when confirmed.
+    follow(page, page.locator("ul.tokens a[href$='/revoke/']"))
+    assert "医院出生数据对接" in page.locator("main").inner_text()
+    follow(page, page.locator("main form button[type=submit]"))
+    assert "已撤销" in page.locator("ul.tokens").inner_text()
     sign_out(page, live_server)
 
     # The county administrator (second factor) sees the unmasking in the audit log.

@@ -97,3 +97,15 @@ def test_the_dashboard_offers_each_chart_as_the_summary_draws_it(register: None)
     assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
     image = Image.open(io.BytesIO(png.content)).convert("L")
     assert image.width > 500 and ImageStat.Stat(image).stddev[0] > 5
+
+
+def test_the_page_names_its_fields_as_the_statistics_page_does(register: None) -> None:
+    """The selector is "报表" (a document), not "上报" (to report a change); every field has
+    its label, and the basis is named as on the statistics page."""
+    client = client_as("county_admin", COUNTY)
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(f"/reports/{COUNTY}/").content.decode()
+    assert '<label for="report-kind">报表</label>' in html
+    for field in ("report-kind", "report-period", "report-basis", "report-lang"):
+        assert f'<label for="{field}">' in html and f'id="{field}"' in html
+    assert "户籍" in html and "常住" in html and ">上报<" not in html
