@@ -25,6 +25,7 @@ from renkou.core import staff
 from renkou.core.accounts import user_language_set
 from renkou.core.audit import ACTION_LABELS, audit_record
 from renkou.core.models import AuditLog, Role, RoleAssignment
+from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q
 
 PAGE = 50
@@ -287,9 +288,10 @@ def staff_role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     role, code = source.get("role", ""), source.get("unit", "")
     if request.method != "POST":
         label = Role(role).label if role in Role.values else role
+        unit = OrgUnit.objects.filter(code=code).first()
         question = _("Take the role %(role)s at %(unit)s away from %(name)s?") % {
             "role": label,
-            "unit": code,
+            "unit": f"{unit.name} {code}" if unit else code,
             "name": person.get_username(),
         }
         return _confirm(request, person, question, _("Take the role away"), role=role, unit=code)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         sub.add_parser("demo").add_argument("--remove", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with translation.override(options["language"]):
+        with translation.override(options["language"] or settings.LANGUAGE_CODE):
             try:
                 self._handle(options)
             except staff.StaffRefused as exc:
