@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -186,14 +187,15 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user, password = staff.staff_create(
-                username=data["username"], role=data["role"], code=data["unit"], actor=actor
-            )
+            with transaction.atomic():  # the user, their role and their language, or nothing
+                user, password = staff.staff_create(
+                    username=data["username"], role=data["role"], code=data["unit"], actor=actor
+                )
+                if data["language"]:
+                    user_language_set(user=user, language=data["language"], actor=actor)
         except staff.StaffRefused as exc:
             form.add_error(None, str(exc))
         else:
-            if data["language"]:
-                user_language_set(user=user, language=data["language"], actor=actor)
             return _once(
                 render(
                     request,

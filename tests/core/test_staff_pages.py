@@ -14,8 +14,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from python_calamine import CalamineWorkbook
 
 from renkou.api.tokens import token_create
-from renkou.core.accounts import password_changed
 from renkou.core import staff
+from renkou.core.accounts import password_changed
 from renkou.core.models import AuditLog, PasswordState, RoleAssignment, UserProfile
 from renkou.orgunits.models import OrgUnit
 from tests.builders import (
