@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "renkou.core.middleware.RequestContextMiddleware",
+    "renkou.core.language.UserLanguageMiddleware",
     "renkou.core.middleware.PasswordChangeRequiredMiddleware",
     "renkou.core.twofactor.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -1,4 +1,4 @@
-"""Accounts: creating the first administrator with a one-time password."""
+"""Accounts: users with one-time passwords, their roles and their own language."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import secrets
 import string
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from renkou.core.audit import audit_record
-from renkou.core.models import PasswordState, RoleAssignment
+from renkou.core.models import PasswordState, RoleAssignment, UserProfile
 
 ALPHABET = string.ascii_letters + string.digits
 
@@ -78,3 +79,31 @@ def role_revoke(*, assignment: RoleAssignment, actor: Any) -> None:
         before={"role": assignment.role, "orgunit": assignment.orgunit_id},
     )
     assignment.delete()
+
+
+def user_language(user: Any) -> str:
+    """The language the user chose for the pages ('' if they never chose)."""
+    profile = UserProfile.objects.filter(user_id=user.pk).only("language").first()
+    return profile.language if profile else ""
+
+
+@transaction.atomic
+def user_language_set(*, user: Any, language: str, actor: Any) -> bool:
+    """Keep ``language`` as the user's own language (audited); False if unknown or unchanged."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    profile, _created = UserProfile.objects.get_or_create(user=user)
+    if profile.language == language:
+        return False
+    before = profile.language
+    profile.language = language
+    profile.save(update_fields=["language"])
+    audit_record(
+        actor=actor,
+        action="user.language",
+        object_type="user",
+        object_id=user.pk,
+        before={"language": before},
+        after={"language": language},
+    )
+    return True

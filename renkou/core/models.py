@@ -184,3 +184,20 @@ class Job(models.Model):
     def active(self) -> bool:
         """Still waiting or running."""
         return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class UserProfile(models.Model):
+    """What the system keeps about a user beyond the account: their own language for the
+    pages, and whether ``renkou init`` made them as a demo user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    demo = models.BooleanField(_("demo user"), default=False)
+
+    class Meta:
+        verbose_name = _("user profile")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or '-'}{' demo' if self.demo else ''}"

@@ -25,5 +25,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "exchange": bool(roles - {"auditor"}),
             "benefits": bool(roles),
             "reports": bool(roles - {"auditor"}),
+            "staff": bool(roles & {"sysadmin", "county_admin"}),
         }
     }

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from renkou.analytics.models import IndicatorValue
-from renkou.core.models import PasswordState
+from renkou.core.models import PasswordState, RoleAssignment, UserProfile
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.models import Person
 from renkou.registry.rebuild import registry_rebuild
@@ -44,9 +44,25 @@ def test_init_loads_a_demo_county_and_creates_an_administrator() -> None:
     )
     assert sum(by_month.values()) == year.value > 0
     assert "statistics ready" in text
+    # one demo user per role for the demo county, printed with their one-time passwords
+    demo = UserProfile.objects.filter(demo=True).values_list("user__username", flat=True)
+    assert sorted(demo) == ["demo.auditor", "demo.county", "demo.reporter", "demo.statistician"]
+    held = dict(
+        RoleAssignment.objects.filter(user__profile__demo=True).values_list(
+            "user__username", "orgunit_id"
+        )
+    )
+    township = held["demo.statistician"]
+    assert held["demo.county"] == held["demo.auditor"] == county == township[:6]
+    assert held["demo.reporter"].startswith(township) and len(held["demo.reporter"]) == 12
+    for name in demo:
+        user = get_user_model().objects.get(username=name)
+        line = next(row for row in text.splitlines() if row.strip().startswith(name + " "))
+        assert user.check_password(line.split()[1])
+        assert PasswordState.objects.get(user=user).must_change
 
     again = io.StringIO()
     call_command("init", demo_persons=3000, stdout=again)
     assert "one-time password" not in again.getvalue() and "admin" in again.getvalue()
     assert Person.objects.count() == persons
-    assert get_user_model().objects.count() == 1
+    assert get_user_model().objects.count() == 5  # no second set of demo users

@@ -225,6 +225,65 @@ PAGES: dict[str, Case] = {
     ),
     "reports": Case("get", lambda i: "/reports/", everyone()),
     "reports of village": Case("get", lambda i: f"/reports/{VILLAGE_A1}/", in_area()),
+    # staff (helper "staff"): system and county administrators only, everyone else 403; the
+    # user changed is matrix-clerk, a county administrator of the county
+    "staff list": Case("get", lambda i: "/staff/?role=reporter", {"county_admin": 200}, 403),
+    "staff export": Case("get", lambda i: "/staff/users.xlsx", {"county_admin": 200}, 403),
+    "staff new user": Case("get", lambda i: "/staff/new/", {"county_admin": 200}, 403),
+    "staff create user": Case(
+        "post",
+        lambda i: "/staff/new/",
+        {"county_admin": 200},
+        403,
+        body={"username": "matrix-new", "role": "reporter", "unit": VILLAGE_A1},
+    ),
+    "staff user page": Case("get", lambda i: staff_url(), {"county_admin": 200}, 403),
+    "staff give role": Case(
+        "post",
+        lambda i: staff_url("roles/add/"),
+        {"county_admin": 302},
+        403,
+        body={"role": "reporter", "unit": VILLAGE_A1},
+    ),
+    "staff take role (ask)": Case(
+        "get",
+        lambda i: staff_url(f"roles/revoke/?role=county_admin&unit={COUNTY}"),
+        {"county_admin": 200},
+        403,
+    ),
+    "staff take role": Case(
+        "post",
+        lambda i: staff_url("roles/revoke/"),
+        {"county_admin": 302},
+        403,
+        body={"role": "county_admin", "unit": COUNTY},
+    ),
+    "staff move": Case(
+        "post",
+        lambda i: staff_url("move/"),
+        {"county_admin": 302},
+        403,
+        body={"from": COUNTY, "to": TOWNSHIP_A},
+    ),
+    "staff password (ask)": Case(
+        "get", lambda i: staff_url("password/"), {"county_admin": 200}, 403
+    ),
+    "staff password": Case("post", lambda i: staff_url("password/"), {"county_admin": 200}, 403),
+    "staff second factor (ask)": Case(
+        "get", lambda i: staff_url("second-factor/"), {"county_admin": 200}, 403
+    ),
+    "staff second factor": Case(
+        "post", lambda i: staff_url("second-factor/"), {"county_admin": 302}, 403
+    ),
+    "staff deactivate (ask)": Case(
+        "get", lambda i: staff_url("deactivate/"), {"county_admin": 200}, 403
+    ),
+    "staff deactivate": Case(
+        "post", lambda i: staff_url("deactivate/"), {"county_admin": 302}, 403
+    ),
+    "staff reactivate": Case(
+        "post", lambda i: staff_url("reactivate/"), {"county_admin": 302}, 403
+    ),
 }
 
 API: dict[str, Case] = {
@@ -390,3 +449,10 @@ def test_matrix(shared_ids: Ids, caller: str, name: str) -> None:
     assert response.status_code == expected, (name, caller, response.content[:300])
     if expected == 302 and caller == "anonymous":
         assert "/accounts/login/" in response["Location"]
+
+
+def staff_url(rest: str = "") -> str:
+    """A staff page of matrix-clerk (helper "staff")."""
+    from django.contrib.auth import get_user_model
+
+    return f"/staff/users/{get_user_model().objects.get(username='matrix-clerk').pk}/{rest}"

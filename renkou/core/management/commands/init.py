@@ -10,8 +10,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
 
 from renkou.core.accounts import user_create_with_one_time_password
+from renkou.core.models import Role
+from renkou.core.staff import staff_demo_create
 from renkou.registry.loading import registry_load
 from renkou.registry.models import Person
 
@@ -53,6 +56,7 @@ class Command(BaseCommand):
                     "   首次登录须修改密码，并绑定身份验证器应用)\n"
                 )
             )
+            self._demo_users()
 
     def _demo(self, persons: int, seed: int) -> None:
         from renkou.synth.county import generate
@@ -77,3 +81,21 @@ class Command(BaseCommand):
             f"statistics ready / 统计指标已就绪: {stats.stored} figures, "
             f"{len(set(stats.periods))} periods in {time.perf_counter() - started:.0f} s"
         )
+
+    def _demo_users(self) -> None:
+        """On a fresh machine with the demo county: one demo user per role, to try it with."""
+        from renkou.synth.orgunits import COUNTY
+
+        made = staff_demo_create(county=COUNTY[0], actor="init")
+        if not made:
+            return
+        self.stdout.write(
+            "Demo users (one-time passwords; remove them with: renkou user demo --remove)\n"
+            "示范用户（一次性密码；删除：renkou user demo --remove）"
+        )
+        for user, role, unit, password in made:
+            with translation.override("zh-hans"):
+                label = str(Role(role).label)
+            self.stdout.write(
+                f"  {user.get_username():<18} {password}  {role} {label} @ {unit.name} {unit.code}"
+            )

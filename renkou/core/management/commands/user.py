@@ -1,11 +1,18 @@
 """``renkou user``: staff and roles from the command line (see ``renkou.core.staff``).
 
     renkou user list [--unit CODE] [--role ROLE]
-    renkou user create NAME --role ROLE --unit CODE     (prints a one-time password)
+    renkou user create NAME --role ROLE --unit CODE [--language zh-hans|en]
+                                                        (prints a one-time password)
     renkou user role-add NAME --role ROLE --unit CODE
     renkou user role-revoke NAME --role ROLE --unit CODE
     renkou user deactivate NAME | reactivate NAME
     renkou user reset-password NAME                     (prints a new one-time password)
+    renkou user move NAME --from CODE --to CODE
+    renkou user reset-second-factor NAME
+    renkou user demo [--remove]                         (the demo users of ``renkou init``)
+
+``renkou user --language en …`` (before the verb) is the language of the command's output;
+``create … --language`` (after it) is the new user's own language for the pages.
 
 Run on the server, the command acts as the system ("cli"); every change is audited.
 """
@@ -14,13 +21,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from renkou.core import staff
-from renkou.core.models import Role, RoleAssignment
+from renkou.core.accounts import user_language_set
+from renkou.core.models import Role, RoleAssignment, UserProfile
 
 
 class Command(BaseCommand):
@@ -37,11 +46,19 @@ class Command(BaseCommand):
             p.add_argument("name")
             p.add_argument("--role", required=True, choices=Role.values)
             p.add_argument("--unit", required=True)
-        for verb in ("deactivate", "reactivate", "reset-password"):
+        sub.choices["create"].add_argument(
+            "--language", dest="user_language", choices=["zh-hans", "en"], default=""
+        )
+        for verb in ("deactivate", "reactivate", "reset-password", "reset-second-factor"):
             sub.add_parser(verb).add_argument("name")
+        move = sub.add_parser("move")
+        move.add_argument("name")
+        move.add_argument("--from", dest="code_from", required=True)
+        move.add_argument("--to", dest="code_to", required=True)
+        sub.add_parser("demo").add_argument("--remove", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with translation.override(options["language"]):
+        with translation.override(options["language"] or settings.LANGUAGE_CODE):
             try:
                 self._handle(options)
             except staff.StaffRefused as exc:
@@ -61,6 +78,8 @@ class Command(BaseCommand):
             user, password = staff.staff_create(
                 username=options["name"], role=options["role"], code=options["unit"], actor="cli"
             )
+            if options["user_language"]:
+                user_language_set(user=user, language=options["user_language"], actor="cli")
             self.stdout.write(
                 _("created %(name)s; one-time password (to be changed at first sign-in): %(pw)s")
                 % {"name": user.get_username(), "pw": password}
@@ -79,6 +98,19 @@ class Command(BaseCommand):
                 user=self._user(options["name"]), active=verb == "reactivate", actor="cli"
             )
             self.stdout.write(_("deactivated") if verb == "deactivate" else _("reactivated"))
+        elif verb == "move":
+            unit = staff.staff_move(
+                user=self._user(options["name"]),
+                code_from=options["code_from"],
+                code_to=options["code_to"],
+                actor="cli",
+            )
+            self.stdout.write(_("moved to %(unit)s") % {"unit": f"{unit.name} {unit.code}"})
+        elif verb == "reset-second-factor":
+            staff.staff_second_factor_reset(user=self._user(options["name"]), actor="cli")
+            self.stdout.write(_("second factor reset: a new one is linked at the next sign-in"))
+        elif verb == "demo":
+            self._demo(options["remove"])
         else:
             password = staff.staff_password_reset(user=self._user(options["name"]), actor="cli")
             self.stdout.write(
@@ -101,3 +133,19 @@ class Command(BaseCommand):
             last = user.last_login.strftime("%Y-%m-%d %H:%M") if user.last_login else "—"
             held = ", ".join(roles.get(user.pk, [])) or ("sysadmin" if user.is_superuser else "—")
             self.stdout.write(f"{user.get_username()}\t{state}\t{last}\t{held}")
+
+    def _demo(self, remove: bool) -> None:
+        if not remove:
+            for profile in UserProfile.objects.filter(demo=True).select_related("user"):
+                state = _("active") if profile.user.is_active else _("deactivated")
+                self.stdout.write(f"{profile.user.get_username()}\t{state}")
+            return
+        deleted, kept = staff.staff_demo_remove(actor="cli")
+        for name in deleted:
+            self.stdout.write(_("removed %(name)s") % {"name": name})
+        for name in kept:
+            self.stdout.write(
+                _("deactivated %(name)s (kept: the records name them)") % {"name": name}
+            )
+        if not deleted and not kept:
+            self.stdout.write(_("no demo users"))
