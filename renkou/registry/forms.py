@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from renkou.registry.choices import HukouType, Sex
@@ -31,6 +32,10 @@ class DateInput(forms.DateInput):
     """A native date picker (works on phones)."""
 
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        # The browser's date input takes (and sends) ISO dates whatever the page's language.
+        super().__init__(attrs, format or "%Y-%m-%d")
 
 
 class ChangeForm(forms.Form):
@@ -154,7 +159,7 @@ class CorrectionForm(ChangeForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["effective_date"].initial = datetime.date.today
+        self.fields["effective_date"].initial = timezone.localdate
         self.fields["effective_date"].help_text = _("The day the correction is made.")
         chosen = self.data.get("field") if self.is_bound else None
         self.choose(chosen or "name")

@@ -211,6 +211,9 @@ def test_the_form_shows_the_chosen_field_only(reporter: Any) -> None:
     form = page.context["form"]
     assert "new_birth_date" in form.fields and "new_name" not in form.fields
     assert form.initial["person"] == f"{wei.pk}@{wei.version}"
+    html = page.content.decode()
+    assert '<input type="hidden" name="field" value="birth_date"' in html
+    assert 'name="new_birth_date"' in html and 'name="new_name"' not in html
     links = dict((code, query) for code, _label, query, _current in form.field_links())
     assert set(links) == {code for code, _label in CORRECTABLE}
     assert f"person={wei.pk}" in links["mother"]
