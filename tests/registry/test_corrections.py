@@ -303,3 +303,41 @@ def test_a_village_before_it_existed_says_so(county: None) -> None:
         },
     )
     assert "尚未设立" in response.content.decode()
+
+
+def test_the_api_corrects_any_field_with_value(county: None) -> None:
+    from tests.builders import api_client, user_with_role
+
+    client = api_client(user_with_role("cun-api", "reporter", VILLAGE_A1))
+    wei = p("P1")
+    body = {
+        "kind": "correction",
+        "client_ref": "api-corr-0001",
+        "village": VILLAGE_A1,
+        "effective_date": timezone.localdate().isoformat(),
+        "person": wei.pk,
+        "person_version": wei.version,
+        "field": "hukou_type",
+        "value": "urban",
+        "reason": "户口本",
+    }
+    response = client.post("/api/changes/", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    event = Event.objects.get(kind="correction")
+    assert event.payload["set"] == {"hukou_type": "urban"}
+    bad = {**body, "client_ref": "api-corr-0002", "field": "sex", "value": "F"}
+    response = client.post("/api/changes/", data=json.dumps(bad), content_type="application/json")
+    assert response.status_code == 400
+    assert "does not agree with the sex" in response.content.decode()
+
+
+def test_the_review_page_shows_the_correction_masked(reporter: Any) -> None:
+    new = id_number("1990-03-05", 13)
+    response = correct(reporter, p("P1"), "id_number", new_id_number=new)
+    event = Event.objects.get(kind="correction")
+    html = client_as("statistician", TOWNSHIP_A, "zhen").get(f"/changes/{event.pk}/").content
+    html = html.decode()
+    assert response.status_code == 302
+    assert crypto.mask_id_number(new) in html and "公民身份号码" in html
+    assert new not in html and event.payload["set"]["id_number_enc"] not in html
+    assert event.payload["set"]["id_number_hash"] not in html and "户口本" in html
