@@ -248,6 +248,10 @@ RENKOU_BLIND_INDEX_KEY = env("BLIND_INDEX_KEY") or read_or_create_secret(
 RENKOU_LINKAGE_MODEL_MAX_AGE_DAYS = int(env("LINKAGE_MODEL_MAX_AGE_DAYS", "90"))
 RENKOU_LINKAGE_MODEL_MAX_CHANGE = float(env("LINKAGE_MODEL_MAX_CHANGE", "0.1"))
 
+# --- Monthly reports --------------------------------------------------------------------
+# A village's report for a month is on time when received by this day of the next month.
+RENKOU_REPORT_DEADLINE_DAY = min(28, max(1, int(env("REPORT_DEADLINE_DAY", "5"))))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,11 +4,12 @@ Over the applied events (history included) of the villages under an org unit:
 - **outliers**: monthly counts of births, deaths and moves per village whose modified
   z-score (0.6745 · (x − median) / MAD, Iglewicz–Hoaglin) against the village's own months
   exceeds the threshold (3.5 by default); a series with MAD 0 flags nothing;
-- **missing reports**: villages that existed in a month and filed nothing in it (no change
-  report, no event reported by the village);
+- **missing reports**: villages that existed in a month and whose report for it has not been
+  received: no change of the village dated in it, no change report opened in it, no empty
+  report (本月无变动) for it (``quality.monthly`` defines it, as the reporting-rate page);
 - **timeliness**: share of events reported within 30 days of happening, per village;
 - **late births** (往年出生未报): births reported in a later year than they happened.
-All four run as DuckDB queries over the event table read once from the register.
+The other three run as DuckDB queries over the event table read once from the register.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from django.db.models.functions import TruncMonth
 
 from renkou.orgunits.models import Level, OrgUnit
+from renkou.quality.monthly import missing_reports
 from renkou.quality.sources import _as_text, _iso_dates, _read_columns, _table
 from renkou.registry.choices import EventStatus
-from renkou.registry.models import ChangeReport, Event
+from renkou.registry.models import Event
 
 COUNTED_KINDS = ("birth", "death", "move_in", "move_out")
 OUTLIER_THRESHOLD = 3.5
@@ -43,7 +44,6 @@ EVENT_SCHEMA = pa.schema(
 UNIT_SCHEMA = pa.schema(
     [("code", pa.string()), ("valid_from", pa.date32()), ("valid_to", pa.date32())]
 )
-FILED_SCHEMA = pa.schema([("orgunit", pa.string()), ("month", pa.date32())])
 
 
 @dataclass
@@ -89,22 +89,6 @@ FROM series s JOIN centre c USING (orgunit, kind) JOIN spread p USING (orgunit, 
 WHERE p.mad > 0 AND abs(0.6745 * (s.n - c.med) / p.mad) > $threshold
 ORDER BY s.orgunit, s.kind, s.month
 """  # noqa: S608 (constants of ours)
-
-_MISSING = """
-WITH months AS (
-  SELECT CAST(unnest(generate_series(CAST($first AS DATE), CAST($last AS DATE),
-         INTERVAL 1 MONTH)) AS DATE) AS month),
-filed AS (
-  SELECT orgunit, CAST(date_trunc('month', report_date) AS DATE) AS month FROM q_agg_event
-  WHERE source = 'village'
-  UNION SELECT orgunit, month FROM q_filed)
-SELECT u.code AS orgunit, strftime(m.month, '%Y-%m') AS month
-FROM q_unit u, months m
-WHERE u.valid_from <= m.month + INTERVAL 1 MONTH - INTERVAL 1 DAY
-  AND (u.valid_to IS NULL OR u.valid_to >= m.month)
-  AND NOT EXISTS (SELECT 1 FROM filed f WHERE f.orgunit = u.code AND f.month = m.month)
-ORDER BY orgunit, month
-"""
 
 _TIMELINESS = f"""
 SELECT orgunit, count(*) AS events,
@@ -169,25 +153,14 @@ def aggregate_checks(
         ),
         UNIT_SCHEMA,
     )
-    filed = _table(
-        [
-            {"orgunit": r["orgunit_id"], "month": r["month"].date()}
-            for r in ChangeReport.objects.filter(orgunit__code__startswith=code)
-            .annotate(month=TruncMonth("created_at"))
-            .values("orgunit_id", "month")
-            .distinct()
-        ],
-        FILED_SCHEMA,
-    )
     con = duckdb.connect()
     try:
         con.register("q_agg_event", events)
         con.register("q_unit", units)
-        con.register("q_filed", filed)
         span = {"first": first, "last": last}
         result = AggregateChecks(code, first.isoformat()[:7], last.isoformat()[:7], threshold)
         result.outliers = _rows(con, _OUTLIERS, {**span, "threshold": threshold})
-        result.missing_reports = _rows(con, _MISSING, span)
+        result.missing_reports = missing_reports(code, first, last)
         result.timeliness = _rows(con, _TIMELINESS, span)
         result.late_births = _rows(con, _LATE_BIRTHS, span)
     finally:

@@ -121,3 +121,36 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.day}"
+
+
+class EmptyReport(models.Model):
+    """A village's monthly report that nothing changed (本月无变动).
+
+    One per village and month (``month`` is its first day). It makes the month count as
+    reported (reporting rate, timeliness) from the day it was filed. A change for that month
+    filed later does not remove it: it is shown as superseded by that change.
+    """
+
+    orgunit = models.ForeignKey(
+        "orgunits.OrgUnit", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    filed_at = models.DateTimeField(_("filed"))
+
+    class Meta:
+        verbose_name = _("empty monthly report")
+        verbose_name_plural = _("empty monthly reports")
+        constraints = [
+            models.UniqueConstraint(fields=["orgunit", "month"], name="quality_empty_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.orgunit_id} {self.month:%Y-%m}"

@@ -10,6 +10,7 @@ from renkou.core.scoping import may, restrict, units_for
 from renkou.orgunits.models import Level, OrgUnit
 from renkou.orgunits.scoping import codes_prefix_q
 from renkou.registry import services
+from renkou.registry.forms import CORRECTABLE
 from renkou.registry.models import Event, Person
 from renkou.registry.validation import EventRefused
 
@@ -22,6 +23,17 @@ FIELD_OF_COLUMN = {
     "id_number": "id_number",
     "person": "person",
     "name": "name",
+    "reason": "reason",
+    # a correction's field: its input on the form (registry.forms.INPUT_OF_FIELD)
+    "new_id_number": "new_id_number",
+    "new_birth_date": "new_birth_date",
+    "new_sex": "new_sex",
+    "new_name": "new_name",
+    "ethnicity": "ethnicity",
+    "mother": "mother",
+    "father": "father",
+    "hukou_type": "hukou_type",
+    "hukou_place": "hukou_place",
 }
 
 
@@ -37,6 +49,23 @@ def visible_person(user: Any, pk: int | None) -> Person | None:
     if not pk:
         return None
     return restrict(Person.objects.all(), user).filter(pk=pk).first()
+
+
+def change_prefill(form: Any, user: Any, query: Any) -> None:
+    """Fill an unbound change form from the query: ``person`` (id, or id@version), and for a
+    correction ``field`` and ``village`` (the person's village, from a quality finding)."""
+    raw = str(query.get("person", "")).split("@")[0]
+    chosen = visible_person(user, int(raw)) if raw.isdigit() else None
+    if chosen is not None and "person" in form.fields:
+        form.initial["person"] = f"{chosen.pk}@{chosen.version}"
+    if hasattr(form, "choose") and query.get("field") in dict(CORRECTABLE):
+        form.choose(query["field"])
+    village = query.get("village", "")
+    if village and village in dict(form.fields["village"].choices):
+        form.initial["village"] = village
+    for name in ("effective_date", "reason"):
+        if query.get(name) and name in form.fields:
+            form.initial[name] = query[name]
 
 
 def change_submit(kind: str, data: dict[str, Any], user: Any, *, ref: str) -> Event:
@@ -63,6 +92,18 @@ def change_submit(kind: str, data: dict[str, Any], user: Any, *, ref: str) -> Ev
     person = visible_person(user, person_id)
     if person is None:
         raise EventRefused.single("required", column="person", value="")
+    if kind == "correction":
+        return services.correction_submit(
+            person=person,
+            field=data["field"],
+            value=data.get("value", ""),
+            reason=data["reason"],
+            with_id_facts=bool(data.get("with_id_facts")),
+            visible=lambda pk: visible_person(user, pk),
+            effective_date=data["effective_date"],
+            expected_version=version,
+            **common,
+        )
     payload: dict[str, Any] = {}
     if kind == "move_in":
         payload = {"to_orgunit": village.code}
@@ -71,8 +112,6 @@ def change_submit(kind: str, data: dict[str, Any], user: Any, *, ref: str) -> Ev
         payload = {key: data["destination"]}
     elif kind in ("marriage", "divorce") and data.get("spouse"):
         payload = {"spouse_id": data["spouse"]}
-    elif kind == "correction":
-        payload = {"set": {data["field"]: data["value"].strip()}, "reason": data["reason"]}
     return services.event_submit(
         kind=kind,
         person=person,

@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from renkou.registry.choices import Sex
+from renkou.registry.choices import HukouType, Sex
 
 KINDS = ("birth", "death", "move_in", "move_out", "marriage", "divorce", "correction")
-# Fields a village may correct; birth date and sex go with the identity number and need the
-# township to correct them together (not offered here yet).
-CORRECTABLE = (("name", _("Name")), ("ethnicity", _("Ethnicity (2-digit code)")))
+# Fields a correction (更正) can change (services.CORRECTION_FIELDS says how).
+CORRECTABLE = (
+    ("id_number", _("Identity number")),
+    ("birth_date", _("Birth date")),
+    ("sex", _("Sex")),
+    ("ethnicity", _("Ethnicity (2-digit code)")),
+    ("name", _("Name")),
+    ("mother", _("Mother")),
+    ("father", _("Father")),
+    ("hukou_type", _("Registration type")),
+    ("hukou_place", _("Registered place")),
+)
 
 
 class DateInput(forms.DateInput):
     """A native date picker (works on phones)."""
 
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        # The browser's date input takes (and sends) ISO dates whatever the page's language.
+        super().__init__(attrs, format or "%Y-%m-%d")
 
 
 class ChangeForm(forms.Form):
@@ -88,12 +104,124 @@ class DivorceForm(MarriageForm):
     """离婚."""
 
 
-class CorrectionForm(ChangeForm):
-    """更正: one field, its right value, and why."""
+def _correction_inputs() -> dict[str, forms.Field]:
+    """The input for each correctable field (only the chosen one is on the form)."""
+    return {
+        "id_number": forms.CharField(label=_("Correct identity number"), max_length=18),
+        "birth_date": forms.DateField(label=_("Correct birth date"), widget=DateInput),
+        "sex": forms.ChoiceField(
+            label=_("Correct sex"), choices=Sex.choices, widget=forms.RadioSelect
+        ),
+        "ethnicity": forms.RegexField(
+            label=_("Correct ethnicity (2-digit code)"),
+            regex=r"^\d{2}$",
+            error_messages={"invalid": _("Enter the 2-digit code of the ethnicity.")},
+        ),
+        "name": forms.CharField(label=_("Correct name"), max_length=50),
+        "mother": forms.IntegerField(widget=forms.HiddenInput, required=False),
+        "father": forms.IntegerField(widget=forms.HiddenInput, required=False),
+        "hukou_type": forms.ChoiceField(
+            label=_("Correct registration type"),
+            choices=HukouType.choices,
+            widget=forms.RadioSelect,
+        ),
+        "hukou_place": forms.RegexField(
+            label=_("Correct registered place (12-digit village code or 6-digit region code)"),
+            regex=r"^(\d{6}|\d{12})$",
+            error_messages={
+                "invalid": _("Enter a 12-digit village code or a 6-digit region code.")
+            },
+        ),
+    }
 
-    field = forms.ChoiceField(label=_("Field to correct"), choices=CORRECTABLE)
-    value = forms.CharField(label=_("Correct value"), max_length=50)
+
+# The form's input of each field, where it differs from the field's own name.
+INPUT_OF_FIELD = {
+    "id_number": "new_id_number",
+    "birth_date": "new_birth_date",
+    "sex": "new_sex",
+    "name": "new_name",
+}
+
+
+class CorrectionForm(ChangeForm):
+    """更正: one field of the person, its right value, and why.
+
+    Only the chosen field's input is on the form (``choose``); ``cleaned_data["value"]`` is
+    that input as text, which the service checks. A client of the API sends ``value``.
+    """
+
+    field = forms.ChoiceField(
+        label=_("Field to correct"), choices=CORRECTABLE, widget=forms.HiddenInput
+    )
+    value = forms.CharField(required=False, max_length=50, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].initial = timezone.localdate
+        self.fields["effective_date"].help_text = _("The day the correction is made.")
+        chosen = self.data.get("field") if self.is_bound else None
+        self.choose(chosen or "name")
+
+    def choose(self, field: str | None) -> None:
+        """Put the input of ``field`` on the form (and take the others off)."""
+        if field not in dict(CORRECTABLE):
+            return
+        self.chosen = field
+        self.initial["field"] = field
+        inputs = _correction_inputs()
+        for code in inputs:
+            self.fields.pop(INPUT_OF_FIELD.get(code, code), None)
+        self.fields.pop("unlink", None)
+        self.fields.pop("with_id_facts", None)
+        self.fields[self.input_name] = inputs[field]
+        if self.is_bound and self.data.get("value"):
+            self.fields[self.input_name].required = False  # an API client sends ``value``
+        if field in ("mother", "father"):
+            self.fields["unlink"] = forms.BooleanField(
+                label=_("Remove the link: this parent is not in the register"), required=False
+            )
+        if field == "id_number":
+            self.fields["with_id_facts"] = forms.BooleanField(
+                label=_("Also correct the birth date and sex from the identity number"),
+                required=False,
+            )
+        self.order_fields(
+            ["token", "person", "village", "effective_date", "field", self.input_name]
+        )
+
+    def field_links(self) -> list[tuple[str, Any, str, bool]]:
+        """(field, label, query, chosen) to switch the form to another field, keeping the
+        person and the village chosen."""
+        keep = {}
+        for name in ("person", "village"):
+            value = self.data.get(name) if self.is_bound else self.initial.get(name)
+            if value:
+                keep[name] = str(value)
+        return [
+            (code, label, urlencode({**keep, "field": code}), code == self.chosen)
+            for code, label in CORRECTABLE
+        ]
+
+    @property
+    def input_name(self) -> str:
+        """The name of the chosen field's input on the form."""
+        return INPUT_OF_FIELD.get(self.chosen, self.chosen)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        raw = data.get(self.input_name)
+        if isinstance(raw, datetime.date):
+            raw = raw.isoformat()
+        text = "" if raw is None else str(raw).strip()
+        if self.chosen in ("mother", "father"):
+            if data.get("unlink"):
+                text = ""
+            elif not text and not data.get("value"):
+                self.add_error(None, _("Choose the parent from the search results."))
+        data["value"] = text or (data.get("value") or "").strip()
+        return data
 
 
 FORMS: dict[str, type[ChangeForm]] = {

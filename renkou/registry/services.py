@@ -5,6 +5,7 @@ Each service runs in one transaction and writes an audit row with before and aft
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -17,7 +18,13 @@ from renkou.core import crypto, idnumber
 from renkou.core.audit import audit_record
 from renkou.core.counters import counter_advance
 from renkou.orgunits.models import Level, OrgUnit
-from renkou.quality.checks import check_person, confirmed_rules, event_findings, unconfirmed
+from renkou.quality.checks import (
+    check_person,
+    confirmed_rules,
+    event_findings,
+    problems_of,
+    unconfirmed,
+)
 from renkou.quality.services import apply_gate, findings_replace_person
 from renkou.registry.choices import EventKind, EventStatus, Source
 from renkou.registry.folding import STATE_FIELD_SET, fold_event
@@ -25,7 +32,13 @@ from renkou.registry.marriages import surviving_spouse
 from renkou.registry.models import ChangeReport, Event, Household, Person
 from renkou.registry.signals import event_applied
 from renkou.registry.state import person_set_state, person_state
-from renkou.registry.validation import EventRefused, check_id_number, validate_event
+from renkou.registry.validation import (
+    EventRefused,
+    check_date,
+    check_id_number,
+    refusal,
+    validate_event,
+)
 
 APPLIED_SEQ = "event.applied_seq"
 # A newborn's relation to the head of household, from the mother's.
@@ -324,6 +337,239 @@ def person_correct(
         expected_version=expected_version,
     )
     return event_apply(event=event, actor=actor)
+
+
+# What a correction (更正) can change, and the state fields each one sets.
+CORRECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "id_number": ("id_number_hash", "id_number_enc", "id_number_masked"),
+    "birth_date": ("birth_date",),
+    "sex": ("sex",),
+    "ethnicity": ("ethnicity",),
+    "name": ("name",),
+    "mother": ("mother_id",),
+    "father": ("father_id",),
+    "hukou_type": ("hukou_type",),
+    "hukou_place": ("hukou_orgunit_id", "hukou_region"),
+}
+# How a field is named in the messages (zh, en).
+FIELD_NAMES: dict[str, tuple[str, str]] = {
+    "id_number": ("身份证号", "the identity number"),
+    "birth_date": ("出生日期", "the birth date"),
+    "sex": ("性别", "the sex"),
+    "ethnicity": ("民族", "the ethnicity"),
+    "name": ("姓名", "the name"),
+    "mother": ("母亲", "mother"),
+    "father": ("父亲", "father"),
+    "hukou_type": ("户口性质", "the registration type"),
+    "hukou_place": ("户籍地", "the registered place"),
+}
+# Where a correction's problem shows: the field's input on the form (forms.INPUT_OF_FIELD).
+CORRECTION_COLUMN = {f: f"new_{f}" for f in ("id_number", "birth_date", "sex", "name")}
+ETHNICITY_CODES = frozenset({f"{n:02d}" for n in range(1, 57)} | {"97", "98"})
+
+
+def _current_id_number(person: Person) -> str:
+    return crypto.decrypt(person.id_number_enc) if person.id_number_enc else ""
+
+
+def _refuse(code: str, field: str, value: object = "", **params: str) -> EventRefused:
+    zh, en = FIELD_NAMES[field]
+    column = CORRECTION_COLUMN.get(field, field)
+    return EventRefused(
+        [refusal(code, column=column, value=value, field_zh=zh, field_en=en, **params)]
+    )
+
+
+def _id_agrees(person: Person, *, birth_date: str | None = None, sex: str | None = None) -> None:
+    """A new birth date or sex must agree with the person's identity number, if any."""
+    number = _current_id_number(person)
+    if not number:
+        return
+    try:
+        parsed = idnumber.parse(number, check_region=False)
+    except idnumber.InvalidIdNumber:
+        return  # a broken number is corrected first; it cannot vouch for anything
+    if birth_date is not None and parsed.birth_date.isoformat() != birth_date:
+        raise _refuse("id_facts", "birth_date", birth_date)
+    if sex is not None and parsed.sex != sex:
+        raise _refuse("id_facts", "sex", sex)
+
+
+def _parent(person: Person, field: str, value: str, visible: Any) -> int | None:
+    if not value:
+        return None
+    parent = visible(int(value)) if value.isdigit() else None
+    if parent is None:
+        raise EventRefused([refusal("required", column=field)])
+    sex = "F" if field == "mother" else "M"
+    if parent.pk == person.pk or parent.sex != sex:
+        raise _refuse("bad_parent_link", field, parent.name)
+    return parent.pk
+
+
+def correction_set(
+    *,
+    person: Person,
+    field: str,
+    value: str,
+    with_id_facts: bool = False,
+    visible: Any = None,
+) -> dict[str, Any]:
+    """The state fields a correction of ``field`` to ``value`` sets, after the register's
+    checks; raises ``EventRefused`` (in zh and en) otherwise.
+
+    An identity number is checked (check character, and agreement with the birth date and
+    sex unless ``with_id_facts`` corrects those from it) and must not belong to anyone else;
+    it is stored as blind index, ciphertext and mask. A birth date or sex must agree with the
+    identity number the person has. ``visible(pk)`` finds a parent the actor may see.
+    """
+    if field not in CORRECTION_FIELDS:
+        raise EventRefused.single("bad_field", column="field", value=field)
+    value = (value or "").strip()
+    column = CORRECTION_COLUMN.get(field, field)
+    if not value and field not in ("mother", "father"):
+        raise EventRefused([refusal("required", column=column)])
+    out: dict[str, Any]
+    if field == "id_number":
+        try:
+            number = idnumber.parse(value).number
+        except idnumber.InvalidIdNumber:
+            number = value
+        problems = check_id_number(
+            number,
+            column=column,
+            birth_date=None if with_id_facts else person.birth_date,
+            sex=None if with_id_facts else person.sex,
+        )
+        if problems:
+            raise EventRefused(problems)
+        if number == _current_id_number(person):
+            raise _refuse("same_value", field, crypto.mask_id_number(number))
+        out = protected_id_fields(number)
+        other = (
+            Person.objects.filter(id_number_hash=out["id_number_hash"])
+            .exclude(pk=person.pk)
+            .first()
+        )
+        if other is not None:
+            raise _refuse("id_taken", field, f"{other.name} {other.id_number_masked}")
+        if with_id_facts:
+            parsed = idnumber.parse(number)
+            out["birth_date"] = parsed.birth_date.isoformat()
+            out["sex"] = parsed.sex
+    elif field == "birth_date":
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            raise EventRefused.single("bad_date", column=column, value=value) from None
+        problems = check_date(day, column, timezone.localdate())
+        if problems:
+            raise EventRefused(problems)
+        _id_agrees(person, birth_date=day.isoformat())
+        out = {"birth_date": day.isoformat()}
+    elif field == "sex":
+        if value not in ("M", "F"):
+            raise EventRefused.single("bad_choice", column=column, value=value, allowed="M, F")
+        _id_agrees(person, sex=value)
+        out = {"sex": value}
+    elif field == "ethnicity":
+        if value not in ETHNICITY_CODES:
+            raise _refuse("bad_ethnicity", field, value)
+        out = {"ethnicity": value}
+    elif field == "name":
+        out = {"name": value[:50]}
+    elif field in ("mother", "father"):
+
+        def anyone(pk: int) -> Person | None:
+            return Person.objects.filter(pk=pk).first()
+
+        out = {f"{field}_id": _parent(person, field, value, visible or anyone)}
+    elif field == "hukou_type":
+        if value not in ("rural", "urban"):
+            raise EventRefused.single(
+                "bad_choice", column=column, value=value, allowed="rural, urban"
+            )
+        out = {"hukou_type": value}
+    else:  # hukou_place
+        from renkou.core import regions
+
+        unit = OrgUnit.objects.filter(code=value, level=Level.VILLAGE).first()
+        if unit is not None and unit.is_valid_on(timezone.localdate()):
+            out = {"hukou_orgunit_id": unit.code, "hukou_region": ""}
+        elif len(value) == 6 and value in regions.known_codes():
+            out = {"hukou_orgunit_id": None, "hukou_region": value}
+        else:
+            raise _refuse("bad_place", field, value)
+    if all(getattr(person, k) == _as_field_value(k, v) for k, v in out.items()):
+        raise _refuse("same_value", field, value or "—")
+    return out
+
+
+def _as_field_value(key: str, value: Any) -> Any:
+    if key == "birth_date" and isinstance(value, str):
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+@transaction.atomic
+def correction_submit(
+    *,
+    person: Person,
+    field: str,
+    value: str,
+    reason: str,
+    orgunit: OrgUnit,
+    effective_date: datetime.date,
+    actor: Any,
+    with_id_facts: bool = False,
+    visible: Any = None,
+    source: str = Source.VILLAGE,
+    external_ref: str | None = None,
+    expected_version: int | None = None,
+) -> Event:
+    """File a correction (更正) of one field of a person, with the reason, as ``submitted``.
+
+    Refused (nothing written) if the value fails the register's checks (``correction_set``)
+    or the corrected person would break a logic-check rule of error severity that does not
+    flag them today (mother's age at the birth, a child born before the mother, …).
+    """
+    if not reason.strip():
+        raise EventRefused([refusal("required", column="reason")])
+    if external_ref:
+        existing = Event.objects.filter(external_ref=external_ref).first()
+        if existing is not None and existing.person_id == person.pk:
+            return existing  # a repeated submission (the same form sent twice)
+    changes = correction_set(
+        person=person, field=field, value=value, with_id_facts=with_id_facts, visible=visible
+    )
+    event = event_submit(
+        kind=EventKind.CORRECTION,
+        person=person,
+        orgunit=orgunit,
+        effective_date=effective_date,
+        source=source,
+        actor=actor,
+        payload={"set": changes, "field": field, "reason": reason.strip()},
+        external_ref=external_ref,
+        expected_version=expected_version,
+    )
+    before = {h.rule for h in check_person(person) if h.severity == "error"}
+    new_errors = [
+        h for h in getattr(event, "findings", []) if h.severity == "error" and h.rule not in before
+    ]
+    if new_errors:
+        raise EventRefused(
+            [
+                dataclasses.replace(
+                    p,
+                    column=CORRECTION_COLUMN.get(field, field),
+                    message_zh=f"更正后会出现错误：{p.message_zh}",
+                    message_en=f"the correction would cause an error: {p.message_en}",
+                )
+                for p in problems_of(new_errors)
+            ]
+        )
+    return event
 
 
 @transaction.atomic

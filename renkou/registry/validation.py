@@ -12,12 +12,102 @@ from typing import Any
 from django.utils import timezone
 
 from renkou.core import idnumber
-from renkou.core.problems import Problem, problem
+from renkou.core.problems import MESSAGES, Problem, problem
 from renkou.orgunits.models import Level, OrgUnit
 from renkou.registry.choices import EventKind
 from renkou.registry.models import Person
 
 EARLIEST_DATE = datetime.date(1850, 1, 1)
+
+# Messages of the register's own refusals (code -> zh, en), beside the shared catalogue.
+REGISTRY_MESSAGES: dict[str, tuple[str, str]] = {
+    "orgunit_not_yet": (
+        "{name}（{value}）在 {day} 尚未设立（{valid_from} 起设立）",
+        "{name} ({value}) did not exist yet on {day} (it exists from {valid_from})",
+    ),
+    "orgunit_closed": (
+        "{name}（{value}）在 {day} 已不存在（{valid_to} 撤销）",
+        "{name} ({value}) no longer existed on {day} (closed on {valid_to})",
+    ),
+    "same_value": (
+        "{field_zh}已经是 {value}，无需更正",
+        "{field_en} is already {value}: nothing to correct",
+    ),
+    "id_taken": (
+        "身份证号已属于登记中的另一人（{value}）",
+        "this identity number already belongs to another person in the register ({value})",
+    ),
+    "id_facts": (
+        "身份证号与{field_zh}不符：请更正身份证号，并勾选“按身份证号同时更正出生日期和性别”",
+        "the identity number does not agree with {field_en}: correct the identity number "
+        "and tick \u201calso correct the birth date and sex from the identity number\u201d",
+    ),
+    "bad_ethnicity": (
+        "民族代码 {value} 无效（应为 01–56、97 或 98）",
+        "ethnicity code {value} is invalid (01–56, 97 or 98)",
+    ),
+    "bad_place": (
+        "户籍地 {value} 无效：应为本辖区现有村（居）的 12 位代码，或外地的 6 位地区代码",
+        "registered place {value} is invalid: give the 12-digit code of one of our villages "
+        "or the 6-digit region code of a place elsewhere",
+    ),
+    "bad_parent_link": (
+        "{value}不能是此人的{field_zh}",
+        "{value} cannot be this person's {field_en}",
+    ),
+    "future_month": (
+        "{value} 尚未到来，不能上报",
+        "{value} has not come yet: it cannot be reported",
+    ),
+    "month_has_changes": (
+        "{value} 已上报 {count} 条变动，本月已算作已报，无需上报本月无变动",
+        "{count} changes dated in {value} have been reported: the month counts as reported, "
+        "no empty report is needed",
+    ),
+    "village_absent": (
+        "{name}（{value}）在 {day} 不存在",
+        "{name} ({value}) did not exist in {day}",
+    ),
+}
+
+
+def refusal(code: str, *, column: str, value: object = "", **params: str) -> Problem:
+    """A problem of the register's catalogue (or the shared one), in zh and en."""
+    if code in REGISTRY_MESSAGES:
+        zh, en = REGISTRY_MESSAGES[code]
+        text = "" if value is None else str(value)
+        return Problem(
+            file="",
+            row=0,
+            column=column,
+            value=text,
+            code=code,
+            message_zh=zh.format(value=text, **params),
+            message_en=en.format(value=text, **params),
+        )
+    assert code in MESSAGES, code
+    return problem(code, file="", column=column, value=value, **params)
+
+
+def orgunit_on_date(orgunit: OrgUnit, day: datetime.date, column: str = "orgunit") -> list[Problem]:
+    """A village that did not exist on ``day`` says so, with the dates it existed."""
+    if orgunit.is_valid_on(day):
+        return []
+    params = {"name": orgunit.name, "day": day.isoformat()}
+    if day < orgunit.valid_from:
+        return [
+            refusal(
+                "orgunit_not_yet",
+                column=column,
+                value=orgunit.code,
+                valid_from=orgunit.valid_from.isoformat(),
+                **params,
+            )
+        ]
+    valid_to = orgunit.valid_to.isoformat() if orgunit.valid_to else ""
+    return [
+        refusal("orgunit_closed", column=column, value=orgunit.code, valid_to=valid_to, **params)
+    ]
 
 
 class EventRefused(Exception):
@@ -108,8 +198,8 @@ def validate_event(
         )
     if orgunit.level != Level.VILLAGE:
         problems.append(problem("not_leaf", file="", column="orgunit", value=orgunit.code))
-    elif not orgunit.is_valid_on(effective_date):
-        problems.append(problem("unknown_orgunit", file="", column="orgunit", value=orgunit.code))
+    else:
+        problems += orgunit_on_date(orgunit, effective_date)
     if kind in (EventKind.BIRTH, EventKind.ENROL):
         if person is not None:
             problems.append(problem("wrong_kind", file="", column="person", value="—"))

@@ -23,12 +23,13 @@ from renkou.quality.rules import BY_CODE
 from renkou.registry import selectors, services
 from renkou.registry.changes import (
     FIELD_OF_COLUMN,
+    change_prefill,
     change_submit,
     reporting_villages,
     visible_person,
 )
 from renkou.registry.choices import EventKind, EventStatus
-from renkou.registry.forms import CORRECTABLE, FORMS, KINDS, ChangeForm, RejectForm
+from renkou.registry.forms import FORMS, KINDS, ChangeForm, RejectForm
 from renkou.registry.models import Event, Person
 from renkou.registry.validation import EventRefused
 
@@ -54,14 +55,10 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
         raise PermissionDenied
     form_class = FORMS[kind]
     form = form_class(request.POST or None, villages=villages)
-    if not form.is_bound and request.GET.get("person", "").isdigit():
-        # Opened from a quality finding or a person page: the person is already chosen.
-        chosen = visible_person(request.user, int(request.GET["person"]))
-        if chosen is not None and "person" in form.fields:
-            form.initial["person"] = f"{chosen.pk}@{chosen.version}"
-        correctable = {code for code, _label in CORRECTABLE}
-        if "field" in form.fields and request.GET.get("field") in correctable:
-            form.initial["field"] = request.GET["field"]
+    if not form.is_bound:
+        # Opened from a quality finding or a person page: the person (and for a correction
+        # the field and the village) already chosen.
+        change_prefill(form, request.user, request.GET)
     checked = False
     findings: list[dict[str, str]] = []
     if request.method == "POST" and form.is_valid():

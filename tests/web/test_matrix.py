@@ -284,6 +284,29 @@ PAGES: dict[str, Case] = {
     "staff reactivate": Case(
         "post", lambda i: staff_url("reactivate/"), {"county_admin": 302}, 403
     ),
+    # --- helper "rates": monthly reports, reporting rate, corrections of any field ---
+    "reporting rate": Case("get", lambda i: "/quality/reporting/", everyone()),
+    "reporting rate of village": Case(
+        "get", lambda i: f"/quality/reporting/{VILLAGE_A1}/", in_area()
+    ),
+    "reporting rate of township": Case(
+        "get", lambda i: f"/quality/reporting/{TOWNSHIP_A}/?month=2025-01", {"county_admin": 200}
+    ),
+    "empty report form": Case("get", lambda i: "/quality/empty-report/", everyone()),
+    "file empty report": Case(
+        "post",
+        lambda i: "/quality/empty-report/",
+        # A1 is not among the others' villages: the form comes back with the error
+        {**in_area(302), **dict.fromkeys(OUT_OF_AREA, 200)},
+        body={"village": VILLAGE_A1, "month": datetime.date.today().strftime("%Y-%m")},
+    ),
+    "correction form of a field": Case(
+        "get",
+        lambda i: (
+            f"/changes/new/correction/?person={i.person}&field=id_number&village={VILLAGE_A1}"
+        ),
+        everyone(),
+    ),
 }
 
 API: dict[str, Case] = {
