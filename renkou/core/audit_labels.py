@@ -20,6 +20,7 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "user.deactivate": _("Deactivated a user"),
     "user.reactivate": _("Reactivated a user"),
     # register
+    "person.create": _("Created a person"),
     "event.submitted": _("Reported a change"),
     "event.reviewed": _("Reviewed a change"),
     # jobs and lists
