@@ -11,7 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from renkou.core.audit_labels import action_label, all_action_labels, channel_label, object_label
+from renkou.core.audit_labels import (
+    OBJECT_LABELS,
+    action_label,
+    all_action_labels,
+    channel_label,
+    object_label,
+)
 from renkou.core.models import AuditLog, Job
 from renkou.core.scoping import restrict, user_roles
 from renkou.web.lists import Column, export_requested, list_export, paginate
@@ -88,6 +94,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "actions": sorted(
             ((code, str(label)) for code, label in all_action_labels().items()),
             key=lambda item: item[0],
+        ),
+        "object_types": sorted(
+            {code: object_label(code) for code in OBJECT_LABELS}.items(), key=lambda i: i[1]
         ),
     }
     return render(request, "core/audit_list.html", context)
