@@ -272,3 +272,34 @@ def test_a_job_started_from_a_page_is_the_user_s(
 def test_anonymous_export_goes_to_sign_in() -> None:
     response = Client().get("/audit/?export=xlsx")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_decisions_export_equals_the_filtered_list(county: None) -> None:
+    from renkou.benefits.models import Cycle
+    from tests.web.test_matrix import records
+
+    ids = records()
+    cycle = Cycle.objects.get(pk=ids.cycle)
+    admin = client_as("county_admin", COUNTY, "boss")
+    url = f"/benefits/cycles/{cycle.pk}/decisions/"
+    rows = sheet(admin.get(url, {"village": VILLAGE_A1, "export": "xlsx"}))
+    header, body = rows[0], rows[1:]
+    truth = list(
+        cycle.decisions.filter(village__code__startswith=VILLAGE_A1)
+        .order_by("village_id", "id")
+        .values_list("person__name", "person__id_number_masked", "amount")
+    )
+    name, number = header.index("姓名"), header.index("公民身份号码")
+    amount = header.index("金额（元）")
+    assert [(r[name], r[number], r[amount]) for r in body] == [
+        (n, m, float(a)) for n, m, a in truth
+    ]
+    assert truth and all("*" in m for _n, m, _a in truth)
+    page = admin.get(url, {"village": VILLAGE_A1})
+    assert page.context["page"].total == len(truth)
+    assert sheet(admin.get(url, {"village": VILLAGE_A2, "export": "xlsx"})) == [header]
+    exported = AuditLog.objects.filter(action="list.export", object_type="decisions")
+    assert [e.after["filters"] for e in exported.order_by("id")] == [
+        {"cycle": cycle.pk, "village": VILLAGE_A1},
+        {"cycle": cycle.pk, "village": VILLAGE_A2},
+    ]
