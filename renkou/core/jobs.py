@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from renkou.core.audit import audit_record
+from renkou.core.context import ActorContext, reset_context, set_context
 from renkou.core.models import Job, JobStatus
 
 Progress = Callable[[float, str], None]
@@ -79,6 +80,9 @@ def job_run(job_id: int) -> None:
                 progress=max(0.0, min(1.0, fraction)), step=step[:200]
             )
 
+    # The job's own audit rows say they come from a background job (not "cli"); who
+    # started it is the runner's actor (``actor_id``) and the job's ``created_by``.
+    token = set_context(ActorContext(channel="task"))
     try:
         result = KINDS[job.kind](progress=progress, **job.params)
     except Exception as exc:  # the job fails; the worker carries on
@@ -89,6 +93,8 @@ def job_run(job_id: int) -> None:
             finished_at=timezone.now(),
         )
         return
+    finally:
+        reset_context(token)
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE,
         progress=1.0,

@@ -29,6 +29,11 @@ urlpatterns = [
         name="exchange_worklist",
     ),
     path(
+        "exchange/imports/<int:pk>/worklist/dismiss/",
+        views_worklist.worklist_dismiss_bulk,
+        name="exchange_worklist_dismiss",
+    ),
+    path(
         "exchange/rows/<int:pk>/<str:action>/",
         views_worklist.worklist_action,
         name="exchange_row_action",

@@ -16,11 +16,21 @@ from django.views.decorators.http import require_POST
 from renkou.core.scoping import may, restrict
 from renkou.exchange import labels
 from renkou.exchange import worklist as actions
+from renkou.exchange import worklist_bulk as bulk
 from renkou.exchange.evidence import evidence_lines
-from renkou.exchange.models import Outcome, RosterRow
+from renkou.exchange.kinds import KINDS
+from renkou.exchange.models import Decision, Outcome, RosterImport, RosterRow
 from renkou.exchange.views import _import_for, zh
 from renkou.registry.models import Person
 from renkou.registry.validation import EventRefused
+from renkou.web.lists import (
+    Column,
+    bulk_messages,
+    export_requested,
+    list_export,
+    paginate,
+    selected_ids,
+)
 
 PAGE = 50
 # What the worklist shows unless asked otherwise: the rows a person has to look at.
@@ -35,33 +45,83 @@ def _shown_values(row: RosterRow) -> list[tuple[str, str]]:
     return shown
 
 
-@login_required
-def worklist_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Rows of an import filtered by outcome and by open/decided, 50 a page, with evidence."""
-    imp = _import_for(request.user, pk)
-    outcome = request.GET.get("outcome", "")
-    state = request.GET.get("state", "open")
-    after = request.GET.get("after", "")
+def _worklist_rows(imp: RosterImport, outcome: str, state: str) -> Any:
+    """The import's rows with ``outcome`` (default: those that need a look) in ``state``
+    (open, decided, all), by row number."""
     qs = imp.rows.select_related("person", "decided_by", "event")
     if outcome in Outcome.values:
         qs = qs.filter(outcome=outcome)
     else:
-        outcome = ""
         qs = qs.filter(outcome__in=NEEDS_A_LOOK)
     if state == "open":
         qs = qs.filter(decision="")
     elif state == "decided":
         qs = qs.exclude(decision="")
-    if after.isdigit():
-        qs = qs.filter(row_number__gt=int(after))
-    rows = list(qs.order_by("row_number")[: PAGE + 1])
+    return qs.order_by("row_number")
+
+
+def _worklist_export(request: HttpRequest, imp: RosterImport, qs: Any, filters: Any) -> Any:
+    kind = KINDS.get(imp.kind)
+    names = [c.name for c in kind.columns] if kind else []
+    outcomes, decisions = dict(Outcome.choices), dict(Decision.choices)
+
+    def value(name: str) -> Any:
+        def get(row: RosterRow) -> str:
+            text = row.values.get(name, "")
+            return str(labels.SEXES.get(text, text)) if name == "sex" else text
+
+        return get
+
+    columns = [
+        Column(_("Row"), lambda r: r.row_number, width=8),
+        Column(_("Outcome"), lambda r: outcomes.get(r.outcome, r.outcome)),
+        Column(
+            _("Match probability"),
+            lambda r: round(r.probability * 100, 1) if r.probability is not None else "",
+        ),
+        *(
+            Column(
+                labels.column_label(name),
+                value(name),
+                id_number=name == "id_number" or name.endswith("_id"),
+            )
+            for name in names
+        ),
+        Column(_("In the register"), lambda r: r.person.name if r.person else ""),
+        Column(_("Decision"), lambda r: decisions.get(r.decision, r.decision)),
+        Column(_("Decided by"), lambda r: r.decided_by.username if r.decided_by else ""),
+        Column(_("Reason"), lambda r: r.decision_reason, width=30),
+    ]
+    return list_export(
+        request,
+        name="worklist",
+        rows=qs.iterator(chunk_size=2000),
+        columns=columns,
+        filters={"import": imp.pk, **filters},
+    )
+
+
+@login_required
+def worklist_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rows of an import filtered by outcome and by open/decided, 50 a page with numbered
+    pages, with evidence; the filtered list as xlsx; several rows dismissed at once."""
+    imp = _import_for(request.user, pk)
+    outcome = request.GET.get("outcome", "")
+    state = request.GET.get("state", "open")
+    qs = _worklist_rows(imp, outcome, state)
+    if outcome not in Outcome.values:
+        outcome = ""
+    if export_requested(request):
+        return _worklist_export(request, imp, qs, {"outcome": outcome, "state": state})
+    page = paginate(request, qs, per_page=PAGE)
+    rows = page.rows
     can_act = may(request.user, "review", imp.orgunit_id)
     visible = set(
         restrict(Person.objects.all(), request.user)
         .filter(pk__in={r.person_id for r in rows if r.person_id})
         .values_list("pk", flat=True)
     )
-    for row in rows[:PAGE]:
+    for row in rows:
         row.roster_import = imp
         row.shown = _shown_values(row)
         row.lines = evidence_lines(row.evidence or {}, imp.kind)
@@ -75,22 +135,41 @@ def worklist_page(request: HttpRequest, pk: int) -> HttpResponse:
             for f in actions.CORRECTABLE
             if f in conflicts and row.person_visible
         ]
-    query = request.GET.copy()
-    query.pop("after", None)
     return render(
         request,
         "exchange/worklist.html",
         {
             "imp": imp,
-            "rows": rows[:PAGE],
-            "more": rows[PAGE - 1].row_number if len(rows) > PAGE else None,
-            "query": query.urlencode(),
+            "rows": rows,
+            "page": page,
+            "can_bulk": any(r.can_act for r in rows),
             "outcome": outcome,
             "state": state,
             "outcomes": [(c, label) for c, label in Outcome.choices if c != Outcome.PENDING],
             "zh": zh(request),
         },
     )
+
+
+@login_required
+@require_POST
+def worklist_dismiss_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    """Dismiss the ticked rows of an import with one reason; says how many were dismissed
+    and which were refused and why."""
+    imp = _import_for(request.user, pk)
+    if not may(request.user, "review", imp.orgunit_id):
+        raise PermissionDenied
+    result = bulk.worklist_dismiss_bulk(
+        user=request.user,
+        roster_import=imp,
+        row_ids=selected_ids(request),
+        reason=request.POST.get("reason", ""),
+    )
+    bulk_messages(request, result)
+    back = request.POST.get("next", "")
+    if not back.startswith("/exchange/"):
+        back = reverse("exchange_worklist", args=[imp.pk])
+    return redirect(back)
 
 
 def _row_for_action(user: Any, pk: int) -> RosterRow:

@@ -7,8 +7,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from renkou.core.audit import audit_record
+from renkou.core.bulk import BulkResult, problems_text
+from renkou.core.scoping import may, restrict
 from renkou.quality.checks import (
     blocking,
     check_state,
@@ -18,6 +21,7 @@ from renkou.quality.checks import (
 )
 from renkou.quality.engine import Hit
 from renkou.quality.models import Confirmation, Finding
+from renkou.quality.rule_names import rule_name
 from renkou.quality.rules import BY_CODE, WARNING
 from renkou.registry.folding import CREATING_KINDS
 from renkou.registry.models import Event, Person
@@ -149,3 +153,42 @@ def confirmation_withdraw(*, confirmation: Confirmation, actor: Any, reason: str
         reason=reason,
     )
     confirmation.delete()
+
+
+def findings_confirm_bulk(
+    *, user: Any, finding_ids: list[int], rule: str, reason: str
+) -> BulkResult:
+    """Confirm several findings of one ``rule`` with one reason, each on its own.
+
+    Every finding is looked up in the user's area and checked (the user reviews its unit,
+    it is of ``rule``) and confirmed by ``finding_confirm`` in its own transaction, so each
+    is audited and a refusal leaves the others done. Without a reason or a known rule
+    nothing is done.
+    """
+    result = BulkResult()
+    if rule not in BY_CODE:
+        result.refuse(rule or "—", _("choose the findings of one rule"))
+        return result
+    if not reason.strip():
+        result.refuse(rule_name(rule), _("give the reason why the records are correct"))
+        return result
+    found = {
+        f.pk: f
+        for f in restrict(Finding.objects.select_related("person"), user).filter(pk__in=finding_ids)
+    }
+    for pk in finding_ids:
+        finding = found.get(pk)
+        if finding is None:
+            result.refuse(f"#{pk}", _("no such open finding in your area"))
+        elif finding.rule != rule:
+            result.refuse(finding.person.name, _("the finding is of another rule"))
+        elif not may(user, "review", finding.unit):
+            result.refuse(finding.person.name, _("you do not review this village"))
+        else:
+            try:
+                finding_confirm(rule=rule, reason=reason, actor=user, person=finding.person)
+            except EventRefused as refused:
+                result.refuse(finding.person.name, problems_text(refused.problems))
+            else:
+                result.done.append(finding.person.name)
+    return result

@@ -7,6 +7,7 @@ from renkou.quality import views, views_reporting
 urlpatterns = [
     path("quality/", views.quality_overview, name="quality_overview"),
     path("quality/findings/", views.finding_list, name="finding_list"),
+    path("quality/findings/confirm/", views.finding_confirm_bulk, name="finding_confirm_bulk"),
     path("quality/findings/<int:pk>/confirm/", views.finding_confirm, name="finding_confirm"),
     path("quality/reporting/", views_reporting.reporting_rate_page, name="reporting_rate"),
     path(

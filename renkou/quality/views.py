@@ -24,8 +24,17 @@ from renkou.orgunits.scoping import code_prefix_q
 from renkou.quality import services
 from renkou.quality.models import Finding, Severity
 from renkou.quality.rates import quality_rates
+from renkou.quality.rule_names import rule_name
 from renkou.quality.rules import BY_CODE, RULES
 from renkou.registry.validation import EventRefused
+from renkou.web.lists import (
+    Column,
+    bulk_messages,
+    export_requested,
+    list_export,
+    paginate,
+    selected_ids,
+)
 from renkou.web.views import breadcrumb, unit_for_user
 
 PAGE = 100
@@ -111,10 +120,11 @@ def quality_run_start(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("quality_unit", code=unit.code)
 
 
-@login_required
-def finding_list(request: HttpRequest) -> HttpResponse:
-    """Open findings in the user's area, filtered by unit, rule and severity; 100 a page."""
-    params = {k: request.GET.get(k, "").strip() for k in ("unit", "rule", "severity", "before")}
+FINDING_FILTERS = ("unit", "rule", "severity")
+
+
+def _finding_rows(request: HttpRequest, params: dict[str, str]) -> Any:
+    """Open findings in the user's area matching the filters, newest first."""
     qs = restrict(Finding.objects.all(), request.user)
     if params["unit"]:
         qs = qs.filter(code_prefix_q("unit", params["unit"]))
@@ -122,32 +132,86 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(rule=params["rule"])
     if params["severity"]:
         qs = qs.filter(severity=params["severity"])
-    if params["before"].isdigit():
-        qs = qs.filter(id__lt=int(params["before"]))
-    rows = list(qs.select_related("person").order_by("-id")[: PAGE + 1])
+    return qs.select_related("person").order_by("-id")
+
+
+def _finding_message(f: Finding, zh: bool) -> str:
+    rule = BY_CODE.get(f.rule)
+    return rule.message(f.values, "zh" if zh else "en") if rule else f.rule
+
+
+def _findings_export(request: HttpRequest, qs: Any, params: dict[str, str]) -> HttpResponse:
+    names = dict(OrgUnit.objects.filter(code__in=qs.values("unit")).values_list("code", "name"))
+    zh = _zh()
+    severities = dict(Severity.choices)
+    columns = (
+        Column(_("Name"), lambda f: f.person.name),
+        Column(_("Identity number"), lambda f: f.person.id_number_masked, id_number=True),
+        Column(_("Unit"), lambda f: names.get(f.unit, f.unit)),
+        Column(_("Unit code"), lambda f: f.unit),
+        Column(_("Rule"), lambda f: rule_name(f.rule), width=28),
+        Column(_("Rule code"), lambda f: f.rule, width=22),
+        Column(_("Severity"), lambda f: severities.get(f.severity, f.severity)),
+        Column(_("Finding"), lambda f: _finding_message(f, zh), width=50),
+        Column(_("Found"), lambda f: f.found_at, width=20),
+    )
+    return list_export(
+        request,
+        name="findings",
+        rows=qs.iterator(chunk_size=2000),
+        columns=columns,
+        filters=params,
+    )
+
+
+@login_required
+def finding_list(request: HttpRequest) -> HttpResponse:
+    """Open findings in the user's area, filtered by unit, rule and severity; numbered
+    pages of 100, the filtered list as xlsx; several findings of one rule confirmed at once."""
+    params = {k: request.GET.get(k, "").strip() for k in FINDING_FILTERS}
+    qs = _finding_rows(request, params)
+    if export_requested(request):
+        return _findings_export(request, qs, params)
+    page = paginate(request, qs, per_page=PAGE)
+    rows = page.rows
     names = dict(
         OrgUnit.objects.filter(code__in={f.unit for f in rows}).values_list("code", "name")
     )
     zh = _zh()
     for f in rows:
-        rule = BY_CODE.get(f.rule)
-        f.message = rule.message(f.values, "zh" if zh else "en") if rule else f.rule
+        f.message = _finding_message(f, zh)
+        f.rule_name = rule_name(f.rule)
         f.unit_name = names.get(f.unit, f.unit)
         f.can_confirm = may(request.user, "review", f.unit)
-    query = request.GET.copy()
-    query.pop("before", None)
     return render(
         request,
         "quality/findings.html",
         {
             **params,
-            "rows": rows[:PAGE],
-            "older": rows[PAGE - 1].id if len(rows) > PAGE else None,
-            "query": query.urlencode(),
-            "rules": [r.code for r in RULES],
+            "rows": rows,
+            "page": page,
+            "rule_name": rule_name(params["rule"]) if params["rule"] else "",
+            "can_bulk": bool(params["rule"]) and any(f.can_confirm for f in rows),
+            "rules": [(r.code, rule_name(r.code)) for r in RULES],
             "severities": Severity.choices,
         },
     )
+
+
+@login_required
+@require_POST
+def finding_confirm_bulk(request: HttpRequest) -> HttpResponse:
+    """Confirm several findings of one rule with one reason; each is checked and audited
+    on its own, and the page says how many were confirmed and which were refused."""
+    result = services.findings_confirm_bulk(
+        user=request.user,
+        finding_ids=selected_ids(request),
+        rule=request.POST.get("rule", ""),
+        reason=request.POST.get("reason", ""),
+    )
+    bulk_messages(request, result)
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/quality/") else reverse("finding_list"))
 
 
 @login_required

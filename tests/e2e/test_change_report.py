@@ -99,7 +99,7 @@ def test_village_reports_a_birth_and_the_township_applies_it(
     # yet (a warning: the report can still be filed, and the township reviews it).
     status = form.locator("[role=status]")
     assert status.is_visible()
-    assert "Q-REQ-ID-NUMBER" in status.inner_text()
+    assert "身份证号未填写" in status.inner_text()  # the rule by its name (Q-REQ-ID-NUMBER)
     assert "身份证号" in status.inner_text()
     assert not form.locator(".errors").count()
     assert not Event.objects.filter(kind="birth", historic=False).exists()

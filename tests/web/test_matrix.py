@@ -307,6 +307,34 @@ PAGES: dict[str, Case] = {
         ),
         everyone(),
     ),
+    # lists (helper "lists"): xlsx exports of the filtered lists, bulk confirm and dismiss
+    "audit log xlsx": Case(
+        "get", lambda i: "/audit/?action=event&export=xlsx", {"county_admin": 200}, otherwise=403
+    ),
+    "audit log page 2": Case(
+        "get", lambda i: "/audit/?page=2", {"county_admin": 200}, otherwise=403
+    ),
+    "findings xlsx": Case("get", lambda i: "/quality/findings/?export=xlsx", everyone()),
+    "findings bulk confirm": Case(
+        "post",
+        lambda i: "/quality/findings/confirm/",
+        everyone(302),  # each finding is checked on its own; none of another area is found
+        body={"rule": "Q-REQ-NAME", "reason": "checked", "ids": ["1", "2"]},
+    ),
+    "roster worklist xlsx": Case(
+        "get",
+        lambda i: f"/exchange/imports/{i.roster_import}/worklist/?state=all&export=xlsx",
+        in_area(),
+    ),
+    "worklist bulk dismiss": Case(
+        "post",
+        lambda i: f"/exchange/imports/{i.roster_import}/worklist/dismiss/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"reason": "checked"},
+    ),
+    "benefit decisions xlsx": Case(
+        "get", lambda i: f"/benefits/cycles/{i.cycle}/decisions/?export=xlsx", in_township_a()
+    ),
 }
 
 API: dict[str, Case] = {

@@ -35,6 +35,11 @@ RESULT_LABELS: dict[str, str | Promise] = {
     "created": _("Rows staged"),
     "refused": _("Rows refused"),
     "files": _("Files"),
+    # exchange: rows by linkage outcome
+    "matched": _("Matched"),
+    "conflicts": _("Matched with conflicts"),
+    "possible": _("Possible match"),
+    "missing": _("Missing from the register"),
 }
 STEP_LABELS: dict[str, str | Promise] = {
     "snapshot": _("taking in new events and computing"),

@@ -9,3 +9,12 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+// A bulk form's "tick all": ticks every checkbox that belongs to the form named by it.
+document.addEventListener("change", function (event) {
+  var form = event.target.getAttribute && event.target.getAttribute("data-check-all");
+  if (form) {
+    document.querySelectorAll('input[type=checkbox][form="' + form + '"]').forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  }
+});
