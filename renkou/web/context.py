@@ -15,16 +15,22 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": {}}
     roles = user_roles(user)
+    # A village reporter works on a phone: the menu holds only what a reporter uses (their
+    # change reports, the month's empty report, finding a person). The other pages stay
+    # open to them by address, scoped to their village as always.
+    office = roles - {"reporter"}
     return {
         "nav": {
             "changes": bool(roles & {"reporter", "statistician", "county_admin", "sysadmin"}),
+            "empty_report": "reporter" in roles,
             "persons": bool(roles - {"auditor"}),
-            "quality": bool(roles - {"auditor"}),
+            "quality": bool(office - {"auditor"}),
             "audit": bool(roles & {"auditor", "sysadmin", "county_admin"}),
-            "statistics": bool(roles - {"auditor"}),
-            "exchange": bool(roles - {"auditor"}),
-            "benefits": bool(roles),
-            "reports": bool(roles - {"auditor"}),
+            "statistics": bool(office - {"auditor"}),
+            "exchange": bool(office - {"auditor"}),
+            "benefits": bool(office),
+            "reports": bool(office - {"auditor"}),
+            "orgunits": bool(office),
             "staff": bool(roles & {"sysadmin", "county_admin"}),
         }
     }

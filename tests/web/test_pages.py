@@ -13,6 +13,7 @@ from tests.builders import (
     COUNTY,
     TOWNSHIP_A,
     VILLAGE_A1,
+    client_as,
     login_as,
     user_with_role,
 )
@@ -119,3 +120,21 @@ def test_session_is_renewed_at_most_once_a_minute(signed_in: Client) -> None:
     session.save()
     signed_in.get("/")
     assert signed_in.session["_touched"] > first - 61
+
+
+def test_a_reporter_menu_holds_only_what_a_reporter_uses(county: None) -> None:
+    """The reporter's menu: overview, change reports, the month's empty report, persons; a
+    statistician's the office pages; the pages left out stay open by address."""
+
+    def menu(client: Client) -> list[str]:
+        html = client.get("/").content.decode()
+        nav = html.split('<nav class="nav"', 1)[1].split("</nav>", 1)[0]
+        return [part.split('"', 1)[0] for part in nav.split('href="')[1:]]
+
+    reporter = client_as("reporter", VILLAGE_A1)
+    assert menu(reporter) == ["/", "/changes/", "/quality/empty-report/", "/persons/"]
+    assert reporter.get("/statistics/").status_code == 200
+    statistician = client_as("statistician", TOWNSHIP_A, name="s")
+    shown = menu(statistician)
+    assert {"/statistics/", "/quality/", "/exchange/", "/orgunits/", "/reports/"} <= set(shown)
+    assert "/quality/empty-report/" not in shown and "/staff/" not in shown
