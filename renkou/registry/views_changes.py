@@ -400,6 +400,8 @@ def change_bulk(request: HttpRequest) -> HttpResponse:
     audited, in its own transaction): one refused does not hold up the others. A
     rejection's reason and the warnings' reason are given once for all.
     """
+    if not units_for(request.user, "review"):
+        raise PermissionDenied
     ids = [int(x) for x in request.POST.getlist("event") if x.isdigit()][:BULK_MOST]
     decision = request.POST.get("decision", "")
     reason = request.POST.get("reason", "").strip()
