@@ -287,7 +287,11 @@ def _initial_from(event: Event) -> dict[str, Any]:
     masked, so the reporter enters it again.
     """
     payload = event.payload or {}
-    initial: dict[str, Any] = {"village": event.orgunit_id, "effective_date": event.effective_date}
+    # ISO, as a date input wants it (a date would be shown in the local format)
+    initial: dict[str, Any] = {
+        "village": event.orgunit_id,
+        "effective_date": event.effective_date.isoformat(),
+    }
     if event.kind == EventKind.BIRTH:
         state = payload.get("state", {})
         initial |= {

@@ -39,7 +39,7 @@ def form_data(page: Any) -> dict[str, Any]:
     """What the browser would send back of a change form as shown (its initial values)."""
     form = page.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         data[name] = "" if value is None else value
     return data
