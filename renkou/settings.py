@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "renkou.benefits",
     "renkou.reports",
     "renkou.synth",
+    "renkou.notifications",
     "renkou.web",
 ]
 
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "renkou.web.context.navigation",
+                "renkou.notifications.context.unread",
             ],
         },
     },

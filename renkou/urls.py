@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("renkou.analytics.urls")),
     path("", include("renkou.benefits.urls")),
     path("", include("renkou.reports.urls")),
+    path("", include("renkou.notifications.urls")),
     path("", include("renkou.web.urls")),
 ]

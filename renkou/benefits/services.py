@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,11 @@ from renkou.orgunits.models import OrgUnit
 
 class CycleError(Exception):
     """A cycle step refused: wrong state, same user approving, or an open objection."""
+
+
+cycle_noticed = Signal()
+"""Sent in the transaction that publishes a cycle's notice (``cycle``): when the notice ends
+the cycle waits for a second county administrator's approval."""
 
 
 def evaluate(programme: str, year: int, facts: Facts | None = None) -> Evaluation:
@@ -132,6 +138,7 @@ def cycle_notice(*, cycle: Cycle, start: datetime.date, days: int, actor: Any) -
     """Publish the draft as the public notice (公示) for ``days`` days from ``start``."""
     cycle.notice_from, cycle.notice_until = start, start + datetime.timedelta(days=days - 1)
     _move(cycle, actor=actor, to=CycleStatus.NOTICE, allowed=(CycleStatus.COMPUTED,))
+    cycle_noticed.send(sender=Cycle, cycle=cycle)
     return cycle
 
 

@@ -26,6 +26,10 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     # jobs and lists
     "job.start": _("Started a background job"),
     "list.export": _("Exported a list (xlsx)"),
+    # notifications and monthly reports
+    "notification.read": _("Marked a notification read"),
+    "notification.read_all": _("Marked all notifications read"),
+    "empty_report.file": _("Filed a month with nothing to report (本月无变动)"),
     # data quality
     "quality.run": _("Ran the logic checks"),
     "quality.confirm": _("Confirmed a flagged record correct"),

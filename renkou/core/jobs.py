@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
 
@@ -29,6 +30,9 @@ KINDS: dict[str, Runner] = {}
 log = logging.getLogger(__name__)
 # Progress is written at most this often (seconds), so a fast loop does not hammer the DB.
 PROGRESS_EVERY = 0.5
+
+job_ended = Signal()
+"""Sent in the transaction that records a job done or failed (keyword argument ``job``)."""
 
 
 def job_kind(name: str) -> Callable[[Runner], Runner]:
@@ -87,21 +91,25 @@ def job_run(job_id: int) -> None:
         result = KINDS[job.kind](progress=progress, **job.params)
     except Exception as exc:  # the job fails; the worker carries on
         log.exception("job %s (%s) failed", job.pk, job.kind)
-        Job.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED,
-            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
-            finished_at=timezone.now(),
-        )
+        with transaction.atomic():
+            Job.objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED,
+                error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
+                finished_at=timezone.now(),
+            )
+            job_ended.send(sender=Job, job=Job.objects.get(pk=job.pk))
         return
     finally:
         reset_context(token)
-    Job.objects.filter(pk=job.pk).update(
-        status=JobStatus.DONE,
-        progress=1.0,
-        step="",
-        result=result,
-        finished_at=timezone.now(),
-    )
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.DONE,
+            progress=1.0,
+            step="",
+            result=result,
+            finished_at=timezone.now(),
+        )
+        job_ended.send(sender=Job, job=Job.objects.get(pk=job.pk))
 
 
 @task()

@@ -82,6 +82,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "报告日期 {value} 早于事件日期",
         "report date {value} is before the event date",
     ),
+    "resubmitted": (
+        "该上报已重新提交过（第 {value} 号），请在最新的版本上修改",
+        "this report was already resubmitted (no. {value}); correct the latest version",
+    ),
 }
 
 

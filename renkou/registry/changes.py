@@ -68,7 +68,9 @@ def change_prefill(form: Any, user: Any, query: Any) -> None:
             form.initial[name] = query[name]
 
 
-def change_submit(kind: str, data: dict[str, Any], user: Any, *, ref: str) -> Event:
+def change_submit(
+    kind: str, data: dict[str, Any], user: Any, *, ref: str, replaces: Event | None = None
+) -> Event:
     """Call the registry service that files this kind of change.
 
     ``data`` is a change form's ``cleaned_data``; ``ref`` makes a repeated submission of the
@@ -78,6 +80,8 @@ def change_submit(kind: str, data: dict[str, Any], user: Any, *, ref: str) -> Ev
     if not may(user, "report", village.code):
         raise PermissionDenied
     common = {"orgunit": village, "actor": user, "source": "village", "external_ref": ref}
+    if replaces is not None:  # the correction of a rejected report (its reporter resubmits)
+        common["replaces"] = replaces
     if kind == "birth":
         return services.birth_submit(
             name=data["name"],

@@ -208,6 +208,15 @@ class Event(FastChoiceDisplay):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     reject_reason = models.TextField(_("reason for rejection"), blank=True)
+    # A resubmission: the rejected report this one corrects (its earlier version).
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects the rejected report"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
 
     class Meta:
         verbose_name = _("event")

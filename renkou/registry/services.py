@@ -30,7 +30,7 @@ from renkou.registry.choices import EventKind, EventStatus, Source
 from renkou.registry.folding import STATE_FIELD_SET, fold_event
 from renkou.registry.marriages import surviving_spouse
 from renkou.registry.models import ChangeReport, Event, Household, Person
-from renkou.registry.signals import event_applied
+from renkou.registry.signals import event_applied, event_rejected, event_submitted
 from renkou.registry.state import person_set_state, person_state
 from renkou.registry.validation import (
     EventRefused,
@@ -91,6 +91,7 @@ def event_submit(
     change_report: ChangeReport | None = None,
     external_ref: str | None = None,
     expected_version: int | None = None,
+    replaces: Event | None = None,
 ) -> Event:
     """Record a reported change as ``submitted`` after validating it.
 
@@ -115,6 +116,8 @@ def event_submit(
             raise EventRefused.single("conflict", column="external_ref", value=external_ref)
     if person is not None and expected_version is not None and person.version != expected_version:
         raise EventRefused.single("stale", column="person", value=person.pk)
+    if replaces is not None:
+        _check_resubmission(replaces, kind=kind, actor=actor)
     report_date = report_date or timezone.localdate()
     validate_event(
         kind=kind,
@@ -136,17 +139,32 @@ def event_submit(
         payload=payload,
         external_ref=external_ref,
         fingerprint=print_,
+        replaces=replaces,
     )
     audit_record(
         actor=actor,
         action="event.submit",
         object_type="event",
         object_id=event.pk,
-        after=_event_snapshot(event),
+        after=_event_snapshot(event) | ({"replaces": replaces.pk} if replaces else {}),
     )
+    event_submitted.send(sender=Event, event=event, actor=actor)
     # What the quality rules say of the change: shown to the reporter; errors block applying.
     event.findings = event_findings(event)
     return event
+
+
+def _check_resubmission(replaces: Event, *, kind: str, actor: Any) -> None:
+    """A resubmission corrects a rejected report of the same kind, by its own reporter,
+    once (a second correction starts from the latest rejected version)."""
+    earlier = Event.objects.select_for_update().get(pk=replaces.pk)
+    if earlier.status != EventStatus.REJECTED or earlier.kind != kind:
+        raise EventRefused.single("bad_status", column="status", value=earlier.status)
+    if earlier.reporter_id is None or earlier.reporter_id != getattr(actor, "pk", None):
+        raise PermissionError("only the reporter resubmits a report")
+    later = Event.objects.filter(replaces=earlier).values_list("pk", flat=True).first()
+    if later is not None:
+        raise EventRefused.single("resubmitted", column="replaces", value=later)
 
 
 def _decide(event: Event, actor: Any, status: str, reason: str = "") -> None:
@@ -190,6 +208,7 @@ def event_reject(*, event: Event, actor: Any, reason: str) -> Event:
     if not reason.strip():
         raise EventRefused.single("required", column="reason", value="")
     _decide(event, actor, EventStatus.REJECTED, reason.strip())
+    event_rejected.send(sender=Event, event=event, actor=actor)
     return event
 
 
@@ -254,7 +273,7 @@ def event_apply(*, event: Event, actor: Any, warnings_reason: str = "") -> Event
         before={k: before_state[k] for k in changed} if before_state else None,
         after={k: after_state[k] for k in changed},
     )
-    event_applied.send(sender=Event, event=event)
+    event_applied.send(sender=Event, event=event, actor=actor)
     if event.kind == EventKind.DEATH:
         _widowhood_record(death=event, deceased=person, actor=actor)
     return event
@@ -526,8 +545,10 @@ def correction_submit(
     source: str = Source.VILLAGE,
     external_ref: str | None = None,
     expected_version: int | None = None,
+    replaces: Event | None = None,
 ) -> Event:
-    """File a correction (更正) of one field of a person, with the reason, as ``submitted``.
+    """File a correction (更正) of one field of a person, with the reason, as ``submitted``
+    (``replaces``: the rejected correction its reporter corrects and submits again).
 
     Refused (nothing written) if the value fails the register's checks (``correction_set``)
     or the corrected person would break a logic-check rule of error severity that does not
@@ -552,6 +573,7 @@ def correction_submit(
         payload={"set": changes, "field": field, "reason": reason.strip()},
         external_ref=external_ref,
         expected_version=expected_version,
+        replaces=replaces,
     )
     before = {h.rule for h in check_person(person) if h.severity == "error"}
     new_errors = [
@@ -634,6 +656,7 @@ def birth_submit(
     report_date: datetime.date | None = None,
     change_report: ChangeReport | None = None,
     external_ref: str | None = None,
+    replaces: Event | None = None,
 ) -> Event:
     """Report a birth (出生): the child is created when the event is applied.
 
@@ -677,6 +700,7 @@ def birth_submit(
         report_date=report_date,
         change_report=change_report,
         external_ref=external_ref,
+        replaces=replaces,
     )
 
 

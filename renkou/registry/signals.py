@@ -7,3 +7,10 @@ from django.dispatch import Signal
 
 event_applied = Signal()
 """Sent inside the transaction that applied an event (keyword argument ``event``)."""
+
+event_submitted = Signal()
+"""Sent inside the transaction that recorded a new submission (``event``, ``actor``); not
+sent for an idempotent repeat of one."""
+
+event_rejected = Signal()
+"""Sent inside the transaction that rejected an event (``event``, ``actor``)."""

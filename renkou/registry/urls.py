@@ -13,6 +13,8 @@ urlpatterns = [
     path("changes/new/<str:kind>/", views_changes.change_new, name="change_new"),
     path("changes/<int:pk>/", views_changes.change_detail, name="change_detail"),
     path("changes/<int:pk>/decide/", views_changes.change_decide, name="change_decide"),
+    path("changes/<int:pk>/resubmit/", views_changes.change_resubmit, name="change_resubmit"),
+    path("changes/bulk/", views_changes.change_bulk, name="change_bulk"),
     path(
         "changes/<int:pk>/confirm/",
         views_changes.change_confirm_finding,

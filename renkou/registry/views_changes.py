@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.core.problems import Problem
-from renkou.core.scoping import may, restrict
+from renkou.core.scoping import may, restrict, units_for
 from renkou.quality import services as quality_services
 from renkou.quality.checks import event_findings
 from renkou.quality.rules import BY_CODE
@@ -59,18 +59,27 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
         # Opened from a quality finding or a person page: the person (and for a correction
         # the field and the village) already chosen.
         change_prefill(form, request.user, request.GET)
+    return _file_change(request, kind, form)
+
+
+def _file_change(
+    request: HttpRequest, kind: str, form: ChangeForm, replaces: Event | None = None
+) -> HttpResponse:
+    """Check or submit a bound change form (a new report, or the correction of a rejected
+    one), else show it again with its problems."""
     checked = False
     findings: list[dict[str, str]] = []
+    again = {"replaces": replaces} if replaces is not None else {}
     if request.method == "POST" and form.is_valid():
         zh = request.LANGUAGE_CODE.startswith("zh")
         ref = f"web:{form.cleaned_data['token']}"
         try:
             if "check" in request.POST:
                 with transaction.atomic():
-                    trial = change_submit(kind, form.cleaned_data, request.user, ref=ref)
+                    trial = change_submit(kind, form.cleaned_data, request.user, ref=ref, **again)
                     findings = finding_messages(getattr(trial, "findings", []))
                     raise CheckOnly
-            event = change_submit(kind, form.cleaned_data, request.user, ref=ref)
+            event = change_submit(kind, form.cleaned_data, request.user, ref=ref, **again)
         except CheckOnly:
             checked = True
         except EventRefused as refused:
@@ -95,6 +104,7 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
             "checked": checked and not form.errors,
             "findings": findings,
             "picked": picked,
+            "replaces": replaces,
         },
     )
 
@@ -133,6 +143,9 @@ def change_list(request: HttpRequest) -> HttpResponse:
     if village:
         qs = qs.filter(orgunit_id=village)
     events = list(qs.select_related("person", "orgunit", "reporter").order_by("-created_at")[:200])
+    reviewable = units_for(user, "review") if pending else []
+    for e in events:
+        e.reviewable = any(e.orgunit_id.startswith(p) for p in reviewable)
     return render(
         request,
         "registry/change_list.html",
@@ -143,6 +156,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
             "by_village": by_village,
             "kinds": [(k, EventKind(k).label) for k in KINDS],
             "can_report": bool(reporting_villages(user)),
+            "can_bulk": any(e.reviewable for e in events),
         },
     )
 
@@ -168,6 +182,14 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     pending = event.status in (EventStatus.SUBMITTED, EventStatus.REVIEWED)
     findings = finding_messages(event_findings(event)) if pending else []
+    may_resubmit = (
+        event.status == EventStatus.REJECTED
+        and event.reporter_id == request.user.pk
+        and event.kind in KINDS
+        and may(request.user, "report", event.orgunit_id)
+    )
+    rejected = event.status == EventStatus.REJECTED
+    replaced_by = Event.objects.filter(replaces=event).first() if rejected else None
     return render(
         request,
         "registry/change_detail.html",
@@ -177,6 +199,11 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reject_form": RejectForm(),
             "findings": findings,
             "has_warnings": any(f["severity"] == "warning" for f in findings),
+            "pending": pending,
+            "chosen": _chosen(event, request.user),
+            "versions": _versions(event),
+            "replaced_by": replaced_by,
+            "may_resubmit": may_resubmit and replaced_by is None,
         },
     )
 
@@ -248,3 +275,162 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
         for p in refused.problems:
             messages.error(request, p.message_zh if zh else p.message_en)
     return redirect("change_detail", pk=pk)
+
+
+def _initial_from(event: Event) -> dict[str, Any]:
+    """A change form's initial data from an earlier (rejected) report of the same kind.
+
+    The identity number of a birth is not put back: it is kept only encrypted and shown
+    masked, so the reporter enters it again.
+    """
+    payload = event.payload or {}
+    # ISO, as a date input wants it (a date would be shown in the local format)
+    initial: dict[str, Any] = {
+        "village": event.orgunit_id,
+        "effective_date": event.effective_date.isoformat(),
+    }
+    if event.kind == EventKind.BIRTH:
+        state = payload.get("state", {})
+        initial |= {
+            "name": state.get("name", ""),
+            "sex": state.get("sex", ""),
+            "mother": state.get("mother_id"),
+            "father": state.get("father_id"),
+        }
+    elif event.person is not None:
+        initial["person"] = f"{event.person.pk}@{event.person.version}"
+    if "to_orgunit" in payload or "to_region" in payload:
+        initial["destination"] = payload.get("to_orgunit") or payload.get("to_region")
+    if payload.get("spouse_id"):
+        initial["spouse"] = payload["spouse_id"]
+    if event.kind == EventKind.CORRECTION and payload.get("set"):
+        field, value = next(iter(payload["set"].items()))
+        initial |= {"field": field, "value": value, "reason": payload.get("reason", "")}
+    return initial
+
+
+@login_required
+def change_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reporter corrects a rejected report and submits it again (a new version that
+    points at the rejected one; both stay in the history)."""
+    earlier = _event_for(request.user, pk)
+    if earlier.reporter_id != request.user.pk or earlier.kind not in KINDS:
+        raise PermissionDenied
+    if earlier.status != EventStatus.REJECTED:
+        raise Http404
+    later = Event.objects.filter(replaces=earlier).first()
+    if later is not None:
+        messages.info(request, _("This report was already submitted again."))
+        return redirect("change_detail", pk=later.pk)
+    villages = reporting_villages(request.user)
+    if earlier.orgunit_id not in {code for code, _label in villages}:
+        raise PermissionDenied
+    form = FORMS[earlier.kind](
+        request.POST or None, villages=villages, initial=_initial_from(earlier)
+    )
+    return _file_change(request, earlier.kind, form, replaces=earlier)
+
+
+def _versions(event: Event) -> list[Event]:
+    """The earlier versions of a resubmitted report, latest first (each one rejected)."""
+    chain = []
+    current = event
+    while current.replaces_id is not None and len(chain) < 50:
+        current = Event.objects.select_related("reviewed_by").get(pk=current.replaces_id)
+        chain.append(current)
+    return chain
+
+
+def _chosen(event: Event, user: Any) -> list[tuple[str, Any]]:
+    """What the reporter chose beyond the form's plain fields, as (label, value) pairs: the
+    parents of a birth and the spouse (with masked numbers), the destination of a move,
+    the field, old and new value of a correction."""
+    from renkou.core.regions import region_name
+    from renkou.orgunits.models import OrgUnit
+
+    payload = event.payload or {}
+    state = payload.get("state", {})
+    shown: list[tuple[str, Any]] = []
+    people = {
+        _("Mother"): state.get("mother_id"),
+        _("Father"): state.get("father_id"),
+        _("Spouse"): payload.get("spouse_id"),
+    }
+    for label, pid in people.items():
+        if pid:
+            person = visible_person(user, int(pid))
+            shown.append((label, person if person is not None else _("(outside your area)")))
+    if payload.get("to_orgunit"):
+        unit = OrgUnit.objects.filter(code=payload["to_orgunit"]).first()
+        name = unit.name if unit else ""
+        shown.append((_("Moved to"), f"{name} {payload['to_orgunit']}".strip()))
+    elif payload.get("to_region"):
+        name = region_name(payload["to_region"]) or ""
+        shown.append((_("Moved to"), f"{name} {payload['to_region']}".strip()))
+    return shown
+
+
+def _field_label(field: str) -> str:
+    """A person field's name in the page's language."""
+    name = field.removesuffix("_id")
+    try:
+        return str(Person._meta.get_field(name).verbose_name)
+    except Exception:
+        return field
+
+
+BULK_MOST = 200
+
+
+@login_required
+@require_POST
+def change_bulk(request: HttpRequest) -> HttpResponse:
+    """Apply or reject several selected changes at once.
+
+    Each change is decided on its own by the same service as on its page (checked,
+    audited, in its own transaction): one refused does not hold up the others. A
+    rejection's reason and the warnings' reason are given once for all.
+    """
+    if not units_for(request.user, "review"):
+        raise PermissionDenied
+    ids = [int(x) for x in request.POST.getlist("event") if x.isdigit()][:BULK_MOST]
+    decision = request.POST.get("decision", "")
+    reason = request.POST.get("reason", "").strip()
+    warnings_reason = request.POST.get("warnings_reason", "").strip()
+    if not ids or decision not in ("apply", "reject"):
+        messages.error(request, _("Choose the changes and whether to apply or reject them."))
+        return redirect("change_list")
+    if decision == "reject" and not reason:
+        messages.error(request, _("Give the reason for rejecting them."))
+        return redirect("change_list")
+    zh = request.LANGUAGE_CODE.startswith("zh")
+    user = request.user
+    found = {
+        e.pk: e
+        for e in restrict(
+            Event.objects.select_related("person", "orgunit").filter(pk__in=ids), user
+        ).exclude(kind="enrol")
+    }
+    decided: list[Event] = []
+    refused: list[tuple[Any, list[str]]] = []
+    for pk in dict.fromkeys(ids):
+        event = found.get(pk)
+        if event is None or not may(user, "review", event.orgunit_id):
+            refused.append((pk, [_("You may not review this change.")]))
+            continue
+        try:
+            if decision == "apply":
+                event = services.event_apply(
+                    event=event, actor=user, warnings_reason=warnings_reason
+                )
+            else:
+                event = services.event_reject(event=event, actor=user, reason=reason)
+        except EventRefused as no:
+            refused.append((event, [p.message_zh if zh else p.message_en for p in no.problems]))
+        else:
+            decided.append(event)
+    return render(
+        request,
+        "registry/change_bulk_result.html",
+        {"decision": decision, "decided": decided, "refused": refused},
+    )

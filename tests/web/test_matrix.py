@@ -102,6 +102,24 @@ def in_township_a(status: int = 200) -> dict[str, int]:
     return dict.fromkeys(SIGNED_IN - {"statistician_other_township"}, status)
 
 
+# notify: ids the cases of its block read when they run
+class PendingChange:
+    """The id of the change waiting for review, as the form sends it (read when posted)."""
+
+    def __str__(self) -> str:
+        pending = Event.objects.filter(kind="birth", status="submitted", orgunit_id=VILLAGE_A1)
+        return str(pending.order_by("pk").values_list("pk", flat=True)[0])
+
+
+def others_notification() -> int:
+    """The id of a notification addressed to someone who is none of the callers."""
+    from renkou.notifications.models import Notification
+
+    return Notification.objects.filter(recipient__username="matrix-head").values_list(
+        "pk", flat=True
+    )[0]
+
+
 PAGES: dict[str, Case] = {
     "home": Case("get", lambda i: "/", everyone()),
     "orgunit list": Case("get", lambda i: "/orgunits/", everyone()),
@@ -334,6 +352,33 @@ PAGES: dict[str, Case] = {
     ),
     "benefit decisions xlsx": Case(
         "get", lambda i: f"/benefits/cycles/{i.cycle}/decisions/?export=xlsx", in_township_a()
+    ),
+    # --- notify: notifications, resubmission, bulk decisions ---------------------------------
+    "notifications": Case("get", lambda i: "/notifications/", everyone()),
+    "unread notifications": Case("get", lambda i: "/notifications/?show=unread", everyone()),
+    "mark all notifications read": Case(
+        "post", lambda i: "/notifications/read-all/", everyone(302)
+    ),
+    # a notification of another user (the cycle waiting for matrix-head's approval)
+    "open another's notification": Case(
+        "get", lambda i: f"/notifications/{others_notification()}/open/", {}
+    ),
+    "mark another's notification read": Case(
+        "post", lambda i: f"/notifications/{others_notification()}/read/", {}
+    ),
+    # only the reporter of a rejected report resubmits it (this one is nobody's, pending)
+    "resubmit change": Case(
+        "get",
+        lambda i: f"/changes/{i.change}/resubmit/",
+        {"reporter_this_village": 403, "county_admin": 403},
+    ),
+    "decide changes in bulk": Case(
+        "post",
+        lambda i: "/changes/bulk/",
+        # reviewers get the result page (outside their area: refused, by number only)
+        {"county_admin": 200, "statistician_other_township": 200},
+        otherwise=403,
+        body={"event": [PendingChange()], "decision": "reject", "reason": "wrong"},
     ),
 }
 

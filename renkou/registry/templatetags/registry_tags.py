@@ -31,30 +31,49 @@ def _person(pk: Any) -> str:
     return f"{person.name} {person.id_number_masked}".strip() if person else "—"
 
 
+def _shown(field: str, values: dict[str, Any]) -> str:
+    """One correctable field of ``values`` (a correction's ``set``, or a person's fields) as
+    a person reads it: identity numbers masked, codes by their names."""
+    if field == "id_number":
+        return values.get("id_number_masked") or "—"
+    if field in ("mother", "father"):
+        return _person(values.get(f"{field}_id"))
+    if field == "sex":
+        return str(Sex(values["sex"]).label) if values.get("sex") in Sex.values else "—"
+    if field == "hukou_type":
+        value = values.get("hukou_type")
+        return str(HukouType(value).label) if value in HukouType.values else "—"
+    if field == "hukou_place":
+        code = values.get("hukou_orgunit_id") or values.get("hukou_region") or ""
+        unit = OrgUnit.objects.filter(code=code).first()
+        name = unit.name if unit else regions.region_name(code)
+        return f"{name} ({code})" if name else code or "—"
+    value = values.get(field)
+    return "—" if value in (None, "") else str(value)
+
+
+def _person_values(person: Person) -> dict[str, Any]:
+    keys = ("name", "birth_date", "sex", "ethnicity", "hukou_type", "hukou_region")
+    values: dict[str, Any] = {k: getattr(person, k) for k in keys}
+    values["birth_date"] = person.birth_date.isoformat() if person.birth_date else ""
+    values["id_number_masked"] = person.id_number_masked
+    for key in ("mother_id", "father_id", "hukou_orgunit_id"):
+        values[key] = getattr(person, key)
+    return values
+
+
 @register.simple_tag
-def correction_rows(payload: dict[str, Any]) -> list[tuple[Any, str]]:
-    """(field label, new value as shown) of a correction: identity numbers masked, codes
-    by their names; never the ciphertext or the blind index."""
+def correction_rows(
+    payload: dict[str, Any], person: Person | None = None
+) -> list[tuple[Any, str, str]]:
+    """(field label, value before, new value) of a correction: identity numbers masked,
+    codes by their names; never the ciphertext or the blind index. The value before is the
+    person's as it stands (given ``person``: a correction not yet applied), else ''."""
     changes = payload.get("set") or {}
     labels = dict(CORRECTABLE)
     fields = list(dict.fromkeys(_FIELD_OF_KEY.get(k, k) for k in changes))
-    rows: list[tuple[Any, str]] = []
-    for field in fields:
-        if field == "id_number":
-            shown = changes.get("id_number_masked") or "—"
-        elif field in ("mother", "father"):
-            shown = _person(changes.get(f"{field}_id"))
-        elif field == "sex":
-            shown = str(Sex(changes["sex"]).label) if changes["sex"] in Sex.values else "—"
-        elif field == "hukou_type":
-            value = changes["hukou_type"]
-            shown = str(HukouType(value).label) if value in HukouType.values else "—"
-        elif field == "hukou_place":
-            code = changes.get("hukou_orgunit_id") or changes.get("hukou_region") or ""
-            unit = OrgUnit.objects.filter(code=code).first()
-            name = unit.name if unit else regions.region_name(code)
-            shown = f"{name} ({code})" if name else code or "—"
-        else:
-            shown = str(changes.get(field, ""))
-        rows.append((labels.get(field, field), shown))
-    return rows
+    before = _person_values(person) if person is not None else None
+    return [
+        (labels.get(f, f), _shown(f, before) if before is not None else "", _shown(f, changes))
+        for f in fields
+    ]
