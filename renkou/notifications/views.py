@@ -14,8 +14,9 @@ from django.views.decorators.http import require_POST
 from renkou.notifications import services
 from renkou.notifications.models import Notification
 from renkou.notifications.selectors import link_of, message_of, notifications_for
+from renkou.web.lists import paginate
 
-SHOWN = 100
+SHOWN = 50  # a page of the list
 
 
 def _own(user: Any, pk: int) -> Notification:
@@ -32,14 +33,15 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     qs = notifications_for(request.user)
     if show == "unread":
         qs = qs.filter(read_at__isnull=True)
-    rows = list(qs.order_by("-created_at", "-pk")[:SHOWN])
+    page = paginate(request, qs.order_by("-created_at", "-pk"), per_page=SHOWN)
+    rows = list(page.rows)
     for n in rows:
         n.message = message_of(n)
         n.link = link_of(n)
     return render(
         request,
         "notifications/list.html",
-        {"notifications": rows, "show": "unread" if show == "unread" else "all"},
+        {"notifications": rows, "page": page, "show": "unread" if show == "unread" else "all"},
     )
 
 

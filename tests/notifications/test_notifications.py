@@ -246,3 +246,18 @@ def test_a_reporter_never_sees_a_notification_about_another_village(
     )
     assert unread_count(staff["rep_a2"]) == 0
     assert other.get("/notifications/").context["notifications"] == []
+
+
+def test_a_long_list_comes_a_page_at_a_time(staff: dict[str, Any]) -> None:
+    """55 submissions: the statistician's list shows 50, newest first, and the rest on
+    page 2, with the unread filter kept in the pager's links."""
+    for i in range(55):
+        birth(staff["rep_a1"], ref=f"page-{i:02d}", name=f"张{i:02d}")
+    client = page_client(staff["stat_a"], "zh-hans")
+    first = client.get("/notifications/?show=unread")
+    second = client.get("/notifications/?show=unread&page=2")
+    one, two = first.context["notifications"], second.context["notifications"]
+    assert len(one) == 50 and len(two) == 5
+    names = [n.message for n in one + two]
+    assert "张54" in names[0] and "张00" in names[-1] and len(set(names)) == 55
+    assert "show=unread&amp;page=2" in first.content.decode()
