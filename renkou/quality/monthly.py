@@ -203,17 +203,25 @@ def village_months(prefix: str, month: datetime.date) -> list[VillageMonth]:
     out = []
     for village in expected_villages(prefix, month):
         empty = empties.get(village.code)
-        out.append(
-            VillageMonth(
-                village=village,
-                month=month,
-                received_on=got.get((village.code, month)),
-                deadline=deadline(month),
-                empty=empty,
-                superseded_by=superseding_change(empty) if empty else None,
-            )
-        )
+        out.append(_village_month(village, month, got, empty))
     return out
+
+
+def _village_month(
+    village: OrgUnit,
+    month: datetime.date,
+    got: dict[tuple[str, Any], Any],
+    empty: EmptyReport | None,
+) -> VillageMonth:
+    """One village's month: when its report was received, and its empty report if any."""
+    return VillageMonth(
+        village=village,
+        month=month,
+        received_on=got.get((village.code, month)),
+        deadline=deadline(month),
+        empty=empty,
+        superseded_by=superseding_change(empty) if empty else None,
+    )
 
 
 def reporting_rate(unit: OrgUnit, month: datetime.date) -> ReportingRate:
@@ -338,14 +346,5 @@ def village_history(village: OrgUnit, last: datetime.date, n: int = 12) -> list[
         if not village.is_valid_on(month_end(month)) and not village.is_valid_on(month):
             continue
         empty = empties.get(month)
-        out.append(
-            VillageMonth(
-                village=village,
-                month=month,
-                received_on=got.get((village.code, month)),
-                deadline=deadline(month),
-                empty=empty,
-                superseded_by=superseding_change(empty) if empty else None,
-            )
-        )
+        out.append(_village_month(village, month, got, empty))
     return out

@@ -14,6 +14,7 @@ from renkou.quality.views_reporting import reporting_month
 from renkou.registry.loading import registry_load
 from tests.builders import COUNTY, TOWNSHIP_A, VILLAGE_A1, small_county, today, user_with_role
 from tests.e2e.test_sign_in import html_lang, path_of, shot, sign_in
+from tests.e2e.test_staff import fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -35,23 +36,6 @@ def follow(page: Any, locator: Any) -> None:
         locator.click()
 
 
-def fits(page: Any) -> None:
-    """No horizontal scrolling at 390 px, nothing sticking out to the right."""
-    overflow = page.evaluate(
-        """(width) => {
-            const out = [];
-            for (const el of document.body.querySelectorAll('*')) {
-                if (el.closest('.table-wrap, .sr-only')) continue;
-                const r = el.getBoundingClientRect();
-                if (r.width && r.right > width + 0.5) out.push(el.tagName + '.' + el.className);
-            }
-            return {scroll: document.documentElement.scrollWidth, out};
-        }""",
-        WIDTH,
-    )
-    assert overflow == {"scroll": WIDTH, "out": []}
-
-
 def test_reporter_files_nothing_changed_and_the_county_sees_it(
     page: Any, live_server: Any, artifacts: Path, staff: None
 ) -> None:
@@ -64,21 +48,21 @@ def test_reporter_files_nothing_changed_and_the_county_sees_it(
     assert path_of(page, live_server) == "/" and html_lang(page) == "zh-hans"
     button = page.locator("#nothing-changed")
     assert button.inner_text() == "本月无变动"
-    fits(page)
+    fits(page, WIDTH)
     follow(page, button)
     assert path_of(page, live_server) == "/quality/empty-report/"
     assert page.locator("h1").inner_text() == "本月无变动"
     form = page.locator("form#empty-report")
     assert form.locator("#id_village").input_value() == VILLAGE_A1
     assert form.locator("#id_month").input_value() == month.isoformat()[:7]
-    fits(page)
+    fits(page, WIDTH)
     shot(page, artifacts, "monthly-01-form")
     follow(page, form.locator("button.primary"))
     assert page.locator(".messages .success").inner_text() == f"已上报：东村 {label}无变动。"
     row = page.locator(f"#village-months tr[data-month='{month.isoformat()[:7]}']")
     assert "按时" in row.inner_text() and "本月无变动" in row.inner_text()
     assert "Not received" not in page.content() and "On time" not in page.content()
-    fits(page)
+    fits(page, WIDTH)
     shot(page, artifacts, "monthly-02-filed")
     # filing it again changes nothing
     follow(page, page.locator("form#empty-report button.primary"))
@@ -98,11 +82,11 @@ def test_reporter_files_nothing_changed_and_the_county_sees_it(
     missing = page.locator("#reporting-missing").inner_text()
     assert "东村" not in missing and "西村" in missing and "南村" in missing
     assert "次月 5 日（含）前收到为按时" in page.content()
-    fits(page)
+    fits(page, WIDTH)
     shot(page, artifacts, "monthly-03-county")
     follow(page, township.locator("a"))
     assert path_of(page, live_server).startswith(f"/quality/reporting/{TOWNSHIP_A}/")
     village = page.locator(f"#reporting-villages tr[data-village='{VILLAGE_A1}']")
     assert "按时" in village.inner_text() and "本月无变动" in village.inner_text()
-    fits(page)
+    fits(page, WIDTH)
     shot(page, artifacts, "monthly-04-township")
