@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+from renkou.core import crypto
 from renkou.core.models import AuditLog, PasswordState, RoleAssignment
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.choices import EventStatus, PersonStatus
@@ -83,7 +84,8 @@ def chinese_left(page: Any, data: list[str]) -> list[str]:
 
 def pick_village_and_mother(born: datetime.date) -> tuple[OrgUnit, Person]:
     """A village of the demo county (not the demo users' township) and a woman living there
-    aged 22 to 35 at the birth, without a child under two, whose name nobody else has."""
+    aged 22 to 35 at the birth with an identity number, without a child under two, whose
+    name nobody else has."""
     county = OrgUnit.objects.get(level=3)
     townships = list(OrgUnit.objects.filter(parent=county).order_by("code"))
     assert len(townships) >= 2
@@ -91,13 +93,17 @@ def pick_village_and_mother(born: datetime.date) -> tuple[OrgUnit, Person]:
         for village in OrgUnit.objects.filter(parent=township, valid_to__isnull=True).order_by(
             "code"
         ):
-            women = Person.objects.filter(
-                residence_orgunit=village,
-                sex="F",
-                status=PersonStatus.ALIVE,
-                birth_date__gt=born.replace(year=born.year - 35),
-                birth_date__lt=born.replace(year=born.year - 22),
-            ).order_by("pk")
+            women = (
+                Person.objects.filter(
+                    residence_orgunit=village,
+                    sex="F",
+                    status=PersonStatus.ALIVE,
+                    birth_date__gt=born.replace(year=born.year - 35),
+                    birth_date__lt=born.replace(year=born.year - 22),
+                )
+                .exclude(id_number_enc="")
+                .order_by("pk")
+            )
             for woman in women:
                 if Person.objects.filter(name__startswith=woman.name).count() != 1:
                     continue
@@ -191,6 +197,7 @@ def test_a_fresh_office_files_rejects_resubmits_and_applies_a_birth(
     assert path_of(desk, live_server) == f"/changes/{first.pk}/"
     facts = desk.locator("dl.facts").inner_text()
     assert "母亲" in facts and mother.name in facts and mother.id_number_masked in facts
+    assert crypto.decrypt(mother.id_number_enc) not in desk.content()  # only masked
     assert unread(desk) == ""
     reject = desk.locator(".decide form.card")
     reject.locator("textarea[name=reason]").fill(REASON)
