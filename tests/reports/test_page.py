@@ -66,9 +66,13 @@ def test_an_uncomputed_or_malformed_period_is_refused_on_the_page(register: None
 
 
 def test_the_page_is_in_the_navigation(register: None) -> None:
-    page = client_as("reporter", A1).get("/reports/")
-    assert page.context["unit"].code == A1
+    page = client_as("statistician", TOWNSHIP_A).get("/reports/")
+    assert page.context["unit"].code == TOWNSHIP_A
     assert 'href="/reports/"' in page.content.decode()
+    # a village reporter's menu leaves it out; the page still opens, for their village
+    page = client_as("reporter", A1, name="r").get("/reports/")
+    assert page.context["unit"].code == A1
+    assert 'href="/reports/"' not in page.content.decode()
 
 
 @override_settings(TASKS=IMMEDIATE)
