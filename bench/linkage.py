@@ -157,6 +157,34 @@ def _truth(rosters: Path, file: str) -> dict[int, str]:
         return {int(r["row"]): r["person_ref"] for r in csv.DictReader(fh) if r["file"] == file}
 
 
+def _by_noise(
+    rosters: Path, file: str, automatic: dict[int, str], truth: dict[int, str]
+) -> dict[str, list[int]]:
+    """Per kind of noise of the office model (``noise.csv``): [rows linked to the right
+    person, rows of register persons with it]; for namesakes [matched to someone, rows]."""
+    import csv
+
+    path = rosters / "noise.csv"
+    if not path.exists():
+        return {}
+    out: dict[str, list[int]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["file"] != file:
+                continue
+            row = int(r["row"])
+            for label in {k.split(":")[-1] for k in r["noise"].split(";") if k}:
+                if label.startswith(("id_", "name_", "namesake")):
+                    if label == "namesake":
+                        hit = row in automatic
+                    else:
+                        hit = bool(truth.get(row)) and automatic.get(row) == truth[row]
+                    counts = out.setdefault(label, [0, 0])
+                    counts[0] += hit
+                    counts[1] += 1
+    return out
+
+
 def evaluate(kind: str, rosters: Path, part: str = "ours", file: str = "") -> dict[str, Any]:
     """Import and link one roster kind (``part`` "ours"), or run the baseline on the rows of
     the last such import ("baseline"), in this process set up for the bench database; the
@@ -205,6 +233,7 @@ def evaluate(kind: str, rosters: Path, part: str = "ours", file: str = "") -> di
     }
     possible = sum(1 for r in rows if r.outcome == Outcome.POSSIBLE)
     return {
+        "by_noise": _by_noise(rosters, file, automatic, truth),
         "kind": kind,
         "file": file,
         "read_note": read_note,
@@ -293,6 +322,12 @@ def kind_lines(
     )
     if result.get("read_note"):
         lines.append(f"{'':16} {result['read_note']}")
+    if result.get("by_noise"):
+        parts = [
+            f"{label} {right}/{total} {'matched (wrongly)' if label == 'namesake' else 'linked'}"
+            for label, (right, total) in sorted(result["by_noise"].items())
+        ]
+        lines.append(f"{'':16} by noise: {', '.join(parts)}")
     base = result["baseline"]
     if "error" in base:
         lines.append(f"{'':16} baseline: {base['error']}")
