@@ -83,12 +83,12 @@ ID_KINDS = (
 NAME_KINDS = ("name_homophone", "name_traditional", "name_space", "name_dot")
 # Date spellings of a typed date and their shares (the xlsx keeps "cell" as a date cell).
 DATE_STYLES = (
-    ("iso", 0.35),
-    ("cjk", 0.15),
+    ("iso", 0.5),
+    ("cjk", 0.12),
     ("compact", 0.1),
-    ("two_digit", 0.1),
-    ("dotted", 0.1),
-    ("slash", 0.05),
+    ("two_digit", 0.05),
+    ("dotted", 0.05),
+    ("slash", 0.03),
     ("cell", 0.15),
 )
 MONTH_STYLES = ("dot", "cjk", "compact")
