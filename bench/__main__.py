@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
 import time
 
@@ -37,12 +38,19 @@ def main(argv: list[str] | None = None) -> int:
         choices=["full", "small"],
         help="full = the sizes the issues name; small = a quick smoke run",
     )
+    parser.add_argument(
+        "--noise",
+        default="both",
+        choices=["old", "office", "both"],
+        help="linkage: the rosters' noise model (synth rosters --noise), or both",
+    )
     args = parser.parse_args(argv)
     for name in args.names or ALL:
         module = importlib.import_module(f"bench.{name}")
         started = time.perf_counter()
         print(f"== {name} ==", flush=True)
-        for line in module.run(repeat=args.repeat, scale=args.scale):
+        extra = {"noise": args.noise} if "noise" in inspect.signature(module.run).parameters else {}
+        for line in module.run(repeat=args.repeat, scale=args.scale, **extra):
             print(line, flush=True)
         print(f"   ({time.perf_counter() - started:.1f} s in all)", flush=True)
     return 0

@@ -46,14 +46,33 @@ class Command(BaseCommand):
         rosters.add_argument("--county", type=Path, required=True, help="a synthetic county")
         rosters.add_argument("--seed", type=int, required=True, help="random seed")
         rosters.add_argument("--out", type=Path, required=True, help="output directory")
+        rosters.add_argument(
+            "--noise", choices=("old", "office"), default="old",
+            help="old = the original noise (csv); office = real data-entry habits, "
+            "namesakes, xlsx with title rows and totals (issue 17)",
+        )  # fmt: skip
+        rosters.add_argument(
+            "--format", dest="fmt", choices=("both", "xlsx", "csv"), default="both",
+            help="files of the office noise: xlsx, csv or both (the old noise writes csv)",
+        )  # fmt: skip
 
     def handle(self, *args: object, **options: object) -> None:
         """Run the subcommand and print the summary as JSON."""
         if options["subcommand"] == "rosters":
+            from renkou.synth.office import write_office_rosters
             from renkou.synth.rosters import write_rosters
 
             try:
-                counts = write_rosters(options["county"], options["out"], seed=options["seed"])
+                if options["noise"] == "office":
+                    fmt = str(options["fmt"])
+                    counts = write_office_rosters(
+                        options["county"],
+                        options["out"],
+                        seed=options["seed"],
+                        formats=("xlsx", "csv") if fmt == "both" else (fmt,),
+                    )
+                else:
+                    counts = write_rosters(options["county"], options["out"], seed=options["seed"])
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(json.dumps(counts, sort_keys=True))
