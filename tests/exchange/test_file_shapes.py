@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -274,3 +275,29 @@ def test_command_line_refuses_an_unsure_mapping_and_accepts_columns(county, tmp_
     assert imp.mapping["columns"]["mother_id"] == "母亲有效证件号" and imp.mapping["confirmed"]
     row = RosterRow.objects.get(roster_import=imp)
     assert "mother_id" in row.id_hashes and row.values["mother_id"].endswith(P2[-4:])
+
+
+@pytest.mark.django_db
+def test_upload_page_asks_to_confirm_when_an_ignored_column_looks_like_a_number(
+    county, django_capture_on_commit_callbacks
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.builders import client_as
+
+    client = client_as("statistician", TOWNSHIP_A, "stat-a")
+    text = "\n".join(",".join(r) for r in HOSPITAL) + "\n"
+    for language, words in (("zh-hans", "像是身份证号"), ("en", "looks like an identity number")):
+        upload = SimpleUploadedFile("医院.csv", text.encode("utf-8"), content_type="text/csv")
+        with django_capture_on_commit_callbacks(execute=True):
+            page = client.post(
+                "/exchange/upload/",
+                {"kind": "hospital_births", "orgunit": TOWNSHIP_A, "file": upload},
+                HTTP_ACCEPT_LANGUAGE=language,
+            )
+        body = page.content.decode()
+        assert page.status_code == 200 and "母亲有效证件号" in body and words in body
+        token = re.search(r'name="token" value="([^"]+)"', body).group(1)  # type: ignore[union-attr]
+        form = {"token": token, "kind": "hospital_births", "orgunit": TOWNSHIP_A, "cancel": "1"}
+        client.post("/exchange/confirm/", form)  # cancelled: the kept upload is deleted
+    assert RosterImport.objects.count() == 0
