@@ -185,7 +185,17 @@ def clean_header(text: str) -> str:
         for words, role in _GROUP_ROLES:
             if any(w in group for w in words):
                 return role + _SPACE.sub("", header)
+        return _SPACE.sub("", header)
     return _SPACE.sub("", text)
+
+
+def is_group_header(text: str) -> bool:
+    """Whether a cell above the header row reads as a group of columns (产妇信息, 男方情况)
+    rather than a title or a note (填报单位：…)."""
+    text = _SPACE.sub("", str(text or ""))
+    if any(w in text for words, _role in _GROUP_ROLES for w in words):
+        return True
+    return text.endswith(("信息", "情况", "资料"))
 
 
 def looks_like(header: str, samples: list[str] | None = None) -> str:

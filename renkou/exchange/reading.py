@@ -22,7 +22,7 @@ from pathlib import Path
 from renkou.core.problems import InputRefused, problem
 from renkou.core.tabular import decode_bytes
 from renkou.exchange import problems as _problems  # noqa: F401  (registers the messages)
-from renkou.exchange.kinds import GROUP_SEPARATOR, RosterKind, header_score
+from renkou.exchange.kinds import GROUP_SEPARATOR, RosterKind, header_score, is_group_header
 
 SUFFIXES = (".xlsx", ".xls", ".csv", ".txt", ".tsv")
 _TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -80,15 +80,20 @@ def _text(cell: object) -> str:
 def _two_level(upper: list[object], lower: list[object]) -> list[str] | None:
     """The header of a two-level header row pair, or None when ``upper`` is no group row.
 
-    A group row has at least one group: a cell above a header cell followed by empty cells
-    (the merged range) over header cells. A title row (one cell) is no group row.
+    A group row has at least one group: a cell reading as a group (``is_group_header``)
+    above a header cell, followed by empty cells (the merged range) over header cells. A
+    title row (one cell) or a row of notes (填报单位：…) is no group row.
     """
     width = max(len(upper), len(lower))
     up = [_text(upper[i]) if i < len(upper) else "" for i in range(width)]
     low = [_text(lower[i]) if i < len(lower) else "" for i in range(width)]
     if sum(1 for u in up if u) < 2:
         return None
-    spans = [i for i in range(width - 1) if up[i] and low[i] and not up[i + 1] and low[i + 1]]
+    spans = [
+        i
+        for i in range(width - 1)
+        if up[i] and low[i] and not up[i + 1] and low[i + 1] and is_group_header(up[i])
+    ]
     if not spans:
         return None
     headers, group = [], ""

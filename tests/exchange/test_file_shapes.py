@@ -301,3 +301,16 @@ def test_upload_page_asks_to_confirm_when_an_ignored_column_looks_like_a_number(
         form = {"token": token, "kind": "hospital_births", "orgunit": TOWNSHIP_A, "cancel": "1"}
         client.post("/exchange/confirm/", form)  # cancelled: the kept upload is deleted
     assert RosterImport.objects.count() == 0
+
+
+def test_a_row_of_notes_above_the_header_is_no_group_row(tmp_path) -> None:
+    path = write_xlsx(
+        tmp_path / "r.xlsx",
+        [
+            ["填报单位：龙溪卫生院", "", "填报日期：2025年6月"],
+            ["姓名", "性别", "出生日期", "身份证号"],
+            ["张伟", "男", "1990-03-05", P1],
+        ],
+    )
+    sheet = read_roster(path, KINDS["police_register"])
+    assert sheet.headers == ["姓名", "性别", "出生日期", "身份证号"]

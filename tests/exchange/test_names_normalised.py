@@ -107,3 +107,22 @@ def test_names_written_otherwise_are_found_by_the_linkage(bigger_county, tmp_pat
         assert row.person is not None and row.person.person_ref == ref, (row_number, row.values)
         assert row.outcome in {Outcome.MATCHED, Outcome.POSSIBLE}
     assert rows[7].person is None
+
+
+@pytest.mark.django_db
+def test_stored_keys_are_recomputed_from_the_normalised_name(county) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    rekey = importlib.import_module("renkou.registry.migrations.0005_rekey_normalised_names")
+    Person.objects.filter(person_ref="P1").update(
+        name="單 田芳", name_pinyin="dantianfang", name_initials="dtf"
+    )
+    untouched = dict(Person.objects.filter(person_ref="P2").values_list("name_pinyin", "name"))
+    rekey.rekey(apps, None)
+    p1 = Person.objects.get(person_ref="P1")
+    assert (p1.name_pinyin, p1.name_initials) == ("shantianfang", "stf")
+    assert dict(Person.objects.filter(person_ref="P2").values_list("name_pinyin", "name")) == (
+        untouched
+    )
