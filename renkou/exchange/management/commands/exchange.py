@@ -112,8 +112,8 @@ class Command(BaseCommand):
         except RosterImport.DoesNotExist:
             raise CommandError(f"no roster import {options['import_id']}") from None
 
-    def _mapping(self, options: dict[str, Any]) -> dict[str, int] | bool | None:
-        """The mapping to import with (None: the guessed one), or False after a dry run.
+    def _mapping(self, options: dict[str, Any]) -> tuple[bool, dict[str, int] | None]:
+        """(whether to import, the mapping to import with: None for the guessed one).
 
         Prints every column's fate; refuses an unsure guessed mapping without --columns.
         """
@@ -141,7 +141,7 @@ class Command(BaseCommand):
         if options["dry_run"]:
             state = "unsure / 不确定" if mapping.unsure else "sure / 确定"
             self.stdout.write(f"mapping {state}; dry run, nothing imported / 试运行，未导入")
-            return False
+            return False, None
         if given is None and mapping.unsure:
             reasons = [f"guessed: {', '.join(mapping.guessed)}"] if mapping.guessed else []
             reasons += [f"missing: {', '.join(mapping.missing)}"] if mapping.missing else []
@@ -150,7 +150,7 @@ class Command(BaseCommand):
             raise InputRefused(
                 [problem("mapping_unsure", file=path.name, value="; ".join(reasons))]
             )
-        return columns if given is not None else None
+        return True, columns if given is not None else None
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -159,15 +159,15 @@ class Command(BaseCommand):
             if orgunit is None:
                 raise CommandError(f"unknown org unit {options['orgunit']}")
             try:
-                columns = self._mapping(options)
-                if columns is False:
+                proceed, columns = self._mapping(options)
+                if not proceed:
                     return
                 result = roster_import(
                     path=options["file"],
                     kind=options["kind"],
                     orgunit=orgunit,
                     actor="cli",
-                    columns=columns or None,
+                    columns=columns,
                 )
             except InputRefused as exc:
                 print_problems(self.stderr, exc.problems)
