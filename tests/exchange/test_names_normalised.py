@@ -126,3 +126,17 @@ def test_stored_keys_are_recomputed_from_the_normalised_name(county) -> None:
     assert dict(Person.objects.filter(person_ref="P2").values_list("name_pinyin", "name")) == (
         untouched
     )
+
+
+def test_exact_pass_comparison_uses_the_normal_form_and_month_only_dates() -> None:
+    from renkou.linkage.exact import compare
+
+    person = {"name": "陈小明", "birth_date": "1985-06-17", "sex": "M"}
+    same = compare({"name": "陳 小明", "birth_date": "1985-06-17"}, person, ("name", "birth_date"))
+    assert same.agree == ["name", "birth_date"] and not same.conflicts
+    month = {"name": "陈小明", "birth_date": "1985-06-01", "birth_date_month_only": True}
+    assert compare(month, person, ("birth_date",)).agree == ["birth_date"]
+    other_month = {**month, "birth_date": "1985-07-01"}
+    assert "birth_date" in compare(other_month, person, ("birth_date",)).conflicts
+    # Without the flag the 1st is a day like any other.
+    assert "birth_date" in compare({"birth_date": "1985-06-01"}, person, ("birth_date",)).conflicts
