@@ -19,7 +19,7 @@ from renkou.exchange.kept_models import model_for
 from renkou.exchange.models import Outcome, RosterImport, RosterRow
 from renkou.linkage.exact import compare
 from renkou.registry.models import Person
-from renkou.registry.names import name_search_keys
+from renkou.registry.names import name_search_keys, normalise_name
 
 STAGE = "mother_name"
 RIVAL_FACTOR = 100  # how many times likelier the best child must be than the next
@@ -38,6 +38,12 @@ def register_size(roster_import: RosterImport) -> int:
     return int(_area(roster_import).filter(mother__isnull=False).count())
 
 
+def _normalised(values: dict[str, Any]) -> dict[str, Any]:
+    """A roster row's values with its names in the form the register's are compared in."""
+    names = {k: normalise_name(values[k]) for k in ("name", "mother_name") if values.get(k)}
+    return {**values, **names}
+
+
 def _register(roster_import: RosterImport, years: set[int]) -> tuple[list[dict[str, Any]], int]:
     """The area's children born in ``years`` as linkage records, and how many children
     with a mother the area has in all (the size a kept model is judged by)."""
@@ -52,13 +58,13 @@ def _register(roster_import: RosterImport, years: set[int]) -> tuple[list[dict[s
     for pk, name, pinyin, sex, born, mother, m_pinyin, m_initials in children.values_list(
         *fields
     ).iterator(chunk_size=20_000):
-        keys = {mother: (m_pinyin, m_initials), name: (pinyin, "")}
+        keys = {normalise_name(mother): (m_pinyin, m_initials), normalise_name(name): (pinyin, "")}
         register.append(
             birth_features(
                 {
                     "unique_id": pk,
-                    "mother_name": mother,
-                    "name": name,
+                    "mother_name": normalise_name(mother or ""),
+                    "name": normalise_name(name or ""),
                     "sex": sex,
                     "birth_date": born.isoformat(),
                 },
@@ -85,7 +91,9 @@ def births_by_mother_name(
 
     years = {int(r.values["birth_date"][:4]) for r in rows}
     register, size = _register(roster_import, years)
-    roster = [birth_features({"unique_id": r.pk, **r.values}, name_search_keys) for r in rows]
+    roster = [
+        birth_features(_normalised(r.values) | {"unique_id": r.pk}, name_search_keys) for r in rows
+    ]
     matches, record = model_for(
         roster_import=roster_import,
         stage=STAGE,

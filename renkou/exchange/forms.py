@@ -26,7 +26,7 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("Roster kind"))
     orgunit = forms.ChoiceField(label=_("Received by"))
     file = forms.FileField(
-        label=_("File (xlsx, xls or csv)"),
+        label=_("File (xlsx, xls, csv or txt)"),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}),
     )
 
@@ -40,7 +40,7 @@ class UploadForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(SUFFIXES):
-            raise forms.ValidationError(_("Upload an xlsx, xls or csv file."))
+            raise forms.ValidationError(_("Upload an xlsx, xls, csv or txt file."))
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 200 MB."))
         return upload

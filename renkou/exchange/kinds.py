@@ -1,8 +1,10 @@
 """Roster kinds: each declares its canonical columns, which are required, and header synonyms.
 
 A file's headers are mapped to canonical columns automatically: exact synonym first, then
-a synonym contained in the header (``母亲身份证号码`` contains ``母亲身份证``). A mapping made
-by containment, or a required column not found, makes the mapping *unsure*.
+a synonym contained in the header (``母亲身份证号码`` contains ``母亲身份证``). Every column
+of the file is reported as mapped, guessed or ignored. A mapping made by containment, a
+required column not found, or an ignored column that looks like an identity number, a name
+or a date (``母亲证件号``) makes the mapping *unsure*.
 """
 
 from __future__ import annotations
@@ -62,7 +64,16 @@ KINDS: dict[str, RosterKind] = {
                 _c("sex", SEX, True, "婴儿性别", "新生儿性别", "性别"),
                 _c("name", TEXT, False, "婴儿姓名", "新生儿姓名", "姓名"),
                 _c("mother_name", TEXT, True, "母亲姓名", "产妇姓名"),
-                _c("mother_id", ID, False, "母亲身份证号", "母亲身份证号码", "产妇身份证号"),
+                _c(
+                    "mother_id",
+                    ID,
+                    False,
+                    "母亲身份证号",
+                    "母亲身份证号码",
+                    "产妇身份证号",
+                    "母亲证件号码",
+                    "母亲证件号",
+                ),
                 _c("father_name", TEXT, False, "父亲姓名"),
                 _c("father_id", ID, False, "父亲身份证号", "父亲身份证号码"),
                 _c("address", TEXT, False, "家庭住址", "住址", "现住址", "地址"),
@@ -140,11 +151,80 @@ KINDS: dict[str, RosterKind] = {
 }
 
 _SPACE = re.compile(r"[\s\u3000:：*＊()（）]+")
+# A column under a group header (two-level headers) is named ``group/header``; the group
+# says whose value the column holds: 产妇信息/姓名 is the mother's name.
+GROUP_SEPARATOR = "/"
+_GROUP_ROLES = (
+    (("产妇", "母亲", "孕妇"), "母亲"),
+    (("父亲",), "父亲"),
+    (("男方",), "男方"),
+    (("女方",), "女方"),
+    (("新生儿", "婴儿", "儿童", "学生", "死者", "本人", "人员", "基本"), ""),
+    (("监护人", "家长"), "监护人"),
+)
+# Headers of an ignored column that make the mapping unsure: it may hold an identity
+# number, a name or a date that the import would drop.
+_LOOKS_LIKE = {
+    "id": ("身份证", "证件", "证号", "身份号"),
+    "name": ("姓名", "名字"),
+    "date": ("日期", "年月", "生日", "时间"),
+}
+# Headers recognised and knowingly not imported: they never make the mapping unsure.
+NOT_IMPORTED = frozenset(
+    {"母亲出生日期", "父亲出生日期", "母亲年龄", "父亲年龄", "年龄", "序号", "编号", "备注"}
+)
+_ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dXx]$|^\d{6}[-\s]?\d{8}[-\s]?\d{3}[\dXx]$")
 
 
 def clean_header(text: str) -> str:
-    """A header cell without spaces, colons, asterisks and brackets (``* 姓 名：`` → ``姓名``)."""
-    return _SPACE.sub("", str(text or ""))
+    """A header cell without spaces, colons, asterisks and brackets (``* 姓 名：`` → ``姓名``);
+    a grouped header ``产妇信息/姓名`` in the form its synonyms are written (``母亲姓名``)."""
+    text = str(text or "")
+    if GROUP_SEPARATOR in text:
+        group, _sep, header = text.partition(GROUP_SEPARATOR)
+        for words, role in _GROUP_ROLES:
+            if any(w in group for w in words):
+                return role + _SPACE.sub("", header)
+        return _SPACE.sub("", header)
+    return _SPACE.sub("", text)
+
+
+def is_group_header(text: str) -> bool:
+    """Whether a cell above the header row reads as a group of columns (产妇信息, 男方情况)
+    rather than a title or a note (填报单位：…)."""
+    text = _SPACE.sub("", str(text or ""))
+    if any(w in text for words, _role in _GROUP_ROLES for w in words):
+        return True
+    return text.endswith(("信息", "情况", "资料"))
+
+
+def looks_like(header: str, samples: list[str] | None = None) -> str:
+    """``id``, ``name`` or ``date`` when a column's header (or its values: 18-digit numbers)
+    suggests it holds one; ``""`` otherwise."""
+    cleaned = clean_header(header)
+    if cleaned in NOT_IMPORTED:
+        return ""
+    if cleaned in ("出生", "出生年", "出生年份"):
+        return "date"
+    for what, words in _LOOKS_LIKE.items():
+        if any(w in cleaned for w in words):
+            return what
+    if samples and any(_ID_LIKE.match(s.strip()) for s in samples if s):
+        return "id"
+    return ""
+
+
+@dataclass
+class ColumnFate:
+    """What became of one column of the file: ``mapped`` (exact header), ``guessed``
+    (header containing a synonym, to confirm) or ``ignored``; ``looks_like`` for an
+    ignored column that seems to hold an identity number, a name or a date."""
+
+    index: int
+    header: str
+    fate: str
+    column: str = ""
+    looks_like: str = ""
 
 
 @dataclass
@@ -155,15 +235,47 @@ class HeaderMapping:
     guessed: list[str] = field(default_factory=list)  # mapped by containment, to confirm
     missing: list[str] = field(default_factory=list)  # required and not found
     ignored: list[str] = field(default_factory=list)  # file headers mapped to nothing
+    fates: list[ColumnFate] = field(default_factory=list)  # every column of the file
+
+    @property
+    def doubtful(self) -> list[str]:
+        """Ignored headers that look like an identity number, a name or a date."""
+        return [f.header for f in self.fates if f.fate == "ignored" and f.looks_like]
 
     @property
     def unsure(self) -> bool:
         """Whether a person should confirm the mapping before import."""
-        return bool(self.guessed or self.missing)
+        return bool(self.guessed or self.missing or self.doubtful)
 
 
-def map_headers(kind: RosterKind, headers: list[str]) -> HeaderMapping:
-    """Map a file's header cells to ``kind``'s canonical columns, in any order."""
+def _report(
+    mapping: HeaderMapping, headers: list[str], samples: list[list[str]] | None
+) -> HeaderMapping:
+    """Fill ``ignored`` and ``fates``: every column of the file and what became of it."""
+    by_index = {i: name for name, i in mapping.columns.items()}
+    mapping.fates = []
+    for index, header in enumerate(headers):
+        if index in by_index:
+            name = by_index[index]
+            fate = "guessed" if name in mapping.guessed else "mapped"
+            mapping.fates.append(ColumnFate(index, header, fate, name))
+        elif clean_header(header):
+            values = [r[index] for r in samples or [] if index < len(r)]
+            mapping.fates.append(
+                ColumnFate(index, header, "ignored", "", looks_like(header, values))
+            )
+    mapping.ignored = [f.header for f in mapping.fates if f.fate == "ignored"]
+    return mapping
+
+
+def map_headers(
+    kind: RosterKind, headers: list[str], samples: list[list[str]] | None = None
+) -> HeaderMapping:
+    """Map a file's header cells to ``kind``'s canonical columns, in any order.
+
+    ``samples`` (a few data rows as text) let an ignored column whose values are identity
+    numbers make the mapping unsure even under a header that says nothing.
+    """
     cleaned = [clean_header(h) for h in headers]
     mapping = HeaderMapping()
     taken: set[int] = set()
@@ -185,8 +297,12 @@ def map_headers(kind: RosterKind, headers: list[str]) -> HeaderMapping:
                 taken.add(index)
                 break
     mapping.missing = [c.name for c in kind.columns if c.required and c.name not in mapping.columns]
-    mapping.ignored = [headers[i] for i in range(len(headers)) if i not in taken and cleaned[i]]
-    return mapping
+    return _report(mapping, headers, samples)
+
+
+def headers_looked_for(kind: RosterKind, name: str) -> str:
+    """The headers that would be read as canonical column ``name`` (for messages)."""
+    return "、".join(kind.column(name).synonyms)
 
 
 def header_score(kind: RosterKind, cells: list[str]) -> int:
@@ -211,5 +327,4 @@ def confirmed_mapping(
             mapping.columns[name] = index
             taken.add(index)
     mapping.missing = [c.name for c in kind.columns if c.required and c.name not in mapping.columns]
-    mapping.ignored = [h for i, h in enumerate(headers) if i not in taken and clean_header(h)]
-    return mapping
+    return _report(mapping, headers, None)

@@ -13,8 +13,30 @@ MESSAGES.update(
         ),
         "bad_sex": ("性别 {value} 无法识别（应为 男/女）", "sex {value} is not recognised (男/女)"),
         "header_not_found": (
-            "找不到表头行，必需的列缺失：{value}",
-            "no header row found; required columns missing: {value}",
+            "在前 30 行中找不到表头行；要找的表头有：{value}",
+            "no header row found in the first 30 rows; the headers looked for are: {value}",
+        ),
+        "roster_column_missing": (
+            "缺少必需的列：找不到表头 {value}（任一即可）",
+            "a required column is missing: none of the headers {value} was found",
+        ),
+        "roster_bad_date": (
+            "日期 {value} 无法识别；可用的格式：{formats}",
+            "date {value} is not recognised; the accepted formats are: {formats}",
+        ),
+        "id_dashes": (
+            "身份证号 {value} 中含有短横线或空格；请只填 18 位数字",
+            "identity number {value} contains dashes or spaces; write its 18 digits alone",
+        ),
+        "mapping_unsure": (
+            "列的对应关系不确定（{value}）；请用 --columns 指定，例如 "
+            "--columns 'mother_id=母亲证件号'，或先用 --dry-run 查看",
+            "the column mapping is unsure ({value}); give it with --columns, e.g. "
+            "--columns 'mother_id=母亲证件号', or look at it first with --dry-run",
+        ),
+        "columns_option": (
+            "--columns 中的 {value} 无法使用：应为 列名=表头，列名为 {allowed}",
+            "{value} in --columns cannot be used: write column=header, the columns being {allowed}",
         ),
         "workbook_protected": (
             "工作簿有密码保护，请去掉密码后再导入",

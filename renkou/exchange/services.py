@@ -25,10 +25,11 @@ from renkou.exchange.kinds import (
     HeaderMapping,
     RosterKind,
     confirmed_mapping,
+    headers_looked_for,
     map_headers,
 )
 from renkou.exchange.models import Outcome, QuarantinedRow, RosterImport, RosterRow
-from renkou.exchange.reading import read_roster
+from renkou.exchange.reading import Sheet, read_roster
 from renkou.orgunits.models import OrgUnit
 
 BATCH = 2000
@@ -65,7 +66,10 @@ def _validate_row(
                 hashes[col.name] = crypto.blind_index(number.number)
                 values[col.name] = number.masked
             elif col.type == DATE:
-                values[col.name] = v.a_date(raw, today=today).isoformat()
+                day = v.a_date(raw, today=today, month_ok=col.name == "birth_date")
+                values[col.name] = day.isoformat()
+                if isinstance(day, v.MonthDate):  # 出生年月: the 1st, the day unknown
+                    values[f"{col.name}_month_only"] = True
             elif col.type == SEX:
                 values[col.name] = v.sex(raw)
             else:
@@ -78,7 +82,8 @@ def _validate_row(
     if own is not None:
         if "sex" in values and values["sex"] != own.sex:
             problems.append(("sex", values["sex"], "id_sex_mismatch", {}))
-        if "birth_date" in values and values["birth_date"] != own.birth_date.isoformat():
+        width = 7 if values.get("birth_date_month_only") else 10
+        if "birth_date" in values and values["birth_date"][:width] != str(own.birth_date)[:width]:
             problems.append(("birth_date", values["birth_date"], "id_birth_mismatch", {}))
     return values, hashes, problems
 
@@ -95,7 +100,7 @@ class Preview:
 
 PREVIEW_ROWS = 3
 # Lines read for a preview: the header search window and a few data rows.
-PREVIEW_LINES = 15
+PREVIEW_LINES = 40
 
 
 def roster_preview(*, path: Path, kind: str, file_name: str = "") -> Preview:
@@ -108,10 +113,24 @@ def roster_preview(*, path: Path, kind: str, file_name: str = "") -> Preview:
     sheet = read_roster(path, KINDS[kind], raw=raw, limit=PREVIEW_LINES, name=name)
     return Preview(
         headers=sheet.headers,
-        mapping=map_headers(KINDS[kind], sheet.headers),
+        mapping=map_headers(KINDS[kind], sheet.headers, _samples(sheet)),
         samples=[[v.cell_text(c) for c in cells] for _n, cells in sheet.rows[:PREVIEW_ROWS]],
         already=RosterImport.objects.filter(kind=kind, content_hash=digest).first(),
     )
+
+
+def _samples(sheet: Sheet) -> list[list[str]]:
+    """A few data rows as text: an ignored column of identity numbers is noticed by them."""
+    return [[v.cell_text(c) for c in cells] for _n, cells in sheet.rows[:20]]
+
+
+def mapping_report(mapping: HeaderMapping) -> list[dict[str, str]]:
+    """Every column of the file: its header, its fate (mapped, guessed, ignored), the
+    canonical column it was mapped to and, for an ignored one, what it looks like."""
+    return [
+        {"header": f.header, "fate": f.fate, "column": f.column, "looks_like": f.looks_like}
+        for f in mapping.fates
+    ]
 
 
 def _no_progress(fraction: float, step: str) -> None:
@@ -192,13 +211,19 @@ def roster_import(
     progress(0.0, "read")
     sheet = read_roster(path, roster_kind, raw=raw, name=name)
     if columns is None:
-        mapping = map_headers(roster_kind, sheet.headers)
+        mapping = map_headers(roster_kind, sheet.headers, _samples(sheet))
     else:
         mapping = confirmed_mapping(roster_kind, sheet.headers, columns)
     if mapping.missing:
         raise InputRefused(
             [
-                problem("column_missing", file=name, row=1, column=column, value=column)
+                problem(
+                    "roster_column_missing",
+                    file=name,
+                    row=1,
+                    column=column,
+                    value=headers_looked_for(roster_kind, column),
+                )
                 for column in mapping.missing
             ]
         )
@@ -214,6 +239,8 @@ def roster_import(
             "guessed": mapping.guessed if columns is None else [],
             "confirmed": columns is not None,
             "ignored": mapping.ignored,
+            "doubtful": mapping.doubtful if columns is None else [],
+            "report": mapping_report(mapping),
         },
     )
     protector = crypto.default_protector()

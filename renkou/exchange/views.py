@@ -157,6 +157,10 @@ def _confirm_page(
             "columns": columns,
             "samples": preview.samples,
             "errors": errors,
+            # Every column of the file not imported, and what it seems to hold (id, name, date).
+            "ignored": [
+                (f.header, f.looks_like) for f in preview.mapping.fates if f.fate == "ignored"
+            ],
         },
     )
 

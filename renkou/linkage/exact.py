@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from renkou.registry.names import normalise_name
+
 
 def link_by_key(rows: Iterable[tuple[int, str]], register: Mapping[str, int]) -> dict[int, int]:
     """{row id: person id} for rows whose key (a blind index) names exactly one person."""
@@ -38,6 +40,16 @@ class Comparison:
         }
 
 
+def _same(field: str, ours: str, theirs: str, roster: Mapping[str, object]) -> bool:
+    """Names agree in their normalised form (陳小明, 陈小明); a month-only birth date (出生年月,
+    flagged ``birth_date_month_only``) agrees with any day of its month."""
+    if field.endswith("name"):
+        return normalise_name(ours) == normalise_name(theirs)
+    if field.endswith("date") and roster.get(f"{field}_month_only"):
+        return ours[:7] == theirs[:7]
+    return False
+
+
 def compare(
     roster: Mapping[str, str], person: Mapping[str, str], fields: Iterable[str]
 ) -> Comparison:
@@ -47,7 +59,7 @@ def compare(
         ours, theirs = roster.get(name) or "", person.get(name) or ""
         if not ours or not theirs:
             continue
-        if ours == theirs:
+        if ours == theirs or _same(name, ours, theirs, roster):
             result.agree.append(name)
             continue
         result.conflicts[name] = (ours, theirs)

@@ -9,28 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-# Two-character surnames seen in county registers; other names take one character.
-COMPOUND_SURNAMES = frozenset(
-    {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙"}
-    | {"慕容", "长孙", "令狐", "夏侯", "宇文", "司徒", "端木", "轩辕"}
-)
+# The one name normalisation of both sides (free of Django): traditional → simplified,
+# spaces and middle dots removed, full-width folded, compound surnames taken whole.
+from renkou.registry.names import COMPOUND_SURNAMES, normalise_name, split_name
 
-
-def split_name(name: str) -> tuple[str, str]:
-    """(surname, given name) of a Chinese name (复姓 recognised)."""
-    name = name.strip()
-    if name[:2] in COMPOUND_SURNAMES:
-        return name[:2], name[2:]
-    return name[:1], name[1:]
+__all__ = ["COMPOUND_SURNAMES", "features", "normalise_name", "split_name"]
 
 
 def features(record: dict[str, Any], pinyin: Callable[[str], tuple[str, str]]) -> dict[str, Any]:
     """The linkage columns of one record with ``unique_id``, ``name``, ``sex``, ``birth_date``."""
-    name = record.get("name") or ""
+    name = normalise_name(record.get("name") or "")
     surname, given = split_name(name) if name else ("", "")
     keys = pinyin(name) if name else ("", "")
     birth = record.get("birth_date") or ""
     swapped = f"{birth[:4]}-{birth[8:10]}-{birth[5:7]}" if len(birth) >= 10 else ""
+    if record.get("birth_date_month_only"):  # 出生年月: the day is unknown, nothing to swap
+        swapped = ""
     return {
         "unique_id": record["unique_id"],
         "name": name or None,

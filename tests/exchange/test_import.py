@@ -115,7 +115,7 @@ def test_xlsx_with_title_row_merged_header_scientific_ids_and_totals(county, tmp
         ("roster.xlsx", b"name,sex\n", "file_type"),
         ("roster.csv", b"", "file_empty"),
         ("roster.csv", "备注,说明\n一,二\n".encode(), "header_not_found"),
-        ("roster.csv", "姓名,性别\n张伟,男\n".encode(), "column_missing"),
+        ("roster.csv", "姓名,性别\n张伟,男\n".encode(), "roster_column_missing"),
         (
             "roster.xlsx",
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -11,15 +11,57 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from renkou.core.audit import audit_record
-from renkou.core.problems import InputRefused
+from renkou.core.problems import InputRefused, problem
 from renkou.core.reporting import print_problems
-from renkou.exchange.kinds import KINDS
+from renkou.exchange.kinds import (
+    KINDS,
+    RosterKind,
+    clean_header,
+    confirmed_mapping,
+    headers_looked_for,
+)
 from renkou.exchange.linking import roster_link
 from renkou.exchange.models import RosterImport
 from renkou.exchange.push import sender_create
 from renkou.exchange.selectors import WORKLIST_COLUMNS, quarantine_write, worklist
-from renkou.exchange.services import roster_import
+from renkou.exchange.services import roster_import, roster_preview
 from renkou.orgunits.models import OrgUnit
+
+_FATES = {"mapped": "已对应", "guessed": "按包含猜测，请确认", "ignored": "未导入"}
+_LOOKS = {
+    "id": "looks like an identity number / 像身份证号",
+    "name": "looks like a name / 像姓名",
+    "date": "looks like a date / 像日期",
+}
+
+
+def _overrides(
+    kind: RosterKind, headers: list[str], columns: dict[str, int], given: str, file: str
+) -> dict[str, int]:
+    """``columns`` with the ``--columns 'name=header,…'`` pairs laid over it."""
+    known = {c.name for c in kind.columns}
+    allowed = ", ".join(c.name for c in kind.columns)
+    cleaned = [clean_header(h) for h in headers]
+    problems = []
+    result = dict(columns)
+    for pair in filter(None, (p.strip() for p in given.replace("，", ",").split(","))):
+        name, sep, header = (x.strip() for x in pair.partition("="))
+        if not sep or name not in known:
+            problems.append(problem("columns_option", file=file, value=pair, allowed=allowed))
+            continue
+        if not header:
+            result.pop(name, None)
+            continue
+        wanted = [i for i, h in enumerate(headers) if h == header]
+        wanted = wanted or [i for i, h in enumerate(cleaned) if h == clean_header(header)]
+        if len(wanted) != 1:
+            problems.append(problem("columns_option", file=file, value=pair, allowed=allowed))
+            continue
+        result = {k: i for k, i in result.items() if i != wanted[0]}
+        result[name] = wanted[0]
+    if problems:
+        raise InputRefused(problems)
+    return result
 
 
 class Command(BaseCommand):
@@ -35,6 +77,17 @@ class Command(BaseCommand):
         imp.add_argument("--kind", required=True, choices=sorted(KINDS))
         imp.add_argument("--orgunit", required=True, help="code of the receiving org unit")
         imp.add_argument("file", type=Path)
+        imp.add_argument(
+            "--columns",
+            default=None,
+            help="the mapping, over the guessed one: 'mother_id=母亲证件号,name=姓名' "
+            "(column= for a column not in the file)",
+        )
+        imp.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="show the guessed mapping and each column's fate; import nothing",
+        )
         link = sub.add_parser("link", help="link an import's rows to the register")
         link.add_argument("import_id", type=int)
         link.add_argument(
@@ -59,6 +112,46 @@ class Command(BaseCommand):
         except RosterImport.DoesNotExist:
             raise CommandError(f"no roster import {options['import_id']}") from None
 
+    def _mapping(self, options: dict[str, Any]) -> tuple[bool, dict[str, int] | None]:
+        """(whether to import, the mapping to import with: None for the guessed one).
+
+        Prints every column's fate; refuses an unsure guessed mapping without --columns.
+        """
+        kind = KINDS[options["kind"]]
+        path: Path = options["file"]
+        preview = roster_preview(path=path, kind=options["kind"])
+        given = options["columns"]
+        columns = dict(preview.mapping.columns)
+        if given is not None:
+            columns = _overrides(kind, preview.headers, columns, given, path.name)
+            mapping = confirmed_mapping(kind, preview.headers, columns)
+        else:
+            mapping = preview.mapping
+        self.stdout.write(f"columns of {path.name} / 各列去向:")
+        for fate in mapping.fates:
+            line = f"  {fate.header}: {fate.fate} / {_FATES[fate.fate]}"
+            if fate.column:
+                line += f" → {fate.column}"
+            if fate.looks_like:
+                line += f" ({_LOOKS[fate.looks_like]})"
+            self.stdout.write(line)
+        for name in mapping.missing:
+            looked_for = headers_looked_for(kind, name)
+            self.stdout.write(f"  {name}: not found / 未找到 ({looked_for})")
+        if options["dry_run"]:
+            state = "unsure / 不确定" if mapping.unsure else "sure / 确定"
+            self.stdout.write(f"mapping {state}; dry run, nothing imported / 试运行，未导入")
+            return False, None
+        if given is None and mapping.unsure:
+            reasons = [f"guessed: {', '.join(mapping.guessed)}"] if mapping.guessed else []
+            reasons += [f"missing: {', '.join(mapping.missing)}"] if mapping.missing else []
+            if mapping.doubtful:
+                reasons.append(f"ignored: {', '.join(mapping.doubtful)}")
+            raise InputRefused(
+                [problem("mapping_unsure", file=path.name, value="; ".join(reasons))]
+            )
+        return True, columns if given is not None else None
+
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "import":
@@ -66,8 +159,15 @@ class Command(BaseCommand):
             if orgunit is None:
                 raise CommandError(f"unknown org unit {options['orgunit']}")
             try:
+                proceed, columns = self._mapping(options)
+                if not proceed:
+                    return
                 result = roster_import(
-                    path=options["file"], kind=options["kind"], orgunit=orgunit, actor="cli"
+                    path=options["file"],
+                    kind=options["kind"],
+                    orgunit=orgunit,
+                    actor="cli",
+                    columns=columns,
                 )
             except InputRefused as exc:
                 print_problems(self.stderr, exc.problems)
