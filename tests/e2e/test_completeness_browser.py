@@ -16,7 +16,7 @@ from renkou.orgunits.models import OrgUnit
 from renkou.registry.loading import registry_load
 from renkou.registry.models import Person
 from tests.builders import COUNTY, small_county, today, user_with_role
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM_ARGS, TIMEOUT_MS, browser  # noqa: F401
+from tests.e2e.conftest import ARTIFACTS, TIMEOUT_MS
 from tests.e2e.test_change_report import PASSWORD
 from tests.e2e.test_sign_in import sign_in
 from tests.exchange.test_completeness import (
@@ -63,7 +63,7 @@ def rosters(tmp_path: Path) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_the_completeness_page_in_a_browser(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live_server: Any,
     rosters: None,
     size: str,
