@@ -16,6 +16,7 @@ from django.utils import timezone
 from renkou.core import crypto
 from renkou.core.audit import audit_record
 from renkou.core.problems import InputRefused, problem
+from renkou.exchange import damaged
 from renkou.exchange import values as v
 from renkou.exchange.kinds import (
     DATE,
@@ -44,12 +45,17 @@ class ImportResult:
 
 def _validate_row(
     kind: RosterKind, mapping: HeaderMapping, cells: list[object], today: date
-) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str, str, dict[str, str]]]]:
-    """(values, id blind indexes, problems as (column, value, code, params)) of one row."""
+) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str, str, dict[str, str]]]]:
+    """(values, id blind indexes, problems as (column, value, code, params)) of one row.
+
+    A damaged identity number is not a problem of the row (``exchange.damaged``): its
+    problem and the blind indexes of its repairs go to ``hashes["problems"]`` and
+    ``hashes["repairs"]``; it is a problem only when the row has nothing else to link on.
+    """
     values: dict[str, Any] = {}
-    hashes: dict[str, str] = {}
+    hashes: dict[str, Any] = {}
     problems: list[tuple[str, str, str, dict[str, str]]] = []
-    parsed_ids: dict[str, Any] = {}
+    id_cells: list[tuple[str, object, str]] = []
     for col in kind.columns:
         index = mapping.columns.get(col.name)
         raw = cells[index] if index is not None and index < len(cells) else None
@@ -58,29 +64,57 @@ def _validate_row(
             if col.required:
                 problems.append((col.name, "", "required", {}))
             continue
+        if col.type == ID:
+            id_cells.append((col.name, raw, text))
+            continue
         try:
-            if col.type == ID:
-                number = v.id_number(raw)
-                parsed_ids[col.name] = number
-                hashes[col.name] = crypto.blind_index(number.number)
-                values[col.name] = number.masked
-            elif col.type == DATE:
+            if col.type == DATE:
                 values[col.name] = v.a_date(raw, today=today).isoformat()
             elif col.type == SEX:
                 values[col.name] = v.sex(raw)
             else:
                 values[col.name] = text
         except v.CellProblem as exc:
-            shown = crypto.mask_id_number(text) if col.type == ID else text
-            problems.append((col.name, shown, exc.code, exc.params))
-    # The roster's own identity number must agree with its sex and birth date.
-    own = parsed_ids.get("id_number")
-    if own is not None:
-        if "sex" in values and values["sex"] != own.sex:
-            problems.append(("sex", values["sex"], "id_sex_mismatch", {}))
-        if "birth_date" in values and values["birth_date"] != own.birth_date.isoformat():
-            problems.append(("birth_date", values["birth_date"], "id_birth_mismatch", {}))
+            problems.append((col.name, text, exc.code, exc.params))
+    unlinkable: list[tuple[str, str, str, dict[str, str]]] = []
+    for name, raw, text in id_cells:
+        own = name == "id_number"
+        try:
+            number = v.id_number(raw)
+            refusal = None
+        except v.CellProblem as exc:
+            number, refusal = None, exc
+        found = damaged.examine(
+            raw,
+            today=today,
+            sex=values.get("sex", "") if own else "",
+            birth_date=values.get("birth_date", "") if own else "",
+        )
+        values[name] = number.masked if number is not None else found.masked
+        if number is not None:
+            hashes[name] = crypto.blind_index(number.number)
+        elif found.hash:
+            hashes[name] = found.hash  # dashes removed
+        if found.problem:
+            hashes.setdefault("problems", {})[name] = found.problem
+        if found.repairs:
+            hashes.setdefault("repairs", {})[name] = found.repairs
+        if refusal is not None and not found.hash and not found.repairs:
+            unlinkable.append((name, crypto.mask_id_number(text), refusal.code, refusal.params))
+    if unlinkable and not _linkable_without_number(kind.code, values, hashes):
+        problems += unlinkable
     return values, hashes, problems
+
+
+def _linkable_without_number(kind: str, values: dict[str, Any], hashes: dict[str, Any]) -> bool:
+    """Whether a row whose identity number is beyond repair has other fields to link on."""
+    if kind == "civil_marriages":
+        return any(
+            hashes.get(c) or (hashes.get("repairs") or {}).get(c) for c in ("husband_id", "wife_id")
+        )
+    if kind == "hospital_births":
+        return bool(values.get("mother_name"))
+    return bool(values.get("name") and values.get("birth_date"))
 
 
 @dataclass
@@ -119,7 +153,7 @@ def _no_progress(fraction: float, step: str) -> None:
 
 
 def _stage(
-    imp: RosterImport, staged: list[tuple[int, dict[str, Any], dict[str, str], str]]
+    imp: RosterImport, staged: list[tuple[int, dict[str, Any], dict[str, Any], str]]
 ) -> None:
     """Insert the valid rows with one prepared INSERT: building 100,000 model instances for
     bulk_create took a third of a large import."""
@@ -217,7 +251,7 @@ def roster_import(
         },
     )
     protector = crypto.default_protector()
-    staged: list[tuple[int, dict[str, Any], dict[str, str], str]] = []
+    staged: list[tuple[int, dict[str, Any], dict[str, Any], str]] = []
     quarantined: list[QuarantinedRow] = []
     total = len(sheet.rows)
     for done, (row_number, cells) in enumerate(sheet.rows):
