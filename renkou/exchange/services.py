@@ -99,19 +99,36 @@ def _validate_row(
             hashes.setdefault("problems", {})[name] = found.problem
         if found.repairs:
             hashes.setdefault("repairs", {})[name] = found.repairs
-        if refusal is not None and not found.hash and not found.repairs:
+        name_column = "name" if own else name.replace("_id", "_name")
+        if (
+            refusal is not None
+            and not found.hash
+            and not _repair_names_someone(found.repairs, values.get(name_column, ""))
+        ):
             unlinkable.append((name, crypto.mask_id_number(text), refusal.code, refusal.params))
-    if unlinkable and not _linkable_without_number(kind.code, values, hashes):
+    lost = {u[0] for u in unlinkable}
+    if unlinkable and not _linkable_without_number(kind.code, values, lost):
         problems += unlinkable
     return values, hashes, problems
 
 
-def _linkable_without_number(kind: str, values: dict[str, Any], hashes: dict[str, Any]) -> bool:
-    """Whether a row whose identity number is beyond repair has other fields to link on."""
+def _repair_names_someone(repairs: list[str], name: str) -> bool:
+    """Whether one of a damaged number's repairs (blind indexes) is the number of a register
+    person of that name (or a homophone of it)."""
+    if not repairs or not name:
+        return False
+    from renkou.exchange.linking import same_name
+    from renkou.registry.models import Person
+
+    found = Person.objects.filter(id_number_hash__in=repairs).values_list("name", flat=True)
+    return any(same_name(name, theirs) for theirs in found)
+
+
+def _linkable_without_number(kind: str, values: dict[str, Any], lost: set[str]) -> bool:
+    """Whether a row whose identity numbers ``lost`` are beyond repair has other fields to
+    link on (a marriage: the other spouse's number)."""
     if kind == "civil_marriages":
-        return any(
-            hashes.get(c) or (hashes.get("repairs") or {}).get(c) for c in ("husband_id", "wife_id")
-        )
+        return bool({"husband_id", "wife_id"} - lost)
     if kind == "hospital_births":
         return bool(values.get("mother_name"))
     return bool(values.get("name") and values.get("birth_date"))
