@@ -13,7 +13,6 @@ identity number, a person born years apart is someone else. Sex; village.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -189,31 +188,30 @@ def _table(records: list[dict[str, Any]], columns: tuple[str, ...]) -> pa.Table:
     return pa.table({c: [r.get(c) for r in records] for c in columns})
 
 
-def _train(linker: Linker, spec: Spec) -> list[str]:
-    """u by random sampling, m by EM blocked on each of ``spec.em_blocks``; the steps done."""
+def _train(linker: Linker, spec: Spec, make: Callable[[Any], Linker]) -> tuple[Linker, list[str]]:
+    """u by random sampling, m by EM blocked on each of ``spec.em_blocks``; the linker
+    trained and the steps done.
+
+    Each step needs pairs to learn from; a tiny roster may have none for one of them, in
+    which case the comparisons keep their m-probabilities from before that step. A failed
+    EM step can leave Splink's settings without the comparison it was blocked on (the
+    birth date vanished from the model, and namesakes born years apart were matched): the
+    linker is then made again (``make``) from the model saved before the step.
+    """
     trained = []
-    # Each step needs pairs to learn from; a tiny roster may have none for one of them,
-    # in which case the comparisons keep Splink's starting m-probabilities for that step.
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1))
-    ]
+    try:
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1)
+        trained.append("u")
+    except (SplinkException, ZeroDivisionError, ValueError):
+        linker = make(linker.misc.save_model_to_json())
     for column in spec.em_blocks:
-        rule = block_on(column)
-        steps.append(
-            (
-                f"em_{column}",
-                functools.partial(
-                    linker.training.estimate_parameters_using_expectation_maximisation, rule
-                ),
-            )
-        )
-    for label, step in steps:
+        before = linker.misc.save_model_to_json()
         try:
-            step()
-            trained.append(label)
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(column))
+            trained.append(f"em_{column}")
         except (SplinkException, ZeroDivisionError, ValueError):
-            continue
-    return trained
+            linker = make(before)
+    return linker, trained
 
 
 def fully_trained(model: dict[str, Any], spec: Spec = PERSON) -> bool:
@@ -249,7 +247,9 @@ def link(
         trained = list(model.get("trained", []))
     else:
         linker = Linker([left, right], spec.settings(len(register)), log_level=40)
-        trained = _train(linker, spec)
+        linker, trained = _train(
+            linker, spec, lambda saved: Linker([left, right], saved, log_level=40)
+        )
     predictions = linker.inference.predict(threshold_match_probability=min_probability)
     frame = predictions.as_pandas_dataframe()
     used = linker.misc.save_model_to_json()
