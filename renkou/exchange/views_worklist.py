@@ -132,7 +132,7 @@ def worklist_page(request: HttpRequest, pk: int) -> HttpResponse:
         row.percent = round(row.probability * 100, 1) if row.probability is not None else None
         row.person_visible = row.person_id in visible
         row.can_act = can_act and not row.decision
-        row.missing_event = actions.missing_event(row) if row.can_act else ""
+        row.missing_event = actions.offered_event(row) if row.can_act else ""
         row.correctable = [
             (f, labels.column_label(f), _shown(f, ours), _shown(f, theirs))
             for f, ours, theirs in (

@@ -18,7 +18,7 @@ from renkou.linkage.exact import day_month_swapped
 from renkou.registry import services as registry
 from renkou.registry.choices import EventKind, EventStatus, Source
 from renkou.registry.models import Event, Person
-from renkou.registry.validation import EventRefused
+from renkou.registry.validation import EventRefused, validate_event
 
 SOURCES = {
     "hospital_births": Source.HOSPITAL,
@@ -180,6 +180,28 @@ def missing_event(row: RosterRow) -> str:
         conflicts = evidence.get("conflicts") or {}
         return next((k for k in (EventKind.MARRIAGE, EventKind.DIVORCE) if k in conflicts), "")
     return ""
+
+
+def offered_event(row: RosterRow) -> str:
+    """The missing event the worklist offers to report for ``row``: ``missing_event``, but
+    only when the register's checks would accept it (a death reported before the person's
+    registered birth, say, is not offered: the register refuses it)."""
+    event_kind = missing_event(row)
+    if event_kind != "death" or row.person is None:
+        return event_kind
+    person = row.person
+    try:
+        validate_event(
+            kind=EventKind.DEATH,
+            person=person,
+            orgunit=person.residence_orgunit or person.hukou_orgunit or row.roster_import.orgunit,
+            effective_date=date.fromisoformat(row.values["death_date"][:10]),
+            report_date=timezone.localdate(),
+            payload={},
+        )
+    except EventRefused:
+        return ""
+    return event_kind
 
 
 def _report_marital(row: RosterRow, event_kind: str, actor: Any) -> RosterRow:

@@ -103,6 +103,7 @@ def test_every_offered_action_succeeds(statistician, tmp_path) -> None:
             ["张伟", P1, "男", "2025-06-01"],  # alive in the register: a death not reported
             ["李丽", P2, "女", "2025-06-02"],
             ["陌生人", id_number("1980-08-08", 81), "男", "2025-06-02"],
+            ["张伟", P1, "男", "1989-01-01"],  # a death before his birth: the register refuses
         ],
     )
     rows = {r.row_number: r for r in imp.rows.all()}
@@ -110,6 +111,7 @@ def test_every_offered_action_succeeds(statistician, tmp_path) -> None:
     offered = {n: _offered(page, r.pk) for n, r in rows.items() if f'id="row-{r.pk}"' in page}
     assert offered[2] == {"confirm", "report", "dismiss"}
     assert offered[4] == {"dismiss"}
+    assert offered[5] == {"confirm", "dismiss"}  # no report the register would refuse
     # Each offered action, on the row as it was offered (undecided again): each succeeds.
     for number, names in offered.items():
         for action in sorted(names):
