@@ -76,40 +76,49 @@ def _validate_row(
                 values[col.name] = text
         except v.CellProblem as exc:
             problems.append((col.name, text, exc.code, exc.params))
-    unlinkable: list[tuple[str, str, str, dict[str, str]]] = []
+    # Damaged numbers: (column, masked, refusal code and params, repairs, the row's name).
+    damaged_cells: list[tuple[str, str, str, dict[str, str], list[str], str]] = []
     for name, raw, text in id_cells:
         own = name == "id_number"
         try:
             number = v.id_number(raw)
-            refusal = None
         except v.CellProblem as exc:
-            number, refusal = None, exc
-        found = damaged.examine(
-            raw,
-            today=today,
-            sex=values.get("sex", "") if own else "",
-            birth_date=values.get("birth_date", "") if own else "",
-        )
-        values[name] = number.masked if number is not None else found.masked
-        if number is not None:
-            hashes[name] = crypto.blind_index(number.number)
-        elif found.hash:
-            hashes[name] = found.hash  # dashes removed
-        if found.problem:
-            hashes.setdefault("problems", {})[name] = found.problem
-        if found.repairs:
-            hashes.setdefault("repairs", {})[name] = found.repairs
-        name_column = "name" if own else name.replace("_id", "_name")
-        if (
-            refusal is not None
-            and not found.hash
-            and not _repair_names_someone(found.repairs, values.get(name_column, ""))
-        ):
-            unlinkable.append((name, crypto.mask_id_number(text), refusal.code, refusal.params))
-    lost = {u[0] for u in unlinkable}
-    if unlinkable and not _linkable_without_number(kind.code, values, lost):
-        problems += unlinkable
+            found = damaged.examine(raw, today=today, sex=values.get("sex", "") if own else "")
+            values[name] = found.masked
+            if found.hash:
+                hashes[name] = found.hash  # read without its dashes
+            if found.problem:
+                hashes.setdefault("problems", {})[name] = found.problem
+            if found.repairs:
+                hashes.setdefault("repairs", {})[name] = found.repairs
+            if not found.hash:
+                who = values.get("name" if own else name.replace("_id", "_name"), "")
+                masked = crypto.mask_id_number(text)
+                damaged_cells.append((name, masked, exc.code, exc.params, found.repairs, who))
+            elif own:
+                _disagreement(values, found.birth_date, found.sex, hashes)
+            continue
+        values[name] = number.masked
+        hashes[name] = crypto.blind_index(number.number)
+        if own:
+            _disagreement(values, number.birth_date.isoformat(), number.sex, hashes)
+    if damaged_cells and not _linkable_without_number(
+        kind.code, values, {d[0] for d in damaged_cells}
+    ):
+        # Nothing else links the row: a repair naming a register person of the row's name
+        # still does; the numbers beyond that are the row's problems.
+        lost = [d for d in damaged_cells if not _repair_names_someone(d[4], d[5])]
+        if lost and not _linkable_without_number(kind.code, values, {d[0] for d in lost}):
+            problems += [(d[0], d[1], d[2], d[3]) for d in lost]
     return values, hashes, problems
+
+
+def _disagreement(values: dict[str, Any], born: str, sex: str, hashes: dict[str, Any]) -> None:
+    """Note a valid own number whose birth date or sex is not the row's (linked by it)."""
+    if values.get("birth_date") and values["birth_date"] != born:
+        hashes.setdefault("problems", {})["id_number"] = "birth_mismatch"
+    elif values.get("sex") and values["sex"] != sex:
+        hashes.setdefault("problems", {})["id_number"] = "sex_mismatch"
 
 
 def _repair_names_someone(repairs: list[str], name: str) -> bool:
