@@ -14,7 +14,6 @@ from renkou.exchange.models import Decision, RosterRow
 from renkou.registry.loading import registry_load
 from renkou.registry.models import Person
 from tests.builders import TOWNSHIP_A, id_number, small_county, today, user_with_role
-from tests.e2e.conftest import artifacts, browser, page  # noqa: F401
 from tests.e2e.test_change_report import PASSWORD, follow, open_menu
 from tests.e2e.test_sign_in import assert_fits_phone, path_of, shot, sign_in
 
@@ -40,10 +39,7 @@ def roster(tmp_path: Path) -> Path:
 
 @override_settings(TASKS=IMMEDIATE)
 def test_worklist_shows_the_damaged_number_and_corrects_what_it_offers(
-    page: Any,  # noqa: F811
-    live_server: Any,
-    artifacts: Path,  # noqa: F811
-    roster: Path,
+    page: Any, live_server: Any, artifacts: Path, roster: Path
 ) -> None:
     sign_in(page, live_server, "zhen", PASSWORD)
     open_menu(page, "/exchange/")
