@@ -80,10 +80,11 @@ def test_person_rows_with_damaged_numbers_are_linked_to_the_right_person(county,
             ["张伟", "男", "1990-03-05", P1[:17]],  # the last character cut off
             ["张伟", "男", "1990-05-03", P1],  # the row's birth date: day and month swapped
             ["张伟", "男", "1990-03-05", "3.30122E+17"],  # nothing left of it: by name
+            ["张伟", "男", "1990-03-05", P1[:6] + P1[8:17]],  # the old 15-digit form
         ],
     )
     imp = _linked(path, "police_register")
-    assert (imp.rows_total, imp.rows_staged, imp.rows_quarantined) == (7, 7, 0)
+    assert (imp.rows_total, imp.rows_staged, imp.rows_quarantined) == (8, 8, 0)
     rows = {r.row_number: r for r in imp.rows.select_related("person")}
     problems = {
         2: "checksum",
@@ -115,6 +116,9 @@ def test_person_rows_with_damaged_numbers_are_linked_to_the_right_person(county,
     assert "出生日期" in _words(rows[7].evidence, imp.kind, "zh-hans")
     # Nothing left of the number: linked by name, birth date and sex.
     assert rows[8].evidence["pass"] == "probabilistic"
+    # The 15-digit form is the 18-digit number: an exact match, no problem.
+    assert rows[9].person.person_ref == "P1" and rows[9].outcome == Outcome.MATCHED
+    assert "problems" not in rows[9].id_hashes and rows[9].evidence["pass"] == "exact"
     assert AuditLog.objects.filter(action="exchange.link", object_id=str(imp.pk)).exists()
 
 
