@@ -41,10 +41,37 @@ LEVELS = {
     "similar": gettext_lazy("similar"),
     "day_month_swapped": gettext_lazy("day and month swapped"),
     "within_a_month": gettext_lazy("within a month"),
+    "one_digit": gettext_lazy("one digit of the month or day differs"),
     "different": gettext_lazy("different"),
     "missing": gettext_lazy("missing on one side"),
 }
+# What is wrong with a roster row's identity number (``exchange.damaged``).
+ID_PROBLEMS = {
+    "checksum": gettext_lazy(
+        "the check character does not fit the other digits (a digit is wrong, or two are "
+        "transposed)"
+    ),
+    "dashes": gettext_lazy("written with dashes or other separators"),
+    "excel": gettext_lazy("its last digits were lost in Excel (stored as a number)"),
+    "too_short": gettext_lazy("too short: its last characters are missing"),
+    "too_long": gettext_lazy("too long: a character too many"),
+    "old_invalid": gettext_lazy("an old 15-digit number that is not valid"),
+    "invalid": gettext_lazy("not a valid identity number"),
+    "birth_mismatch": gettext_lazy("its birth date is not the roster's birth date"),
+    "sex_mismatch": gettext_lazy("its sex is not the roster's sex"),
+}
+ID_COLUMNS = {
+    "id_number": gettext_lazy("Identity number on the roster"),
+    "mother_id": gettext_lazy("Mother's identity number on the roster"),
+    "father_id": gettext_lazy("Father's identity number on the roster"),
+    "husband_id": gettext_lazy("Husband's identity number on the roster"),
+    "wife_id": gettext_lazy("Wife's identity number on the roster"),
+}
 NOTES = {
+    "identity_number_damaged": gettext_lazy(
+        "The roster's identity number is damaged and no repair of it names this person: "
+        "linked by the other fields."
+    ),
     "no_identity_number": gettext_lazy("The roster row has no identity number."),
     "identity_number_not_in_register": gettext_lazy(
         "Nobody in the register has this identity number."
@@ -93,12 +120,33 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
     """The evidence of a linked roster row of ``kind`` as lines of words (current language)."""
     lines: list[Line] = []
     note = evidence.get("note")
+    for column, code in (evidence.get("id_problems") or {}).items():
+        text = str(ID_PROBLEMS.get(code, ID_PROBLEMS["invalid"]))
+        direction = "" if code == "dashes" else "against"
+        lines.append(Line(str(ID_COLUMNS.get(column, column)), text, direction))
+    if evidence.get("id_repaired"):
+        lines.append(
+            Line(
+                _("Identity number"),
+                _(
+                    "one plausible repair of the damaged number (one digit, two digits "
+                    "transposed, or the lost digits) is this person's number, and the name "
+                    "agrees"
+                ),
+                "for",
+            )
+        )
     spouses = evidence.get("spouses") or {}
     for side, state in spouses.items():
         found = state == "in_register"
         text = _("in the register") if found else _("not in the register")
         lines.append(Line(str(SPOUSES.get(side, side)), text, "for" if found else ""))
-    if evidence.get("pass") == "exact" and not note and not spouses:
+    if (
+        evidence.get("pass") == "exact"
+        and not note
+        and not spouses
+        and not evidence.get("id_repaired")
+    ):
         births = kind == "hospital_births"
         key = _("Mother's identity number") if births else _("Identity number")
         lines.append(Line(key, _("the same in the roster and the register"), "for"))

@@ -64,6 +64,56 @@ def _persons_by_hash(hashes: set[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two names are the same, or sound the same (a homophone typed)."""
+    if not a or not b:
+        return False
+    return a == b or name_search_keys(a)[0] == name_search_keys(b)[0]
+
+
+def _repaired(rows: list[RosterRow], key_column: str, kind: str) -> dict[int, str]:
+    """{row id: blind index} of rows whose damaged number has exactly one plausible repair
+    (``exchange.damaged``) naming a register person who agrees with the row: the same
+    name (or mother's name), sex and birth date where the row gives them."""
+    wanted = {
+        r.pk: (r.id_hashes.get("repairs") or {}).get(key_column) or []
+        for r in rows
+        if not r.id_hashes.get(key_column)
+    }
+    wanted = {pk: hashes for pk, hashes in wanted.items() if hashes}
+    persons = _persons_by_hash({h for hashes in wanted.values() for h in hashes})
+    by_pk = {r.pk: r for r in rows}
+    name_field = "mother_name" if kind == "hospital_births" else "name"
+    out: dict[int, str] = {}
+    for pk, hashes in wanted.items():
+        row = by_pk[pk]
+        fits = []
+        for h in hashes:
+            p = persons.get(h)
+            if p is None or not same_name(row.values.get(name_field, ""), p["name"]):
+                continue
+            theirs = _person_values(p)
+            if kind != "hospital_births" and any(
+                row.values.get(f) and row.values[f][:10] != theirs[f] for f in ("sex", "birth_date")
+            ):
+                continue
+            fits.append(h)
+        if len(fits) == 1:
+            out[pk] = fits[0]
+    return out
+
+
+def _note_id_problems(rows: list[RosterRow], repaired: dict[int, str]) -> None:
+    """Put each row's damaged-number problems (and whether a repair found the person)
+    into its evidence, for the worklist to say in words."""
+    for row in rows:
+        found = row.id_hashes.get("problems") or {}
+        if found:
+            row.evidence = {**(row.evidence or {}), "id_problems": found}
+        if row.pk in repaired or (row.evidence or {}).get("id_repaired"):
+            row.evidence = {**(row.evidence or {}), "id_repaired": True}
+
+
 def _child_of(
     mother_id: int, row: dict[str, str]
 ) -> tuple[dict[str, Any] | None, Comparison, bool]:
@@ -234,18 +284,25 @@ def roster_link(
         roster_import.rows.all() if row_ids is None else roster_import.rows.filter(pk__in=row_ids)
     )
     if kind == "civil_marriages":
-        link_marriages(rows, _persons_by_hash, _person_values)
-    keys = [(r.pk, r.id_hashes.get(key_column, "")) for r in rows if kind != "civil_marriages"]
+        link_marriages(rows, _persons_by_hash, _person_values, same_name)
+    repaired = _repaired(rows, key_column, kind) if kind != "civil_marriages" else {}
+    keys = [
+        (r.pk, r.id_hashes.get(key_column) or repaired.get(r.pk, ""))
+        for r in rows
+        if kind != "civil_marriages"
+    ]
     persons = _persons_by_hash({k for _, k in keys if k})
     linked = link_by_key(keys, {h: p["id"] for h, p in persons.items()})
     by_id = {p["id"]: p for p in persons.values()}
     compared = COMPARED if kind in DEATH_KINDS else COMPARED[:3]
     for row in rows if kind != "civil_marriages" else []:
-        key = row.id_hashes.get(key_column, "")
+        key = row.id_hashes.get(key_column) or repaired.get(row.pk, "")
         person_id = linked.get(row.pk)
         if not key:
             row.outcome, row.person_id, row.probability = Outcome.PENDING, None, None
-            row.evidence = {"pass": "exact", "note": "no_identity_number"}
+            damaged = bool((row.id_hashes.get("problems") or {}).get(key_column))
+            note = "identity_number_damaged" if damaged else "no_identity_number"
+            row.evidence = {"pass": "exact", "note": note}
             continue
         if person_id is None:
             row.outcome, row.person_id, row.probability = Outcome.MISSING, None, None
@@ -290,6 +347,7 @@ def roster_link(
             actor=actor,
         )
     progress(0.9, "save")
+    _note_id_problems(rows, repaired)
     _save_outcomes(rows)
     roster_import.linked_at = timezone.now()
     if row_ids is None or model:

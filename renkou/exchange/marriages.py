@@ -47,18 +47,53 @@ def _events_of(person_ids: Iterable[int]) -> dict[int, list[tuple[str, date]]]:
     return found
 
 
+def _spouse(
+    row: RosterRow,
+    side: str,
+    persons: dict[str, dict[str, Any]],
+    same_name: Callable[[str, str], bool],
+) -> dict[str, Any] | None:
+    """The register person of one spouse: by the number's blind index, or, for a damaged
+    number, by its only repair naming a person of that name and sex."""
+    column = f"{side}_id"
+    key = row.id_hashes.get(column, "")
+    if key:
+        return persons.get(key)
+    sex = "M" if side == "husband" else "F"
+    fits = [
+        persons[h]
+        for h in (row.id_hashes.get("repairs") or {}).get(column, [])
+        if h in persons
+        and persons[h]["sex"] == sex
+        and same_name(row.values.get(f"{side}_name", ""), persons[h]["name"])
+    ]
+    if len(fits) == 1:
+        row.evidence = {"id_repaired": True}
+        return fits[0]
+    return None
+
+
 def link_marriages(
     rows: list[RosterRow],
     persons_by_hash: Callable[[set[str]], dict[str, dict[str, Any]]],
     person_values: Callable[[dict[str, Any]], dict[str, str]],
+    same_name: Callable[[str, str], bool] = lambda a, b: a == b,
 ) -> None:
     """Set outcome, person and evidence of each civil-marriage row (both spouses by number)."""
     hashes = {r.id_hashes.get(c, "") for r in rows for c in ("husband_id", "wife_id")} - {""}
+    hashes |= {
+        h
+        for r in rows
+        for c in ("husband_id", "wife_id")
+        if not r.id_hashes.get(c)
+        for h in (r.id_hashes.get("repairs") or {}).get(c, [])
+    }
     persons = persons_by_hash(hashes)
     events = _events_of(p["id"] for p in persons.values())
     for row in rows:
-        husband = persons.get(row.id_hashes.get("husband_id", ""))
-        wife = persons.get(row.id_hashes.get("wife_id", ""))
+        row.evidence = {}
+        husband = _spouse(row, "husband", persons, same_name)
+        wife = _spouse(row, "wife", persons, same_name)
         spouses = {
             "husband": "in_register" if husband else "not_in_register",
             "wife": "in_register" if wife else "not_in_register",
@@ -98,6 +133,7 @@ def link_marriages(
         serious = set(comparison.conflicts) - {"husband_name", "wife_name", "registered_on"}
         row.outcome = Outcome.CONFLICTS if serious else Outcome.MATCHED
         row.evidence = {
+            **({"id_repaired": True} if (row.evidence or {}).get("id_repaired") else {}),
             "pass": "exact",
             "spouses": spouses,
             "spouse": other["id"] if other else None,

@@ -51,5 +51,10 @@ MESSAGES.update(
             "birth date does not agree with the identity number",
         ),
         "unknown_kind": ("未知的名册类型 {value}", "unknown roster kind {value}"),
+        "worklist_correct_refused": (
+            "不能按名册更正人口库的{field_zh}（名册：{roster}；人口库：{register}）：{reason_zh}",
+            "cannot correct {field_en} in the register to the roster's value (roster: {roster}; "
+            "register: {register}): {reason_en}",
+        ),
     }
 )

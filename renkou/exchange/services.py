@@ -16,6 +16,7 @@ from django.utils import timezone
 from renkou.core import crypto
 from renkou.core.audit import audit_record
 from renkou.core.problems import InputRefused, problem
+from renkou.exchange import damaged
 from renkou.exchange import values as v
 from renkou.exchange.kinds import (
     DATE,
@@ -45,12 +46,17 @@ class ImportResult:
 
 def _validate_row(
     kind: RosterKind, mapping: HeaderMapping, cells: list[object], today: date
-) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str, str, dict[str, str]]]]:
-    """(values, id blind indexes, problems as (column, value, code, params)) of one row."""
+) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str, str, dict[str, str]]]]:
+    """(values, id blind indexes, problems as (column, value, code, params)) of one row.
+
+    A damaged identity number is not a problem of the row (``exchange.damaged``): its
+    problem and the blind indexes of its repairs go to ``hashes["problems"]`` and
+    ``hashes["repairs"]``; it is a problem only when the row has nothing else to link on.
+    """
     values: dict[str, Any] = {}
-    hashes: dict[str, str] = {}
+    hashes: dict[str, Any] = {}
     problems: list[tuple[str, str, str, dict[str, str]]] = []
-    parsed_ids: dict[str, Any] = {}
+    id_cells: list[tuple[str, object, str]] = []
     for col in kind.columns:
         index = mapping.columns.get(col.name)
         raw = cells[index] if index is not None and index < len(cells) else None
@@ -59,13 +65,11 @@ def _validate_row(
             if col.required:
                 problems.append((col.name, "", "required", {}))
             continue
+        if col.type == ID:
+            id_cells.append((col.name, raw, text))
+            continue
         try:
-            if col.type == ID:
-                number = v.id_number(raw)
-                parsed_ids[col.name] = number
-                hashes[col.name] = crypto.blind_index(number.number)
-                values[col.name] = number.masked
-            elif col.type == DATE:
+            if col.type == DATE:
                 day = v.a_date(raw, today=today, month_ok=col.name == "birth_date")
                 values[col.name] = day.isoformat()
                 if isinstance(day, v.MonthDate):  # 出生年月: the 1st, the day unknown
@@ -75,17 +79,74 @@ def _validate_row(
             else:
                 values[col.name] = text
         except v.CellProblem as exc:
-            shown = crypto.mask_id_number(text) if col.type == ID else text
-            problems.append((col.name, shown, exc.code, exc.params))
-    # The roster's own identity number must agree with its sex and birth date.
-    own = parsed_ids.get("id_number")
-    if own is not None:
-        if "sex" in values and values["sex"] != own.sex:
-            problems.append(("sex", values["sex"], "id_sex_mismatch", {}))
-        width = 7 if values.get("birth_date_month_only") else 10
-        if "birth_date" in values and values["birth_date"][:width] != str(own.birth_date)[:width]:
-            problems.append(("birth_date", values["birth_date"], "id_birth_mismatch", {}))
+            problems.append((col.name, text, exc.code, exc.params))
+    # Damaged numbers: (column, masked, refusal code and params, repairs, the row's name).
+    damaged_cells: list[tuple[str, str, str, dict[str, str], list[str], str]] = []
+    for name, raw, text in id_cells:
+        own = name == "id_number"
+        try:
+            number = v.id_number(raw)
+        except v.CellProblem as exc:
+            found = damaged.examine(raw, today=today, sex=values.get("sex", "") if own else "")
+            values[name] = found.masked
+            if found.hash:
+                hashes[name] = found.hash  # read without its dashes
+            if found.problem:
+                hashes.setdefault("problems", {})[name] = found.problem
+            if found.repairs:
+                hashes.setdefault("repairs", {})[name] = found.repairs
+            if not found.hash:
+                who = values.get("name" if own else name.replace("_id", "_name"), "")
+                masked = crypto.mask_id_number(text)
+                damaged_cells.append((name, masked, exc.code, exc.params, found.repairs, who))
+            elif own:
+                _disagreement(values, found.birth_date, found.sex, hashes)
+            continue
+        values[name] = number.masked
+        hashes[name] = crypto.blind_index(number.number)
+        if own:
+            _disagreement(values, number.birth_date.isoformat(), number.sex, hashes)
+    if damaged_cells and not _linkable_without_number(
+        kind.code, values, {d[0] for d in damaged_cells}
+    ):
+        # Nothing else links the row: a repair naming a register person of the row's name
+        # still does; the numbers beyond that are the row's problems.
+        lost = [d for d in damaged_cells if not _repair_names_someone(d[4], d[5])]
+        if lost and not _linkable_without_number(kind.code, values, {d[0] for d in lost}):
+            problems += [(d[0], d[1], d[2], d[3]) for d in lost]
     return values, hashes, problems
+
+
+def _disagreement(values: dict[str, Any], born: str, sex: str, hashes: dict[str, Any]) -> None:
+    """Note a valid own number whose birth date or sex is not the row's (linked by it); a
+    birth date of the month only (出生年月) agrees with any day of its month."""
+    width = 7 if values.get("birth_date_month_only") else 10
+    if values.get("birth_date") and values["birth_date"][:width] != born[:width]:
+        hashes.setdefault("problems", {})["id_number"] = "birth_mismatch"
+    elif values.get("sex") and values["sex"] != sex:
+        hashes.setdefault("problems", {})["id_number"] = "sex_mismatch"
+
+
+def _repair_names_someone(repairs: list[str], name: str) -> bool:
+    """Whether one of a damaged number's repairs (blind indexes) is the number of a register
+    person of that name (or a homophone of it)."""
+    if not repairs or not name:
+        return False
+    from renkou.exchange.linking import same_name
+    from renkou.registry.models import Person
+
+    found = Person.objects.filter(id_number_hash__in=repairs).values_list("name", flat=True)
+    return any(same_name(name, theirs) for theirs in found)
+
+
+def _linkable_without_number(kind: str, values: dict[str, Any], lost: set[str]) -> bool:
+    """Whether a row whose identity numbers ``lost`` are beyond repair has other fields to
+    link on (a marriage: the other spouse's number)."""
+    if kind == "civil_marriages":
+        return bool({"husband_id", "wife_id"} - lost)
+    if kind == "hospital_births":
+        return bool(values.get("mother_name"))
+    return bool(values.get("name") and values.get("birth_date"))
 
 
 @dataclass
@@ -138,7 +199,7 @@ def _no_progress(fraction: float, step: str) -> None:
 
 
 def _stage(
-    imp: RosterImport, staged: list[tuple[int, dict[str, Any], dict[str, str], str]]
+    imp: RosterImport, staged: list[tuple[int, dict[str, Any], dict[str, Any], str]]
 ) -> None:
     """Insert the valid rows with one prepared INSERT: building 100,000 model instances for
     bulk_create took a third of a large import."""
@@ -244,7 +305,7 @@ def roster_import(
         },
     )
     protector = crypto.default_protector()
-    staged: list[tuple[int, dict[str, Any], dict[str, str], str]] = []
+    staged: list[tuple[int, dict[str, Any], dict[str, Any], str]] = []
     quarantined: list[QuarantinedRow] = []
     total = len(sheet.rows)
     for done, (row_number, cells) in enumerate(sheet.rows):

@@ -45,6 +45,10 @@ def _shown_values(row: RosterRow) -> list[tuple[str, str]]:
     return shown
 
 
+def _shown(field: str, value: str) -> str:
+    return str(labels.SEXES.get(value, value)) if field == "sex" else value
+
+
 def _worklist_rows(imp: RosterImport, outcome: str, state: str) -> Any:
     """The import's rows with ``outcome`` (default: those that need a look) in ``state``
     (open, decided, all), by row number."""
@@ -128,12 +132,14 @@ def worklist_page(request: HttpRequest, pk: int) -> HttpResponse:
         row.percent = round(row.probability * 100, 1) if row.probability is not None else None
         row.person_visible = row.person_id in visible
         row.can_act = can_act and not row.decision
-        row.missing_event = actions.missing_event(row) if row.can_act else ""
-        conflicts = (row.evidence or {}).get("conflicts") or {}
+        row.missing_event = actions.offered_event(row) if row.can_act else ""
         row.correctable = [
-            (f, labels.column_label(f), conflicts[f][0], conflicts[f][1])
-            for f in actions.CORRECTABLE
-            if f in conflicts and row.person_visible
+            (f, labels.column_label(f), _shown(f, ours), _shown(f, theirs))
+            for f, ours, theirs in (
+                actions.correctable_fields(row, row.person)
+                if row.can_act and row.person_visible
+                else []
+            )
         ]
     return render(
         request,

@@ -18,7 +18,7 @@ from renkou.linkage.exact import day_month_swapped
 from renkou.registry import services as registry
 from renkou.registry.choices import EventKind, EventStatus, Source
 from renkou.registry.models import Event, Person
-from renkou.registry.validation import EventRefused
+from renkou.registry.validation import EventRefused, validate_event
 
 SOURCES = {
     "hospital_births": Source.HOSPITAL,
@@ -95,16 +95,71 @@ def worklist_report_death(*, row: RosterRow, actor: Any) -> RosterRow:
     return _decide(row, actor, Decision.EVENT_CREATED, event=event)
 
 
+def _register_value(person: Person, field: str) -> str:
+    value = getattr(person, field)
+    return value.isoformat() if isinstance(value, date) else str(value or "")
+
+
+def correction_refusal(person: Person, field: str, roster_value: str) -> EventRefused | None:
+    """Why the register's ``field`` of ``person`` cannot be corrected to the roster's value
+    (the register's own checks, e.g. a birth date its identity number contradicts), with
+    both sides named; None when the correction would succeed."""
+    value = roster_value[:10] if field == "birth_date" else roster_value
+    try:
+        registry.correction_set(person=person, field=field, value=value)
+    except EventRefused as refused:
+        first = refused.problems[0]
+        zh, en = registry.FIELD_NAMES[field]
+        return EventRefused.single(
+            "worklist_correct_refused",
+            column=field,
+            value=value,
+            field_zh=zh,
+            field_en=en,
+            roster=value,
+            register=_register_value(person, field) or "—",
+            reason_zh=first.message_zh,
+            reason_en=first.message_en,
+        )
+    return None
+
+
+def correctable_fields(row: RosterRow, person: Person | None) -> list[tuple[str, str, str]]:
+    """The fields the worklist offers to correct, as (field, roster value, register value):
+    those in conflict whose roster value the register accepts (``correction_refusal``)."""
+    if person is None:
+        return []
+    conflicts = (row.evidence or {}).get("conflicts") or {}
+    out = []
+    for field in CORRECTABLE:
+        ours = row.values.get(field) or ""
+        if field in conflicts and ours and correction_refusal(person, field, ours) is None:
+            out.append(
+                (
+                    field,
+                    ours[:10] if field == "birth_date" else ours,
+                    _register_value(person, field),
+                )
+            )
+    return out
+
+
 @transaction.atomic
 def worklist_correct(*, row: RosterRow, actor: Any, fields: list[str]) -> RosterRow:
-    """Correct the matched person's ``fields`` to the roster's values (a correction event)."""
+    """Correct the matched person's ``fields`` to the roster's values (a correction event);
+    refused, naming the roster's and the register's value, when the register's checks
+    would refuse it."""
     row = _locked(row)
     if row.person is None:
         raise EventRefused.single("unknown_ref", column="person", value=row.row_number)
     bad = [f for f in fields if f not in CORRECTABLE or not row.values.get(f)]
     if bad or not fields:
         raise EventRefused.single("bad_field", column=",".join(bad), value=",".join(bad))
-    changes = {f: row.values[f] for f in fields}
+    for field in fields:
+        refused = correction_refusal(row.person, field, row.values[field])
+        if refused is not None:
+            raise refused
+    changes = {f: row.values[f][:10] if f == "birth_date" else row.values[f] for f in fields}
     reason = f"roster {row.roster_import.kind} #{row.roster_import_id} row {row.row_number}"
     event = registry.person_correct(person=row.person, changes=changes, actor=actor, reason=reason)
     return _decide(row, actor, Decision.CORRECTED, reason, event=event)
@@ -125,6 +180,28 @@ def missing_event(row: RosterRow) -> str:
         conflicts = evidence.get("conflicts") or {}
         return next((k for k in (EventKind.MARRIAGE, EventKind.DIVORCE) if k in conflicts), "")
     return ""
+
+
+def offered_event(row: RosterRow) -> str:
+    """The missing event the worklist offers to report for ``row``: ``missing_event``, but
+    only when the register's checks would accept it (a death reported before the person's
+    registered birth, say, is not offered: the register refuses it)."""
+    event_kind = missing_event(row)
+    if event_kind != "death" or row.person is None:
+        return event_kind
+    person = row.person
+    try:
+        validate_event(
+            kind=EventKind.DEATH,
+            person=person,
+            orgunit=person.residence_orgunit or person.hukou_orgunit or row.roster_import.orgunit,
+            effective_date=date.fromisoformat(row.values["death_date"][:10]),
+            report_date=timezone.localdate(),
+            payload={},
+        )
+    except EventRefused:
+        return ""
+    return event_kind
 
 
 def _report_marital(row: RosterRow, event_kind: str, actor: Any) -> RosterRow:

@@ -1,14 +1,18 @@
 """The probabilistic pass: Fellegi–Sunter with Splink on DuckDB, trained by EM, no labels.
 
-Comparisons suited to Chinese names: the full name in characters, then in toneless
-pinyin (homophone typos 张/章 agree there), then by initials; surname separately with a
-term-frequency adjustment (a shared 王 says less than a shared 欧阳); given name; birth date
-exact, with day and month swapped, or within a month; sex; village.
+One name comparison with levels suited to Chinese names: the same characters (with a
+term-frequency adjustment: a shared 王伟 says less than a shared 欧阳修远), the same
+toneless pinyin (homophone typos 张/章 agree there), similar pinyin, the same initials.
+Fellegi–Sunter assumes the comparisons independent: the name used to be compared three
+times more (surname, given name), each counting the same agreement again, so that a
+namesake born years apart outweighed the birth date. Birth date: exact, day and month
+swapped, one digit of the month or day, within a month, or different; a different birth
+date makes a candidate impossible (``Spec.vetoes``) whatever the names: without an
+identity number, a person born years apart is someone else. Sex; village.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,14 +36,12 @@ COLUMNS = (
     "birth_swapped",
     "village",
 )
-COMPARISONS = ("name", "surname", "given", "birth_date", "sex", "village")
+COMPARISONS = ("name", "birth_date", "sex", "village")
 # The levels of each comparison, best first, as codes the worklist puts into words.
 # Splink numbers them the other way round (the last level is 0; -1 is "missing").
 LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("same", "same_pinyin", "similar_pinyin", "same_initials", "different"),
-    "surname": ("same", "different"),
-    "given": ("same", "similar", "different"),
-    "birth_date": ("same", "day_month_swapped", "within_a_month", "different"),
+    "birth_date": ("same", "day_month_swapped", "one_digit", "within_a_month", "different"),
     "sex": ("same", "different"),
     "village": ("same", "different"),
 }
@@ -58,7 +60,7 @@ def _name() -> cl.CustomComparison:
         output_column_name="name",
         comparison_levels=[
             cll.NullLevel("name"),
-            cll.ExactMatchLevel("name"),
+            cll.ExactMatchLevel("name", term_frequency_adjustments=True),
             cll.ExactMatchLevel("name_pinyin"),
             cll.JaroWinklerLevel("name_pinyin", 0.9),
             cll.ExactMatchLevel("name_initials"),
@@ -68,16 +70,23 @@ def _name() -> cl.CustomComparison:
 
 
 # How often a clerk's birth date differs from the register's for the same person: typed
-# right, day and month swapped, off by days, other. Set, not learned: EM, blocked on the
-# name, sees mostly pairs sharing a popular name (浩轩, 梓涵 …) and nothing else, takes
-# them for the match class and learns that a different birth date says almost nothing
+# right, day and month swapped, one digit of the month or day, off by days, other. Set,
+# not learned: EM, blocked on the name, sees mostly pairs sharing a popular name
+# (浩轩, 梓涵 …) and nothing else, takes them for the match class and learns that a
+# different birth date says almost nothing
 # (m ≈ 0.97 for "different" on the 1,000,000-person county), so that a namesake born years
 # apart was matched. The other comparisons' m-probabilities are still learned by EM.
-BIRTH_DATE_M = (0.95, 0.02, 0.02, 0.01)
+BIRTH_DATE_M = (0.94, 0.02, 0.015, 0.015, 0.01)
+# A one-digit slip in the year (1973 / 1978) is five years: it is "different", since a
+# namesake born years apart is what must never be matched without a number.
+_ONE_DIGIT = (
+    'substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4) '
+    'AND levenshtein("birth_date_l", "birth_date_r") = 1'
+)
 
 
 def _birth_date() -> cl.CustomComparison:
-    same, swapped, near, other = BIRTH_DATE_M
+    same, swapped, digit, near, other = BIRTH_DATE_M
     return cl.CustomComparison(
         output_column_name="birth_date",
         comparison_levels=[
@@ -86,6 +95,9 @@ def _birth_date() -> cl.CustomComparison:
             cll.CustomLevel(
                 '"birth_date_l" = "birth_swapped_r"', label_for_charts="day and month swapped"
             ).configure(m_probability=swapped, fix_m_probability=True),
+            cll.CustomLevel(_ONE_DIGIT, label_for_charts="one digit of month or day").configure(
+                m_probability=digit, fix_m_probability=True
+            ),
             cll.CustomLevel(
                 "abs(date_diff('day', try_cast(\"birth_date_l\" AS DATE), "
                 'try_cast("birth_date_r" AS DATE))) <= 31',
@@ -106,8 +118,6 @@ def settings(register_size: int) -> SettingsCreator:
         probability_two_random_records_match=1 / max(register_size, 2),
         comparisons=[
             _name(),
-            cl.ExactMatch("surname").configure(term_frequency_adjustments=True),
-            cl.JaroWinklerAtThresholds("given", [0.9]),
             _birth_date(),
             cl.ExactMatch("sex"),
             cl.ExactMatch("village"),
@@ -131,9 +141,30 @@ class Spec:
     settings: Callable[[int], SettingsCreator]
     em_blocks: tuple[str, ...]
     tf_column: str
+    # (comparison, level) that make a candidate impossible, whatever the other fields say.
+    vetoes: tuple[tuple[str, str], ...] = ()
 
 
-PERSON = Spec(COLUMNS, LEVELS, settings, ("birth_date", "name_pinyin"), "surname")
+PERSON = Spec(
+    COLUMNS,
+    LEVELS,
+    settings,
+    ("birth_date", "name_pinyin"),
+    "name",
+    vetoes=(("birth_date", "different"),),
+)
+
+
+def fits(model: dict[str, Any], spec: Spec) -> bool:
+    """Whether a kept ``model`` has the comparisons and levels of ``spec`` (a model kept
+    before the comparisons changed is trained again, not reused)."""
+    found = {}
+    for comparison in model.get("comparisons") or []:
+        levels = [
+            lv for lv in comparison.get("comparison_levels", []) if not lv.get("is_null_level")
+        ]
+        found[comparison.get("output_column_name")] = len(levels)
+    return found == {name: len(levels) for name, levels in spec.levels.items()}
 
 
 @dataclass
@@ -157,31 +188,30 @@ def _table(records: list[dict[str, Any]], columns: tuple[str, ...]) -> pa.Table:
     return pa.table({c: [r.get(c) for r in records] for c in columns})
 
 
-def _train(linker: Linker, spec: Spec) -> list[str]:
-    """u by random sampling, m by EM blocked on each of ``spec.em_blocks``; the steps done."""
+def _train(linker: Linker, spec: Spec, make: Callable[[Any], Linker]) -> tuple[Linker, list[str]]:
+    """u by random sampling, m by EM blocked on each of ``spec.em_blocks``; the linker
+    trained and the steps done.
+
+    Each step needs pairs to learn from; a tiny roster may have none for one of them, in
+    which case the comparisons keep their m-probabilities from before that step. A failed
+    EM step can leave Splink's settings without the comparison it was blocked on (the
+    birth date vanished from the model, and namesakes born years apart were matched): the
+    linker is then made again (``make``) from the model saved before the step.
+    """
     trained = []
-    # Each step needs pairs to learn from; a tiny roster may have none for one of them,
-    # in which case the comparisons keep Splink's starting m-probabilities for that step.
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("u", lambda: linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1))
-    ]
+    try:
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e5, seed=1)
+        trained.append("u")
+    except (SplinkException, ZeroDivisionError, ValueError):
+        linker = make(linker.misc.save_model_to_json())
     for column in spec.em_blocks:
-        rule = block_on(column)
-        steps.append(
-            (
-                f"em_{column}",
-                functools.partial(
-                    linker.training.estimate_parameters_using_expectation_maximisation, rule
-                ),
-            )
-        )
-    for label, step in steps:
+        before = linker.misc.save_model_to_json()
         try:
-            step()
-            trained.append(label)
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(column))
+            trained.append(f"em_{column}")
         except (SplinkException, ZeroDivisionError, ValueError):
-            continue
-    return trained
+            linker = make(before)
+    return linker, trained
 
 
 def fully_trained(model: dict[str, Any], spec: Spec = PERSON) -> bool:
@@ -208,6 +238,8 @@ def link(
     db = DuckDBAPI(connection=con)
     left = db.register(_table(roster, spec.columns), table_name="roster")
     right = db.register(_table(register, spec.columns), table_name="register")
+    if model and not fits(model, spec):
+        model = None
     if model:
         saved = {k: v for k, v in model.items() if k not in ("trained", "reused")}
         saved["probability_two_random_records_match"] = 1 / max(len(register), 2)
@@ -215,7 +247,9 @@ def link(
         trained = list(model.get("trained", []))
     else:
         linker = Linker([left, right], spec.settings(len(register)), log_level=40)
-        trained = _train(linker, spec)
+        linker, trained = _train(
+            linker, spec, lambda saved: Linker([left, right], saved, log_level=40)
+        )
     predictions = linker.inference.predict(threshold_match_probability=min_probability)
     frame = predictions.as_pandas_dataframe()
     used = linker.misc.save_model_to_json()
@@ -235,6 +269,8 @@ def link(
         levels = {
             c: level_code(c, int(row.get(f"gamma_{c}", -1)), spec.levels) for c in comparisons
         }
+        if any(levels.get(c) == level for c, level in spec.vetoes):
+            continue
         candidates.setdefault(roster_id, []).append(
             Match(
                 roster_id,

@@ -188,14 +188,9 @@ def test_rows_without_number_are_linked_probabilistically(county, tmp_path) -> N
     assert rows[2].probability > 0.5
     assert rows[2].evidence["pass"] == "probabilistic"
     assert rows[2].evidence["weights"]["birth_date"] > 0
-    assert set(rows[2].evidence["weights"]) == {
-        "name",
-        "surname",
-        "given",
-        "birth_date",
-        "sex",
-        "village",
-    }
+    # Issue 17: one name comparison with levels (no separate surname and given name,
+    # which counted the same agreement three times).
+    assert set(rows[2].evidence["weights"]) == {"name", "birth_date", "sex", "village"}
     assert rows[3].outcome == Outcome.MISSING and rows[3].person is None
     assert imp.linkage_model["passes"] == ["exact", "probabilistic"]
     assert imp.linkage_model["splink"]["comparisons"]

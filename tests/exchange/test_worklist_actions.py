@@ -1,0 +1,125 @@
+"""Worklist actions that work (issue 17, item 5): every action the worklist offers succeeds
+on its row, an action the register would refuse is not offered, and each value says which
+side (register / roster) it comes from."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from renkou.core.models import AuditLog
+from renkou.exchange.linking import roster_link
+from renkou.exchange.models import Decision, Outcome, RosterImport
+from renkou.exchange.services import roster_import
+from renkou.exchange.worklist import correctable_fields
+from renkou.orgunits.models import OrgUnit
+from renkou.registry.models import Event, Person
+from tests.builders import TOWNSHIP_A, client_as, id_number, today
+
+P1 = id_number("1990-03-05", 11)  # 张伟, M, alive
+P2 = id_number("1992-07-20", 22)  # 李丽, F
+
+
+def _import(tmp_path: Path, kind: str, rows: list[list[str]]) -> RosterImport:
+    path = tmp_path / f"{kind}.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    imp = roster_import(
+        path=path,
+        kind=kind,
+        orgunit=OrgUnit.objects.get(code=TOWNSHIP_A),
+        actor="test",
+        today=today(),
+    ).roster_import
+    roster_link(roster_import=imp, actor="test")
+    return imp
+
+
+def _offered(page: str, row_pk: int) -> set[str]:
+    """The actions offered for one row on the worklist page (by their form's address)."""
+    card = page.split(f'id="row-{row_pk}"', 1)[1].split('<li class="card', 1)[0]
+    return set(re.findall(rf"/exchange/rows/{row_pk}/(\w+)/", card))
+
+
+@pytest.fixture
+def statistician(county: None) -> Any:
+    return client_as("statistician", TOWNSHIP_A, "stat-a")
+
+
+@pytest.mark.django_db
+def test_a_correction_the_register_would_refuse_is_not_offered(statistician, tmp_path) -> None:
+    # 张玮 for 张伟 and a birth date the register's identity number contradicts.
+    imp = _import(
+        tmp_path,
+        "police_register",
+        [["姓名", "性别", "出生日期", "公民身份号码"], ["张玮", "男", "1990-05-03", P1]],
+    )
+    row = imp.rows.get()
+    assert row.outcome == Outcome.CONFLICTS
+    assert set(row.evidence["conflicts"]) == {"name", "birth_date"}
+    person = Person.objects.get(person_ref="P1")
+    assert correctable_fields(row, person) == [("name", "张玮", "张伟")]
+    page = statistician.get(f"/exchange/imports/{imp.pk}/worklist/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert _offered(text, row.pk) == {"confirm", "correct", "dismiss"}
+    assert 'value="name"' in text and 'value="birth_date"' not in text
+    assert "register 张伟 → roster 张玮" in text
+    zh = statistician.get(f"/exchange/imports/{imp.pk}/worklist/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "人口库 张伟 → 名册 张玮" in zh.content.decode()
+
+    # Asked for anyway, the birth date is refused, naming each side's value; nothing changes.
+    refused = statistician.post(
+        f"/exchange/rows/{row.pk}/correct/", {"field": "birth_date"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 302
+    message = statistician.get(refused["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "roster: 1990-05-03; register: 1990-03-05" in message
+    person.refresh_from_db()
+    assert person.birth_date.isoformat() == "1990-03-05"
+    row.refresh_from_db()
+    assert row.decision == ""
+
+    # What is offered succeeds.
+    statistician.post(f"/exchange/rows/{row.pk}/correct/", {"field": "name"})
+    person.refresh_from_db()
+    row.refresh_from_db()
+    assert person.name == "张玮" and row.decision == Decision.CORRECTED
+    assert AuditLog.objects.filter(
+        action="exchange.worklist.corrected", object_id=str(row.pk)
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_every_offered_action_succeeds(statistician, tmp_path) -> None:
+    imp = _import(
+        tmp_path,
+        "hospital_deaths",
+        [
+            ["姓名", "身份证号", "性别", "死亡日期"],
+            ["张伟", P1, "男", "2025-06-01"],  # alive in the register: a death not reported
+            ["李丽", P2, "女", "2025-06-02"],
+            ["陌生人", id_number("1980-08-08", 81), "男", "2025-06-02"],
+            ["张伟", P1, "男", "1989-01-01"],  # a death before his birth: the register refuses
+        ],
+    )
+    rows = {r.row_number: r for r in imp.rows.all()}
+    page = statistician.get(f"/exchange/imports/{imp.pk}/worklist/?outcome=").content.decode()
+    offered = {n: _offered(page, r.pk) for n, r in rows.items() if f'id="row-{r.pk}"' in page}
+    assert offered[2] == {"confirm", "report", "dismiss"}
+    assert offered[4] == {"dismiss"}
+    assert offered[5] == {"confirm", "dismiss"}  # no report the register would refuse
+    # Each offered action, on the row as it was offered (undecided again): each succeeds.
+    for number, names in offered.items():
+        for action in sorted(names):
+            row = rows[number]
+            imp.rows.update(decision="", event=None)
+            Event.objects.filter(external_ref__startswith=f"roster:{imp.pk}:").delete()
+            data = {"reason": "外县人员"} if action == "dismiss" else {}
+            response = statistician.post(f"/exchange/rows/{row.pk}/{action}/", data)
+            assert response.status_code == 302, (number, action)
+            row.refresh_from_db()
+            assert row.decision, (number, action)
