@@ -133,6 +133,8 @@ def correctable_fields(row: RosterRow, person: Person | None) -> list[tuple[str,
     out = []
     for field in CORRECTABLE:
         ours = row.values.get(field) or ""
+        if field == "birth_date" and row.values.get("birth_date_month_only"):
+            continue  # 出生年月: the roster does not know the day, so it cannot correct one
         if field in conflicts and ours and correction_refusal(person, field, ours) is None:
             out.append(
                 (
@@ -152,7 +154,12 @@ def worklist_correct(*, row: RosterRow, actor: Any, fields: list[str]) -> Roster
     row = _locked(row)
     if row.person is None:
         raise EventRefused.single("unknown_ref", column="person", value=row.row_number)
-    bad = [f for f in fields if f not in CORRECTABLE or not row.values.get(f)]
+    month_only = row.values.get("birth_date_month_only")
+    bad = [
+        f
+        for f in fields
+        if f not in CORRECTABLE or not row.values.get(f) or (f == "birth_date" and month_only)
+    ]
     if bad or not fields:
         raise EventRefused.single("bad_field", column=",".join(bad), value=",".join(bad))
     for field in fields:
