@@ -3,19 +3,14 @@ fields, the problem said in words; only rows with nothing to link on are quarant
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 from django.utils import translation
 
 from renkou.core.models import AuditLog
 from renkou.exchange.evidence import evidence_lines
-from renkou.exchange.linking import roster_link
-from renkou.exchange.models import Outcome, QuarantinedRow, RosterImport
-from renkou.exchange.services import roster_import
-from renkou.orgunits.models import OrgUnit
-from tests.builders import TOWNSHIP_A, id_number, today
+from renkou.exchange.models import Outcome, QuarantinedRow
+from tests.builders import id_number
+from tests.exchange.test_linking import _csv, _linked
 
 P1 = id_number("1990-03-05", 11)  # 张伟, M
 P2 = id_number("1992-07-20", 22)  # 李丽, F, wife of 张伟, mother of 张小明 (2021-01-15)
@@ -34,24 +29,6 @@ def _transposed(number: str) -> str:
 def _wrong_digit(number: str, position: int = 3) -> str:
     digit = str((int(number[position]) + 1) % 10)
     return number[:position] + digit + number[position + 1 :]
-
-
-def _csv(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
-
-
-def _linked(path: Path, kind: str) -> RosterImport:
-    imp = roster_import(
-        path=path,
-        kind=kind,
-        orgunit=OrgUnit.objects.get(code=TOWNSHIP_A),
-        actor="test",
-        today=today(),
-    ).roster_import
-    roster_link(roster_import=imp, actor="test")
-    return imp
 
 
 def _words(evidence: dict, kind: str, language: str) -> str:

@@ -4,7 +4,6 @@ side (register / roster) it comes from."""
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Any
@@ -12,31 +11,18 @@ from typing import Any
 import pytest
 
 from renkou.core.models import AuditLog
-from renkou.exchange.linking import roster_link
 from renkou.exchange.models import Decision, Outcome, RosterImport
-from renkou.exchange.services import roster_import
 from renkou.exchange.worklist import correctable_fields
-from renkou.orgunits.models import OrgUnit
 from renkou.registry.models import Event, Person
-from tests.builders import TOWNSHIP_A, client_as, id_number, today
+from tests.builders import TOWNSHIP_A, client_as, id_number
+from tests.exchange.test_linking import _csv, _linked
 
 P1 = id_number("1990-03-05", 11)  # 张伟, M, alive
 P2 = id_number("1992-07-20", 22)  # 李丽, F
 
 
 def _import(tmp_path: Path, kind: str, rows: list[list[str]]) -> RosterImport:
-    path = tmp_path / f"{kind}.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    imp = roster_import(
-        path=path,
-        kind=kind,
-        orgunit=OrgUnit.objects.get(code=TOWNSHIP_A),
-        actor="test",
-        today=today(),
-    ).roster_import
-    roster_link(roster_import=imp, actor="test")
-    return imp
+    return _linked(_csv(tmp_path / f"{kind}.csv", rows), kind)
 
 
 def _offered(page: str, row_pk: int) -> set[str]:

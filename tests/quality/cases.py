@@ -8,6 +8,7 @@ which is the point: the rules must still find them in data that came in some oth
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Any
 
 from renkou.core import crypto
@@ -43,7 +44,9 @@ def orgunits() -> None:
     )
 
 
-_seq = iter(range(100, 999, 2))
+# Sequence digits of the cases' identity numbers: distinct within one build (far fewer
+# persons than values), and endless, since one test process may build the cases many times.
+_seq = itertools.cycle(range(100, 999, 2))
 
 
 def person(
