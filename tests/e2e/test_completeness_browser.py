@@ -19,6 +19,7 @@ from tests.builders import COUNTY, small_county, today, user_with_role
 from tests.e2e.conftest import ARTIFACTS, TIMEOUT_MS
 from tests.e2e.test_change_report import PASSWORD
 from tests.e2e.test_sign_in import sign_in
+from tests.e2e.test_staff import fits
 from tests.exchange.test_completeness import (
     ELDERS,
     P2,
@@ -102,19 +103,7 @@ def test_the_completeness_page_in_a_browser(
         else:
             assert f"95% interval {low}–{high}%" in main
             assert "The rosters received cover only 2025-03-04" in main
-        overflow = page.evaluate(
-            """(width) => {
-                const out = [];
-                for (const el of document.body.querySelectorAll('*')) {
-                    if (el.closest('.table-wrap, .sr-only')) continue;
-                    const r = el.getBoundingClientRect();
-                    if (r.width && r.right > width + 0.5) out.push(el.tagName + '.' + el.className);
-                }
-                return {scroll: document.documentElement.scrollWidth, out};
-            }""",
-            SIZES[size]["width"],
-        )
-        assert overflow["scroll"] <= SIZES[size]["width"] and not overflow["out"], overflow
+        fits(page, SIZES[size]["width"])
         # The "not comparable" mark leads to its reason.
         page.locator("a[href='#not-comparable']").first.click()
         assert page.locator("#not-comparable").is_visible()
