@@ -13,25 +13,9 @@ from django.utils import translation
 
 from renkou.core import staff
 from renkou.core.models import AuditLog, PasswordState, RoleAssignment
-from renkou.orgunits.models import OrgUnit
-from tests.builders import COUNTY, ORGUNITS, TOWNSHIP_A, VILLAGE_A1, VILLAGE_B1
+from tests.builders import COUNTY, TOWNSHIP_A, VILLAGE_A1, VILLAGE_B1
 
 pytestmark = pytest.mark.django_db
-
-
-LEVELS = {2: 1, 4: 2, 6: 3, 9: 4, 12: 5}
-
-
-@pytest.fixture
-def units(db):
-    for u in ORGUNITS:
-        OrgUnit.objects.create(
-            code=u["code"],
-            name=u["name"],
-            level=LEVELS[len(u["code"])],
-            parent_id=u["parent_code"] or None,
-        )
-    OrgUnit.objects.create(code="330127", name="淳安县", level=3, parent_id="3301")
 
 
 def sign_in(**credentials: str):

@@ -17,10 +17,8 @@ from renkou.api.tokens import token_create
 from renkou.core import staff
 from renkou.core.accounts import password_changed
 from renkou.core.models import AuditLog, PasswordState, RoleAssignment, UserProfile
-from renkou.orgunits.models import OrgUnit
 from tests.builders import (
     COUNTY,
-    ORGUNITS,
     TOWNSHIP_A,
     TOWNSHIP_B,
     VILLAGE_A1,
@@ -29,24 +27,11 @@ from tests.builders import (
     login_as,
     user_with_role,
 )
+from tests.core.conftest import OTHER_COUNTY
 
 pytestmark = pytest.mark.django_db
 
-LEVELS = {2: 1, 4: 2, 6: 3, 9: 4, 12: 5}
-OTHER_COUNTY = "330127"
 PASSWORD = "Fuchun-river-ledger-7"
-
-
-@pytest.fixture
-def units(db):
-    for u in ORGUNITS:
-        OrgUnit.objects.create(
-            code=u["code"],
-            name=u["name"],
-            level=LEVELS[len(u["code"])],
-            parent_id=u["parent_code"] or None,
-        )
-    OrgUnit.objects.create(code=OTHER_COUNTY, name="淳安县", level=3, parent_id="3301")
 
 
 @pytest.fixture
