@@ -8,7 +8,6 @@ which is the point: the rules must still find them in data that came in some oth
 from __future__ import annotations
 
 import datetime
-import itertools
 from typing import Any
 
 from renkou.core import crypto
@@ -44,9 +43,10 @@ def orgunits() -> None:
     )
 
 
-# Sequence digits of the cases' identity numbers: distinct within one build (far fewer
-# persons than values), and endless, since one test process may build the cases many times.
-_seq = itertools.cycle(range(100, 999, 2))
+# Sequence digits of the cases' identity numbers: distinct within one build, and started
+# afresh by each build (one test process may build the cases many times).
+_SEQ = range(100, 999, 2)
+_seq = iter(_SEQ)
 
 
 def person(
@@ -91,6 +91,8 @@ def event(p: Person, kind: str, day: str, *, reported: str | None = None, unit: 
 
 def build() -> tuple[dict[str, Person], dict[str, set[str]]]:
     """Persons by label and the rule codes each must be flagged by (nothing for the rest)."""
+    global _seq
+    _seq = iter(_SEQ)
     orgunits()
     p: dict[str, Person] = {}
     expect: dict[str, set[str]] = {}
