@@ -35,6 +35,7 @@ SPOUSES = {
 }
 LEVELS = {
     "same": gettext_lazy("the same"),
+    "same_month_day_unknown": gettext_lazy("the same year and month (the roster gives no day)"),
     "same_pinyin": gettext_lazy("same sound in pinyin (a homophone)"),
     "similar_pinyin": gettext_lazy("similar in pinyin"),
     "same_initials": gettext_lazy("same pinyin initials only"),
@@ -138,8 +139,14 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
         )
     spouses = evidence.get("spouses") or {}
     for side, state in spouses.items():
-        found = state == "in_register"
-        text = _("in the register") if found else _("not in the register")
+        found = state in ("in_register", "through_spouse")
+        if state == "through_spouse":
+            text = _(
+                "in the register: the number is beyond repair, and the spouse's registered "
+                "marriage names this person, whose name agrees"
+            )
+        else:
+            text = _("in the register") if found else _("not in the register")
         lines.append(Line(str(SPOUSES.get(side, side)), text, "for" if found else ""))
     if (
         evidence.get("pass") == "exact"

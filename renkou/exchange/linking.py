@@ -64,6 +64,17 @@ def _persons_by_hash(hashes: set[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _persons_by_id(ids: set[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        for p in Person.objects.filter(pk__in=ordered[start : start + CHUNK]).values(
+            *PERSON_FIELDS
+        ):
+            found[p["id"]] = p
+    return found
+
+
 def same_name(a: str, b: str) -> bool:
     """Whether two names are the same, or sound the same (a homophone typed)."""
     if not a or not b:
@@ -284,7 +295,7 @@ def roster_link(
         roster_import.rows.all() if row_ids is None else roster_import.rows.filter(pk__in=row_ids)
     )
     if kind == "civil_marriages":
-        link_marriages(rows, _persons_by_hash, _person_values, same_name)
+        link_marriages(rows, _persons_by_hash, _person_values, same_name, _persons_by_id)
     repaired = _repaired(rows, key_column, kind) if kind != "civil_marriages" else {}
     keys = [
         (r.pk, r.id_hashes.get(key_column) or repaired.get(r.pk, ""))

@@ -23,7 +23,8 @@ def features(record: dict[str, Any], pinyin: Callable[[str], tuple[str, str]]) -
     keys = pinyin(name) if name else ("", "")
     birth = record.get("birth_date") or ""
     swapped = f"{birth[:4]}-{birth[8:10]}-{birth[5:7]}" if len(birth) >= 10 else ""
-    if record.get("birth_date_month_only"):  # 出生年月: the day is unknown, nothing to swap
+    month_only = bool(record.get("birth_date_month_only"))
+    if month_only:  # 出生年月: the day is unknown, nothing to swap
         swapped = ""
     return {
         "unique_id": record["unique_id"],
@@ -35,5 +36,6 @@ def features(record: dict[str, Any], pinyin: Callable[[str], tuple[str, str]]) -
         "sex": record.get("sex") or None,
         "birth_date": birth[:10] or None,
         "birth_swapped": swapped or None,
+        "birth_month_only": month_only,
         "village": record.get("village") or None,
     }

@@ -34,6 +34,7 @@ COLUMNS = (
     "sex",
     "birth_date",
     "birth_swapped",
+    "birth_month_only",
     "village",
 )
 COMPARISONS = ("name", "birth_date", "sex", "village")
@@ -41,7 +42,14 @@ COMPARISONS = ("name", "birth_date", "sex", "village")
 # Splink numbers them the other way round (the last level is 0; -1 is "missing").
 LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("same", "same_pinyin", "similar_pinyin", "same_initials", "different"),
-    "birth_date": ("same", "day_month_swapped", "one_digit", "within_a_month", "different"),
+    "birth_date": (
+        "same_month_day_unknown",
+        "same",
+        "day_month_swapped",
+        "one_digit",
+        "within_a_month",
+        "different",
+    ),
     "sex": ("same", "different"),
     "village": ("same", "different"),
 }
@@ -76,7 +84,27 @@ def _name() -> cl.CustomComparison:
 # different birth date says almost nothing
 # (m ≈ 0.97 for "different" on the 1,000,000-person county), so that a namesake born years
 # apart was matched. The other comparisons' m-probabilities are still learned by EM.
-BIRTH_DATE_M = (0.94, 0.02, 0.015, 0.015, 0.01)
+BIRTH_DATE_M = {
+    "same": 0.94,
+    "day_month_swapped": 0.02,
+    "one_digit": 0.015,
+    "within_a_month": 0.015,
+    "different": 0.01,
+}
+# A roster that gives only the year and month (出生年月: ``birth_month_only``, stored as
+# the 1st) has its own level, compared on the month alone: the same year and month is
+# what a true match shows as often as an exact date is (m as "same"), while a random
+# pair shows it about twelve times as often as the same day, so that it weighs less than an
+# exact date and much more than "within a month" (which any day of the month met before,
+# as a slip of days would). Otherwise a month-only row can be one digit of the month off,
+# or different; never swapped or "within a month" (its day is unknown).
+MONTH_ONLY_LABEL = "same month, day unknown"
+_MONTH_ONLY = '("birth_month_only_l" OR "birth_month_only_r")'
+_SAME_MONTH = 'substr("birth_date_l", 1, 7) = substr("birth_date_r", 1, 7)'
+_MONTH_DIGIT = (
+    'substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4) '
+    'AND levenshtein(substr("birth_date_l", 1, 7), substr("birth_date_r", 1, 7)) = 1'
+)
 # A one-digit slip in the year (1973 / 1978) is five years: it is "different", since a
 # namesake born years apart is what must never be matched without a number.
 _ONE_DIGIT = (
@@ -86,20 +114,33 @@ _ONE_DIGIT = (
 
 
 def _birth_date() -> cl.CustomComparison:
-    same, swapped, digit, near, other = BIRTH_DATE_M
+    m = BIRTH_DATE_M
+    same, swapped, digit, near, other = (
+        m["same"],
+        m["day_month_swapped"],
+        m["one_digit"],
+        m["within_a_month"],
+        m["different"],
+    )
     return cl.CustomComparison(
         output_column_name="birth_date",
         comparison_levels=[
             cll.NullLevel("birth_date"),
-            cll.ExactMatchLevel("birth_date").configure(m_probability=same, fix_m_probability=True),
+            cll.CustomLevel(
+                f"{_MONTH_ONLY} AND {_SAME_MONTH}", label_for_charts=MONTH_ONLY_LABEL
+            ).configure(m_probability=same, fix_m_probability=True),
+            cll.CustomLevel(
+                f'NOT {_MONTH_ONLY} AND "birth_date_l" = "birth_date_r"', label_for_charts="same"
+            ).configure(m_probability=same, fix_m_probability=True),
             cll.CustomLevel(
                 '"birth_date_l" = "birth_swapped_r"', label_for_charts="day and month swapped"
             ).configure(m_probability=swapped, fix_m_probability=True),
-            cll.CustomLevel(_ONE_DIGIT, label_for_charts="one digit of month or day").configure(
-                m_probability=digit, fix_m_probability=True
-            ),
             cll.CustomLevel(
-                "abs(date_diff('day', try_cast(\"birth_date_l\" AS DATE), "
+                f"CASE WHEN {_MONTH_ONLY} THEN {_MONTH_DIGIT} ELSE {_ONE_DIGIT} END",
+                label_for_charts="one digit of month or day",
+            ).configure(m_probability=digit, fix_m_probability=True),
+            cll.CustomLevel(
+                f"NOT {_MONTH_ONLY} AND abs(date_diff('day', try_cast(\"birth_date_l\" AS DATE), "
                 'try_cast("birth_date_r" AS DATE))) <= 31',
                 label_for_charts="within a month",
             ).configure(m_probability=near, fix_m_probability=True),
@@ -214,6 +255,41 @@ def _train(linker: Linker, spec: Spec, make: Callable[[Any], Linker]) -> tuple[L
     return linker, trained
 
 
+def _month_only_u(roster: list[dict[str, Any]], register: list[dict[str, Any]]) -> float | None:
+    """How often a register person shares the year and month of a month-only roster row
+    (the u-probability of "same month, day unknown", given a month-only row), or None if
+    no row is month-only.
+
+    Random sampling over all pairs would dilute it by the share of month-only rows (the
+    level never fires on the others) and overstate the level's weight by as much; this is
+    the conditional figure the fixed m is set against.
+    """
+    months = [
+        r["birth_date"][:7] for r in roster if r.get("birth_month_only") and r.get("birth_date")
+    ]
+    if not months:
+        return None
+    counts: dict[str, int] = {}
+    for person in register:
+        born = person.get("birth_date")
+        if born:
+            counts[born[:7]] = counts.get(born[:7], 0) + 1
+    share = sum(counts.get(m, 0) for m in months) / (len(months) * max(len(register), 1))
+    return max(share, 1e-6)
+
+
+def _with_month_only_u(model: dict[str, Any], u: float | None) -> dict[str, Any]:
+    """``model`` with the month-only level's u set to ``u`` (unchanged if None)."""
+    if u is None:
+        return model
+    for comparison in model.get("comparisons") or []:
+        for level in comparison.get("comparison_levels", []):
+            if level.get("label_for_charts") == MONTH_ONLY_LABEL:
+                level["u_probability"] = u
+                level["fix_u_probability"] = True
+    return model
+
+
 def fully_trained(model: dict[str, Any], spec: Spec = PERSON) -> bool:
     """Whether ``model`` went through every training step of ``spec`` (fit to be reused)."""
     return model.get("trained") == ["u", *(f"em_{c}" for c in spec.em_blocks)]
@@ -240,16 +316,20 @@ def link(
     right = db.register(_table(register, spec.columns), table_name="register")
     if model and not fits(model, spec):
         model = None
+    month_only_u = _month_only_u(roster, register) if "birth_month_only" in spec.columns else None
     if model:
         saved = {k: v for k, v in model.items() if k not in ("trained", "reused")}
         saved["probability_two_random_records_match"] = 1 / max(len(register), 2)
-        linker = Linker([left, right], saved, log_level=40)
+        linker = Linker([left, right], _with_month_only_u(saved, month_only_u), log_level=40)
         trained = list(model.get("trained", []))
     else:
         linker = Linker([left, right], spec.settings(len(register)), log_level=40)
         linker, trained = _train(
             linker, spec, lambda saved: Linker([left, right], saved, log_level=40)
         )
+        if month_only_u is not None:
+            saved = _with_month_only_u(linker.misc.save_model_to_json(), month_only_u)
+            linker = Linker([left, right], saved, log_level=40)
     predictions = linker.inference.predict(threshold_match_probability=min_probability)
     frame = predictions.as_pandas_dataframe()
     used = linker.misc.save_model_to_json()

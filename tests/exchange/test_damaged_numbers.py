@@ -169,3 +169,45 @@ def test_a_marriage_with_one_bad_spouse_number_is_linked(county, tmp_path) -> No
     assert rows[3].person.person_ref == "P1" and rows[3].outcome == Outcome.MATCHED
     assert rows[3].evidence["spouse"] == rows[2].evidence["spouse"]
     assert "Wife's identity number on the roster" in _words(rows[3].evidence, imp.kind, "en")
+
+
+@pytest.mark.django_db
+def test_a_spouse_number_beyond_repair_is_found_through_the_registered_marriage(
+    county, tmp_path
+) -> None:
+    # The register records 张伟's marriage of 2019-10-01 naming 李丽 as his spouse (on him
+    # only). A number cut by Excel cannot be repaired: the spouse is found through the
+    # other's registered marriage when sex and name (or its sound) agree, never otherwise.
+    excel = "3.30122E+17"
+    path = _csv(
+        tmp_path / "marriages.csv",
+        [
+            ["男方姓名", "男方身份证号", "女方姓名", "女方身份证号", "登记日期", "登记类别"],
+            ["张伟", P1, "李莉", excel, "2019-10-01", "结婚登记"],  # 莉 for 丽: same sound
+            ["张伟", excel, "李丽", P2, "2019-10-01", "结婚登记"],  # his event names her
+            ["张伟", P1, "王芳", excel, "2019-10-01", "结婚登记"],  # another name: not her
+            ["张伟", P1, "李丽", excel, "2020-10-01", "结婚登记"],  # no marriage that day
+        ],
+    )
+    imp = _linked(path, "civil_marriages")
+    rows = {r.row_number: r for r in imp.rows.select_related("person")}
+    from renkou.registry.models import Person
+
+    p1, p2 = (Person.objects.get(person_ref=ref).pk for ref in ("P1", "P2"))
+    first = rows[2]
+    assert first.person_id == p1 and first.evidence["spouse"] == p2
+    assert first.evidence["spouses"] == {"husband": "in_register", "wife": "through_spouse"}
+    assert first.outcome == Outcome.MATCHED  # the register knows the marriage
+    assert "the spouse's registered marriage names this person" in _words(
+        first.evidence, imp.kind, "en"
+    )
+    assert "配偶" in _words(first.evidence, imp.kind, "zh-hans")
+    # The husband through his wife: the marriage is recorded on him, naming her.
+    second = rows[3]
+    assert second.person_id == p1 and second.evidence["spouse"] == p2
+    assert second.evidence["spouses"] == {"husband": "through_spouse", "wife": "in_register"}
+    assert second.outcome == Outcome.MATCHED
+    for n in (4, 5):
+        assert rows[n].person_id == p1 and rows[n].evidence["spouse"] is None
+        assert rows[n].evidence["spouses"]["wife"] == "not_in_register"
+    assert rows[5].outcome == Outcome.CONFLICTS  # the register has no marriage that day

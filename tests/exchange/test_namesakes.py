@@ -104,5 +104,50 @@ def test_close_dates_stay_evidence(county_with_namesakes, tmp_path) -> None:
     # A one-digit slip of the year is years apart: no candidate at all.
     assert rows[4].probability is None and rows[4].person is None
     assert rows[4].outcome == Outcome.MISSING
-    m = dict(zip(LEVELS["birth_date"], BIRTH_DATE_M, strict=True))
+    m = BIRTH_DATE_M
+    assert set(m) | {"same_month_day_unknown"} == set(LEVELS["birth_date"])
     assert m["day_month_swapped"] > m["different"] and m["one_digit"] > m["different"]
+
+
+def _deaths(tmp_path: Path, rows: list[list[str]]) -> RosterImport:
+    path = tmp_path / "deaths.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["死者姓名", "性别", "出生年月", "死亡日期"], *rows])
+    imp = roster_import(
+        path=path,
+        kind="hospital_deaths",
+        orgunit=OrgUnit.objects.get(code=TOWNSHIP_A),
+        actor="test",
+        today=today(),
+    ).roster_import
+    roster_link(roster_import=imp, actor="test")
+    return imp
+
+
+@pytest.mark.django_db
+def test_a_month_only_birth_date_is_compared_on_its_month(county_with_namesakes, tmp_path) -> None:
+    # 出生年月 gives 1973.04 for the register's 刘秀英 born 1973-04-12: the same year and month
+    # is its own level (the day unknown), strong enough to match with her name and sex.
+    # 1985.11 for 王建国 (born 1985-06-17) is months apart: no candidate. 1999.10 for 赵敏
+    # (1999-11-30) is one digit of the month.
+    death = (today().replace(day=1)).isoformat()
+    imp = _deaths(
+        tmp_path,
+        [
+            ["刘秀英", "女", "1973.04", death],
+            ["王建国", "男", "1985.11", death],
+            ["赵敏", "女", "1999.10", death],
+        ],
+    )
+    rows = {r.row_number: r for r in imp.rows.select_related("person")}
+    first = rows[2]
+    assert first.person is not None and first.person.person_ref == "N1"
+    assert first.evidence["levels"]["birth_date"] == "same_month_day_unknown"
+    assert first.probability is not None and first.probability >= 0.9
+    assert rows[3].person is None and rows[3].outcome == Outcome.MISSING
+    assert rows[3].probability is None  # ruled out, not merely weak
+    # One digit of the month stays evidence: scored as a candidate, not ruled out.
+    assert rows[4].probability is not None
+    with translation.override("en"):
+        words = " ".join(line.text for line in evidence_lines(first.evidence, imp.kind))
+    assert "the same year and month (the roster gives no day)" in words
