@@ -84,7 +84,7 @@ class CsvWriter:
             self.writerow(row)
 
 
-class CsvDictWriter(csv.DictWriter):  # type: ignore[type-arg]
+class CsvDictWriter(csv.DictWriter):  # type: ignore[type-arg, unused-ignore]
     """``csv.DictWriter`` whose every field (the header too) goes through ``csv_cell``."""
 
     def writerow(self, rowdict: Mapping[str, Any]) -> Any:
