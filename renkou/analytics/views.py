@@ -3,7 +3,6 @@ CSV, drill-down to sub-units. Everything is read from the indicator cache."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 from typing import Any
@@ -22,6 +21,7 @@ from renkou.analytics.labels import RATES, label, not_a_period, period_text
 from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, add_months, containing, parse
 from renkou.core.audit import audit_record
+from renkou.core.cells import CsvWriter
 from renkou.core.jobs import job_start
 from renkou.core.models import Job
 from renkou.core.scoping import may, own_unit_code
@@ -493,7 +493,7 @@ def _csv(
     filename = f"{unit.code}-{period.id}-{basis}-{key}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = CsvWriter(response)  # a unit named =1+1 is written '=1+1
     writer.writerow(table["header"])
     writer.writerows(table["rows"])
     audit_record(

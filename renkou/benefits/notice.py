@@ -6,12 +6,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import BinaryIO
 
-import xlsxwriter
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from renkou.benefits.models import Cycle
 from renkou.benefits.reasons import render_all
+from renkou.core.cells import workbook, write_row
 from renkou.orgunits.models import OrgUnit
 
 
@@ -51,9 +51,8 @@ def notice_write(cycle: Cycle, path: Path | BinaryIO, decisions: QuerySet | None
     """Write the notice list (one sheet per village) with its notice period; returns rows."""
     rows = notice_rows(cycle, decisions)
     names = dict(OrgUnit.objects.filter(code__in=list(rows)).values_list("code", "name"))
-    book = xlsxwriter.Workbook(
-        path if not isinstance(path, Path) else str(path), {"in_memory": True}
-    )
+    # Names are text, never formulas (renkou.core.cells writes every cell).
+    book = workbook(path if not isinstance(path, Path) else str(path), {"in_memory": True})
     header = [
         _("name"),
         _("identity number"),
@@ -69,10 +68,10 @@ def notice_write(cycle: Cycle, path: Path | BinaryIO, decisions: QuerySet | None
             "start": cycle.notice_from or "",
             "end": cycle.notice_until or "",
         }
-        sheet.write_row(0, 0, [f"{cycle.get_programme_display()} {cycle.year}", period])
-        sheet.write_row(1, 0, header)
+        write_row(sheet, 0, 0, [f"{cycle.get_programme_display()} {cycle.year}", period])
+        write_row(sheet, 1, 0, header)
         for r, line in enumerate(lines, start=2):
-            sheet.write_row(r, 0, line)
+            write_row(sheet, r, 0, line)
         sheet.set_column(5, 5, 90)
         total += len(lines)
     book.close()

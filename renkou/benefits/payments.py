@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from renkou.benefits.choices import CycleStatus, EntitlementStatus
 from renkou.benefits.models import BankAccount, Cycle, Entitlement, Payment, PaymentBatch
 from renkou.benefits.services import CycleError
+from renkou.core import cells
 from renkou.core.audit import audit_record
 from renkou.core.crypto import decrypt
 from renkou.registry.models import Person
@@ -55,18 +56,17 @@ def _payees(person_ids: list[int], programme: str) -> dict[int, int]:
 
 
 def _write(path: Path, rows: list[list[Any]]) -> None:
+    # Names come from rosters and forms: every cell is inert text (renkou.core.cells).
     if path.suffix.lower() == ".xlsx":
-        import xlsxwriter
-
-        book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        book = cells.workbook(str(path), {"constant_memory": True})
         sheet = book.add_worksheet("payments")
-        sheet.write_row(0, 0, COLUMNS)
+        cells.write_row(sheet, 0, 0, COLUMNS)
         for r, row in enumerate(rows, start=1):
-            sheet.write_row(r, 0, [str(v) for v in row[:-1]] + [float(row[-1])])
+            cells.write_row(sheet, r, 0, [str(v) for v in row[:-1]] + [float(row[-1])])
         book.close()
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = cells.CsvWriter(fh)
             writer.writerow(COLUMNS)
             writer.writerows(rows)
 

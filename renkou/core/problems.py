@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from renkou.core.cells import CsvWriter
 
 # code -> (Chinese template, English template); templates may use {value} and params.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -152,7 +153,7 @@ def write_problems(path: Path, problems: Iterable[Problem]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = CsvWriter(fh)  # a value such as =1+1 is written '=1+1
         writer.writerow(PROBLEM_COLUMNS)
         for p in problems:
             writer.writerow(

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from renkou.core import staff
 from renkou.core.accounts import user_language_set
 from renkou.core.audit import ACTION_LABELS, audit_record
+from renkou.core.cells import workbook, write_row
 from renkou.core.models import AuditLog, Role, RoleAssignment
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q
@@ -130,15 +131,13 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def staff_export(request: HttpRequest) -> HttpResponse:
     """The filtered users list as xlsx (audited)."""
-    import xlsxwriter
-
     actor = _actor(request)
     users, params = _filtered(request, actor)
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    book = workbook(out, {"in_memory": True})
     sheet = book.add_worksheet(_("Staff"))
     header = [_("User name"), _("Roles"), _("Last sign-in"), _("State"), _("Demo user")]
-    sheet.write_row(0, 0, header, book.add_format({"bold": True}))
+    write_row(sheet, 0, 0, header, book.add_format({"bold": True}))
     rows = 0
     for rows, user in enumerate(users, start=1):
         held = "; ".join(
@@ -152,8 +151,7 @@ def staff_export(request: HttpRequest) -> HttpResponse:
         )
         state = _("active") if user.is_active else _("deactivated")
         cells = [user.get_username(), held, last, state, _("yes") if _demo(user) else ""]
-        for col, value in enumerate(cells):
-            sheet.write_string(rows, col, value)
+        write_row(sheet, rows, 0, cells)
     sheet.set_column(0, 0, 20)
     sheet.set_column(1, 1, 60)
     sheet.set_column(2, 4, 16)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from renkou.core import crypto
+from renkou.core import cells, crypto
 from renkou.exchange.models import QuarantinedRow, RosterImport
 from renkou.orgunits.scoping import code_prefix_q
 from renkou.registry.models import Person
@@ -63,21 +62,18 @@ def quarantine_bytes(roster_import: RosterImport, fmt: str) -> tuple[bytes, int]
     header, rows = quarantine_table(roster_import)
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = cells.CsvWriter(buffer)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows(rows)  # text that could be a formula is quoted: ``'=1+1``
         return buffer.getvalue().encode("utf-8-sig"), len(rows)
-    import xlsxwriter
-
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    book = cells.workbook(out, {"in_memory": True})
     sheet = book.add_worksheet("隔离 quarantine")
     bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, header, bold)
+    cells.write_row(sheet, 0, 0, header, bold)
     for index, row in enumerate(rows, start=1):
-        sheet.write_number(index, 0, int(row[0]))  # type: ignore[call-overload]
-        for col, value in enumerate(row[1:], start=1):
-            sheet.write_string(index, col, str(value))
+        cells.write_cell(sheet, index, 0, int(row[0]))  # type: ignore[call-overload]
+        cells.write_row(sheet, index, 1, [str(value) for value in row[1:]])
     sheet.freeze_panes(1, 0)
     book.close()
     return out.getvalue(), len(rows)

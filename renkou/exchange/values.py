@@ -22,7 +22,13 @@ class CellProblem(ValueError):
 
 
 def cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a clerk saw (whole floats without ``.0``)."""
+    """A spreadsheet cell as the text a clerk saw (whole floats without ``.0``).
+
+    The whitespace around a cell is no part of its value: a tab and ``=1+1`` is kept as the
+    text ``=1+1``. It stays text: nothing reads a cell as a formula (calamine gives a formula
+    cell's value), and every file the product writes quotes or types it as text
+    (``renkou.core.cells``), so a formula planted in a roster never comes out live.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:

@@ -8,14 +8,15 @@ landscape, fitted to one page wide, with the header rows repeated.
 
 from __future__ import annotations
 
-import csv
 import io
+import math
+from decimal import Decimal
 from pathlib import Path
 
-import xlsxwriter
 from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from renkou.core.cells import CsvWriter, workbook, write_cell
 from renkou.reports.forms import Form
 
 A4 = 9
@@ -29,7 +30,7 @@ def _number_format(decimals: int, unit: str) -> str:
 
 def write_xlsx(forms: list[Form], path: Path, *, as_of: str) -> None:
     """Write the forms to ``path`` (one sheet each)."""
-    book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+    book = workbook(str(path), {"nan_inf_to_errors": True})
     try:
         title_fmt = book.add_format({"bold": True, "font_size": 14, "align": "center"})
         meta_fmt = book.add_format({"font_size": 10})
@@ -57,28 +58,30 @@ def write_xlsx(forms: list[Form], path: Path, *, as_of: str) -> None:
         for index, form in enumerate(forms, start=1):
             sheet = book.add_worksheet(f"{index} {form.title}"[:31])
             width = len(form.columns)
-            sheet.merge_range(0, 0, 0, width, form.title, title_fmt)
-            sheet.write(1, 0, _("Reporting unit: %(unit)s") % {"unit": form.unit}, meta_fmt)
-            sheet.write(2, 0, _("Period: %(period)s") % {"period": form.period}, meta_fmt)
-            sheet.write(
+            sheet.merge_range(0, 0, 0, width, "", title_fmt)
+            write_cell(sheet, 0, 0, form.title, title_fmt)
+            write_cell(sheet, 1, 0, _("Reporting unit: %(unit)s") % {"unit": form.unit}, meta_fmt)
+            write_cell(sheet, 2, 0, _("Period: %(period)s") % {"period": form.period}, meta_fmt)
+            write_cell(
+                sheet,
                 3,
                 0,
                 _("Basis: %(basis)s · data as of %(as_of)s")
                 % {"basis": form.basis, "as_of": as_of},
                 meta_fmt,
             )
-            sheet.write(4, 0, form.measure, meta_fmt)
-            sheet.write(HEADER_ROW, 0, form.first_header, head_fmt)
+            write_cell(sheet, 4, 0, form.measure, meta_fmt)
+            write_cell(sheet, HEADER_ROW, 0, form.first_header, head_fmt)
             sheet.set_row(HEADER_ROW, 48)
             sheet.set_column(0, 0, 18)
             sheet.set_column(1, width, 11)
             for c, col in enumerate(form.columns, start=1):
-                sheet.write(HEADER_ROW, c, col.header, head_fmt)
+                write_cell(sheet, HEADER_ROW, c, col.header, head_fmt)
             first = HEADER_ROW + 1
             body = [r for r in form.rows if r.kind != "total"]
             for r, row in enumerate(form.rows, start=first):
                 is_total = row.kind == "total"
-                sheet.write(r, 0, row.label, total_label if is_total else label_fmt)
+                write_cell(sheet, r, 0, row.label, total_label if is_total else label_fmt)
                 for c, col in enumerate(form.columns, start=1):
                     value = row.values[c - 1]
                     italic = bool(row.small and row.small[c - 1])
@@ -88,12 +91,12 @@ def write_xlsx(forms: list[Form], path: Path, *, as_of: str) -> None:
                         bottom = xl_rowcol_to_cell(first + len(body) - 1, c)
                         sheet.write_formula(r, c, f"=SUM({top}:{bottom})", fmt, value or 0)
                     elif value is None:
-                        sheet.write_blank(r, c, None, fmt)
+                        write_cell(sheet, r, c, None, fmt)
                     else:
-                        sheet.write_number(r, c, value, fmt)
+                        write_cell(sheet, r, c, value, fmt)
             line = first + len(form.rows) + 1
             for note in form.notes:
-                sheet.write(line, 0, note, note_fmt)
+                write_cell(sheet, line, 0, note, note_fmt)
                 line += 1
             sheet.set_landscape()
             sheet.set_paper(A4)
@@ -107,18 +110,22 @@ def write_xlsx(forms: list[Form], path: Path, *, as_of: str) -> None:
         book.close()
 
 
-def _csv_value(value: float | None, decimals: int) -> str:
+def _csv_value(value: float | None, decimals: int) -> Decimal | float | str:
+    """A figure as a number with its decimals (a Decimal keeps them: ``1.50``); a number,
+    so that a negative figure stays ``-2.5`` and is not quoted as text could be."""
     if value is None:
         return ""
+    if not math.isfinite(value):
+        return value
     if decimals == 0 and float(value).is_integer():
-        return str(int(value))
-    return f"{value:.{max(decimals, 1)}f}"
+        return int(value)
+    return Decimal(f"{value:.{max(decimals, 1)}f}")
 
 
 def write_csv(forms: list[Form], *, as_of: str) -> str:
     """The forms as one CSV text: each form's title lines, header, rows and notes."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     for form in forms:
         writer.writerow([form.title])
         writer.writerow([_("Reporting unit: %(unit)s") % {"unit": form.unit}])

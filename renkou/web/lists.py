@@ -34,10 +34,11 @@ whole filtered list (``?<filters>&export=xlsx``).
 
 ``list_export`` writes one sheet: a header row, then one row per item. Every cell that is
 text is written as text, never as a formula (a name such as ``=1+1`` or ``@SUM(A1)`` stays
-that string); numbers are numbers. A column marked ``id_number=True`` is masked
-(``110105********002X``), and any other cell that looks like a whole identity number is
-masked too, so an export never carries one in clear. Each export is one audit row
-(``list.export``): who, which list, which filters, how many rows.
+that string; ``renkou.core.cells`` writes every cell); numbers are numbers. A column
+marked ``id_number=True`` is masked (``110105********002X``), and any other cell that
+looks like a whole identity number is masked too, so an export never carries one in
+clear. Each export is one audit row (``list.export``): who, which list, which filters,
+how many rows.
 
 ``BulkResult`` collects what a bulk action did item by item (each item is still checked
 and audited by its own service call); ``bulk_messages`` tells the user how many were done
@@ -55,7 +56,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import xlsxwriter
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -65,6 +65,7 @@ from django.utils.translation import ngettext
 
 from renkou.core.audit import audit_record
 from renkou.core.bulk import BulkResult
+from renkou.core.cells import workbook, write_cell
 from renkou.core.idnumber import mask
 
 __all__ = [
@@ -209,29 +210,17 @@ def xlsx_bytes(
 ) -> tuple[bytes, int]:
     """The sheet as xlsx bytes, and how many rows it holds (the header not counted)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            # Text is text: never a formula, a link or a number guessed from a string.
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
+    # Text is text: never a formula, a link or a number guessed from a string.
+    book = workbook(buffer, {"in_memory": True})
     ws = book.add_worksheet((sheet or "list")[:31])
     bold = book.add_format({"bold": True})
     for c, column in enumerate(columns):
-        ws.write_string(0, c, str(column.header), bold)
+        write_cell(ws, 0, c, str(column.header), bold)
         ws.set_column(c, c, column.width)
     n = 0
     for n, row in enumerate(rows, start=1):
         for c, column in enumerate(columns):
-            value = cell_value(column.value(row), id_number=column.id_number)
-            if isinstance(value, int | float | Decimal):
-                ws.write_number(n, c, float(value))
-            else:
-                ws.write_string(n, c, str(value))
+            write_cell(ws, n, c, cell_value(column.value(row), id_number=column.id_number))
     ws.freeze_panes(1, 0)
     book.close()
     return buffer.getvalue(), n

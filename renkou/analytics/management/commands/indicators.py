@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 import time
@@ -20,6 +19,7 @@ from renkou.analytics.labels import RATES, label, not_a_period, period_text
 from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, parse
 from renkou.analytics.services import srb_setting_set
+from renkou.core.cells import CsvDictWriter, CsvWriter
 from renkou.orgunits.models import OrgUnit
 
 FIELDS = ["indicator", "label", "value", "numerator", "denominator", "count", "low", "high"]
@@ -147,7 +147,7 @@ class Command(BaseCommand):
             return
         columns = list(rows[0]) if rows else []
         if fmt == "csv":
-            writer = csv.writer(self.stdout)
+            writer = CsvWriter(self.stdout)
             writer.writerow(columns)
             writer.writerows([r[c] for c in columns] for r in rows)
             return
@@ -171,7 +171,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(records, ensure_ascii=False, indent=1))
             return
         if fmt == "csv":
-            writer = csv.DictWriter(self.stdout, fieldnames=list(records[0]))
+            writer = CsvDictWriter(self.stdout, fieldnames=list(records[0]))
             writer.writeheader()
             writer.writerows(records)
             return
@@ -229,7 +229,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(records, ensure_ascii=False, indent=1))
             return
         if fmt == "csv":
-            writer = csv.writer(self.stdout)
+            writer = CsvWriter(self.stdout)
             writer.writerow([*FIELDS, "small_numbers"])
             for r in records:
                 low, high = r["interval"] or (None, None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from renkou.core.audit import audit_record
+from renkou.core.cells import CsvDictWriter
 from renkou.core.problems import InputRefused, problem
 from renkou.core.reporting import print_problems
 from renkou.exchange.kinds import (
@@ -204,7 +204,7 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(entries, ensure_ascii=False))
             else:
                 buffer = io.StringIO()
-                writer = csv.DictWriter(buffer, fieldnames=WORKLIST_COLUMNS)
+                writer = CsvDictWriter(buffer, fieldnames=WORKLIST_COLUMNS)
                 writer.writeheader()
                 writer.writerows(entries)
                 self.stdout.write(buffer.getvalue(), ending="")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 from dataclasses import asdict
@@ -11,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from renkou.core.cells import CsvDictWriter
 from renkou.orgunits.models import OrgUnit
 from renkou.quality.aggregates import OUTLIER_THRESHOLD, aggregate_checks
 from renkou.quality.bulk import STEPS, quality_run
@@ -100,6 +100,6 @@ class Command(BaseCommand):
         if fmt == "json":
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
             return
-        writer = csv.DictWriter(self.stdout, fieldnames=list(Rates.__dataclass_fields__))
+        writer = CsvDictWriter(self.stdout, fieldnames=list(Rates.__dataclass_fields__))
         writer.writeheader()
         writer.writerows(rows)
