@@ -35,7 +35,7 @@ lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy renkou/core/idnumber.py renkou/core/crypto.py renkou/core/regions.py renkou/registry/folding.py renkou/linkage
-	$(VENV)/bin/mypy --strict renkou/demography
+	$(VENV)/bin/mypy --strict renkou/demography renkou/core/cells.py
 	$(VENV)/bin/mypy --strict renkou/analytics/periods.py renkou/analytics/counts.py renkou/analytics/engines.py renkou/analytics/indicators.py
 
 test: $(DEVSTAMP) lint
