@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from renkou.core.secrets import read_or_create_secret
+from renkou.core.secrets import owner_only, read_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,12 @@ DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "data"))).resolve()
 # each keeps its own data directory (keys, snapshots, uploads), as it keeps its own database.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     DATA_DIR = DATA_DIR / os.environ["PYTEST_XDIST_WORKER"]
+
+# Nothing renkou writes is for other users of the machine: files 0600, directories 0700
+# (the database, keys, uploads, generated forms, payment files, snapshots, backups).
+os.umask(0o077)
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+owner_only(DATA_DIR)
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = env("SECRET_KEY") or read_or_create_secret(DATA_DIR / "secret_key", nbytes=50)
@@ -114,6 +120,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 SQLITE_PATH = DATA_DIR / "renkou.sqlite3"
+owner_only(SQLITE_PATH, SQLITE_PATH.with_name(SQLITE_PATH.name + "-wal"))
 DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -26,6 +26,8 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     # jobs and lists
     "job.start": _("Started a background job"),
     "list.export": _("Exported a list (xlsx)"),
+    "keys.export": _("Exported the keys (encrypted with a passphrase)"),
+    "keys.import": _("Put the keys back from an exported copy"),
     # notifications and monthly reports
     "notification.read": _("Marked a notification read"),
     "notification.read_all": _("Marked all notifications read"),

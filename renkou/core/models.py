@@ -201,3 +201,21 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.language or '-'}{' demo' if self.demo else ''}"
+
+
+class KeyCheck(models.Model):
+    """What the keys of the data directory must give, stored beside the data they protect.
+
+    ``blind_index_check`` is the blind index of a fixed text (an HMAC: it reveals nothing
+    of the key), ``encryption_check`` the same text encrypted under the keyring. Keys that
+    give another index, or cannot decrypt the token, are not the keys this database was
+    written with (``renkou.core.keycheck``). One row.
+    """
+
+    blind_index_check = models.CharField(max_length=64)
+    encryption_check = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"key check {self.blind_index_check[:8]}…"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from renkou.core.cells import CsvWriter
+from renkou.core.idnumber import mask
 
 # code -> (Chinese template, English template); templates may use {value} and params.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -112,6 +114,20 @@ class Problem:
         return f"{where}: {self.message_zh} / {self.message_en}"
 
 
+# A value that is (or was meant to be) an identity number: 14 or more digits, with the
+# separators and Excel's exponent form it arrives in. Shown masked wherever a problem goes
+# (pages, problems files, the command line), as identity numbers are everywhere else.
+_ID_LIKE = re.compile(r"^[0-9xX\s\-–—_./+E]{14,32}$")
+
+
+def shown_value(text: str) -> str:
+    """``text`` as a problem may show it: an identity number (even a mistyped, dashed or
+    Excel-cut one: 14 digits or more) masked, anything else as it is."""
+    if _ID_LIKE.match(text) and sum(c.isdigit() for c in text) >= 14:
+        return mask(re.sub(r"[^0-9xX]", "", text))
+    return text
+
+
 def problem(
     code: str,
     *,
@@ -124,7 +140,7 @@ def problem(
 ) -> Problem:
     """Build a problem from the message catalogue."""
     zh, en = MESSAGES[code]
-    text = "" if value is None else str(value)
+    text = "" if value is None else shown_value(str(value))
     return Problem(
         file=file,
         row=row,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -35,3 +36,19 @@ def read_or_create_secret(path: Path, *, nbytes: int, encoding: str = "token") -
     with os.fdopen(fd, "w") as fh:
         fh.write(value + "\n")
     return value
+
+
+def owner_only(*paths: Path) -> None:
+    """Make each existing path readable by its owner only (a directory 0700, a file 0600);
+    missing paths, paths of another owner, or that cannot be changed, are left alone."""
+    for path in paths:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid != os.getuid():
+            continue
+        wanted = 0o700 if path.is_dir() else 0o600
+        if info.st_mode & 0o777 != wanted:
+            with contextlib.suppress(OSError):
+                path.chmod(wanted)

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from renkou.core import idnumber
-from renkou.core.problems import MESSAGES, Problem, problem
+from renkou.core.problems import MESSAGES, Problem, problem, shown_value
 from renkou.orgunits.models import Level, OrgUnit
 from renkou.registry.choices import EventKind
 from renkou.registry.models import Person
@@ -75,7 +75,7 @@ def refusal(code: str, *, column: str, value: object = "", **params: str) -> Pro
     """A problem of the register's catalogue (or the shared one), in zh and en."""
     if code in REGISTRY_MESSAGES:
         zh, en = REGISTRY_MESSAGES[code]
-        text = "" if value is None else str(value)
+        text = "" if value is None else shown_value(str(value))
         return Problem(
             file="",
             row=0,

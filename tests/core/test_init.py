@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -26,6 +27,13 @@ def test_init_loads_a_demo_county_and_creates_an_administrator() -> None:
     assert admin.is_superuser and PasswordState.objects.get(user=admin).must_change
     persons = Person.objects.count()
     assert 2900 <= persons <= 3100
+    # The load files (names and identity numbers in clear) are not kept once loaded.
+    from django.conf import settings
+
+    assert not (Path(settings.DATA_DIR) / "demo-county").exists()
+    from renkou.core.models import KeyCheck
+
+    assert KeyCheck.objects.count() == 1  # the keys' check, stored at the first start
     assert OrgUnit.objects.filter(level=4).count() >= 10  # townships of the demo county
     assert registry_rebuild(fix=False, actor="test").differences == []
     # the statistics of the last two years are ready: births by month of the demo's 2025

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from renkou.core.accounts import user_create_with_one_time_password
@@ -33,6 +34,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
+        from renkou.core.keycheck import KeysDoNotFit, keys_check
+
+        try:
+            keys_check()
+        except KeysDoNotFit as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write("database ready / 数据库已就绪")
         if options["demo_persons"] and not Person.objects.exists():
             self._demo(options["demo_persons"], options["seed"])
@@ -65,7 +72,11 @@ class Command(BaseCommand):
         out = Path(settings.DATA_DIR) / "demo-county"
         self.stdout.write(f"generating a demo county of {persons} persons / 生成示范县 …")
         generate(persons=persons, years=5, seed=seed, out=out)
-        result = registry_load(path=out, actor="init")
+        try:
+            result = registry_load(path=out, actor="init")
+        finally:
+            # The load files hold names and identity numbers in clear: not kept once loaded.
+            shutil.rmtree(out, ignore_errors=True)
         self.stdout.write(
             f"demo county loaded / 示范县已导入: {result.created.get('persons', 0)} persons, "
             f"{result.created.get('events', 0)} events in {time.perf_counter() - started:.0f} s"

@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 DEFAULT_EVERY = 3600
@@ -41,6 +41,12 @@ class Command(BaseCommand):
     help = "Run background tasks"
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from renkou.core.keycheck import KeysDoNotFit, keys_check
+
+        try:
+            keys_check()
+        except KeysDoNotFit as exc:
+            raise CommandError(str(exc)) from exc
         every = float(os.environ.get("RENKOU_STATISTICS_EVERY", DEFAULT_EVERY))
         stop = threading.Event()
         if every > 0:
