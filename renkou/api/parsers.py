@@ -46,6 +46,4 @@ class DepthLimitedJSONParser(JSONParser):
 
 
 def _too_deep() -> str:
-    return str(
-        _("The JSON body is nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH}
-    )
+    return str(_("The JSON body is nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH})

@@ -32,7 +32,6 @@ from renkou.registry.forms import FORMS
 from renkou.registry.models import Event, Household, Person
 from renkou.registry.validation import EventRefused
 
-
 # The largest id a cursor may name (a bigint); beyond it PostgreSQL cannot compare.
 MAX_ID = 2**63 - 1
 

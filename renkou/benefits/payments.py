@@ -27,7 +27,7 @@ from renkou.benefits.services import CycleError
 from renkou.core.audit import audit_record
 from renkou.core.crypto import decrypt
 from renkou.core.problems import InputRefused
-from renkou.core.spreadsheets import workbook_rows
+from renkou.core.spreadsheets import SheetReadError, workbook_rows
 from renkou.core.tabular import csv_fields_up_to
 from renkou.registry.models import Person
 
@@ -251,10 +251,10 @@ def _table(path: Path) -> list[list[Any]]:
             _("%(file)s cannot be read as xlsx or UTF-8 csv (%(error)s)")
             % {"file": path.name, "error": type(exc).__name__}
         ) from exc
-    except Exception as exc:  # calamine raises its own error types for damaged files
+    except SheetReadError as exc:  # calamine's own message for a damaged workbook
         raise ResultFileError(
             _("%(file)s cannot be read as xlsx or UTF-8 csv (%(error)s)")
-            % {"file": path.name, "error": type(exc).__name__}
+            % {"file": path.name, "error": str(exc)[:200]}
         ) from exc
 
 

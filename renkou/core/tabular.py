@@ -61,6 +61,7 @@ def read_table(path: Path) -> pa.Table:
         else:
             text = decode_bytes(raw, name)
             header = next(iter(text.splitlines()), "")
+            csv_fields_up_to(len(header))
             names = [h.strip() for h in next(csv.reader([header]), [])]
             table = pacsv.read_csv(
                 io.BytesIO(text.encode("utf-8")),

@@ -60,7 +60,7 @@ def test_a_malformed_json_body_is_a_json_400(reporter: Any) -> None:
         base64.b64encode(b"p=99999999999999999999999").decode(),  # beyond a bigint
         base64.b64encode(b"o=-1").decode(),
         base64.b64encode(b"r=x").decode(),
-        base64.b64encode("p=\x00".encode()).decode(),
+        base64.b64encode(b"p=\x00").decode(),
     ],
 )
 def test_a_malformed_cursor_is_a_json_400(reporter: Any, cursor: str) -> None:

@@ -19,6 +19,7 @@ from renkou.benefits.payments import ResultFileError, read_result
 from renkou.core.models import Job
 from renkou.core.problems import InputRefused
 from renkou.core.spreadsheets import read_in_child
+from renkou.core.tabular import read_table
 from renkou.exchange.kinds import KINDS
 from renkou.exchange.models import RosterImport, RosterRow
 from renkou.exchange.reading import read_roster
@@ -339,3 +340,20 @@ def test_every_refused_upload_is_deleted(
     statistician: Any, name: str, data: bytes, reason: str
 ) -> None:
     _refused(statistician, name, data, "Nothing was imported", reason)
+
+
+def test_the_bank_result_reads_cr_only_lines_and_long_reasons(tmp_path: Path) -> None:
+    reason = "退" * 200_000
+    path = tmp_path / "result.csv"
+    path.write_bytes(f"参考号,状态,原因\rR1,成功,\rR2,失败,{reason}\r".encode())
+    assert read_result(path) == [(2, "R1", True, ""), (3, "R2", False, reason)]
+
+
+def test_the_load_files_read_cr_only_lines_and_long_fields(tmp_path: Path) -> None:
+    long_header, long_value = "列" * 140_000, "值" * 200_000
+    path = tmp_path / "persons.csv"
+    path.write_bytes(f"a,{long_header}\r1,{long_value}\r2,x\r".encode())
+    assert read_table(path).to_pylist() == [
+        {"a": "1", long_header: long_value},
+        {"a": "2", long_header: "x"},
+    ]
