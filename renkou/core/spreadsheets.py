@@ -156,7 +156,7 @@ class _Zip:
         self.raw, self.name, self.unpacked = raw, name, 0
         try:
             self.members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
-        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        except Exception as exc:  # zipfile raises many types for a damaged directory
             raise self._damaged(str(exc)) from exc
 
     def _damaged(self, why: str) -> InputRefused:
@@ -302,7 +302,10 @@ def workbook_check(raw: bytes, name: str) -> None:
     sheets = _sheet_names(zf)
     for member in zf.members:
         path = member.filename
-        if re.fullmatch(r"xl/worksheets/[^/]+\.xml", path):
+        lower = path.lower()
+        if lower.endswith(".xml") and not lower.endswith("sharedstrings.xml"):
+            # every XML part, not only xl/worksheets/: the first sheet is wherever the
+            # workbook's relationships point
             for extent in _sheet_extent(zf, member):
                 if not extent.fits():
                     value = f"A1:{_column_letters(extent.columns)}{extent.rows}"
@@ -321,7 +324,7 @@ def workbook_check(raw: bytes, name: str) -> None:
                             )
                         ]
                     )
-        elif path.lower().endswith("sharedstrings.xml"):
+        elif lower.endswith("sharedstrings.xml"):
             count = sum(
                 len(_SHARED_STRING.findall(t)) for t in _whole_tags(zf.chunks(member), name)
             )

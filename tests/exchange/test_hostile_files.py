@@ -196,6 +196,25 @@ def test_the_reader_aborting_fails_the_file_not_the_process() -> None:
     )
 
 
+def test_a_sheet_outside_the_usual_folder_is_checked_too(tmp_path: Path) -> None:
+    # The first sheet is wherever the workbook's relationships point, not only xl/worksheets/.
+    members = _workbook(b"")
+    del members["xl/worksheets/sheet1.xml"]
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"worksheets/sheet1.xml", b"elsewhere/data.xml"
+    )
+    far = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    members["xl/elsewhere/data.xml"] = _sheet(_header_row() + far)
+    path = tmp_path / "deaths.xlsx"
+    path.write_bytes(_zip(members))
+    with pytest.raises(InputRefused) as refused:
+        read_roster(path, DEATHS)
+    (problem,) = refused.value.problems
+    assert (
+        problem.code == "sheet_too_large" and "“Sheet1” spans A1:XFD1048576" in problem.message_en
+    )
+
+
 def test_a_declared_dimension_beyond_a_roster_is_refused(tmp_path: Path) -> None:
     cells = _header_row() + '<row r="2"><c r="A2" t="inlineStr"><is><t>张伟</t></is></c></row>'
     path = tmp_path / "deaths.xlsx"
