@@ -12,11 +12,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,6 +32,9 @@ from renkou.registry.forms import FORMS
 from renkou.registry.models import Event, Household, Person
 from renkou.registry.validation import EventRefused
 
+# The largest id a cursor may name (a bigint); beyond it PostgreSQL cannot compare.
+MAX_ID = 2**63 - 1
+
 
 class ById(CursorPagination):
     """Pages of up to 200 in id order; the cursor never needs to count the whole list."""
@@ -39,6 +43,23 @@ class ById(CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = 200
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """The cursor of ``?cursor=``; a malformed one is a 400 naming the parameter (DRF
+        answers 404, or a server error for a position that is no id)."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            cursor, malformed = None, True
+        else:
+            position = cursor.position if cursor else None
+            malformed = position is not None and not (
+                position.isascii() and position.isdigit() and int(position) <= MAX_ID
+            )
+        if malformed:
+            message = _("The cursor is malformed; use the next or previous link as given.")
+            raise ValidationError({"cursor": [ErrorDetail(message, code="invalid_cursor")]})
+        return cursor
 
 
 def _zh() -> bool:

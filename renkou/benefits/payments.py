@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from renkou.benefits.choices import CycleStatus, EntitlementStatus
@@ -26,6 +27,9 @@ from renkou.benefits.services import CycleError
 from renkou.core import cells
 from renkou.core.audit import audit_record
 from renkou.core.crypto import decrypt
+from renkou.core.problems import InputRefused
+from renkou.core.spreadsheets import SheetReadError, workbook_rows
+from renkou.core.tabular import csv_fields_up_to
 from renkou.registry.models import Person
 
 COLUMNS = ["reference", "name", "id_number_masked", "id_number", "bank", "account", "amount"]
@@ -231,20 +235,26 @@ def _refuse(path: Path, row: int | None, column: str, reason: str) -> ResultFile
 def _table(path: Path) -> list[list[Any]]:
     try:
         if path.suffix.lower() in (".xlsx", ".xls"):
-            from python_calamine import CalamineWorkbook
-
-            return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+            # checked, and read in a child process: no workbook can take the server down
+            return workbook_rows(path.read_bytes(), path.name)
+        csv_fields_up_to(path.stat().st_size)
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return list(csv.reader(fh))
+    except InputRefused as refused:
+        problem = refused.problems[0]
+        chinese = (get_language() or "zh-hans").startswith("zh")
+        raise ResultFileError(
+            f"{path.name}: {problem.message_zh if chinese else problem.message_en}"
+        ) from refused
     except (UnicodeDecodeError, csv.Error, ValueError, OSError) as exc:
         raise ResultFileError(
             _("%(file)s cannot be read as xlsx or UTF-8 csv (%(error)s)")
             % {"file": path.name, "error": type(exc).__name__}
         ) from exc
-    except Exception as exc:  # calamine raises its own error types for damaged files
+    except SheetReadError as exc:  # calamine's own message for a damaged workbook
         raise ResultFileError(
             _("%(file)s cannot be read as xlsx or UTF-8 csv (%(error)s)")
-            % {"file": path.name, "error": type(exc).__name__}
+            % {"file": path.name, "error": str(exc)[:200]}
         ) from exc
 
 

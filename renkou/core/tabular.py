@@ -16,6 +16,16 @@ from renkou.core.problems import InputRefused, problem
 SUFFIXES = (".csv", ".parquet")
 
 
+def csv_fields_up_to(size: int) -> None:
+    """Let Python's csv module read fields up to ``size`` characters (a file's own length).
+
+    Its default limit (131,072) refuses a long field with a ``csv.Error``; the limit is
+    process-wide, so it is only ever raised, never lowered.
+    """
+    if size >= csv.field_size_limit():
+        csv.field_size_limit(min(size + 1, 2**31 - 1))
+
+
 def decode_bytes(raw: bytes, name: str) -> str:
     """Text of a file in UTF-8 (BOM or not) or GBK/GB18030, else refuse it."""
     for encoding in ("utf-8-sig", "gb18030"):
@@ -51,6 +61,7 @@ def read_table(path: Path) -> pa.Table:
         else:
             text = decode_bytes(raw, name)
             header = next(iter(text.splitlines()), "")
+            csv_fields_up_to(len(header))
             names = [h.strip() for h in next(csv.reader([header]), [])]
             table = pacsv.read_csv(
                 io.BytesIO(text.encode("utf-8")),

@@ -1,14 +1,16 @@
 """Reading a roster file (xlsx, xls, csv or txt) into a header and data rows.
 
-Spreadsheets are read with python-calamine, cells kept as typed values (dates as dates,
-numbers as floats) so that the validation can tell an identity number stored as a number.
-Text files may be UTF-8, GBK or UTF-16 with its BOM (Excel's "Unicode text"), separated by
-commas or tabs. The header row is the row among the first 30 with most known header names
-(title rows above it are skipped). A row of group headers just above it (产妇信息 /
-新生儿信息, merged over several columns) makes a two-level header: the lower row is the
-header, each column under a group named ``group/header`` (产妇信息/姓名), and a cell merged
-down over both rows (序号) taken from the upper row. Reading stops at a totals row (合计,
-总计, 小计).
+Spreadsheets are read with python-calamine, checked first and read in a child process so
+that no workbook can take the server with it (``renkou.core.spreadsheets``), cells kept as
+typed values (dates as dates, numbers as floats) so that the validation can tell an
+identity number stored as a number. Text files may be UTF-8, GBK or UTF-16 with its BOM
+(Excel's "Unicode text"), separated by commas or tabs, with any line endings (CR, LF,
+CRLF) and fields as long as the file. The header row is the row among the first 30 with
+most known header names (title rows above it are skipped). A row of group headers just
+above it (产妇信息 / 新生儿信息, merged over several columns) makes a two-level header: the
+lower row is the header, each column under a group named ``group/header``
+(产妇信息/姓名), and a cell merged down over both rows (序号) taken from the upper row.
+Reading stops at a totals row (合计, 总计, 小计).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from renkou.core.problems import InputRefused, problem
-from renkou.core.tabular import decode_bytes
+from renkou.core.spreadsheets import SheetReadError, workbook_rows
+from renkou.core.tabular import csv_fields_up_to, decode_bytes
 from renkou.exchange import problems as _problems  # noqa: F401  (registers the messages)
 from renkou.exchange.kinds import GROUP_SEPARATOR, RosterKind, header_score, is_group_header
 
@@ -42,17 +45,11 @@ class Sheet:
 
 
 def _spreadsheet_rows(raw: bytes, name: str, limit: int | None = None) -> list[list[object]]:
-    from python_calamine import CalamineWorkbook
-
     if raw.startswith(_OLE) and b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00" in raw:
         raise InputRefused([problem("workbook_protected", file=name)])
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-        sheet = book.get_sheet_by_index(0)
-        if limit is not None:
-            return list(itertools.islice(sheet.iter_rows(), limit))
-        return sheet.to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own error types for every bad workbook
+        return workbook_rows(raw, name, limit)
+    except SheetReadError as exc:
         text = str(exc)
         if "password" in text.lower() or "encrypt" in text.lower():
             raise InputRefused([problem("workbook_protected", file=name)]) from exc
@@ -69,8 +66,14 @@ def _csv_rows(raw: bytes, name: str, limit: int | None = None) -> list[list[obje
         text = decode_bytes(raw, name)
     head = text[:20_000]
     delimiter = "\t" if head.count("\t") > head.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    return [list(r) for r in itertools.islice(reader, limit)]
+    # newline="": a line ends at CR, LF or CRLF (a quoted field keeps its own line breaks)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    csv_fields_up_to(len(text))
+    try:
+        return [list(r) for r in itertools.islice(reader, limit)]
+    except csv.Error as exc:
+        value = f"line {reader.line_num}: {exc}"
+        raise InputRefused([problem("file_unreadable", file=name, value=value)]) from exc
 
 
 def _text(cell: object) -> str:

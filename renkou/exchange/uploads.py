@@ -29,9 +29,13 @@ def upload_store(chunks: Iterable[bytes], file_name: str) -> Path:
     suffix = suffix if suffix in SUFFIXES else ".bin"
     path = incoming_dir() / f"{secrets.token_hex(16)}{suffix}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        for chunk in chunks:
-            fh.write(chunk)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+    except BaseException:  # a broken upload or a full disk leaves no part of the file
+        path.unlink(missing_ok=True)
+        raise
     return path
 
 

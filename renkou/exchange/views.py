@@ -189,6 +189,9 @@ def exchange_upload(request: HttpRequest) -> HttpResponse:
         for line in problem_texts(request, refused.problems):
             messages.error(request, line)
         return redirect("exchange_home")
+    except BaseException:  # whatever went wrong, no clear-text upload is left behind
+        upload_discard(path)
+        raise
     if preview.already is not None:
         upload_discard(path)
         messages.info(request, _("This file was imported before; nothing was done again."))
@@ -243,6 +246,9 @@ def exchange_confirm(request: HttpRequest) -> HttpResponse:
         for line in problem_texts(request, refused.problems):
             messages.error(request, line)
         return redirect("exchange_home")
+    except BaseException:
+        upload_discard(path)
+        raise
     mapping = confirmed_mapping(KINDS[kind], preview.headers, chosen)
     if mapping.missing:
         missing = "、".join(labels.column_label(c) for c in mapping.missing)
