@@ -36,14 +36,18 @@ def test_keys_are_checked_against_the_database() -> None:
     keys_check()  # the first start stores what the keys give
     assert KeyCheck.objects.count() == 1
     keys_check()  # the same keys again: fine
-    with override_settings(RENKOU_BLIND_INDEX_KEY=OTHER_BLIND):
-        with pytest.raises(KeysDoNotFit) as caught:
-            keys_check()
+    with (
+        override_settings(RENKOU_BLIND_INDEX_KEY=OTHER_BLIND),
+        pytest.raises(KeysDoNotFit) as caught,
+    ):
+        keys_check()
     assert "blind-index key differs" in str(caught.value)
     assert "renkou keys import" in str(caught.value) and "密钥与本数据库不符" in str(caught.value)
-    with override_settings(RENKOU_ENCRYPTION_KEYS=OTHER_KEYRING):
-        with pytest.raises(KeysDoNotFit) as caught:
-            keys_check()
+    with (
+        override_settings(RENKOU_ENCRYPTION_KEYS=OTHER_KEYRING),
+        pytest.raises(KeysDoNotFit) as caught,
+    ):
+        keys_check()
     assert "lacks the key" in str(caught.value)
     # A rotation (a new key first, the old one kept) fits, and moves the check to the new key.
     from django.conf import settings
@@ -58,9 +62,11 @@ def test_keys_are_checked_against_the_database() -> None:
 @pytest.mark.django_db
 def test_a_database_from_before_the_check_is_checked_on_a_stored_number(county) -> None:
     assert not KeyCheck.objects.exists()
-    with override_settings(RENKOU_ENCRYPTION_KEYS=OTHER_KEYRING):
-        with pytest.raises(KeysDoNotFit, match="cannot be decrypted"):
-            keys_check()
+    with (
+        override_settings(RENKOU_ENCRYPTION_KEYS=OTHER_KEYRING),
+        pytest.raises(KeysDoNotFit, match="cannot be decrypted"),
+    ):
+        keys_check()
     assert not KeyCheck.objects.exists()  # nothing stored for the wrong keys
     keys_check()
     assert KeyCheck.objects.count() == 1
