@@ -193,8 +193,28 @@ def thresholds() -> tuple[float, float]:
     return tuple(getattr(settings, "RENKOU_LINKAGE_THRESHOLDS", (0.5, 0.99)))  # type: ignore[return-value]
 
 
+# How many rows with an identity number it takes to measure the share of a roster's rows
+# whose person is in the register; fewer, and the neutral 0.5 is used. The share is kept
+# within [0.5, 0.95]: never below Splink's own prior, never as if nobody came from outside.
+IN_REGISTER_MIN_ROWS, IN_REGISTER_RANGE = 50, (0.5, 0.95)
+
+
+def in_register_share(numbered: int, found: int) -> float:
+    """The share of a roster's rows whose person is in the register, as the rows with a
+    usable identity number show it (``numbered`` of them, ``found`` in the register)."""
+    if numbered < IN_REGISTER_MIN_ROWS:
+        return 0.5
+    low, high = IN_REGISTER_RANGE
+    return min(max(found / numbered, low), high)
+
+
 def _probabilistic(
-    roster_import: RosterImport, rows: list[RosterRow], *, retrain: bool, actor: Any
+    roster_import: RosterImport,
+    rows: list[RosterRow],
+    *,
+    retrain: bool,
+    actor: Any,
+    in_register: float = 0.5,
 ) -> dict[str, Any]:
     """Link ``rows`` (no identity number) by name, birth date and sex; returns the record
     of the model used (kept for the kind and reused, or trained now)."""
@@ -233,7 +253,7 @@ def _probabilistic(
         register_size=len(register),
         roster_size=len(roster),
         retrain=retrain,
-        run=lambda kept: probabilistic_link(roster, register, model=kept),
+        run=lambda kept: probabilistic_link(roster, register, model=kept, in_register=in_register),
         fully_trained=fully_trained,
         actor=actor,
     )
@@ -344,7 +364,11 @@ def roster_link(
     if pending and probabilistic and kind in PROBABILISTIC_KINDS:
         progress(0.3, "probabilistic")
         second = "probabilistic"
-        model = _probabilistic(roster_import, pending, retrain=retrain, actor=actor)
+        numbered = sum(1 for _pk, key in keys if key)
+        share = in_register_share(numbered, len(linked))
+        model = _probabilistic(
+            roster_import, pending, retrain=retrain, actor=actor, in_register=share
+        )
     if pending and probabilistic and kind == "hospital_births":
         progress(0.3, "probabilistic")
         second = "mother_name"

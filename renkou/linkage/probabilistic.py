@@ -13,6 +13,7 @@ identity number, a person born years apart is someone else. Sex; village.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -302,8 +303,19 @@ def link(
     min_probability: float = 0.01,
     spec: Spec = PERSON,
     model: dict[str, Any] | None = None,
+    in_register: float = 0.5,
 ) -> tuple[list[Match], dict[str, Any]]:
     """Best match per roster record and the model used (Splink settings as a dict).
+
+    Splink scores each pair alone, with odds o against the prior that one register person
+    in N is the row's person: for a candidate found with nobody else, that is the row's
+    probability only if a roster row's person is in the register half the time. With π
+    (``in_register``), the share of roster rows whose person is in the register, a
+    candidate's probability is π·o / (π·o + 1 − π): with π = 0.5 Splink's own figure; a
+    larger π, measured by the caller on the rows with an identity number, says that a row's
+    person is usually there, so that a candidate agreeing on name, sex and birth month is
+    believed more. Rivals (twins, namesakes born the same month) are still each scored so,
+    and left to a person by the caller's rule on rivals.
 
     With ``model`` (a model this function returned before) nothing is trained: its m- and
     u-probabilities are used as they are, with the prior set for this register's size.
@@ -363,7 +375,12 @@ def link(
         )
     con.close()
     best = []
+    pi = min(max(in_register, 0.01), 0.99)
     for found in candidates.values():
+        for m in found:
+            # odds π/(1−π)·o, from the match weight (log2 of Splink's odds o)
+            weight = m.match_weight + math.log2(pi / (1 - pi))
+            m.probability = 1 / (1 + 2.0 ** (-weight)) if weight > -60 else 0.0
         found.sort(key=lambda m: m.match_weight, reverse=True)
         top = found[0]
         top.rivals = [(m.person_id, m.probability, m.match_weight, m.levels) for m in found[1:]]

@@ -151,3 +151,55 @@ def test_a_month_only_birth_date_is_compared_on_its_month(county_with_namesakes,
     with translation.override("en"):
         words = " ".join(line.text for line in evidence_lines(first.evidence, imp.kind))
     assert "the same year and month (the roster gives no day)" in words
+
+
+def test_the_share_in_the_register_is_measured_on_numbered_rows() -> None:
+    from renkou.exchange.linking import in_register_share
+
+    assert in_register_share(10, 10) == 0.5  # too few rows to tell: Splink's own prior
+    assert in_register_share(200, 190) == 0.95
+    assert in_register_share(200, 199) == 0.95  # never as if nobody came from outside
+    assert in_register_share(200, 20) == 0.5  # never below Splink's prior
+    assert in_register_share(1000, 800) == 0.8
+
+
+def test_a_lone_candidate_is_believed_more_when_rows_are_usually_in_the_register() -> None:
+    from renkou.linkage.probabilistic import link
+
+    def record(uid: int, name: str, sex: str, born: str, month_only: bool = False) -> dict:
+        return {
+            "unique_id": uid,
+            "name": name,
+            "surname": name[0],
+            "given": name[1:],
+            "name_pinyin": name,
+            "name_initials": name[0],
+            "sex": sex,
+            "birth_date": born,
+            "birth_swapped": None,
+            "birth_month_only": month_only,
+            "village": None,
+        }
+
+    names = "张王李赵刘陈杨黄周吴"
+    register = [
+        record(i, names[i % 10] + names[(i // 10) % 10] + str(i % 7), "MF"[i % 2],
+               f"19{50 + i % 40}-{1 + i % 12:02d}-{1 + i % 28:02d}")
+        for i in range(1, 400)
+    ]  # fmt: skip
+    roster = [
+        record(
+            10_001,
+            register[41]["name"],
+            register[41]["sex"],
+            register[41]["birth_date"][:8] + "01",
+            True,
+        )
+    ]
+    half, _ = link(roster, register, in_register=0.5)
+    most, _ = link(roster, register, in_register=0.9, model=_)
+    assert [m.person_id for m in half] == [m.person_id for m in most] == [42]
+    p, q = half[0].probability, most[0].probability
+    # odds times 9 (0.9 / 0.1): worked out from the first figure
+    assert q / (1 - q) == pytest.approx(9 * p / (1 - p), rel=1e-6)
+    assert q > p
