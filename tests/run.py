@@ -7,7 +7,10 @@ under ``RENKOU_REQUIRE_ALL=1`` (CI). The browser tests run in the SQLite leg onl
 
 Each leg runs on ``RENKOU_TEST_WORKERS`` processes (pytest-xdist; default: one per core, at
 most 4, or one process when a test file is named; ``0`` runs in one process), each with its
-own database and data directory. The
+own database and data directory. The legs run at the same time (``RENKOU_TEST_LEGS_AT_ONCE``,
+default 1; 0 runs them one after the other): on two cores a leg alone keeps about one busy,
+since its tests wait on PostgreSQL, Chromium and subprocesses; each leg's output is shown
+when it ends. The
 summary gives each leg's wall time, its counts and the ten slowest tests, so that a test
 that makes the suite slow is seen by whoever runs it.
 """
@@ -53,25 +56,64 @@ def workers(args: list[str]) -> list[str]:
     return ["-n", str(count), "--dist", "worksteal"]
 
 
-def run_leg(name: str, env: dict[str, str], args: list[str]) -> tuple[int, float, dict]:
-    """Run pytest once; exit code 5 (nothing collected) counts as a failure.
-
-    Returns the exit code, the wall time and what tests/timing.py recorded (counts and the
-    slowest tests).
-    """
-    print(f"\n===== test leg: {name} =====", flush=True)
+def leg_command(name: str, env: dict[str, str], args: list[str]) -> tuple[list[str], dict]:
+    """The pytest command of one leg and its environment (the file its timings go to)."""
     times = ROOT / "data" / "test" / f"times-{name}.json"
     times.unlink(missing_ok=True)
     env = {**env, "RENKOU_TEST_TIMES": str(times)}
-    command = [sys.executable, "-m", "pytest", "-p", "tests.timing", *workers(args), *args]
-    start = time.monotonic()
-    code = subprocess.call(command, cwd=ROOT, env=env)
-    wall = time.monotonic() - start
+    return [sys.executable, "-m", "pytest", "-p", "tests.timing", *workers(args), *args], env
+
+
+def leg_result(name: str, code: int, wall: float) -> tuple[int, float, dict]:
+    """Exit code (5, nothing collected, counts as a failure), wall time and what
+    tests/timing.py recorded (counts and the slowest tests)."""
+    times = ROOT / "data" / "test" / f"times-{name}.json"
     recorded = json.loads(times.read_text(encoding="utf-8")) if times.exists() else {}
     if code == 5:
         print(f"test leg {name}: pytest collected no tests — treated as a failure", flush=True)
         return 1, wall, recorded
     return code, wall, recorded
+
+
+def run_leg(name: str, env: dict[str, str], args: list[str]) -> tuple[int, float, dict]:
+    """Run one leg's pytest, its output straight to the terminal."""
+    print(f"\n===== test leg: {name} =====", flush=True)
+    command, env = leg_command(name, env, args)
+    start = time.monotonic()
+    code = subprocess.call(command, cwd=ROOT, env=env)
+    return leg_result(name, code, time.monotonic() - start)
+
+
+def run_legs_at_once(
+    legs: dict[str, dict[str, str]], args: list[str]
+) -> dict[str, tuple[int, float, dict]]:
+    """Run every leg's pytest at the same time, each in its own data directory, each
+    one's output written to a file and shown when it ends."""
+    running = {}
+    for name, env in legs.items():
+        env = {**env, "RENKOU_DATA_DIR": str(Path(env["RENKOU_DATA_DIR"]) / name)}
+        Path(env["RENKOU_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+        command, env = leg_command(name, env, args)
+        log = (ROOT / "data" / "test" / f"leg-{name}.log").open("w+", encoding="utf-8")
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        running[name] = (process, log, time.monotonic())
+        print(f"test leg {name} started (output: {log.name})", flush=True)
+    done: dict[str, tuple[int, float, dict]] = {}
+    while running:
+        for name, (process, log, start) in list(running.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            wall = time.monotonic() - start
+            del running[name]
+            log.seek(0)
+            print(f"\n===== test leg: {name} =====", flush=True)
+            sys.stdout.write(log.read())
+            sys.stdout.flush()
+            log.close()
+            done[name] = leg_result(name, code, wall)
+        time.sleep(0.5)
+    return done
 
 
 def minutes(seconds: float) -> str:
@@ -103,6 +145,7 @@ def main() -> int:
     results: dict[str, tuple[str, float, dict]] = {}
     failed = False
     start = time.monotonic()
+    ready: dict[str, dict[str, str]] = {}
     for leg in legs:
         env = dict(base)
         env["RENKOU_TEST_LEG"] = leg
@@ -130,7 +173,14 @@ def main() -> int:
         else:
             print(f"unknown test leg {leg!r}", file=sys.stderr)
             return 2
-        code, wall, recorded = run_leg(leg, env, args)
+        ready[leg] = env
+    at_once = os.environ.get("RENKOU_TEST_LEGS_AT_ONCE", "1").strip() != "0" and len(ready) > 1
+    if at_once:
+        ran = run_legs_at_once(ready, args)
+    else:
+        ran = {leg: run_leg(leg, env, args) for leg, env in ready.items()}
+    for leg in ready:
+        code, wall, recorded = ran[leg]
         results[leg] = ("passed" if code == 0 else f"FAILED (pytest exit {code})", wall, recorded)
         failed = failed or code != 0
     print("\n===== summary =====")
