@@ -18,6 +18,7 @@ import json
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
@@ -203,6 +204,18 @@ def cache_store(
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = IndicatorValue._meta.db_table
     written = 0
+    if connection.vendor == "sqlite":
+        # SQLite has one write lock for the whole database, and the rows are computed
+        # while they are written: one transaction around it all would stop every report,
+        # sign-in and audited read for as long as the counts take (25 s for a full refresh
+        # of the 1,000,000-person county; "database is locked" under load). So each batch
+        # is its own short transaction. A full refresh first marks the whole cache stale
+        # (one quick statement), so that a refresh stopped half-way leaves the figures it
+        # had not rewritten stale, and the next one recomputes them.
+        if replace_all:
+            with transaction.atomic():
+                IndicatorValue.objects.filter(stale=False).update(stale=True)
+        return _store_cells(table, rows, snapshot_seq, now, each_batch=True, sweep=replace_all)
     with transaction.atomic():
         if not replace_all:
             return _store_cells(table, rows, snapshot_seq, now)
@@ -238,41 +251,67 @@ def _update(table: str, rows: list[tuple[Any, ...]], snapshot_seq: int, now: Any
         cursor.executemany(sql, params)
 
 
-def _store_cells(table: str, rows: Iterable[indicators.Row], snapshot_seq: int, now: Any) -> int:
+def _store_cells(
+    table: str,
+    rows: Iterable[indicators.Row],
+    snapshot_seq: int,
+    now: Any,
+    *,
+    each_batch: bool = False,
+    sweep: bool = False,
+) -> int:
     """Replace the cells ``rows`` cover: a figure the cell already has is overwritten in
     place (its index entries stay as they are, so a refresh of a few cells writes little),
-    a new one is inserted, and one the cell no longer has is deleted."""
+    a new one is inserted, and one the cell no longer has is deleted. ``each_batch``: every
+    batch in a transaction of its own (SQLite); ``sweep``: the whole cache is being
+    replaced, so afterwards every figure this refresh did not write is deleted."""
     seen: set[tuple[str, str, str]] = set()
     existing: dict[tuple[str, str, str, str], int] = {}
     written = 0
     for chunk in _ahead(rows, INSERT_BATCH):
-        groups: dict[tuple[str, str], list[str]] = {}
-        for row in chunk:
-            cell = (row[1], row[2], row[3])
-            if cell not in seen:
-                seen.add(cell)
-                groups.setdefault((row[2], row[3]), []).append(row[1])  # type: ignore[arg-type]
-        for (period, basis), units in groups.items():
-            for pk, *key in IndicatorValue.objects.filter(
-                period=period, basis=basis, orgunit__in=units
-            ).values_list("id", "indicator", "orgunit", "period", "basis"):
-                existing[tuple(key)] = pk  # type: ignore[index]
-        updates, inserts = [], []
-        for row in chunk:
-            pk = existing.pop(row[:4], None)  # type: ignore[arg-type]
-            if pk is None:
-                inserts.append(row)
-            else:
-                updates.append((*row[4:], pk))
-        if updates:
-            _update(table, updates, snapshot_seq, now)
-        if inserts:
-            _insert(table, inserts, snapshot_seq, now)
-        written += len(chunk)
-    leftover = list(existing.values())  # figures the cells no longer have
-    for start in range(0, len(leftover), 900):
-        IndicatorValue.objects.filter(pk__in=leftover[start : start + 900]).delete()
+        with transaction.atomic() if each_batch else nullcontext():
+            written += _store_batch(table, chunk, snapshot_seq, now, seen, existing)
+    with transaction.atomic() if each_batch else nullcontext():
+        leftover = list(existing.values())  # figures the cells no longer have
+        for start in range(0, len(leftover), 900):
+            IndicatorValue.objects.filter(pk__in=leftover[start : start + 900]).delete()
+        if sweep:  # cells this refresh no longer has at all
+            IndicatorValue.objects.exclude(snapshot_seq=snapshot_seq).delete()
     return written
+
+
+def _store_batch(
+    table: str,
+    chunk: list[indicators.Row],
+    snapshot_seq: int,
+    now: Any,
+    seen: set[tuple[str, str, str]],
+    existing: dict[tuple[str, str, str, str], int],
+) -> int:
+    """Write one batch of rows (see ``_store_cells``); returns how many."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for row in chunk:
+        cell = (row[1], row[2], row[3])
+        if cell not in seen:
+            seen.add(cell)
+            groups.setdefault((row[2], row[3]), []).append(row[1])  # type: ignore[arg-type]
+    for (period, basis), units in groups.items():
+        for pk, *key in IndicatorValue.objects.filter(
+            period=period, basis=basis, orgunit__in=units
+        ).values_list("id", "indicator", "orgunit", "period", "basis"):
+            existing[tuple(key)] = pk  # type: ignore[index]
+    updates, inserts = [], []
+    for row in chunk:
+        pk = existing.pop(row[:4], None)  # type: ignore[arg-type]
+        if pk is None:
+            inserts.append(row)
+        else:
+            updates.append((*row[4:], pk))
+    if updates:
+        _update(table, updates, snapshot_seq, now)
+    if inserts:
+        _insert(table, inserts, snapshot_seq, now)
+    return len(chunk)
 
 
 CUBE_NAMES = (*indicators.FRAME_NAMES, "floating")
