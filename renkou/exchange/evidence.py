@@ -107,6 +107,12 @@ class Line:
     direction: str  # "for", "against" or "" (neutral)
 
 
+def month_only_text(value: str) -> str:
+    """A date the roster gave as a year and month only (stored as its 1st), as the roster
+    gave it: "1990-05 (day unknown)"."""
+    return _("%(month)s (day unknown)") % {"month": str(value)[:7]}
+
+
 def _weight_words(weight: float) -> tuple[str, str]:
     factor = 2 ** abs(weight)
     shown = f"{factor:,.0f}" if factor >= 10 else f"{factor:.1f}"
@@ -166,9 +172,11 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
         level = LEVELS.get(levels.get(field, ""), "")
         text = f"{level}: {words}" if level else words
         lines.append(Line(str(FIELDS.get(field, field)), text, direction))
+    notes = evidence.get("notes") or {}
     if "weights" not in evidence:
         for field in evidence.get("agree") or []:
-            lines.append(Line(str(FIELDS.get(field, field)), str(LEVELS["same"]), "for"))
+            level = LEVELS.get(notes.get(field, ""), LEVELS["same"])
+            lines.append(Line(str(FIELDS.get(field, field)), str(level), "for"))
     for field, (ours, theirs) in (evidence.get("conflicts") or {}).items():
         if field == "death_date" and not theirs:
             text = _(
@@ -177,11 +185,13 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
         elif field in ("marriage", "divorce") and not theirs:
             text = _("registered on %(date)s; the register has no such event") % {"date": ours}
         else:
+            if notes.get(field) == "month_only":
+                ours = month_only_text(ours)
             text = _("roster %(roster)s, register %(register)s") % {
                 "roster": ours,
                 "register": theirs,
             }
-            if (evidence.get("notes") or {}).get(field) == "day_month_swapped":
+            if notes.get(field) == "day_month_swapped":
                 text += " (" + str(LEVELS["day_month_swapped"]) + ")"
         lines.append(Line(str(FIELDS.get(field, field)), text, "against"))
     if note in NOTES:

@@ -17,7 +17,7 @@ from renkou.core.scoping import may, restrict
 from renkou.exchange import labels
 from renkou.exchange import worklist as actions
 from renkou.exchange import worklist_bulk as bulk
-from renkou.exchange.evidence import evidence_lines
+from renkou.exchange.evidence import evidence_lines, month_only_text
 from renkou.exchange.kinds import KINDS
 from renkou.exchange.models import Decision, Outcome, RosterImport, RosterRow
 from renkou.exchange.views import _import_for, zh
@@ -37,12 +37,23 @@ PAGE = 50
 NEEDS_A_LOOK = (Outcome.CONFLICTS, Outcome.POSSIBLE, Outcome.MISSING)
 
 
+def _value_text(row: RosterRow, name: str) -> str:
+    """A roster value as the worklist shows it: sex in words, a month-only date as the
+    month the roster gave (not the 1st it is stored as)."""
+    value = row.values.get(name, "")
+    if name == "sex":
+        return str(labels.SEXES.get(value, value))
+    if value and row.values.get(f"{name}_month_only"):
+        return month_only_text(str(value))
+    return str(value)
+
+
 def _shown_values(row: RosterRow) -> list[tuple[str, str]]:
-    shown = []
-    for name, value in row.values.items():
-        text = str(labels.SEXES.get(value, value)) if name == "sex" else str(value)
-        shown.append((labels.column_label(name), text))
-    return shown
+    return [
+        (labels.column_label(name), _value_text(row, name))
+        for name in row.values
+        if not name.endswith("_month_only")  # a flag, said with the date itself
+    ]
 
 
 def _shown(field: str, value: str) -> str:
@@ -70,11 +81,7 @@ def _worklist_export(request: HttpRequest, imp: RosterImport, qs: Any, filters: 
     outcomes, decisions = dict(Outcome.choices), dict(Decision.choices)
 
     def value(name: str) -> Any:
-        def get(row: RosterRow) -> str:
-            text = row.values.get(name, "")
-            return str(labels.SEXES.get(text, text)) if name == "sex" else text
-
-        return get
+        return lambda row: _value_text(row, name)
 
     columns = [
         Column(_("Row"), lambda r: r.row_number, width=8),

@@ -59,11 +59,16 @@ def compare(
         ours, theirs = roster.get(name) or "", person.get(name) or ""
         if not ours or not theirs:
             continue
+        month_only = name.endswith("date") and bool(roster.get(f"{name}_month_only"))
         if ours == theirs or _same(name, ours, theirs, roster):
             result.agree.append(name)
+            if month_only:  # said as such: the roster's 1st is not a day it gave
+                result.notes[name] = "same_month_day_unknown"
             continue
         result.conflicts[name] = (ours, theirs)
-        if name.endswith("date"):
+        if month_only:
+            result.notes[name] = "month_only"
+        elif name.endswith("date"):
             a, b = date.fromisoformat(ours[:10]), date.fromisoformat(theirs[:10])
             if day_month_swapped(a, b):
                 result.notes[name] = "day_month_swapped"

@@ -140,3 +140,37 @@ def test_a_month_only_birth_date_is_never_offered_as_a_correction(statistician, 
         worklist_correct(row=row, actor="test", fields=["birth_date"])
     person.refresh_from_db()
     assert person.birth_date.isoformat() == "1990-03-05"
+
+
+@pytest.mark.django_db
+def test_a_month_only_birth_date_is_shown_as_the_month_the_roster_gave(
+    statistician, tmp_path
+) -> None:
+    """出生年月 1990.03 beside 张伟's own number (registered born 1990-03-05): matched by the
+    number, the page shows the roster's date as 1990-03 with the day unknown (not as the 1st
+    it is stored as, nor the internal flag beside it), and the evidence says the year and
+    month agree, not that the date is the same. A month that disagrees (1990.04) is a
+    conflict shown as the roster's month."""
+    imp = _import(
+        tmp_path,
+        "police_register",
+        [
+            ["姓名", "性别", "出生年月", "公民身份号码"],
+            ["张伟", "男", "1990.03", P1],
+            ["李丽", "女", "1992.08", P2],
+        ],
+    )
+    same, other = imp.rows.order_by("row_number")
+    assert (same.outcome, other.outcome) == (Outcome.MATCHED, Outcome.CONFLICTS)
+    page = statistician.get(
+        f"/exchange/imports/{imp.pk}/worklist/?state=all&outcome=matched"
+    ).content
+    text = page.decode()
+    card = text.split(f'id="row-{same.pk}"', 1)[1].split('<li class="card', 1)[0]
+    assert "1990-03（日不详）" in card and "1990-03-01" not in card
+    assert "birth_date_month_only" not in text and "True" not in card
+    assert "年月相同（名册未给出日）" in card
+    # the conflicting one: shown with the roster's month
+    page = statistician.get(f"/exchange/imports/{imp.pk}/worklist/?outcome=conflicts").content
+    card = page.decode().split(f'id="row-{other.pk}"', 1)[1].split('<li class="card', 1)[0]
+    assert "名册为 1992-08（日不详）" in card and "1992-07-20" in card
