@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +35,7 @@ from django_tasks import task
 
 from renkou.core.audit import audit_record
 from renkou.core.context import ActorContext, reset_context, set_context
+from renkou.core.drills import drill_stall
 from renkou.core.leases import holder_alive, holder_parse, this_process
 from renkou.core.models import Job, JobFailure, JobStatus
 
@@ -379,19 +378,6 @@ def job_restart(*, job: Job, actor: Any) -> Job:
         after={"kind": job.kind},
     )
     return again
-
-
-def drill_stall(point: str) -> None:
-    """For the crash drills: when ``RENKOU_DRILL_STALL`` names ``point`` ("kind:step"), say
-    so in the file ``RENKOU_DRILL_SIGNAL`` and wait to be killed. Does nothing otherwise."""
-    wanted = os.environ.get("RENKOU_DRILL_STALL")
-    if not wanted or wanted != point:
-        return
-    signal = os.environ.get("RENKOU_DRILL_SIGNAL")
-    if signal:
-        Path(signal).write_text(point, encoding="utf-8")
-    while True:
-        time.sleep(60)
 
 
 @task()
