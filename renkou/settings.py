@@ -149,6 +149,14 @@ TASKS = {
     }
 }
 
+# A running job's worker renews its lease every RENKOU_JOB_HEARTBEAT_SECONDS (default: a
+# sixth of the lease); a job whose lease is older than RENKOU_JOB_LEASE_SECONDS (and whose
+# worker, on this machine, is gone) is failed, or queued again when its kind is resumable.
+RENKOU_JOB_LEASE_SECONDS = float(env("JOB_LEASE_SECONDS", "60"))
+RENKOU_JOB_HEARTBEAT_SECONDS = float(
+    env("JOB_HEARTBEAT_SECONDS", str(max(0.2, RENKOU_JOB_LEASE_SECONDS / 6)))
+)
+
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -263,3 +263,21 @@ def api_client(user: Any, language: str = "en") -> Any:
 
     token = token_create(user=user, name="test", actor="test")
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE=language)
+
+
+def running_here(**fields: Any) -> dict[str, Any]:
+    """The fields of a job running in this process, under a lease (a job "running" with no
+    living worker is reaped by the first page that looks at it)."""
+    from django.utils import timezone
+
+    from renkou.core.leases import this_process
+
+    holder = this_process()
+    return {
+        "status": "running",
+        "worker_host": holder.host,
+        "worker_pid": holder.pid,
+        "worker_id": holder.token,
+        "heartbeat_at": timezone.now(),
+        **fields,
+    }

@@ -44,11 +44,15 @@ from renkou.analytics.snapshot import (
     snapshot_dir,
     snapshot_refresh,
 )
+from renkou.core.models import Counter
 from renkou.registry.loading.bulk import bulk_insert, deferred_indexes
 from renkou.registry.models import Event, Person
 
 INSERT_BATCH = 100_000
 COMPACT_EVERY = 20
+# The counter holding the snapshot sequence number up to which the cache has marked stale
+# what the events touch (``_cache_behind``).
+CACHE_SEQ = "statistics.cache_seq"
 ROW_COLUMNS = (
     "indicator",
     "orgunit",
@@ -518,6 +522,7 @@ def _refresh(
         rows = indicators.rows_from_counts(frames, floating, units, window, chosen)
         result = RefreshResult(snapshot=change)
         result.stored = cache_store(rows, snapshot_seq=seq, replace_all=True)
+        _cache_took(seq)
         result.periods = [p.id for p in chosen]
         counts_save(directory, SavedCounts(seq, window, frames, floating, units))
         if isinstance(getattr(engine, "compiled", None), CompiledSql):
@@ -525,6 +530,12 @@ def _refresh(
             # second), so that the first refresh after new events finds them compiled.
             indicators.run_counts(engine, directory, window, [])
         return result
+    if _cache_behind(directory):
+        # A refresh stopped (killed) after the snapshot took events in and before the cache
+        # was told: which cells those events touch is not known any more, so every cell
+        # is computed again (and the kept counts with them).
+        counts_drop(directory)
+        IndicatorValue.objects.update(stale=True)
     kept = counts_kept(directory)
     if kept is not None and kept[0] != int(read_manifest(directory)["last_seq"]):
         kept = None
@@ -573,6 +584,7 @@ def _refresh(
     result.invalidated = (
         invalidated if invalidated is not None else cache_invalidate(directory, change)
     )
+    _cache_took(seq)
     if periods:
         result.stored += cache_store(
             indicators.compute(engine, directory, periods), snapshot_seq=seq
@@ -592,6 +604,17 @@ def _refresh(
         result.stored += cache_store(rows, snapshot_seq=seq)
         result.periods += stale_periods
     return result
+
+
+def _cache_behind(directory: Path) -> bool:
+    """Whether the snapshot holds events whose cells the cache never marked stale."""
+    took = Counter.objects.filter(name=CACHE_SEQ).values_list("value", flat=True).first()
+    return took is not None and int(read_manifest(directory)["last_seq"]) > took
+
+
+def _cache_took(seq: int) -> None:
+    """Record that the cache has taken in the snapshot's events up to ``seq``."""
+    Counter.objects.update_or_create(name=CACHE_SEQ, defaults={"value": seq})
 
 
 def _covers(window: Window, periods: list[Period]) -> bool:

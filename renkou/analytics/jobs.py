@@ -15,7 +15,7 @@ def with_parts(period: Period) -> list[Period]:
     return [period, *(p for p in parts if p != period)]
 
 
-@job_kind("indicators.compute")
+@job_kind("indicators.compute", resumable=True, permission="review")
 def indicators_compute_job(*, progress: Progress, period: str) -> Any:
     """Take new events into the snapshot and compute ``period`` for every unit, with its
     months and quarters."""

@@ -340,6 +340,18 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _orphans_remove(directory: Path, after: int) -> None:
+    """Remove event files beyond the manifest: a refresh stopped (killed) after writing its
+    events and before its manifest left them, and the next refresh writes those events
+    again (perhaps with more, under another name): kept, they would count twice."""
+    for path in (directory / "events").glob("seq-*.parquet"):
+        first = path.stem.split("-")[1]
+        if first.isdigit() and int(first) > after:
+            path.unlink()
+    for path in (directory / "events").glob("*.tmp"):
+        path.unlink()
+
+
 def snapshot_refresh(directory: Path | None = None, *, full: bool = False) -> SnapshotResult:
     """Bring the snapshot up to the register's newest applied event (from scratch if ``full``).
 
@@ -352,6 +364,7 @@ def snapshot_refresh(directory: Path | None = None, *, full: bool = False) -> Sn
     (directory / "events").mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(directory)
     after = int(manifest["last_seq"])
+    _orphans_remove(directory, after)
     with read_transaction():
         upto = Event.objects.aggregate(m=Max("applied_seq"))["m"] or 0
         orgunits = _orgunits_table()

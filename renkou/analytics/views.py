@@ -22,7 +22,7 @@ from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, add_months, containing, parse
 from renkou.core.audit import audit_record
 from renkou.core.cells import CsvWriter
-from renkou.core.jobs import job_start
+from renkou.core.jobs import job_active, job_latest, job_start
 from renkou.core.models import Job
 from renkou.core.scoping import may, own_unit_code
 from renkou.demography.sex_ratio import band_position
@@ -415,11 +415,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
         }
         for c in children
     ]
-    job = (
-        Job.objects.filter(kind="indicators.compute", params__period=period.id)
-        .order_by("-created_at")
-        .first()
-    )
+    job = job_latest(Job.objects.filter(kind="indicators.compute", params__period=period.id))
     stale = any(v.stale for v in values.values())
     # A job that ended a short while ago stays in view with its result (the page that
     # started it shows the new figures and what the job did).
@@ -518,10 +514,8 @@ def dashboard_compute(request: HttpRequest, code: str) -> HttpResponse:
         period = _period(request.POST.get("period", "").strip(), unit, basis)
     except PeriodError as exc:
         return _bad_period(request, unit, exc)
-    active = Job.objects.filter(
-        kind="indicators.compute", params__period=period.id, status__in=["queued", "running"]
-    ).exists()
-    if not active:
+    active = job_active(Job.objects.filter(kind="indicators.compute", params__period=period.id))
+    if active is None:
         job_start(
             kind="indicators.compute",
             params={"period": period.id},

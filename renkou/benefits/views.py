@@ -31,7 +31,7 @@ from renkou.benefits.parameters import all_parameters
 from renkou.benefits.payments import disbursement_rate
 from renkou.benefits.reasons import render as render_reason
 from renkou.benefits.reasons import render_all
-from renkou.core.jobs import job_start
+from renkou.core.jobs import job_active, job_latest, job_start
 from renkou.core.models import Job
 from renkou.core.scoping import may, restrict
 from renkou.orgunits.models import OrgUnit
@@ -82,10 +82,8 @@ def cycle_list(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Cycles over a unit (and above it), with the form that computes a new one."""
     unit = unit_for_user(request.user, code)
     cycles = list(selectors.cycles_for(request.user, unit.code).order_by("-year", "programme"))
-    job = (
+    job = job_latest(
         restrict(Job.objects.filter(kind="benefits.compute", orgunit=unit.code), request.user)
-        .order_by("-created_at")
-        .first()
     )
     return render(
         request,
@@ -119,10 +117,8 @@ def compute_start(request: HttpRequest, code: str) -> HttpResponse:
     if existing is not None:
         messages.error(request, _("This cycle exists already."))
         return redirect("benefits_cycle", pk=existing.pk)
-    running = Job.objects.filter(
-        kind="benefits.compute", orgunit=unit.code, status__in=["queued", "running"]
-    ).exists()
-    if not running:
+    running = job_active(Job.objects.filter(kind="benefits.compute", orgunit=unit.code))
+    if running is None:
         job_start(
             kind="benefits.compute",
             params={

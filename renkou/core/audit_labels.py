@@ -25,6 +25,9 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "event.reviewed": _("Reviewed a change"),
     # jobs and lists
     "job.start": _("Started a background job"),
+    "job.restart": _("Started a failed background job again"),
+    "job.lost": _("Failed a background job whose worker stopped"),
+    "job.requeue": _("Queued again a background job whose worker stopped"),
     "list.export": _("Exported a list (xlsx)"),
     "keys.export": _("Exported the keys (encrypted with a passphrase)"),
     "keys.import": _("Put the keys back from an exported copy"),

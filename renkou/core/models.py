@@ -142,8 +142,21 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class JobFailure(models.TextChoices):
+    """Why a job failed, when the reason is not the runner's own error."""
+
+    NONE = "", _("The job's own error")
+    WORKER_STOPPED = "worker_stopped", _("The worker stopped while it ran")
+
+
 class Job(models.Model):
-    """A piece of long work started from a page, run by the worker, with its progress."""
+    """A piece of long work started from a page, run by the worker, with its progress.
+
+    While it runs, the worker holds a lease on it: ``worker_host``, ``worker_pid`` and
+    ``worker_id`` say which process, ``heartbeat_at`` is renewed every few seconds
+    (``renkou.core.jobs``). A job whose worker is gone is failed, or queued again when its
+    kind is resumable.
+    """
 
     kind = models.CharField(_("kind"), max_length=40)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -166,6 +179,22 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    failure = models.CharField(
+        _("failure"), max_length=16, choices=JobFailure.choices, blank=True, default=""
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    worker_host = models.CharField(_("worker host"), max_length=100, blank=True)
+    worker_pid = models.PositiveIntegerField(_("worker process"), null=True, blank=True)
+    worker_id = models.CharField(_("worker"), max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    retry_of = models.ForeignKey(
+        "self",
+        verbose_name=_("started again from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="retries",
+    )
 
     class Meta:
         verbose_name = _("background job")

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from renkou.core import views, views_staff
+from renkou.core import views, views_jobs, views_staff
 
 urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("jobs/<int:pk>/", views.job_status, name="job_status"),
+    path("jobs/<int:pk>/again/", views_jobs.job_again, name="job_again"),
     path("staff/", views_staff.staff_list, name="staff_list"),
     path("staff/users.xlsx", views_staff.staff_export, name="staff_export"),
     path("staff/new/", views_staff.staff_create, name="staff_create"),

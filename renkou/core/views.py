@@ -18,6 +18,7 @@ from renkou.core.audit_labels import (
     channel_label,
     object_label,
 )
+from renkou.core.jobs import job_live
 from renkou.core.models import AuditLog, Job
 from renkou.core.scoping import restrict, user_roles
 from renkou.web.lists import Column, export_requested, list_export, paginate
@@ -110,4 +111,4 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
         job = Job.objects.filter(pk=pk, created_by=request.user.pk).first()
     if job is None:
         raise Http404
-    return render(request, "core/_job.html", {"job": job})
+    return render(request, "core/_job.html", {"job": job_live(job)})

@@ -34,6 +34,9 @@ def exchange_import_job(
     """Import the uploaded file, link it to the register; the upload is deleted afterwards.
 
     A refused file ends the job with its problems (zh and en) as the result, nothing staged.
+    Run again after a crash, it gives what one run gives: the import and the linking are
+    each one transaction, and an import staged by the first run but never linked (the
+    worker stopped while linking) is linked now.
     """
     actor = get_user_model().objects.filter(pk=actor_id).first() or "worker"
     path = Path(upload)
@@ -49,7 +52,7 @@ def exchange_import_job(
         )
         imp = result.roster_import
         counts: dict[str, int] = {}
-        if result.created:
+        if result.created or imp.linked_at is None:
             counts = roster_link(
                 roster_import=imp,
                 actor=actor,
@@ -62,7 +65,7 @@ def exchange_import_job(
     return {"import": imp.pk, "created": result.created, **counts}
 
 
-@job_kind("exchange.link")
+@job_kind("exchange.link", resumable=True, permission="review")
 def exchange_link_job(
     *, progress: Progress, roster_import: int, actor_id: int | None = None
 ) -> Any:

@@ -18,7 +18,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from renkou.core.audit import audit_record
-from renkou.core.jobs import job_start
+from renkou.core.jobs import job_active, job_latest, job_live, job_start
 from renkou.core.models import Job
 from renkou.core.problems import InputRefused, Problem
 from renkou.core.scoping import may, own_unit_code, restrict, units_for
@@ -87,11 +87,16 @@ def exchange_home(request: HttpRequest) -> HttpResponse:
     names = dict(kind_choices(zh(request)))
     for imp in imports:
         imp.kind_label = names.get(imp.kind, imp.kind)
-    jobs = list(
-        Job.objects.filter(
-            kind=JOB_KIND, created_by=request.user.pk, status__in=["queued", "running"]
-        ).order_by("-created_at")[:5]
-    )
+    jobs = [
+        job
+        for job in (
+            job_live(j)
+            for j in Job.objects.filter(
+                kind=JOB_KIND, created_by=request.user.pk, status__in=["queued", "running"]
+            ).order_by("-created_at")[:5]
+        )
+        if job.active
+    ]
     return render(
         request,
         "exchange/home.html",
@@ -274,6 +279,7 @@ def _job_for(user: Any, pk: int) -> Job:
         job = Job.objects.filter(kind__in=kinds, pk=pk, created_by=user.pk).first()
     if job is None:
         raise Http404
+    job = job_live(job)
     job.step_label = labels.STEPS.get(job.step, job.step)
     job.problems = (job.result or {}).get("refused", [])[:50]
     return job
@@ -283,6 +289,9 @@ def _job_for(user: Any, pk: int) -> Job:
 def exchange_job(request: HttpRequest, pk: int) -> HttpResponse:
     """An upload's import and linking in progress; its result when done."""
     job = _job_for(request.user, pk)
+    retry = job.retries.order_by("-pk").first()
+    if retry is not None:  # started again: its page shows the new run
+        return redirect("exchange_job", pk=retry.pk)
     return render(
         request,
         "exchange/job.html",
@@ -359,9 +368,9 @@ def exchange_import(request: HttpRequest, pk: int) -> HttpResponse:
             "reverse": not_listed is not None,
             "not_listed": list(not_listed[:100]) if not_listed is not None else [],
             "not_listed_count": not_listed.count() if not_listed is not None else 0,
-            "job": Job.objects.filter(kind="exchange.link", params__roster_import=imp.pk)
-            .order_by("-created_at")
-            .first(),
+            "job": job_latest(
+                Job.objects.filter(kind="exchange.link", params__roster_import=imp.pk)
+            ),
         },
     )
 
@@ -373,10 +382,8 @@ def exchange_relink(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _import_for(request.user, pk)
     if not may(request.user, "review", imp.orgunit_id):
         raise PermissionDenied
-    running = Job.objects.filter(
-        kind="exchange.link", params__roster_import=imp.pk, status__in=["queued", "running"]
-    ).exists()
-    if not running:
+    running = job_active(Job.objects.filter(kind="exchange.link", params__roster_import=imp.pk))
+    if running is None:
         job_start(
             kind="exchange.link",
             params={"roster_import": imp.pk, "actor_id": request.user.pk},

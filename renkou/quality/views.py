@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from renkou.core.jobs import job_start
+from renkou.core.jobs import job_active, job_latest, job_start
 from renkou.core.models import Job
 from renkou.core.scoping import may, restrict
 from renkou.orgunits.models import OrgUnit
@@ -80,9 +80,7 @@ def quality_overview(request: HttpRequest, code: str | None = None) -> HttpRespo
         .annotate(n=Count("id"))
         .order_by("-n")
     )
-    last_job = (
-        Job.objects.filter(kind="quality.run", orgunit=unit.code).order_by("-created_at").first()
-    )
+    last_job = job_latest(Job.objects.filter(kind="quality.run", orgunit=unit.code))
     return render(
         request,
         "quality/overview.html",
@@ -106,9 +104,7 @@ def quality_run_start(request: HttpRequest, code: str) -> HttpResponse:
     unit = unit_for_user(request.user, code)
     if not may(request.user, "review", unit.code):
         raise PermissionDenied
-    running = Job.objects.filter(
-        kind="quality.run", orgunit=unit.code, status__in=["queued", "running"]
-    ).first()
+    running = job_active(Job.objects.filter(kind="quality.run", orgunit=unit.code))
     if running is None:
         job_start(
             kind="quality.run",

@@ -18,7 +18,7 @@ def job_dir(token: str) -> Path:
     return Path(settings.DATA_DIR) / "reports" / token
 
 
-@job_kind("reports.generate")
+@job_kind("reports.generate", resumable=True)
 def report_job(
     *,
     progress: Progress,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.views import default_period, period_choices
 from renkou.core.audit import audit_record
-from renkou.core.jobs import job_start
+from renkou.core.jobs import job_live, job_start
 from renkou.core.models import Job
 from renkou.core.scoping import restrict
 from renkou.reports.data import ReportError, period_of
@@ -77,11 +77,12 @@ def report_page(request: HttpRequest, code: str | None = None) -> HttpResponse:
             )
             messages.success(request, _("The report is being made; this page shows its progress."))
             return redirect("reports_unit", code=unit.code)
-    jobs = list(
-        restrict(Job.objects.filter(kind=KIND, orgunit=unit.code), request.user).order_by(
-            "-created_at"
-        )[:RECENT]
-    )
+    jobs = [
+        job_live(job)
+        for job in restrict(
+            Job.objects.filter(kind=KIND, orgunit=unit.code), request.user
+        ).order_by("-created_at")[:RECENT]
+    ]
     return render(
         request,
         "reports/page.html",
@@ -102,7 +103,7 @@ def _job(request: HttpRequest, pk: int) -> Job:
     job = restrict(Job.objects.filter(kind=KIND), request.user).filter(pk=pk).first()
     if job is None:
         raise Http404
-    return job
+    return job_live(job)
 
 
 @login_required

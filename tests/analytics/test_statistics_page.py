@@ -18,7 +18,7 @@ from renkou.analytics.services import srb_setting_set
 from renkou.analytics.views import period_choices
 from renkou.core.models import Job
 from tests.analytics.hand_register import A1, COUNTY, TOWNSHIP_A, hand_register
-from tests.builders import client_as, login_as
+from tests.builders import client_as, login_as, running_here
 from tests.shared import shared_register
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +116,8 @@ def test_the_sex_ratio_is_flagged_only_when_its_interval_excludes_the_band(regis
 
 
 def _job(**fields) -> Job:
+    if fields.get("status") == "running":
+        fields = running_here(**fields)
     return Job.objects.create(
         kind="indicators.compute", orgunit=COUNTY, params={"period": "2024"}, **fields
     )

@@ -26,6 +26,7 @@ from tests.builders import (
     VILLAGE_B1,
     client_as,
     person,
+    running_here,
     small_county,
     today,
 )
@@ -154,7 +155,7 @@ def test_bulk_check_runs_in_the_background_with_progress(
 
 
 def test_running_job_polls_its_progress(old_people: dict[str, Any]) -> None:
-    job = Job.objects.create(kind="quality.run", orgunit=TOWNSHIP_A, status="running", progress=0.5)
+    job = Job.objects.create(kind="quality.run", orgunit=TOWNSHIP_A, **running_here(progress=0.5))
     partial = client_as("statistician", TOWNSHIP_A, name="a").get(f"/jobs/{job.pk}/")
     text = partial.content.decode()
     assert 'hx-trigger="every 1s"' in text and 'value="50"' in text

@@ -93,3 +93,14 @@ def job_page(context: dict[str, Any]) -> str:
         return ""
     path = parts.path or "/"
     return f"{path}?{parts.query}" if parts.query else path
+
+
+@register.simple_tag(takes_context=True)
+def job_restartable(context: dict[str, Any], job: Any) -> bool:
+    """Whether the page's user may start this failed job again (and nobody did yet)."""
+    from renkou.core.views_jobs import job_may_restart
+
+    request: HttpRequest | None = context.get("request")
+    if request is None or job.status != "failed" or job.retries.exists():
+        return False
+    return job_may_restart(request.user, job)

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from renkou.core.drills import drill_stall
 from renkou.core.problems import InputRefused, write_problems
 from renkou.core.reporting import print_problems
 from renkou.registry.loading import registry_load
@@ -60,7 +61,11 @@ class Command(BaseCommand):
         from django.conf import settings
 
         started = time.perf_counter()
-        say = lambda msg: self.stderr.write(f"… {msg}")  # noqa: E731
+
+        def say(msg: str) -> None:
+            self.stderr.write(f"… {msg}")
+            drill_stall(f"registry.load:{msg}")
+
         try:
             result = registry_load(path=path, actor="cli", progress=say)
         except InputRefused as exc:

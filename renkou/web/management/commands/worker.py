@@ -4,6 +4,11 @@ Besides the queued tasks, the worker keeps the statistics of recent periods comp
 it starts and then every ``RENKOU_STATISTICS_EVERY`` seconds (default 3600; 0 turns the
 schedule off) it queues the statistics refresh (unless one is waiting already), which
 takes new events in and computes every recent period missing from the cache.
+
+It also looks after jobs whose worker died (killed, out of memory, the machine restarted):
+when it starts and then every half ``RENKOU_JOB_LEASE_SECONDS`` it reaps them
+(``renkou.core.jobs.jobs_reap``): a resumable job is queued again, any other is failed with
+the reason and can be started again from its page.
 """
 
 from __future__ import annotations
@@ -35,6 +40,19 @@ def statistics_schedule(every: float, stop: threading.Event) -> None:
         stop.wait(every)
 
 
+def jobs_watch(every: float, stop: threading.Event) -> None:
+    """Reap the jobs of dead workers every ``every`` seconds until ``stop``."""
+    from renkou.core.jobs import jobs_reap
+
+    while not stop.wait(every):
+        try:
+            jobs_reap()
+        except Exception:  # tried again at the next tick
+            log.exception("could not look after the jobs of stopped workers")
+        finally:
+            close_old_connections()
+
+
 class Command(BaseCommand):
     """Run the django-tasks database worker, and the statistics schedule beside it."""
 
@@ -47,13 +65,28 @@ class Command(BaseCommand):
             keys_check()
         except KeysDoNotFit as exc:
             raise CommandError(str(exc)) from exc
+        from django.conf import settings
+
+        from renkou.core.jobs import jobs_reap
+        from renkou.core.leases import this_process
+
+        # Before any task is taken: what a dead worker left running is dealt with first.
+        jobs_reap()
         every = float(os.environ.get("RENKOU_STATISTICS_EVERY", DEFAULT_EVERY))
         stop = threading.Event()
+        threading.Thread(
+            target=jobs_watch,
+            args=(max(0.5, settings.RENKOU_JOB_LEASE_SECONDS / 2), stop),
+            daemon=True,
+            name="jobs-watch",
+        ).start()
         if every > 0:
             threading.Thread(
                 target=statistics_schedule, args=(every, stop), daemon=True, name="statistics"
             ).start()
         try:
-            call_command("db_worker")
+            # The worker's id names its process, so that a task it took and never
+            # finished is recognised as a dead worker's (``jobs_reap``).
+            call_command("db_worker", worker_id=this_process().name)
         finally:
             stop.set()

@@ -1,0 +1,192 @@
+"""Crash drills (issue 23): a real ``renkou worker`` (or command) is killed -9 while a real
+job runs; the job is failed with the reason or resumed, starting it again completes, the
+end state is that of one clean run, and the audit chain holds. Leases are two seconds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.core.management import call_command
+
+from renkou.analytics.cache import indicators_refresh
+from renkou.analytics.jobs import with_parts
+from renkou.analytics.models import IndicatorValue
+from renkou.analytics.periods import parse
+from renkou.core.audit import audit_verify
+from renkou.core.jobs import job_restart, job_start
+from renkou.core.models import AuditLog, Job
+from renkou.exchange.models import Outcome, RosterImport
+from renkou.exchange.selectors import worklist
+from renkou.exchange.uploads import upload_store
+from renkou.registry.models import Event, Person
+from tests.builders import TOWNSHIP_A, id_number, small_county
+from tests.core import drills
+
+P1 = id_number("1990-03-05", 11)  # 张伟, alive
+P4 = id_number("1940-02-02", 42)  # 张奶奶, dead 2023-05-01
+STRANGER = id_number("1980-08-08", 81)
+ROSTER = (
+    "姓名,身份证号,性别,死亡日期\n"
+    f"张奶奶,{P4},女,2023-05-01\n"
+    f"张伟,{P1},男,2024-06-01\n"
+    f"陌生人,{STRANGER},男,2024-06-02\n"
+)
+# What one clean run gives (tests/exchange/test_linking.py works these out on the county).
+LINKED = {
+    2: (Outcome.MATCHED, "P4"),
+    3: (Outcome.CONFLICTS, "P1"),  # alive in the register: a death not reported
+    4: (Outcome.MISSING, ""),
+}
+
+
+def _status(job: Job, *wanted: str) -> Job | None:
+    job.refresh_from_db()
+    return job if job.status in wanted else None
+
+
+def _chain_intact() -> None:
+    assert list(audit_verify()) == []
+
+
+def _reaped_and_started_again(job: Job, tmp_path: Path) -> Job:
+    """Wait for the new worker to fail the lost job with the reason; start it again."""
+    drills.wait_for(lambda: _status(job, "failed"), "the lost job failed", tmp_path=tmp_path)
+    assert job.failure == "worker_stopped" and "worker stopped" in job.error
+    assert "请重新启动" in job.error
+    again = job_restart(job=job, actor="test")
+    assert again.retry_of_id == job.pk and again.params == job.params
+    return again
+
+
+def test_an_import_killed_while_importing_and_while_linking_is_started_again_and_linked(
+    transactional_db, county, tmp_path: Path
+) -> None:
+    upload = upload_store([ROSTER.encode()], "deaths.csv")
+    job = job_start(
+        kind="exchange.import",
+        params={
+            "upload": str(upload),
+            "file_name": "deaths.csv",
+            "kind": "hospital_deaths",
+            "orgunit": TOWNSHIP_A,
+            "columns": None,
+            "actor_id": None,
+        },
+        actor="test",
+        orgunit=TOWNSHIP_A,
+    )
+    # Killed while reading (inside the import's transaction): nothing is staged.
+    first = drills.worker(tmp_path, stall="exchange.import:read")
+    try:
+        drills.stalled(tmp_path, first, "exchange.import:read")
+        drills.kill(first)
+    finally:
+        drills.stop(first)
+    job.refresh_from_db()
+    assert job.status == "running"  # what the dead worker left
+    # The next worker fails it at its start; started again, it is killed while linking.
+    second = drills.worker(tmp_path, stall="exchange.import:exact")
+    try:
+        again = _reaped_and_started_again(job, tmp_path)
+        assert not RosterImport.objects.exists()
+        assert upload.exists()  # kept for the run that starts it again
+        drills.stalled(tmp_path, second, "exchange.import:exact")
+        drills.kill(second)
+    finally:
+        drills.stop(second)
+    # The import committed (its own transaction) and is not linked.
+    imp = RosterImport.objects.get()
+    assert imp.linked_at is None
+    assert set(imp.rows.values_list("outcome", flat=True)) == {Outcome.PENDING}
+    third = drills.worker(tmp_path)
+    try:
+        last = _reaped_and_started_again(again, tmp_path)
+        drills.wait_for(
+            lambda: _status(last, "done", "failed"), "the import run again", tmp_path=tmp_path
+        )
+    finally:
+        drills.stop(third)
+    assert last.status == "done", last.error
+    imp = RosterImport.objects.get()
+    assert imp.linked_at is not None and last.result["import"] == imp.pk
+    assert {e["row"]: (e["outcome"], e["person_ref"]) for e in worklist(imp)} == LINKED
+    assert AuditLog.objects.filter(action="exchange.import").count() == 1
+    assert AuditLog.objects.filter(action="exchange.link").count() == 1
+    assert AuditLog.objects.filter(action="job.lost").count() == 2
+    assert AuditLog.objects.filter(action="job.restart", object_id=str(last.pk)).count() == 1
+    assert not upload.exists()
+    _chain_intact()
+
+
+def _figures() -> dict[tuple[str, str, str, str], float | None]:
+    return {
+        (v.indicator, v.orgunit, v.period, v.basis): v.value
+        for v in IndicatorValue.objects.filter(stale=False)
+    }
+
+
+def test_statistics_killed_while_computing_resume_and_give_the_figures_of_a_clean_run(
+    transactional_db, county, tmp_path: Path
+) -> None:
+    first = drills.worker(tmp_path)
+    try:
+        job = job_start(kind="indicators.compute", params={"period": "2024"}, actor="test")
+        drills.wait_for(lambda: _status(job, "running"), "the job running", tmp_path=tmp_path)
+        time.sleep(0.7)  # somewhere in the snapshot, the counts or the cache
+        drills.kill(first)
+    finally:
+        drills.stop(first)
+    second = drills.worker(tmp_path)
+    try:
+        drills.wait_for(
+            lambda: _status(job, "done", "failed"), "the resumed job", tmp_path=tmp_path
+        )
+    finally:
+        drills.stop(second)
+    # A resumable kind: queued again by the next worker, not failed.
+    assert job.status == "done" and job.attempts == 2, job.error
+    assert AuditLog.objects.filter(action="job.requeue", object_id=str(job.pk)).count() == 1
+    after_drill = _figures()
+    assert after_drill and not IndicatorValue.objects.filter(stale=True).exists()
+    # One clean run, from an empty snapshot of its own, gives the same figures.
+    indicators_refresh(full=True, directory=tmp_path / "clean", periods=with_parts(parse("2024")))
+    assert _figures() == after_drill
+    _chain_intact()
+
+
+def test_a_registry_load_killed_by_the_command_line_loads_whole_when_run_again(
+    transactional_db, tmp_path: Path
+) -> None:
+    directory = small_county(tmp_path / "county")
+    persons = sum(1 for _ in (directory / "persons.csv").open(encoding="utf-8")) - 1
+    load = drills.renkou(
+        tmp_path,
+        "registry",
+        "load",
+        str(directory),
+        log="load",
+        RENKOU_DRILL_STALL="registry.load:persons: writing",
+    )
+    try:
+        drills.stalled(tmp_path, load, "registry.load:persons: writing")
+        drills.kill(load)
+    finally:
+        drills.stop(load)
+    assert Person.objects.count() == 0 and Event.objects.count() == 0  # nothing half-written
+    assert not AuditLog.objects.filter(action="registry.load").exists()
+    again = subprocess.run(
+        [sys.executable, "-m", "renkou.cli", "registry", "load", str(directory)],
+        env=drills.environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert Person.objects.count() == persons
+    assert AuditLog.objects.filter(action="registry.load").count() == 1
+    call_command("registry", "rebuild", "--verify")  # the persons are the fold of their events
+    _chain_intact()
