@@ -15,7 +15,8 @@ DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_serv
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In the PostgreSQL leg run only tests that touch the database; browsers only once."""
+    """In the PostgreSQL leg run only tests that touch the database; browsers and the tests
+    marked ``sqlite_leg`` only once (in the SQLite leg)."""
     if LEG != "postgres":
         return
     keep, drop = [], []
@@ -23,7 +24,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         uses_db = bool(
             DB_FIXTURES & set(getattr(item, "fixturenames", ()))
         ) or item.get_closest_marker("django_db")
-        if uses_db and not item.get_closest_marker("browser"):
+        once = item.get_closest_marker("browser") or item.get_closest_marker("sqlite_leg")
+        if uses_db and not once:
             keep.append(item)
         else:
             drop.append(item)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from renkou.analytics.cache import indicators_refresh
 from renkou.analytics.periods import Period, parse, periods_within
 from renkou.core.jobs import Progress, job_kind
 
@@ -19,6 +18,8 @@ def with_parts(period: Period) -> list[Period]:
 def indicators_compute_job(*, progress: Progress, period: str) -> Any:
     """Take new events into the snapshot and compute ``period`` for every unit, with its
     months and quarters."""
+    from renkou.analytics.cache import indicators_refresh  # at run time: the worker starts fast
+
     progress(0.1, "snapshot")
     result = indicators_refresh(periods=with_parts(parse(period)))
     return {"periods": len(result.periods), "stored": result.stored}

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from renkou.benefits.models import Cycle
-from renkou.benefits.services import cycle_compute
 from renkou.core.jobs import Progress, job_kind
 from renkou.orgunits.models import OrgUnit
 
@@ -21,6 +20,8 @@ def benefits_compute_job(
     The computation is one transaction. Run again after a crash, the job finds the cycle
     if the first run committed it (and reports it) or computes it now: one cycle either way.
     """
+    from renkou.benefits.services import cycle_compute  # at run time: the worker starts fast
+
     actor = get_user_model().objects.get(pk=actor_id)
     unit = OrgUnit.objects.get(code=orgunit)
     cycle = Cycle.objects.filter(programme=programme, year=year, orgunit=unit).first()

@@ -10,9 +10,7 @@ from django.contrib.auth import get_user_model
 
 from renkou.core.jobs import Progress, job_kind
 from renkou.core.problems import InputRefused
-from renkou.exchange.linking import roster_link
 from renkou.exchange.models import RosterImport
-from renkou.exchange.services import roster_import
 from renkou.exchange.uploads import upload_discard
 from renkou.orgunits.models import OrgUnit
 
@@ -38,6 +36,9 @@ def exchange_import_job(
     each one transaction, and an import staged by the first run but never linked (the
     worker stopped while linking) is linked now.
     """
+    from renkou.exchange.linking import roster_link  # at run time: the worker starts fast
+    from renkou.exchange.services import roster_import  # at run time: the worker starts fast
+
     actor = get_user_model().objects.filter(pk=actor_id).first() or "worker"
     path = Path(upload)
     try:
@@ -70,6 +71,8 @@ def exchange_link_job(
     *, progress: Progress, roster_import: int, actor_id: int | None = None
 ) -> Any:
     """Link a whole import again (pushed notifications without a number, a changed register)."""
+    from renkou.exchange.linking import roster_link  # at run time: the worker starts fast
+
     actor = get_user_model().objects.filter(pk=actor_id).first() or "worker"
     imp = RosterImport.objects.get(pk=roster_import)
     counts = roster_link(roster_import=imp, actor=actor, progress=progress)

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from renkou.core.jobs import Progress, job_kind
-from renkou.reports.services import KINDS, report_write
 
 
 def job_dir(token: str) -> Path:
@@ -31,6 +30,8 @@ def report_job(
     actor_id: int | None = None,
 ) -> Any:
     """Write both formats of the report (xlsx and csv, or docx and pdf)."""
+    from renkou.reports.services import KINDS, report_write  # at run time: the worker starts fast
+
     actor = get_user_model().objects.filter(pk=actor_id).first() or "worker"
     stem = f"{orgunit}-{period}-{basis}-{kind}-{lang}"
     # Without LibreOffice the summary is still made, as Word only.

@@ -22,7 +22,7 @@ from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import parse
 from tests.analytics.hand_register import hand_register
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.sqlite_leg]
 PERIODS = [parse(p) for p in ("2024Q1", "2024")]
 
 
@@ -43,8 +43,6 @@ def _write_from_elsewhere(path: str) -> str:
 
 
 def test_others_write_between_the_batches_of_a_refresh(tmp_path, monkeypatch):
-    if connection.vendor != "sqlite":
-        pytest.skip("the single write lock is SQLite's")
     hand_register(tmp_path / "load")
     snap = tmp_path / "snap"
     indicators_refresh(directory=snap, full=True, periods=PERIODS)

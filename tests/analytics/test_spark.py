@@ -15,14 +15,12 @@ from renkou.analytics.periods import parse
 from renkou.analytics.snapshot import snapshot_refresh
 from tests.analytics import definitions_register as reg
 from tests.analytics.test_definitions import PERIODS, build_register, mismatches
-from tests.conftest import LEG, need
+from tests.conftest import need
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.sqlite_leg]
 
 
 def test_spark_and_duckdb_agree_on_every_figure(tmp_path):
-    if LEG == "postgres":
-        pytest.skip("the engine comparison reads only Parquet: it runs in the SQLite leg")
     need(importlib.util.find_spec("pyspark") is not None, "needs pyspark (requirements/dev)")
     need(shutil.which("java") is not None, "needs Java 17 for PySpark")
     from renkou.analytics.engines import SparkEngine

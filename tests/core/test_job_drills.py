@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 from renkou.analytics.cache import indicators_refresh
@@ -24,6 +25,10 @@ from renkou.exchange.uploads import upload_store
 from renkou.registry.models import Event, Person
 from tests.builders import TOWNSHIP_A, id_number, small_county
 from tests.core import drills
+
+# Real processes killed and restarted: what they check does not depend on the database,
+# and a worker takes seconds to start, so they run once, in the SQLite leg.
+pytestmark = pytest.mark.sqlite_leg
 
 P1 = id_number("1990-03-05", 11)  # 张伟, alive
 P4 = id_number("1940-02-02", 42)  # 张奶奶, dead 2023-05-01
