@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from renkou.core.cells import CsvWriter
+from renkou.core.files import file_write
 from renkou.core.idnumber import mask
 
 # code -> (Chinese template, English template); templates may use {value} and params.
@@ -166,14 +167,26 @@ PROBLEM_COLUMNS = ["file", "row", "column", "value", "severity", "code", "reason
 
 def write_problems(path: Path, problems: Iterable[Problem]) -> int:
     """Write problems as a UTF-8 (with BOM, for Excel) CSV; return how many."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = CsvWriter(fh)  # a value such as =1+1 is written '=1+1
-        writer.writerow(PROBLEM_COLUMNS)
-        for p in problems:
-            writer.writerow(
-                [p.file, p.row, p.column, p.value, p.severity, p.code, p.message_zh, p.message_en]
-            )
-            n += 1
-    return n
+
+    def write(target: Path) -> int:
+        n = 0
+        with target.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = CsvWriter(fh)  # a value such as =1+1 is written '=1+1
+            writer.writerow(PROBLEM_COLUMNS)
+            for p in problems:
+                writer.writerow(
+                    [
+                        p.file,
+                        p.row,
+                        p.column,
+                        p.value,
+                        p.severity,
+                        p.code,
+                        p.message_zh,
+                        p.message_en,
+                    ]
+                )
+                n += 1
+        return n
+
+    return int(file_write(path, write).result)
