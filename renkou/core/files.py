@@ -146,6 +146,7 @@ def file_write(path: Path, write: Callable[[Path], Any]) -> WrittenFile:
     drill_point("files.written")
 
     def publish() -> None:
+        drill_point("files.committed")
         os.replace(temporary, path)
         _fsync_directory(directory)
         drill_point("files.published")

@@ -118,8 +118,8 @@ class Command(BaseCommand):
         result = batch_create(cycle=cycle, path=o["out"], actor=self._user(o, cycle.orgunit_id))
         if result.kept:
             self.stdout.write(
-                f"payment file {result.batch.pk} ({o['out']}, {result.lines} lines) is complete"
-                " and kept: nothing new to pay"
+                f"payment file {result.batch.pk} ({o['out']}, {result.lines} lines) is complete;"
+                " nothing new to pay"
             )
             return
         self.stdout.write(
