@@ -86,6 +86,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "报告日期 {value} 早于事件日期",
         "report date {value} is before the event date",
     ),
+    "parent_outside_area": (
+        "第 {value} 号人员不在您可上报的辖区内，不能登记为新生儿的{role_zh}；"
+        "请由其所在地上报，或不填{role_zh}后再提交",
+        "person {value} is not in the area you report for and cannot be named as the"
+        " child's {role_en}; have their own area report it, or leave the {role_en} out",
+    ),
     "resubmitted": (
         "该上报已重新提交过（第 {value} 号），请在最新的版本上修改",
         "this report was already resubmitted (no. {value}); correct the latest version",
