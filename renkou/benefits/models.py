@@ -191,7 +191,7 @@ class PaymentBatch(models.Model):
     # its checksum and keeps it (empty when the page builds the file per download).
     file_path = models.CharField(_("file"), max_length=500, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
-    lines = models.PositiveIntegerField(_("lines"), default=0)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
 
     class Meta:
         verbose_name = _("payment file")

@@ -101,7 +101,7 @@ def _recorded(path: Path) -> PaymentBatch | None:
 
 def _kept(batch: PaymentBatch) -> BatchResult:
     total = batch.payments.aggregate(t=Sum("amount"))["t"] or Decimal("0")
-    return BatchResult(batch, batch.lines, total, kept=True)
+    return BatchResult(batch, batch.line_count, total, kept=True)
 
 
 def _written_again(cycle: Cycle, path: Path, actor: Any) -> BatchResult | None:
@@ -189,7 +189,8 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
         path = Path(path).resolve()
         if (earlier := _earlier_file(cycle, path, payable=payable, actor=actor)) is not None:
             return earlier
-    if not payable:
+    if not payable and path is not None:  # no file of a header only (the page's batches
+        # write no file and are kept as they were, empty ones included)
         raise CycleError(
             _(
                 "nothing to pay: every due month of cycle %(cycle)s is in a payment file"
@@ -237,11 +238,11 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
     if path is not None:
         # published at ``path`` only when this transaction commits (renkou.core.files)
         written = file_write(path, lambda p: _write(p, rows, path.suffix))
-        batch.file_path, batch.file_sha256, batch.lines = str(path), written.sha256, len(rows)
-        batch.save(update_fields=["file_path", "file_sha256", "lines"])
+        batch.file_path, batch.file_sha256, batch.line_count = str(path), written.sha256, len(rows)
+        batch.save(update_fields=["file_path", "file_sha256", "line_count"])
     else:
-        batch.lines = len(rows)
-        batch.save(update_fields=["lines"])
+        batch.line_count = len(rows)
+        batch.save(update_fields=["line_count"])
     audit_record(
         actor=actor,
         action="benefits.payment_file.exported",

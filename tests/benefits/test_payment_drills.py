@@ -87,7 +87,7 @@ def test_killed_before_the_commit_leaves_no_file_no_batch_and_nothing_in_the_tem
     assert out.stat().st_mode & 0o777 == 0o600
     batch = PaymentBatch.objects.get()
     assert batch.file_sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
-    assert batch.lines == 2 and Payment.objects.filter(batch=batch).count() == 2
+    assert batch.line_count == 2 and Payment.objects.filter(batch=batch).count() == 2
     if suffix == ".csv":  # the accounts are in the file, and nowhere else
         assert _secrets_in(out_dir) == [out.name]
     assert list(system_temp.iterdir()) == []
