@@ -343,12 +343,13 @@ class ChangeViewSet(
         if not form.is_valid():
             return form_errors_response(form)
         ref = f"api:{request.user.pk}:{data['client_ref']}"
-        existed = Event.objects.filter(external_ref=ref).exists()
         try:
             event = change_submit(kind, form.cleaned_data, request.user, ref=ref)
         except EventRefused as refused:
             return problems_response(refused.problems)
-        code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        # 201 only when this request filed it: a retry, even one racing the first, gets 200
+        created = getattr(event, "created_now", False)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(s.EventSerializer(event).data, status=code)
 
     def _decision(self, pk: Any) -> Event:

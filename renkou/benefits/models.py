@@ -187,6 +187,11 @@ class PaymentBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     reconciled_at = models.DateTimeField(_("reconciled"), null=True, blank=True)
+    # The file written for the bank, as it was committed: a re-run finds it complete by
+    # its checksum and keeps it (empty when the page builds the file per download).
+    file_path = models.CharField(_("file"), max_length=500, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
 
     class Meta:
         verbose_name = _("payment file")
@@ -216,6 +221,10 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+        constraints = [
+            # one line per person in a batch; the reference itself is unique for ever
+            models.UniqueConstraint(fields=["batch", "person"], name="payment_once_per_batch")
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from renkou.benefits.models import Cycle
 from renkou.benefits.reasons import render_all
 from renkou.core.cells import workbook, write_row
+from renkou.core.files import file_write
 from renkou.orgunits.models import OrgUnit
 
 
@@ -48,11 +49,20 @@ def category_label(category: str) -> str:
 
 
 def notice_write(cycle: Cycle, path: Path | BinaryIO, decisions: QuerySet | None = None) -> int:
-    """Write the notice list (one sheet per village) with its notice period; returns rows."""
+    """Write the notice list (one sheet per village) with its notice period; returns rows.
+
+    A path is written whole or not at all (``renkou.core.files``); a stream as it is."""
+    if isinstance(path, Path):
+
+        def write(target: Path) -> int:
+            with target.open("wb") as fh:
+                return notice_write(cycle, fh, decisions)
+
+        return int(file_write(path, write).result)
     rows = notice_rows(cycle, decisions)
     names = dict(OrgUnit.objects.filter(code__in=list(rows)).values_list("code", "name"))
     # Names are text, never formulas (renkou.core.cells writes every cell).
-    book = workbook(path if not isinstance(path, Path) else str(path), {"in_memory": True})
+    book = workbook(path, {"in_memory": True})
     header = [
         _("name"),
         _("identity number"),

@@ -10,10 +10,11 @@ return to the pool and go out again in the next file.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -27,6 +28,8 @@ from renkou.benefits.services import CycleError
 from renkou.core import cells
 from renkou.core.audit import audit_record
 from renkou.core.crypto import decrypt
+from renkou.core.drills import drill_point
+from renkou.core.files import file_sha256, file_write
 from renkou.core.problems import InputRefused
 from renkou.core.spreadsheets import SheetReadError, workbook_rows
 from renkou.core.tabular import csv_fields_up_to
@@ -44,6 +47,7 @@ class BatchResult:
     lines: int
     total: Decimal
     missing_account: list[int] = field(default_factory=list)
+    kept: bool = False  # True: the batch's complete file was there already and is kept
 
 
 def _payees(person_ids: list[int], programme: str) -> dict[int, int]:
@@ -59,31 +63,106 @@ def _payees(person_ids: list[int], programme: str) -> dict[int, int]:
     return out
 
 
-def _write(path: Path, rows: list[list[Any]]) -> None:
+def _write(target: Path | BinaryIO, rows: list[list[Any]], suffix: str) -> None:
     # Names come from rosters and forms: every cell is inert text (renkou.core.cells).
-    if path.suffix.lower() == ".xlsx":
-        book = cells.workbook(str(path), {"constant_memory": True})
+    if suffix.lower() == ".xlsx":
+        # on disk: rows buffered in the data directory's scratch; in memory: nothing on disk
+        if isinstance(target, Path):
+            book = cells.workbook(str(target), {"constant_memory": True})
+        else:
+            book = cells.workbook(target, {"in_memory": True})
         sheet = book.add_worksheet("payments")
         cells.write_row(sheet, 0, 0, COLUMNS)
         for r, row in enumerate(rows, start=1):
             cells.write_row(sheet, r, 0, [str(v) for v in row[:-1]] + [float(row[-1])])
         book.close()
-    else:
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+    elif isinstance(target, Path):
+        with target.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = cells.CsvWriter(fh)
             writer.writerow(COLUMNS)
             writer.writerows(rows)
+            drill_point("payments.rows")
+    else:
+        text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
+        writer = cells.CsvWriter(text)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+        text.flush()
+        text.detach()
+
+
+def _recorded(path: Path) -> PaymentBatch | None:
+    """The batch whose complete file is at ``path`` (its checksum as recorded), or None."""
+    sha = file_sha256(path)
+    if sha is None:
+        return None
+    return PaymentBatch.objects.filter(file_path=str(path), file_sha256=sha).first()
+
+
+def _kept(batch: PaymentBatch) -> BatchResult:
+    total = batch.payments.aggregate(t=Sum("amount"))["t"] or Decimal("0")
+    return BatchResult(batch, batch.line_count, total, kept=True)
+
+
+def _written_again(cycle: Cycle, path: Path, actor: Any) -> BatchResult | None:
+    """The cycle's batch committed for ``path`` whose file never arrived there (the process
+    was killed between the commit and the rename): its file, written again."""
+    batch = cycle.batches.filter(file_path=str(path)).order_by("-pk").first()
+    if batch is None or path.exists():
+        return None
+    rows = batch_rows(batch)
+    written = file_write(path, lambda p: _write(p, rows, path.suffix))
+    PaymentBatch.objects.filter(pk=batch.pk).update(file_sha256=written.sha256)
+    audit_record(
+        actor=actor,
+        action="benefits.payment_file.exported",
+        object_type="benefits.batch",
+        object_id=batch.pk,
+        after={"cycle": cycle.pk, "lines": len(rows), "file": path.name, "written_again": True},
+    )
+    return _kept(batch)
+
+
+def _earlier_file(cycle: Cycle, path: Path, *, payable: bool, actor: Any) -> BatchResult | None:
+    """What a file already at ``path`` means: the complete file of a batch is kept (None
+    when there is none); any other file is refused rather than replaced."""
+    if path.exists():
+        recorded = _recorded(path)
+        if recorded is not None and not payable:
+            return _kept(recorded)
+        if recorded is not None:
+            raise CycleError(
+                _(
+                    "%(file)s is payment file %(batch)s, complete, and is kept;"
+                    " write the new payment file under another name"
+                )
+                % {"file": path.name, "batch": recorded.pk}
+            )
+        raise CycleError(
+            _(
+                "%(file)s exists and is not a complete payment file of this register;"
+                " nothing was written (move it away or choose another name)"
+            )
+            % {"file": path.name}
+        )
+    if not payable:
+        return _written_again(cycle, path, actor)
+    return None
 
 
 @transaction.atomic
 def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
     """Put every due or failed month of an approved cycle into a new payment file.
 
-    With ``path`` the file is written there (the command); the web page writes nothing and
-    builds the file again for each (audited) download.
+    With ``path`` the file is written there (the command): to a temporary name first,
+    renamed into place when the batch commits, its checksum recorded on the batch. A file
+    already at ``path`` is never replaced: the complete file of a batch is kept (a re-run
+    with nothing new to pay says so), any other file is refused. The web page writes
+    nothing and builds the file again for each (audited) download.
     """
     if cycle.status not in (CycleStatus.APPROVED, CycleStatus.PAYING):
         raise CycleError(_("payment files are written only for approved cycles"))
+    Cycle.objects.select_for_update().filter(pk=cycle.pk).first()  # one batch at a time
     pending = Entitlement.objects.filter(
         cycle=cycle, status__in=[EntitlementStatus.DUE, EntitlementStatus.FAILED]
     )
@@ -105,6 +184,20 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
             "pk", "name", "id_number_masked", "id_number_enc"
         ):
             people[row[0]] = row
+    payable = any(accounts.get(payees.get(pid)) for pid in sums)
+    if path is not None:
+        path = Path(path).resolve()
+        if (earlier := _earlier_file(cycle, path, payable=payable, actor=actor)) is not None:
+            return earlier
+    if not payable and path is not None:  # no file of a header only (the page's batches
+        # write no file and are kept as they were, empty ones included)
+        raise CycleError(
+            _(
+                "nothing to pay: every due month of cycle %(cycle)s is in a payment file"
+                " already (%(missing)s persons without a bank account)"
+            )
+            % {"cycle": cycle.pk, "missing": len(sums)}
+        )
     batch = PaymentBatch.objects.create(
         cycle=cycle, created_by=actor if getattr(actor, "pk", None) else None
     )
@@ -143,7 +236,13 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
         cycle.save(update_fields=["status"])
     total = sum((p.amount for p in payments), Decimal("0"))
     if path is not None:
-        _write(path, rows)
+        # published at ``path`` only when this transaction commits (renkou.core.files)
+        written = file_write(path, lambda p: _write(p, rows, path.suffix))
+        batch.file_path, batch.file_sha256, batch.line_count = str(path), written.sha256, len(rows)
+        batch.save(update_fields=["file_path", "file_sha256", "line_count"])
+    else:
+        batch.line_count = len(rows)
+        batch.save(update_fields=["line_count"])
     audit_record(
         actor=actor,
         action="benefits.payment_file.exported",
@@ -194,14 +293,12 @@ def batch_rows(batch: PaymentBatch) -> list[list[Any]]:
 
 
 def batch_file(*, batch: PaymentBatch, suffix: str, actor: Any) -> bytes:
-    """The payment file as xlsx or csv bytes; every download is audited as an export."""
-    import tempfile
-
+    """The payment file as xlsx or csv bytes, built in memory (no copy on disk); every
+    download is audited as an export."""
     rows = batch_rows(batch)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"payments-{batch.pk}{suffix}"
-        _write(path, rows)
-        data = path.read_bytes()
+    buffer = io.BytesIO()
+    _write(buffer, rows, suffix)
+    data = buffer.getvalue()
     audit_record(
         actor=actor,
         action="benefits.payment_file.downloaded",

@@ -3,7 +3,7 @@ result."""
 
 from __future__ import annotations
 
-import tempfile
+import os
 from pathlib import Path
 
 from django.contrib import messages
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from renkou.benefits import selectors
 from renkou.benefits.payments import batch_create, batch_file, batch_reconcile
 from renkou.benefits.services import CycleError
+from renkou.core.files import scratch_directory
 from renkou.core.scoping import may
 
 FORMATS = {
@@ -82,9 +83,11 @@ def batch_result(request: HttpRequest, pk: int) -> HttpResponse:
     elif upload.size > MAX_RESULT_BYTES:
         messages.error(request, _("%(file)s is larger than 50 MB.") % {"file": name})
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
-            with path.open("wb") as fh:
+        # the bank's result names persons: kept in the data directory's private scratch,
+        # owner-only, and removed when read (never the system temp folder)
+        with scratch_directory("renkou-result-") as tmp:
+            path = tmp / name
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
                 for chunk in upload.chunks():
                     fh.write(chunk)
             try:

@@ -98,8 +98,12 @@ class CsvDictWriter(csv.DictWriter):  # type: ignore[type-arg, unused-ignore]
 
 
 def workbook(target: str | IO[bytes], options: dict[str, Any] | None = None) -> Any:
-    """An xlsxwriter workbook that never turns a string into a formula, a link or a number."""
-    return xlsxwriter.Workbook(target, {**(options or {}), **TEXT_IS_TEXT})
+    """An xlsxwriter workbook that never turns a string into a formula, a link or a number,
+    with its scratch files in the data directory (never the system temp folder)."""
+    from renkou.core.files import scratch_dir
+
+    defaults: dict[str, Any] = {"tmpdir": str(scratch_dir())}
+    return xlsxwriter.Workbook(target, {**defaults, **(options or {}), **TEXT_IS_TEXT})
 
 
 def write_cell(sheet: Any, row: int, col: int, value: object, fmt: Any = None) -> None:

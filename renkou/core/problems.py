@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from renkou.core.cells import CsvWriter
+from renkou.core.files import file_write
 from renkou.core.idnumber import mask
 
 # code -> (Chinese template, English template); templates may use {value} and params.
@@ -84,6 +85,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report_before_event": (
         "报告日期 {value} 早于事件日期",
         "report date {value} is before the event date",
+    ),
+    "parent_outside_area": (
+        "第 {value} 号人员不在您可上报的辖区内，不能登记为新生儿的{role_zh}；"
+        "请由其所在地上报，或不填{role_zh}后再提交",
+        "person {value} is not in the area you report for and cannot be named as the"
+        " child's {role_en}; have their own area report it, or leave the {role_en} out",
     ),
     "resubmitted": (
         "该上报已重新提交过（第 {value} 号），请在最新的版本上修改",
@@ -166,14 +173,26 @@ PROBLEM_COLUMNS = ["file", "row", "column", "value", "severity", "code", "reason
 
 def write_problems(path: Path, problems: Iterable[Problem]) -> int:
     """Write problems as a UTF-8 (with BOM, for Excel) CSV; return how many."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = CsvWriter(fh)  # a value such as =1+1 is written '=1+1
-        writer.writerow(PROBLEM_COLUMNS)
-        for p in problems:
-            writer.writerow(
-                [p.file, p.row, p.column, p.value, p.severity, p.code, p.message_zh, p.message_en]
-            )
-            n += 1
-    return n
+
+    def write(target: Path) -> int:
+        n = 0
+        with target.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = CsvWriter(fh)  # a value such as =1+1 is written '=1+1
+            writer.writerow(PROBLEM_COLUMNS)
+            for p in problems:
+                writer.writerow(
+                    [
+                        p.file,
+                        p.row,
+                        p.column,
+                        p.value,
+                        p.severity,
+                        p.code,
+                        p.message_zh,
+                        p.message_en,
+                    ]
+                )
+                n += 1
+        return n
+
+    return int(file_write(path, write).result)

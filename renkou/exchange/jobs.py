@@ -63,7 +63,12 @@ def exchange_import_job(
         return {"refused": [asdict(p) for p in refused.problems]}
     finally:
         upload_discard(path)
-    return {"import": imp.pk, "created": result.created, **counts}
+    return {
+        "import": imp.pk,
+        "created": result.created,
+        "same_rows": result.same_rows,
+        **counts,
+    }
 
 
 @job_kind("exchange.link", resumable=True, permission="review")

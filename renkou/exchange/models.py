@@ -39,6 +39,9 @@ class RosterImport(models.Model):
     )
     file_name = models.CharField(_("file name"), max_length=255)
     content_hash = models.CharField(max_length=64)
+    # The rows' own fingerprint (after header mapping and normalisation, in any order): a
+    # copy re-encoded (CRLF, re-saved as xlsx) has another file hash and the same rows.
+    rows_fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("imported"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -54,7 +57,12 @@ class RosterImport(models.Model):
         verbose_name = _("roster import")
         verbose_name_plural = _("roster imports")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "content_hash"], name="roster_once_per_kind")
+            models.UniqueConstraint(fields=["kind", "content_hash"], name="roster_once_per_kind"),
+            models.UniqueConstraint(
+                fields=["kind", "rows_fingerprint"],
+                condition=~models.Q(rows_fingerprint=""),
+                name="roster_rows_once_per_kind",
+            ),
         ]
 
     def __str__(self) -> str:

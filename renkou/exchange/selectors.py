@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from renkou.core import cells, crypto
+from renkou.core.files import file_write_bytes
 from renkou.exchange.models import QuarantinedRow, RosterImport
 from renkou.orgunits.scoping import code_prefix_q
 from renkou.registry.models import Person
@@ -82,8 +83,7 @@ def quarantine_bytes(roster_import: RosterImport, fmt: str) -> tuple[bytes, int]
 def quarantine_write(roster_import: RosterImport, path: Path) -> int:
     """Write the quarantined rows to ``path`` (.xlsx, else CSV); returns how many."""
     data, n = quarantine_bytes(roster_import, "xlsx" if path.suffix.lower() == ".xlsx" else "csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    file_write_bytes(path, data)  # whole or not at all, owner-only (renkou.core.files)
     return n
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from renkou.core import crypto
@@ -42,6 +42,26 @@ class ImportResult:
 
     roster_import: RosterImport
     created: bool
+    same_rows: bool = False  # not created: an earlier import has these rows in another file
+
+
+def _row_print(
+    mapping: HeaderMapping,
+    cells: list[object],
+    values: dict[str, Any],
+    hashes: dict[str, Any],
+    problems: list[Any],
+) -> str:
+    """One row's digest: its normalised values (refused rows: its mapped cells as text)."""
+    if problems:
+        content: Any = {
+            c: v.cell_text(cells[i]) if i < len(cells) else ""
+            for c, i in sorted(mapping.columns.items())
+        }
+    else:
+        content = {"values": values, "ids": hashes}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _validate_row(
@@ -254,7 +274,9 @@ def roster_import(
 ) -> ImportResult:
     """Import a roster file: stage valid rows, quarantine bad ones, refuse unreadable files.
 
-    Idempotent: a file with the same content and kind is recognised and not processed again.
+    Idempotent: a file with the same content and kind is recognised and not processed again,
+    and so is another file with the same rows (``same_rows``: re-encoded, re-saved as xlsx,
+    rows in another order), by the fingerprint of its normalised rows.
     ``columns`` is a mapping a person confirmed (canonical column → file column index);
     without it the headers are mapped automatically. ``progress(fraction, step)`` is told
     how far the import is. ``file_name`` is the name the sender gave the file (an upload is
@@ -289,29 +311,16 @@ def roster_import(
             ]
         )
     today = today or timezone.localdate()
-    imp = RosterImport.objects.create(
-        kind=kind,
-        orgunit=orgunit,
-        file_name=name[:255],
-        content_hash=digest,
-        created_by=actor if getattr(actor, "pk", None) else None,
-        mapping={
-            "columns": {k: sheet.headers[i] for k, i in mapping.columns.items()},
-            "guessed": mapping.guessed if columns is None else [],
-            "confirmed": columns is not None,
-            "ignored": mapping.ignored,
-            "doubtful": mapping.doubtful if columns is None else [],
-            "report": mapping_report(mapping),
-        },
-    )
     protector = crypto.default_protector()
     staged: list[tuple[int, dict[str, Any], dict[str, Any], str]] = []
+    prints: list[str] = []
     quarantined: list[QuarantinedRow] = []
     total = len(sheet.rows)
     for done, (row_number, cells) in enumerate(sheet.rows):
         if done % 5000 == 0:
             progress(0.1 + 0.7 * done / total, "validate")
         values, hashes, problems = _validate_row(roster_kind, mapping, cells, today)
+        prints.append(_row_print(mapping, cells, values, hashes, problems))
         original = protector.encrypt(
             json.dumps(
                 {
@@ -330,7 +339,6 @@ def roster_import(
                 )
                 quarantined.append(
                     QuarantinedRow(
-                        roster_import=imp,
                         row_number=row_number,
                         column=header[:100],
                         value=value[:255],
@@ -342,6 +350,38 @@ def roster_import(
                 )
         else:
             staged.append((row_number, values, hashes, original))
+    joined = "\n".join([kind, *sorted(prints)])
+    rows_print = hashlib.sha256(joined.encode()).hexdigest()
+    same_rows = RosterImport.objects.filter(kind=kind, rows_fingerprint=rows_print).first()
+    if same_rows is not None:  # the same rows in another file (re-encoded, re-saved)
+        return ImportResult(same_rows, created=False, same_rows=True)
+    try:
+        with transaction.atomic():  # an import of the same rows racing this one: one wins
+            imp = RosterImport.objects.create(
+                kind=kind,
+                orgunit=orgunit,
+                file_name=name[:255],
+                content_hash=digest,
+                rows_fingerprint=rows_print,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                mapping={
+                    "columns": {k: sheet.headers[i] for k, i in mapping.columns.items()},
+                    "guessed": mapping.guessed if columns is None else [],
+                    "confirmed": columns is not None,
+                    "ignored": mapping.ignored,
+                    "doubtful": mapping.doubtful if columns is None else [],
+                    "report": mapping_report(mapping),
+                },
+            )
+    except IntegrityError:
+        again = RosterImport.objects.filter(kind=kind, rows_fingerprint=rows_print).first()
+        if again is None:
+            again = RosterImport.objects.filter(kind=kind, content_hash=digest).first()
+        if again is None:
+            raise
+        return ImportResult(again, created=False, same_rows=again.content_hash != digest)
+    for q in quarantined:
+        q.roster_import = imp
     progress(0.8, "save")
     _stage(imp, staged)
     QuarantinedRow.objects.bulk_create(quarantined, batch_size=BATCH)

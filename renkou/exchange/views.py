@@ -299,12 +299,28 @@ def exchange_job(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _say_if_imported_before(request: HttpRequest, result: dict[str, Any]) -> None:
+    """Tell the person when the job found the rows imported before (as the upload does for
+    the very same file)."""
+    if result.get("created") is False and result.get("same_rows"):
+        messages.info(
+            request,
+            _(
+                "These rows were imported before from another file (re-encoded or re-saved);"
+                " nothing was done again."
+            ),
+        )
+    elif result.get("created") is False:
+        messages.info(request, _("This file was imported before; nothing was done again."))
+
+
 @login_required
 def exchange_job_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The polling partial of an import job; once done, htmx is sent to the import page."""
     job = _job_for(request.user, pk)
     result = job.result or {}
     if job.status == "done" and result.get("import") and request.headers.get("HX-Request"):
+        _say_if_imported_before(request, result)
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("exchange_import", args=[result["import"]])
         return response

@@ -83,13 +83,23 @@ def change_submit(
     if replaces is not None:  # the correction of a rejected report (its reporter resubmits)
         common["replaces"] = replaces
     if kind == "birth":
+        parents = {}
+        for role, zh in (("mother", "母亲"), ("father", "父亲")):
+            parents[role] = visible_person(user, data[role])
+            if data[role] and parents[role] is None:  # refused, never silently dropped
+                raise EventRefused.single(
+                    "parent_outside_area",
+                    column=role,
+                    value=data[role],
+                    role_zh=zh,
+                    role_en=role,
+                )
         return services.birth_submit(
             name=data["name"],
             sex=data["sex"],
             birth_date=data["effective_date"],
             id_number=data["id_number"].strip(),
-            mother=visible_person(user, data["mother"]),
-            father=visible_person(user, data["father"]),
+            **parents,
             **common,
         )
     person_id, version = (int(x) for x in data["person"].split("@"))

@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from renkou.core import crypto, idnumber
@@ -96,7 +96,9 @@ def event_submit(
     """Record a reported change as ``submitted`` after validating it.
 
     A repeated submission with the same ``external_ref`` and content returns the first
-    event; the same reference with other content is refused. ``expected_version`` is the
+    event (also when the two race: the reference is unique in the database); the same
+    reference with other content is refused. The event filed by this call carries
+    ``created_now = True``; a returned earlier one does not. ``expected_version`` is the
     person's version the reporter saw; a newer one means the form is stale.
     """
     payload = payload or {}
@@ -127,20 +129,32 @@ def event_submit(
         report_date=report_date,
         payload=payload,
     )
-    event = Event.objects.create(
-        kind=kind,
-        person=person,
-        orgunit=orgunit,
-        effective_date=effective_date,
-        report_date=report_date,
-        source=source,
-        reporter=actor if getattr(actor, "pk", None) else None,
-        change_report=change_report,
-        payload=payload,
-        external_ref=external_ref,
-        fingerprint=print_,
-        replaces=replaces,
-    )
+    try:
+        # A retry racing this one inserts the same reference: the unique constraint decides
+        # which one files the event; the other returns it (a savepoint keeps ours usable).
+        with transaction.atomic():
+            event = Event.objects.create(
+                kind=kind,
+                person=person,
+                orgunit=orgunit,
+                effective_date=effective_date,
+                report_date=report_date,
+                source=source,
+                reporter=actor if getattr(actor, "pk", None) else None,
+                change_report=change_report,
+                payload=payload,
+                external_ref=external_ref,
+                fingerprint=print_,
+                replaces=replaces,
+            )
+    except IntegrityError:
+        existing = Event.objects.filter(external_ref=external_ref).first() if external_ref else None
+        if existing is None:
+            raise
+        if existing.fingerprint == print_:
+            return existing
+        raise EventRefused.single("conflict", column="external_ref", value=external_ref) from None
+    event.created_now = True  # type: ignore[attr-defined]  # this call filed it (not a retry)
     audit_record(
         actor=actor,
         action="event.submit",

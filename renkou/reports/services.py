@@ -1,14 +1,13 @@
 """Making a report file: read the figures, lay them out, write atomically, audit.
 
 ``report_write`` is the one entry point used by the command, the background job and the
-tests. A file appears at its path whole or not at all (written beside it, then renamed);
+tests. A file appears at its path whole or not at all (``renkou.core.files``: written beside it,
+fsynced, renamed);
 every report made is recorded in the audit trail with its parameters.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from renkou.core.audit import audit_record
+from renkou.core.files import file_write, scratch_directory
 from renkou.reports import spreadsheet, summary
 from renkou.reports.data import ReportError, language, report_data
 from renkou.reports.forms import all_forms
@@ -27,17 +27,8 @@ Step = Callable[[float, str], None]
 
 
 def _atomic(path: Path, write: Callable[[Path], Any]) -> Any:
-    """Run ``write`` on a temporary file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".part-", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    temp = Path(name)
-    try:
-        result = write(temp)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return result
+    """Write ``path`` whole through the shared helper (temporary name, fsync, rename)."""
+    return file_write(path, write).result
 
 
 def report_write(
@@ -90,8 +81,8 @@ def report_write(
                 charts_done.append(name)
                 progress(0.1 + 0.15 * len(charts_done), name)
 
-            with tempfile.TemporaryDirectory(prefix="renkou-summary-") as work:
-                docx = Path(work) / f"{data.unit.code}-{data.period.id}.docx"
+            with scratch_directory("renkou-summary-") as work:
+                docx = work / f"{data.unit.code}-{data.period.id}.docx"
                 details = summary.write_docx(data, docx, step=chart_step)
                 for out in outputs:
                     if out.suffix.lower() == ".docx":

@@ -15,7 +15,6 @@ import json
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
 from renkou.analytics.labels import RATES, label
 from renkou.analytics.periods import Period
 from renkou.benefits.choices import Programme
+from renkou.core.files import scratch_directory
 from renkou.reports import charts
 from renkou.reports.data import ReportData, ReportError
 from renkou.reports.forms import _basis_label, _header_period
@@ -342,8 +342,7 @@ def soffice() -> str:
 def docx_to_pdf(docx: Path, pdf: Path) -> None:
     """Convert with LibreOffice headless, in a private profile (runs may overlap)."""
     program = soffice()
-    with tempfile.TemporaryDirectory(prefix="renkou-soffice-") as work:
-        work_dir = Path(work)
+    with scratch_directory("renkou-soffice-") as work_dir:
         result = subprocess.run(
             [
                 program,

@@ -71,8 +71,10 @@ def test_cycle_from_compute_to_rate(tmp_path, settings):
     with pytest.raises(CommandError, match="computed"):
         run("cycle", "approve", str(cycle.pk), "--as", "clerk")
     assert "33 monthly entitlements" in run("cycle", "approve", str(cycle.pk), "--as", "head")
-    text = run("cycle", "pay", str(cycle.pk), "--out", str(tmp_path / "pay.csv"), "--as", "head")
-    assert text.endswith("0 lines, 0 yuan; 4 without a bank account\n")
+    # nobody has a bank account: no empty payment file, no batch
+    with pytest.raises(CommandError, match=r"nothing to pay: .* \(4 persons without a bank"):
+        run("cycle", "pay", str(cycle.pk), "--out", str(tmp_path / "pay.csv"), "--as", "head")
+    assert not (tmp_path / "pay.csv").exists() and not cycle.batches.exists()
     assert run("cycle", "rate", str(cycle.pk)) == f"{VILLAGE_A1}\t9900.00\t0.00\t0.0%\n"
 
 

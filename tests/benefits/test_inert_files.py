@@ -82,10 +82,13 @@ def test_the_decisions_list(register: None) -> None:
     assert_xlsx_inert(response.content, PAYLOADS)
 
 
-def test_the_payment_file_as_csv_and_xlsx(register: None, tmp_path: Path) -> None:
+def test_the_payment_file_as_csv_and_xlsx(
+    register: None, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     clerk = user_with_role("pay", "county_admin", COUNTY)
     path = tmp_path / "pay.csv"
-    result = batch_create(cycle=_cycle(), path=path, actor=clerk)
+    with django_capture_on_commit_callbacks(execute=True):  # renamed into place on commit
+        result = batch_create(cycle=_cycle(), path=path, actor=clerk)
     text = path.read_bytes().decode("utf-8-sig")
     assert_csv_inert(text, PAYLOADS)
     lines = {r["reference"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}

@@ -58,9 +58,13 @@ def test_account_is_stored_only_encrypted_and_masked(approved):
     assert "6230" not in acc.account_enc and len(acc.account_hash) == 64
 
 
-def test_payment_file_then_bank_result_then_reissue(approved, tmp_path):
+def test_payment_file_then_bank_result_then_reissue(
+    approved, tmp_path, django_capture_on_commit_callbacks
+):
     cycle, clerk = approved
-    first = batch_create(cycle=cycle, path=tmp_path / "pay1.csv", actor=clerk)
+    # the file is renamed into place when the batch commits (here: the callbacks run)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = batch_create(cycle=cycle, path=tmp_path / "pay1.csv", actor=clerk)
     assert (first.lines, first.total) == (2, Decimal("2880.00"))
     no_account = Person.objects.filter(pk__in=first.missing_account)
     assert sorted(no_account.values_list("person_ref", flat=True)) == ["B_F", "B_M"]
@@ -88,7 +92,8 @@ def test_payment_file_then_bank_result_then_reissue(approved, tmp_path):
     # four eligible (B_M and B_F too: one child, who died in 2024), two without an account
     assert (village, owed, paid, rate) == (VILLAGE_A1, Decimal("5760"), Decimal("1440"), 0.25)
     # re-issue: only the failed months go into the next file, as xlsx
-    second = batch_create(cycle=cycle, path=tmp_path / "pay2.xlsx", actor=clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = batch_create(cycle=cycle, path=tmp_path / "pay2.xlsx", actor=clerk)
     assert (second.lines, second.total) == (1, Decimal("1440.00"))
     sheet = CalamineWorkbook.from_path(str(tmp_path / "pay2.xlsx")).get_sheet_by_index(0)
     table = sheet.to_python()

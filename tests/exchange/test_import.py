@@ -131,3 +131,54 @@ def test_unreadable_files_are_refused_whole(county, tmp_path, name, content, cod
     assert info.value.problems[0].code == code
     assert info.value.problems[0].message_zh and info.value.problems[0].message_en
     assert not RosterImport.objects.exists() and not RosterRow.objects.exists()
+
+
+ROWS = [
+    ["姓名", "性别", "出生日期", "公民身份号码", "民族"],
+    ["张伟", "男", "1990-03-05", P1, "汉族"],
+    ["李丽", "女", "1992-07-20", P2, "汉族"],
+    ["", "女", "2026-01-01", "", ""],  # refused (quarantined): counted by its cells
+]
+
+
+def test_a_reencoded_copy_of_a_roster_is_recognised_by_its_rows(county, tmp_path) -> None:
+    lf = "".join(",".join(row) + "\n" for row in ROWS)
+    (tmp_path / "a.csv").write_text(lf, encoding="utf-8")
+    first = _import(tmp_path / "a.csv")
+    assert first.created and first.roster_import.rows_fingerprint
+    crlf = tmp_path / "a-crlf.csv"
+    crlf.write_bytes(
+        (tmp_path / "a.csv").read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    )
+    gbk = _csv(tmp_path / "a-gbk.csv", ROWS, encoding="gbk")
+    resaved = write_xlsx(tmp_path / "a.xlsx", ROWS)
+    reordered = _csv(tmp_path / "a-sorted.csv", [ROWS[0], ROWS[3], ROWS[2], ROWS[1]])
+    other_header = _csv(
+        tmp_path / "b.csv", [["姓名", "性别", "出生日期", "身份证号", "民族"], *ROWS[1:]]
+    )
+    for copy in (crlf, gbk, resaved, reordered, other_header):
+        again = _import(copy)
+        assert (again.created, again.same_rows) == (False, True), copy.name
+        assert again.roster_import.pk == first.roster_import.pk
+    assert RosterImport.objects.count() == 1 and RosterRow.objects.count() == 2
+    assert _import(tmp_path / "a.csv").same_rows is False  # the very same file, as before
+    # one row different: other rows, a new import
+    changed = _csv(tmp_path / "c.csv", [*ROWS[:2], ["李丽", "女", "1992-07-21", P2, "汉族"]])
+    assert _import(changed).created
+
+
+def test_the_command_says_the_rows_were_imported_before(county, tmp_path, capsys) -> None:
+    from django.core.management import call_command
+
+    _import(_csv(tmp_path / "a.csv", ROWS))
+    write_xlsx(tmp_path / "a.xlsx", ROWS)
+    call_command(
+        "exchange",
+        "import",
+        str(tmp_path / "a.xlsx"),
+        "--kind",
+        "police_register",
+        "--orgunit",
+        TOWNSHIP_A,
+    )
+    assert "these rows were already imported from a.csv" in capsys.readouterr().out

@@ -116,6 +116,12 @@ class Command(BaseCommand):
     def _pay(self, o: dict) -> None:
         cycle = Cycle.objects.get(pk=o["cycle"])
         result = batch_create(cycle=cycle, path=o["out"], actor=self._user(o, cycle.orgunit_id))
+        if result.kept:
+            self.stdout.write(
+                f"payment file {result.batch.pk} ({o['out']}, {result.lines} lines) is complete;"
+                " nothing new to pay"
+            )
+            return
         self.stdout.write(
             f"payment file {result.batch.pk}: {result.lines} lines, {result.total} yuan;"
             f" {len(result.missing_account)} without a bank account"

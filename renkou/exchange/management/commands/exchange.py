@@ -173,7 +173,12 @@ class Command(BaseCommand):
                 print_problems(self.stderr, exc.problems)
                 raise CommandError("nothing was imported / 未导入任何数据") from exc
             imp = result.roster_import
-            if not result.created:
+            if not result.created and result.same_rows:
+                self.stdout.write(
+                    f"import {imp.pk}: these rows were already imported from {imp.file_name},"
+                    " nothing done"
+                )
+            elif not result.created:
                 self.stdout.write(f"import {imp.pk}: this file was already imported, nothing done")
                 return
             self.stdout.write(
