@@ -16,7 +16,6 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -26,7 +25,15 @@ from collections import defaultdict
 
 from bench.common import OUT, ROOT, renkou_cmd, run_measured
 from bench.load import loaded_sqlite
-from bench.web import CACHE_FILL, LIMITS, STAT_PERIODS, WRK_SCRIPT, _p95, _wrk_ms
+from bench.web import (
+    CACHE_FILL,
+    LIMITS,
+    STAT_PERIODS,
+    WRK_SCRIPT,
+    _p95,
+    _wrk_ms,
+    gunicorn_start,
+)
 from renkou.web.management.commands.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 
 PORT = 8124
@@ -173,40 +180,19 @@ def run(repeat: int, scale: str) -> list[str]:
     child_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
     ACCESS_LOG.write_text("")
     log = SERVER_LOG.open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "renkou.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(DEFAULT_WORKERS),
-            "--threads",
-            str(DEFAULT_THREADS),
-            "--worker-class",
-            "gthread",
-            "--access-logfile",
-            str(ACCESS_LOG),
-            "--access-logformat",
-            "%(m)s %(s)s %(U)s%(q)s %({server-timing}o)s",
-        ],
-        cwd=ROOT,
-        env=child_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    server = gunicorn_start(
+        child_env,
+        PORT,
+        ACCESS_LOG,
+        "%(m)s %(s)s %(U)s%(q)s %({server-timing}o)s",
+        output=log,
+        workers=DEFAULT_WORKERS,
+        threads=DEFAULT_THREADS,
     )
     worker = subprocess.Popen(
         renkou_cmd("worker"), cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
         paths = OUT / "soak-paths.txt"
         paths.write_text("\n".join(_paths(data)))
         script = OUT / "soak.lua"

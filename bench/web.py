@@ -20,6 +20,8 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
+from typing import Any
 
 from bench.common import OUT, ROOT, renkou_cmd, run_measured
 from bench.load import loaded_sqlite
@@ -130,6 +132,50 @@ def _hammer(kind: str, data: dict, seconds: int) -> tuple[list[float], float, fl
     return times, rate, client_p99
 
 
+def gunicorn_start(
+    env: dict[str, str],
+    port: int,
+    access_log: Path,
+    access_format: str,
+    output: Any = subprocess.DEVNULL,
+    workers: int = WORKERS,
+    threads: int = THREADS,
+) -> subprocess.Popen:
+    """gunicorn as ``renkou serve`` starts it, logging each request in ``access_format``;
+    returns once it answers ``/healthz``."""
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "renkou.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--access-logfile",
+            str(access_log),
+            "--access-logformat",
+            access_format,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not subprocess.DEVNULL else subprocess.DEVNULL,
+    )
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
 def run(repeat: int, scale: str) -> list[str]:
     """Time each page kind ``repeat`` times under 20 clients; report the median p95."""
     persons = 100_000 if scale == "small" else 1_000_000
@@ -142,37 +188,8 @@ def run(repeat: int, scale: str) -> list[str]:
     )
     data = json.loads(setup.output.split("BENCH-JSON ", 1)[1])
     child_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "renkou.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(WORKERS),
-            "--threads",
-            str(THREADS),
-            "--worker-class",
-            "gthread",
-            "--access-logfile",
-            str(ACCESS_LOG),
-            "--access-logformat",
-            "%({server-timing}o)s",
-        ],
-        cwd=ROOT,
-        env=child_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = gunicorn_start(child_env, PORT, ACCESS_LOG, "%({server-timing}o)s")
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.2)
         lines = [
             f"wrk, {CLIENTS} connections × {SECONDS} s per run, gunicorn {WORKERS}×{THREADS} "
             f"threads, {persons:,}-person county; p95/p50 are the server's own times"
