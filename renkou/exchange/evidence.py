@@ -123,7 +123,9 @@ def _weight_words(weight: float) -> tuple[str, str]:
     return _("says little either way"), ""
 
 
-def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
+def evidence_lines(
+    evidence: dict[str, Any], kind: str, month_only: frozenset[str] = frozenset()
+) -> list[Line]:
     """The evidence of a linked roster row of ``kind`` as lines of words (current language)."""
     lines: list[Line] = []
     note = evidence.get("note")
@@ -175,7 +177,8 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
     notes = evidence.get("notes") or {}
     if "weights" not in evidence:
         for field in evidence.get("agree") or []:
-            level = LEVELS.get(notes.get(field, ""), LEVELS["same"])
+            note = notes.get(field) or ("same_month_day_unknown" if field in month_only else "")
+            level = LEVELS.get(note, LEVELS["same"])
             lines.append(Line(str(FIELDS.get(field, field)), str(level), "for"))
     for field, (ours, theirs) in (evidence.get("conflicts") or {}).items():
         if field == "death_date" and not theirs:
@@ -185,7 +188,7 @@ def evidence_lines(evidence: dict[str, Any], kind: str) -> list[Line]:
         elif field in ("marriage", "divorce") and not theirs:
             text = _("registered on %(date)s; the register has no such event") % {"date": ours}
         else:
-            if notes.get(field) == "month_only":
+            if notes.get(field) == "month_only" or field in month_only:
                 ours = month_only_text(ours)
             text = _("roster %(roster)s, register %(register)s") % {
                 "roster": ours,

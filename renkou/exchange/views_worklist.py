@@ -135,7 +135,14 @@ def worklist_page(request: HttpRequest, pk: int) -> HttpResponse:
     for row in rows:
         row.roster_import = imp
         row.shown = _shown_values(row)
-        row.lines = evidence_lines(row.evidence or {}, imp.kind)
+        # the month-only dates from the row itself: rows linked before the exact pass
+        # noted them are told right too
+        month_only = frozenset(
+            name.removesuffix("_month_only")
+            for name, flag in row.values.items()
+            if name.endswith("_month_only") and flag
+        )
+        row.lines = evidence_lines(row.evidence or {}, imp.kind, month_only)
         row.percent = round(row.probability * 100, 1) if row.probability is not None else None
         row.person_visible = row.person_id in visible
         row.can_act = can_act and not row.decision

@@ -174,3 +174,10 @@ def test_a_month_only_birth_date_is_shown_as_the_month_the_roster_gave(
     page = statistician.get(f"/exchange/imports/{imp.pk}/worklist/?outcome=conflicts").content
     card = page.decode().split(f'id="row-{other.pk}"', 1)[1].split('<li class="card', 1)[0]
     assert "名册为 1992-08（日不详）" in card and "1992-07-20" in card
+    # a row linked before the exact pass noted month-only dates (no notes in its evidence)
+    # is told the same way, from the row's own flag
+    same.evidence = {k: v for k, v in same.evidence.items() if k != "notes"}
+    same.save(update_fields=["evidence"])
+    page = statistician.get(f"/exchange/imports/{imp.pk}/worklist/?state=all&outcome=matched")
+    card = page.content.decode().split(f'id="row-{same.pk}"', 1)[1].split('<li class="card', 1)[0]
+    assert "年月相同（名册未给出日）" in card
