@@ -264,6 +264,7 @@ def backup_check(*, backup: Path, protector: crypto.Protector | None = None) -> 
 def _restore_files(backup: Path, data_dir: Path, kept: list[str]) -> None:
     """Put the backup's kept directories in place of the data directory's (each swapped by
     renames), and remove what renkou rebuilds."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     for name in kept:
         source = backup / FILES_DIR / name
         if not source.is_dir():
