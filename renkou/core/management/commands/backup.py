@@ -3,6 +3,7 @@ made while the server runs, with a manifest and no keys (docs/operations.md)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = options["out"]
+        started = time.perf_counter()
         try:
             manifest = backup_create(out=out, actor="cli")
         except BackupRefused as exc:
             raise CommandError(str(exc)) from exc
         counts = manifest["row_counts"]
         self.stdout.write(
-            f"backup written to {out.absolute()} ({backup_size(out) / 2**20:.1f} MiB): "
+            f"backup written to {out.absolute()} ({backup_size(out) / 2**20:.1f} MiB, "
+            f"{time.perf_counter() - started:.1f} s): "
             f"{counts['persons']} persons, {counts['events']} events / 备份已写入 "
             f"{out.absolute()}：{counts['persons']} 人，{counts['events']} 条事件"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         backup = options["backup"]
+        started = time.perf_counter()  # the confirmation's wait aside, see below
         try:
             keys = self._keys(options)
             from renkou.core import crypto
@@ -44,14 +46,17 @@ class Command(BaseCommand):
                 crypto.Protector(keys.encryption_keys, keys.blind_index_key) if keys else None
             )
             manifest = backup_check(backup=backup, protector=protector)
+            waited = time.perf_counter()
             self._confirm(manifest, options["yes"])
+            started += time.perf_counter() - waited
             manifest = backup_restore(backup=backup, actor="cli", keys=keys)
         except (BackupRefused, KeyFileError) as exc:
             raise CommandError(str(exc)) from exc
-        migrated = len(manifest["pending"])
+        migrated, seconds = len(manifest["pending"]), time.perf_counter() - started
         self.stdout.write(
-            f"restored the backup of {manifest['created_at']} ({migrated} migrations applied "
-            f"since) / 已恢复 {manifest['created_at']} 的备份（其后应用了 {migrated} 个迁移）"
+            f"restored the backup of {manifest['created_at']} in {seconds:.1f} s"
+            f" ({migrated} migrations applied since) / 已恢复 {manifest['created_at']} 的备份"
+            f"（其后应用了 {migrated} 个迁移）"
         )
 
     def _keys(self, options: dict[str, Any]) -> Keys | None:
