@@ -75,33 +75,39 @@ def test_a_copy_taken_while_another_connection_writes_is_consistent(tmp_path: Pa
     conn.executemany("INSERT INTO item VALUES (0, randomblob(400))", [()] * 20000)
     conn.execute("UPDATE total SET n = 20000")
     conn.commit()
-    stop, batches = threading.Event(), [0]
+    stop, batches, failed = threading.Event(), [0], []
 
     def write() -> None:
         # Each transaction adds 50 rows of one batch and the total: a copy that caught
         # half a transaction would show a batch short of 50 or a total that differs.
         writer = sqlite3.connect(source, timeout=20)
-        while not stop.is_set():
-            batches[0] += 1
-            with writer:
-                writer.executemany(
-                    "INSERT INTO item VALUES (?, randomblob(400))", [(batches[0],)] * 50
-                )
-                writer.execute("UPDATE total SET n = n + 50")
-        writer.close()
+        try:
+            while not stop.is_set():
+                with writer:
+                    writer.executemany(
+                        "INSERT INTO item VALUES (?, randomblob(400))", [(batches[0] + 1,)] * 50
+                    )
+                    writer.execute("UPDATE total SET n = n + 50")
+                batches[0] += 1
+        except sqlite3.Error as exc:
+            failed.append(exc)
+        finally:
+            writer.close()
 
     thread = threading.Thread(target=write)
     thread.start()
     try:
-        while batches[0] < 5:
+        deadline = time.monotonic() + 20
+        while batches[0] < 5 and not failed and time.monotonic() < deadline:
             time.sleep(0.01)
+        assert batches[0] >= 5 and not failed, failed
         before = batches[0]
         sqlite_copy(source, tmp_path / "copy.sqlite3")
         during = batches[0] - before
     finally:
         stop.set()
         thread.join()
-    assert during > 0  # the writer went on while the copy was taken
+    assert during > 0 and not failed  # the writer went on while the copy was taken
     copy = sqlite3.connect(tmp_path / "copy.sqlite3")
     assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     (total,) = copy.execute("SELECT n FROM total").fetchone()
@@ -148,6 +154,8 @@ def test_backup_and_restore_give_back_the_register_and_the_kept_files(
         [manifest["database_file"], "files/reports/t1/forms.xlsx"]
     )
     assert AuditLog.objects.order_by("-id").first().action == "backup.create"
+    with pytest.raises(BackupRefused, match="exists"):
+        backup_create(out=backup, actor="test", data_dir=data)  # never over another backup
     # No keys in it, in any file, in any form they are written in.
     secrets = [k.split(":", 1)[1] for k in settings.RENKOU_ENCRYPTION_KEYS.split(",")]
     secrets.append(settings.RENKOU_BLIND_INDEX_KEY)
@@ -234,6 +242,8 @@ def test_restore_is_refused_on_a_changed_backup_or_a_newer_schema(
     with pytest.raises(BackupRefused, match=r"does not list: extra\.txt"):
         backup_restore(backup=backup, actor="test")
     (backup / "extra.txt").unlink()
+    with pytest.raises(BackupRefused, match="is not a renkou backup"):
+        backup_restore(backup=tmp_path / "data", actor="test")
     assert _unchanged() == before
 
     if connection.vendor != "sqlite":
