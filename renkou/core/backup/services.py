@@ -110,13 +110,18 @@ def _copy_postgres(target: Path) -> dict[str, Any]:
 
     params = postgres.libpq_params(connection.settings_dict)
     with psycopg.connect(**params) as conn:
+
+        def rows(sql: str) -> list[tuple[Any, ...]]:
+            return conn.execute(sql).fetchall()  # type: ignore[arg-type]
+
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
-        counts = {}
-        for name, table in _tables().items():
-            counts[name] = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608  # type: ignore[index]
-        migrations = conn.execute("SELECT app, name FROM django_migrations").fetchall()
-        check = conn.execute("SELECT blind_index_check FROM core_keycheck").fetchall()
+        snapshot = rows("SELECT pg_export_snapshot()")[0][0]
+        counts = {
+            name: rows(f'SELECT count(*) FROM "{table}"')[0][0]  # noqa: S608 (our tables)
+            for name, table in _tables().items()
+        }
+        migrations = rows("SELECT app, name FROM django_migrations")
+        check = rows("SELECT blind_index_check FROM core_keycheck")
         postgres.pg_dump(params, target, snapshot=snapshot)
         conn.rollback()
     return {
