@@ -75,11 +75,6 @@ def keys_fit(protector: crypto.Protector, *, blind_index_check: str, encryption_
         )
 
 
-def key_fingerprint(protector: crypto.Protector | None = None) -> str:
-    """What the keys give for the key check's blind index (an HMAC: it reveals nothing)."""
-    return (protector or crypto.default_protector()).blind_index(CHECK_TEXT, domain=DOMAIN)
-
-
 @transaction.atomic
 def keys_check(protector: crypto.Protector | None = None) -> None:
     """Check the keys (the configured ones, or ``protector``'s) against the database, storing
