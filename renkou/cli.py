@@ -39,6 +39,9 @@ COMMANDS = [
     ),
     ("audit verify", "check the audit log's hash chain for tampering"),
     ("keys rotate", "re-encrypt identity numbers with the newest key"),
+    ("keys export|import FILE", "the keys, encrypted with a passphrase, kept apart from backups"),
+    ("backup OUT", "a consistent copy of the database and kept files, while the server runs"),
+    ("restore BACKUP [--keys FILE]", "replace the database by a backup's, checked first"),
     ("migrate, createsuperuser, …", "every Django management command works too"),
 ]
 

@@ -270,6 +270,13 @@ RENKOU_LINKAGE_MODEL_MAX_CHANGE = float(env("LINKAGE_MODEL_MAX_CHANGE", "0.1"))
 # A village's report for a month is on time when received by this day of the next month.
 RENKOU_REPORT_DEADLINE_DAY = min(28, max(1, int(env("REPORT_DEADLINE_DAY", "5"))))
 
+# --- Backups ---------------------------------------------------------------------------
+# The worker writes a backup (renkou backup) into this directory every so many hours (0: no
+# scheduled backups) and keeps the newest so many (docs/operations.md). Better on another disk.
+RENKOU_BACKUP_DIR = Path(env("BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+RENKOU_BACKUP_EVERY_HOURS = float(env("BACKUP_EVERY_HOURS", "24"))
+RENKOU_BACKUP_KEEP = max(1, int(env("BACKUP_KEEP", "7")))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -31,6 +31,9 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "list.export": _("Exported a list (xlsx)"),
     "keys.export": _("Exported the keys (encrypted with a passphrase)"),
     "keys.import": _("Put the keys back from an exported copy"),
+    "backup.create": _("Made a backup"),
+    "backup.restore": _("Restored the database from a backup"),
+    "backup.prune": _("Removed old scheduled backups"),
     # notifications and monthly reports
     "notification.read": _("Marked a notification read"),
     "notification.read_all": _("Marked all notifications read"),
@@ -83,6 +86,7 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "user": _("User"),
     "api_token": _("API token"),
     "job": _("Background job"),
+    "backup": _("Backup"),
     "orgunit": _("Org unit"),
     "load": _("File load"),
     "roster_import": _("Roster import"),

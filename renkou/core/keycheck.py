@@ -34,6 +34,7 @@ class KeysDoNotFit(Exception):
 
     def __init__(self, reason: str, reason_zh: str) -> None:
         super().__init__(WHAT_TO_DO.format(reason=reason, reason_zh=reason_zh))
+        self.reason, self.reason_zh = reason, reason_zh
 
 
 def _stored_identity_fits(protector: crypto.Protector) -> None:
@@ -58,6 +59,22 @@ def _stored_identity_fits(protector: crypto.Protector) -> None:
         raise KeysDoNotFit("the blind-index key differs", "盲索引密钥不同")
 
 
+def keys_fit(protector: crypto.Protector, *, blind_index_check: str, encryption_check: str) -> None:
+    """Raise ``KeysDoNotFit`` unless ``protector`` gives a stored key check (the database's
+    ``KeyCheck`` row, or one read from a backup)."""
+    if protector.blind_index(CHECK_TEXT, domain=DOMAIN) != blind_index_check:
+        raise KeysDoNotFit("the blind-index key differs", "盲索引密钥不同")
+    try:
+        ok = protector.decrypt(encryption_check) == CHECK_TEXT
+    except crypto.DecryptionError:
+        ok = False
+    if not ok:
+        raise KeysDoNotFit(
+            "the encryption keyring lacks the key the data were written with",
+            "加密密钥环中缺少写入数据时所用的密钥",
+        )
+
+
 @transaction.atomic
 def keys_check(protector: crypto.Protector | None = None) -> None:
     """Check the keys (the configured ones, or ``protector``'s) against the database, storing
@@ -71,17 +88,9 @@ def keys_check(protector: crypto.Protector | None = None) -> None:
             blind_index_check=index, encryption_check=protector.encrypt(CHECK_TEXT)
         )
         return
-    if row.blind_index_check != index:
-        raise KeysDoNotFit("the blind-index key differs", "盲索引密钥不同")
-    try:
-        ok = protector.decrypt(row.encryption_check) == CHECK_TEXT
-    except crypto.DecryptionError:
-        ok = False
-    if not ok:
-        raise KeysDoNotFit(
-            "the encryption keyring lacks the key the data were written with",
-            "加密密钥环中缺少写入数据时所用的密钥",
-        )
+    keys_fit(
+        protector, blind_index_check=row.blind_index_check, encryption_check=row.encryption_check
+    )
     if protector.needs_rotation(row.encryption_check):
         row.encryption_check = protector.encrypt(CHECK_TEXT)  # under the newest key
         row.save(update_fields=["encryption_check", "updated_at"])

@@ -3,7 +3,8 @@
 Besides the queued tasks, the worker keeps the statistics of recent periods computed: when
 it starts and then every ``RENKOU_STATISTICS_EVERY`` seconds (default 3600; 0 turns the
 schedule off) it queues the statistics refresh (unless one is waiting already), which
-takes new events in and computes every recent period missing from the cache.
+takes new events in and computes every recent period missing from the cache. It also
+makes the scheduled backups (``RENKOU_BACKUP_EVERY_HOURS``, ``renkou.core.backup.schedule``).
 
 It also looks after jobs whose worker died (killed, out of memory, the machine restarted):
 when it starts and then every half ``RENKOU_JOB_LEASE_SECONDS`` it reaps them
@@ -18,6 +19,7 @@ import os
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
@@ -83,6 +85,12 @@ class Command(BaseCommand):
         if every > 0:
             threading.Thread(
                 target=statistics_schedule, args=(every, stop), daemon=True, name="statistics"
+            ).start()
+        if settings.RENKOU_BACKUP_EVERY_HOURS > 0:
+            from renkou.core.backup.schedule import backup_schedule
+
+            threading.Thread(
+                target=backup_schedule, args=(stop,), daemon=True, name="backups"
             ).start()
         try:
             # The worker's id names its process, so that a task it took and never
