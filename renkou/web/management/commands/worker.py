@@ -67,8 +67,6 @@ class Command(BaseCommand):
             keys_check()
         except KeysDoNotFit as exc:
             raise CommandError(str(exc)) from exc
-        from django.conf import settings
-
         from renkou.core.jobs import jobs_reap
         from renkou.core.leases import this_process
 
