@@ -178,6 +178,7 @@ def run(repeat: int, scale: str) -> list[str]:
     made = run_measured(renkou_cmd("shell", "-c", WRITER_SETUP), env, capture=True)
     writer_setup = json.loads(made.output.split("BENCH-JSON ", 1)[1])
     child_env = {k: v for k, v in {**os.environ, **env}.items() if v is not None}
+    child_env.setdefault("RENKOU_BACKUP_EVERY_HOURS", "0")  # the soak measures pages
     ACCESS_LOG.write_text("")
     log = SERVER_LOG.open("w")
     server = gunicorn_start(
