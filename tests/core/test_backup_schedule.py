@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime
 import fcntl
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from renkou.core.backup.schedule import backup_if_due, backups_complete
 from renkou.core.models import AuditLog
@@ -64,7 +65,23 @@ def test_one_worker_at_a_time_and_none_when_switched_off(tmp_path: Path) -> None
     assert backup_if_due(directory=directory, every_hours=24, now=T0) is not None
 
 
-def test_the_schedule_settings_have_their_documented_defaults() -> None:
-    assert settings.RENKOU_BACKUP_EVERY_HOURS == 24
-    assert settings.RENKOU_BACKUP_KEEP == 7
-    assert Path(settings.DATA_DIR) / "backups" == settings.RENKOU_BACKUP_DIR
+def test_the_schedule_settings_have_their_documented_defaults(tmp_path: Path) -> None:
+    """Read in a fresh interpreter without the RENKOU_BACKUP_* variables (the test runner
+    turns the schedule off for the workers the tests start)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RENKOU_BACKUP_")}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env["RENKOU_DATA_DIR"] = str(tmp_path / "data")
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from renkou import settings as s; "
+            "print(s.RENKOU_BACKUP_EVERY_HOURS, s.RENKOU_BACKUP_KEEP, "
+            "s.RENKOU_BACKUP_DIR == s.DATA_DIR / 'backups')",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert shown == ["24.0", "7", "True"]
