@@ -16,19 +16,27 @@ Two defences:
    a reader bug) fails that child, and the file is refused with a reason, while the web
    server or worker that asked goes on. Starting the child costs some 40 ms.
 
+``WorkbookReader`` streams: the child sends the rows in batches as calamine goes through
+the sheet, and the parent takes them one at a time, so a million-row roster is never held
+as Python objects (the check looks at a file through ``mmap``, the child reads it from the
+file itself). ``workbook_rows`` is the same, gathered into one list (small files).
+
 The limits are far above any roster (a county's yearly police register is some 30 MB of
 xlsx and 20 columns) and far below what takes a server's memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import mmap
 import pickle
 import re
 import signal
 import struct
 import subprocess
 import sys
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -46,6 +54,7 @@ MAX_MEMBERS = 10_000
 MAX_SHARED_STRINGS = MAX_CELLS
 READER_MEMORY = 4 * 1024**3  # address space of the reading child
 READER_TIMEOUT = 600  # seconds
+BATCH_ROWS = 10_000  # rows in one message of the reading child
 
 ZIP_MAGIC = b"PK\x03\x04"
 CHILD = Path(__file__).with_name("spreadsheet_child.py")
@@ -152,10 +161,11 @@ def _whole_tags(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
 class _Zip:
     """A zip in memory whose members are decompressed here, counted and checked."""
 
-    def __init__(self, raw: bytes, name: str):
+    def __init__(self, raw: bytes | mmap.mmap, name: str):
         self.raw, self.name, self.unpacked = raw, name, 0
         try:
-            self.members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+            source = io.BytesIO(raw) if isinstance(raw, bytes) else raw  # mmap: a file
+            self.members = zipfile.ZipFile(source).infolist()
         except Exception as exc:  # zipfile raises many types for a damaged directory
             raise self._damaged(str(exc)) from exc
 
@@ -295,8 +305,9 @@ def _sheet_extent_in_order(zf: _Zip, member: zipfile.ZipInfo) -> _Extent:
     return found
 
 
-def workbook_check(raw: bytes, name: str) -> None:
-    """Refuse an xlsx whose reading would take more than a roster's memory (see above)."""
+def workbook_check(raw: bytes | mmap.mmap, name: str) -> None:
+    """Refuse an xlsx whose reading would take more than a roster's memory (see above);
+    ``raw`` is its bytes or the file mapped into memory (``mmap``: read, not copied)."""
     zf = _Zip(raw, name)
     zf.check_declared()
     sheets = _sheet_names(zf)
@@ -344,36 +355,102 @@ def workbook_check(raw: bytes, name: str) -> None:
                 pass
 
 
+class WorkbookReader:
+    """The first sheet's rows (its first ``limit`` rows), read by calamine in a child process
+    and taken from it in batches of ``batch`` rows as it reads (``batches()``).
+
+    ``source`` is the workbook's file (the child reads it as its stdin) or its bytes. An
+    abort, a timeout or garbled output of the child refuses the file (``reader_failed``);
+    the reader's own refusal is raised as ``SheetReadError`` with its message. ``size`` is
+    the sheet's row count once the first batch is asked for; ``close()`` ends the child
+    (a reader that stopped early, at a totals row or an error, need not read on).
+    """
+
+    def __init__(self, source: Path | bytes, name: str, limit: int | None = None, batch: int = 0):
+        self.name, self.size, self.received, self.expired = name, 0, 0, False
+        args = [sys.executable, "-I", str(CHILD), str(limit or 0), str(READER_MEMORY)]
+        args.append(str(batch or BATCH_ROWS))
+        given = isinstance(source, bytes)
+        stdin = subprocess.PIPE if given else source.open("rb")  # type: ignore[union-attr]
+        try:
+            self.proc = subprocess.Popen(
+                args, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        finally:
+            if not given:
+                stdin.close()  # type: ignore[union-attr]
+        self.timer = threading.Timer(READER_TIMEOUT, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+        if given:
+            # The child reads all of its stdin before it writes anything: no deadlock.
+            try:
+                self.proc.stdin.write(source)  # type: ignore[union-attr, arg-type]
+                self.proc.stdin.close()  # type: ignore[union-attr]
+            except BrokenPipeError:
+                pass  # the child died: its exit status says why
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.proc.kill()
+
+    def _failed(self) -> InputRefused:
+        self.proc.kill()
+        code = self.proc.wait()
+        self.timer.cancel()
+        if self.expired:
+            why = f"> {READER_TIMEOUT} s"
+        elif code < 0:
+            why = signal.Signals(-code).name
+        else:
+            why = f"exit {code}"
+        stderr = self.proc.stderr.read() if self.proc.stderr else b""
+        if b"memory allocation" in stderr or b"MemoryError" in stderr:
+            why += ", out of memory"
+        return InputRefused([problem("reader_failed", file=self.name, value=why)])
+
+    def batches(self) -> Iterator[list[list[object]]]:
+        """The rows in batches, as the child sends them."""
+        stream = self.proc.stdout
+        assert stream is not None
+        try:
+            while True:
+                try:
+                    outcome, payload = pickle.load(stream)  # noqa: S301 (our own child)
+                except Exception:  # EOF or a torn pickle: the child died while writing
+                    raise self._failed() from None
+                if outcome == "size":
+                    self.size = payload
+                elif outcome == "rows":
+                    self.received += len(payload)
+                    yield payload
+                elif outcome == "error":
+                    raise SheetReadError(payload)
+                else:
+                    return
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the child (if it still runs) and its timer."""
+        self.timer.cancel()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe:
+                pipe.close()
+
+
 def read_in_child(raw: bytes, name: str, limit: int | None = None) -> list[list[object]]:
     """The first sheet's rows (its first ``limit`` rows), read by calamine in a child process.
 
     An abort or a timeout of the child refuses the file (``reader_failed``); the reader's
     own refusal is raised as ``SheetReadError`` with its message.
     """
-    try:
-        done = subprocess.run(
-            [sys.executable, "-I", str(CHILD), str(limit or 0), str(READER_MEMORY)],
-            input=raw,
-            capture_output=True,
-            timeout=READER_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise InputRefused(
-            [problem("reader_failed", file=name, value=f"> {READER_TIMEOUT} s")]
-        ) from None
-    if done.returncode != 0 or not done.stdout:
-        if done.returncode < 0:
-            why = signal.Signals(-done.returncode).name
-        else:
-            why = f"exit {done.returncode}"
-        if b"memory allocation" in done.stderr or b"MemoryError" in done.stderr:
-            why += ", out of memory"
-        raise InputRefused([problem("reader_failed", file=name, value=why)])
-    outcome, payload = pickle.loads(done.stdout)  # noqa: S301 (written by our own child)
-    if outcome == "error":
-        raise SheetReadError(payload)
-    rows: list[list[object]] = payload
+    rows: list[list[object]] = []
+    for batch in WorkbookReader(raw, name, limit).batches():
+        rows += batch
     return rows
 
 
@@ -382,3 +459,19 @@ def workbook_rows(raw: bytes, name: str, limit: int | None = None) -> list[list[
     if raw.startswith(ZIP_MAGIC):
         workbook_check(raw, name)
     return read_in_child(raw, name, limit)
+
+
+def workbook_reader(
+    path: Path, name: str, limit: int | None = None, batch: int = 0
+) -> WorkbookReader:
+    """A reader of the first sheet of the xlsx or xls at ``path``, checked first (through
+    ``mmap``: the file is not read into memory), rows streamed from the child."""
+    with path.open("rb") as file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        if mapped[:4] == ZIP_MAGIC:
+            workbook_check(mapped, name)
+    finally:
+        with contextlib.suppress(BufferError):  # a view still held by a traceback: freed later
+            mapped.close()
+    return WorkbookReader(path, name, limit, batch)
