@@ -1,24 +1,26 @@
 """The child process that reads a workbook with python-calamine (see renkou.core.spreadsheets).
 
-Run as a script (``python -I spreadsheet_child.py LIMIT MEMORY BATCH``) with the workbook
-on stdin; it writes to stdout a stream of pickles: ``("size", rows)`` (the sheet's row
-count), then ``("rows", batch)`` for every BATCH rows as it goes through the sheet, then
-``("end", None)``; or ``("error", text)`` at any point. The parent reads them one at a
-time, so neither process ever holds the sheet's rows as Python objects at once. It imports
-nothing of renkou or Django: a native reader that aborts here takes only this process with
-it, and its address space is capped so that a huge allocation fails at once.
+Run as a script (``python -I spreadsheet_child.py LIMIT MEMORY BATCH [PATH]``) with the
+workbook on stdin, or at PATH (read from the file, not copied into memory: the path's
+suffix tells calamine the format); it writes to stdout a stream of pickles:
+``("size", rows)`` (the sheet's row count), then ``("rows", batch)`` for every BATCH rows
+as it goes through the sheet, then ``("end", None)``; or ``("error", text)`` at any point.
+The parent reads them one at a time, so neither process ever holds the sheet's rows as
+Python objects at once (calamine's own block of cells is held here). It imports nothing
+of renkou or Django: a native reader that aborts here takes only this process with it,
+and its address space is capped so that a huge allocation fails at once.
 """
 
 from __future__ import annotations
 
-import io
 import itertools
 import pickle
 import resource
 import sys
+import typing
 
 
-def _send(out: io.BufferedWriter, message: tuple[str, object]) -> None:
+def _send(out: typing.BinaryIO, message: tuple[str, object]) -> None:
     out.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
     out.flush()
 
@@ -31,7 +33,10 @@ def main() -> None:
     try:
         from python_calamine import CalamineWorkbook
 
-        book = CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
+        if len(sys.argv) > 4:
+            book = CalamineWorkbook.from_path(sys.argv[4])
+        else:
+            book = CalamineWorkbook.from_filelike(sys.stdin.buffer)
         sheet = book.get_sheet_by_index(0)
         _send(out, ("size", sheet.total_height + 1 if sheet.start else 0))
         # iter_rows starts at the first used column: the empty columns before it are put

@@ -27,7 +27,6 @@ import codecs
 import csv
 import io
 import itertools
-import mmap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,8 +159,13 @@ def _blank(path: Path) -> bool:
 
 def _encrypted_ole(path: Path) -> bool:
     """Whether an OLE file (xls) is an encrypted workbook (its EncryptedPackage stream)."""
-    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return data.find(_OLE_ENCRYPTED) != -1
+    carry = b""
+    with path.open("rb") as file:
+        while chunk := file.read(_CHUNK):
+            if _OLE_ENCRYPTED in carry + chunk:
+                return True
+            carry = chunk[-len(_OLE_ENCRYPTED) :]
+    return False
 
 
 def _text(cell: object) -> str:
