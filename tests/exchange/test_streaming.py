@@ -3,6 +3,7 @@ one batch, all in one transaction (a file unreadable midway leaves nothing)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import zipfile
@@ -183,3 +184,50 @@ def test_a_truncated_workbook_is_refused_whole(
     assert refused.value.problems[0].code == "file_unreadable"
     assert refused.value.problems[0].file == "damaged.xlsx"
     assert _nothing_kept()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_files_of_the_same_rows_imported_at_once_make_one_import(
+    county: None, tmp_path: Path
+) -> None:
+    # Both imports are created before either knows its fingerprint; they meet at the end
+    # (PostgreSQL: the unique fingerprint makes the later one fail and return the winner;
+    # SQLite: the later one waits for the write lock and finds the winner's fingerprint).
+    import threading
+
+    from django.db import connection
+
+    paths = [_csv(tmp_path / "police.csv", _rows()), write_xlsx(tmp_path / "p.xlsx", _rows())]
+    meet = threading.Barrier(2)
+    results: list[Any] = []
+
+    def run(path: Path) -> None:
+        def progress(_fraction: float, step: str) -> None:
+            if step == "save":
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    meet.wait(timeout=3)  # SQLite: the other waits for the lock; go on
+
+        try:
+            results.append(
+                roster_import(
+                    path=path,
+                    kind="police_register",
+                    orgunit=OrgUnit.objects.get(code=TOWNSHIP_A),
+                    actor="test",
+                    today=today(),
+                    progress=progress,
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted((r.created, r.same_rows) for r in results) == [(False, True), (True, False)]
+    (imp,) = RosterImport.objects.all()
+    assert {r.roster_import.pk for r in results} == {imp.pk}
+    assert RosterRow.objects.count() == ROWS - len(REFUSED)
+    assert QuarantinedRow.objects.count() == len(REFUSED)
