@@ -16,6 +16,12 @@ Two defences:
    a reader bug) fails that child, and the file is refused with a reason, while the web
    server or worker that asked goes on. Starting the child costs some 40 ms.
 
+``WorkbookReader`` streams: the child sends the rows in batches as calamine goes through
+the sheet, and the parent takes them one at a time, so a million-row roster is never held
+as Python objects (the check reads a file in pieces, the child reads it from the file
+itself, by its path). ``workbook_rows`` is the same gathered into one list (small
+files).
+
 The limits are far above any roster (a county's yearly police register is some 30 MB of
 xlsx and 20 columns) and far below what takes a server's memory.
 """
@@ -29,12 +35,14 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from renkou.core.problems import MESSAGES, InputRefused, problem
 
@@ -46,8 +54,10 @@ MAX_MEMBERS = 10_000
 MAX_SHARED_STRINGS = MAX_CELLS
 READER_MEMORY = 4 * 1024**3  # address space of the reading child
 READER_TIMEOUT = 600  # seconds
+BATCH_ROWS = 10_000  # rows in one message of the reading child
 
 ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 CHILD = Path(__file__).with_name("spreadsheet_child.py")
 _CHUNK = 1 << 20
 _LONGEST_TAG = 1 << 16
@@ -150,14 +160,20 @@ def _whole_tags(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
 
 
 class _Zip:
-    """A zip in memory whose members are decompressed here, counted and checked."""
+    """A zip (its bytes or an open file) whose members are decompressed here, counted and
+    checked; read in pieces, never whole."""
 
-    def __init__(self, raw: bytes, name: str):
-        self.raw, self.name, self.unpacked = raw, name, 0
+    def __init__(self, raw: bytes | BinaryIO, name: str):
+        self.file = io.BytesIO(raw) if isinstance(raw, bytes) else raw
+        self.name, self.unpacked = name, 0
         try:
-            self.members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+            self.members = zipfile.ZipFile(self.file).infolist()
         except Exception as exc:  # zipfile raises many types for a damaged directory
             raise self._damaged(str(exc)) from exc
+
+    def _read(self, offset: int, size: int) -> bytes:
+        self.file.seek(offset)  # each read seeks: the pieces of two members may interleave
+        return self.file.read(size)
 
     def _damaged(self, why: str) -> InputRefused:
         return InputRefused([problem("file_unreadable", file=self.name, value=why[:200])])
@@ -175,23 +191,28 @@ class _Zip:
         if declared > MAX_UNCOMPRESSED:
             raise self._too_large(_mb(declared))
 
+    def _stored(self, begin: int, size: int) -> Iterator[bytes]:
+        """The bytes from ``begin`` on (``size`` of them, fewer where the file ends)."""
+        for offset in range(begin, begin + size, _CHUNK):
+            piece = self._read(offset, min(_CHUNK, begin + size - offset))
+            if not piece:
+                return
+            yield piece
+
     def chunks(self, member: zipfile.ZipInfo) -> Iterator[bytes]:
         """The member's bytes in chunks; refused past the budget or where they do not end
         as the zip's directory says (a header lying about the size)."""
         start = member.header_offset
-        head = self.raw[start : start + 30]
+        head = self._read(start, 30)
         if len(head) < 30 or head[:4] != ZIP_MAGIC:
             raise self._damaged(f"{member.filename}: no local header")
         name_len, extra_len = struct.unpack("<HH", head[26:30])
-        begin = start + 30 + name_len + extra_len
-        data = memoryview(self.raw)[begin : begin + member.compress_size]
+        data = self._stored(start + 30 + name_len + extra_len, member.compress_size)
         if member.flag_bits & 0x1:
             raise self._damaged(f"{member.filename}: encrypted zip member")
         produced = 0
         if member.compress_type == zipfile.ZIP_STORED:
-            pieces: Iterator[bytes] = (
-                bytes(data[i : i + _CHUNK]) for i in range(0, len(data), _CHUNK)
-            )
+            pieces: Iterator[bytes] = data
             finished = True
         elif member.compress_type == zipfile.ZIP_DEFLATED:
             inflater = zlib.decompressobj(-15)
@@ -214,19 +235,19 @@ class _Zip:
 
     _lie = "it unpacks to another size than the zip's directory says"
 
-    def _inflate(self, inflater: zlib._Decompress, data: memoryview) -> Iterator[bytes]:
-        pos = 0
+    def _inflate(self, inflater: zlib._Decompress, data: Iterator[bytes]) -> Iterator[bytes]:
         try:
-            while not inflater.eof:
-                if inflater.unconsumed_tail:
-                    piece = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
-                elif pos < len(data):
-                    piece = inflater.decompress(data[pos : pos + _CHUNK], _CHUNK)
-                    pos += _CHUNK
-                else:
+            for compressed in data:
+                tail = compressed
+                while tail and not inflater.eof:
+                    piece = inflater.decompress(tail, _CHUNK)
+                    tail = inflater.unconsumed_tail
+                    if piece:
+                        yield piece
+                if inflater.eof:
                     return
-                if piece:
-                    yield piece
+            while not inflater.eof and (piece := inflater.decompress(b"", _CHUNK)):
+                yield piece  # output still held back when the input ended
         except zlib.error as exc:
             raise self._damaged(str(exc)) from exc
 
@@ -255,7 +276,6 @@ def _sheet_extent(zf: _Zip, member: zipfile.ZipInfo) -> tuple[_Extent, _Extent]:
     """The block the sheet declares (its dimension) and the block its cells span."""
     declared, found = _Extent(), _Extent()
     columns: set[bytes] = set()
-    rows: set[bytes] = set()
     for text in _whole_tags(zf.chunks(member), zf.name):
         if not declared.rows and (dim := _DIMENSION.search(text)):
             declared = _Extent(_row_number(dim.group(2)), _column_number(dim.group(1)))
@@ -269,8 +289,9 @@ def _sheet_extent(zf: _Zip, member: zipfile.ZipInfo) -> tuple[_Extent, _Extent]:
             return declared, _sheet_extent_in_order(zf, member)
         found.cells += cells
         columns.update(map(itemgetter(0), refs))
-        rows.update(map(itemgetter(1), refs))
-    found.rows = max((_row_number(r) for r in rows), default=0)
+        # the rows of this part only (a set of a million rows' numbers would grow)
+        rows = set(map(itemgetter(1), refs))
+        found.rows = max(found.rows, max((_row_number(r) for r in rows), default=0))
     found.columns = max((_column_number(c) for c in columns), default=0)
     return declared, found
 
@@ -295,8 +316,9 @@ def _sheet_extent_in_order(zf: _Zip, member: zipfile.ZipInfo) -> _Extent:
     return found
 
 
-def workbook_check(raw: bytes, name: str) -> None:
-    """Refuse an xlsx whose reading would take more than a roster's memory (see above)."""
+def workbook_check(raw: bytes | BinaryIO, name: str) -> None:
+    """Refuse an xlsx whose reading would take more than a roster's memory (see above);
+    ``raw`` is its bytes or the open file (read in pieces)."""
     zf = _Zip(raw, name)
     zf.check_declared()
     sheets = _sheet_names(zf)
@@ -344,36 +366,118 @@ def workbook_check(raw: bytes, name: str) -> None:
                 pass
 
 
+def _format_by_suffix(path: Path) -> bool:
+    """Whether the file's suffix names the format its first bytes show (calamine chooses
+    its reader by the suffix of a path)."""
+    with path.open("rb") as file:
+        magic = file.read(8)
+    suffix = path.suffix.lower()
+    return (magic.startswith(ZIP_MAGIC) and suffix == ".xlsx") or (
+        magic == OLE_MAGIC and suffix == ".xls"
+    )
+
+
+class WorkbookReader:
+    """The first sheet's rows (its first ``limit`` rows), read by calamine in a child process
+    and taken from it in batches of ``batch`` rows as it reads (``batches()``).
+
+    ``source`` is the workbook's file (the child reads it itself, or as its stdin when its
+    suffix is not its format's) or its bytes. An
+    abort, a timeout or garbled output of the child refuses the file (``reader_failed``);
+    the reader's own refusal is raised as ``SheetReadError`` with its message. ``size`` is
+    the sheet's row count once the first batch is asked for; ``close()`` ends the child
+    (a reader that stopped early, at a totals row or an error, need not read on).
+    """
+
+    def __init__(self, source: Path | bytes, name: str, limit: int | None = None, batch: int = 0):
+        self.name, self.size, self.received, self.expired = name, 0, 0, False
+        args = [sys.executable, "-I", str(CHILD), str(limit or 0), str(READER_MEMORY)]
+        args.append(str(batch or BATCH_ROWS))
+        given = isinstance(source, bytes)
+        if not given and _format_by_suffix(source):  # type: ignore[arg-type]
+            args.append(str(source))  # calamine reads the file itself: no copy of it
+            stdin: Any = subprocess.DEVNULL
+        else:
+            stdin = subprocess.PIPE if given else source.open("rb")  # type: ignore[union-attr]
+        try:
+            self.proc = subprocess.Popen(
+                args, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        finally:
+            if hasattr(stdin, "close"):
+                stdin.close()
+        self.timer = threading.Timer(READER_TIMEOUT, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+        if given:
+            # The child reads all of its stdin before it writes anything: no deadlock.
+            try:
+                self.proc.stdin.write(source)  # type: ignore[union-attr, arg-type]
+                self.proc.stdin.close()  # type: ignore[union-attr]
+            except BrokenPipeError:
+                pass  # the child died: its exit status says why
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.proc.kill()
+
+    def _failed(self) -> InputRefused:
+        self.proc.kill()
+        code = self.proc.wait()
+        self.timer.cancel()
+        if self.expired:
+            why = f"> {READER_TIMEOUT} s"
+        elif code < 0:
+            why = signal.Signals(-code).name
+        else:
+            why = f"exit {code}"
+        stderr = self.proc.stderr.read() if self.proc.stderr else b""
+        if b"memory allocation" in stderr or b"MemoryError" in stderr:
+            why += ", out of memory"
+        return InputRefused([problem("reader_failed", file=self.name, value=why)])
+
+    def batches(self) -> Iterator[list[list[object]]]:
+        """The rows in batches, as the child sends them."""
+        stream = self.proc.stdout
+        assert stream is not None
+        try:
+            while True:
+                try:
+                    outcome, payload = pickle.load(stream)  # noqa: S301 (our own child)
+                except Exception:  # EOF or a torn pickle: the child died while writing
+                    raise self._failed() from None
+                if outcome == "size":
+                    self.size = payload
+                elif outcome == "rows":
+                    self.received += len(payload)
+                    yield payload
+                elif outcome == "error":
+                    raise SheetReadError(payload)
+                else:
+                    return
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the child (if it still runs) and its timer."""
+        self.timer.cancel()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe:
+                pipe.close()
+
+
 def read_in_child(raw: bytes, name: str, limit: int | None = None) -> list[list[object]]:
     """The first sheet's rows (its first ``limit`` rows), read by calamine in a child process.
 
     An abort or a timeout of the child refuses the file (``reader_failed``); the reader's
     own refusal is raised as ``SheetReadError`` with its message.
     """
-    try:
-        done = subprocess.run(
-            [sys.executable, "-I", str(CHILD), str(limit or 0), str(READER_MEMORY)],
-            input=raw,
-            capture_output=True,
-            timeout=READER_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise InputRefused(
-            [problem("reader_failed", file=name, value=f"> {READER_TIMEOUT} s")]
-        ) from None
-    if done.returncode != 0 or not done.stdout:
-        if done.returncode < 0:
-            why = signal.Signals(-done.returncode).name
-        else:
-            why = f"exit {done.returncode}"
-        if b"memory allocation" in done.stderr or b"MemoryError" in done.stderr:
-            why += ", out of memory"
-        raise InputRefused([problem("reader_failed", file=name, value=why)])
-    outcome, payload = pickle.loads(done.stdout)  # noqa: S301 (written by our own child)
-    if outcome == "error":
-        raise SheetReadError(payload)
-    rows: list[list[object]] = payload
+    rows: list[list[object]] = []
+    for batch in WorkbookReader(raw, name, limit).batches():
+        rows += batch
     return rows
 
 
@@ -382,3 +486,14 @@ def workbook_rows(raw: bytes, name: str, limit: int | None = None) -> list[list[
     if raw.startswith(ZIP_MAGIC):
         workbook_check(raw, name)
     return read_in_child(raw, name, limit)
+
+
+def workbook_reader(
+    path: Path, name: str, limit: int | None = None, batch: int = 0
+) -> WorkbookReader:
+    """A reader of the first sheet of the xlsx or xls at ``path``, checked first (read in
+    pieces: the file is not read into memory), rows streamed from the child."""
+    with path.open("rb") as file:
+        if file.read(4) == ZIP_MAGIC:
+            workbook_check(file, name)
+    return WorkbookReader(path, name, limit, batch)

@@ -30,10 +30,11 @@ from renkou.exchange.kinds import (
     map_headers,
 )
 from renkou.exchange.models import Outcome, QuarantinedRow, RosterImport, RosterRow
-from renkou.exchange.reading import Sheet, read_roster
+from renkou.exchange.reading import RosterStream, Row, open_roster
 from renkou.orgunits.models import OrgUnit
 
 BATCH = 2000
+_PRINT_MODULUS = 2**256
 
 
 @dataclass
@@ -51,8 +52,9 @@ def _row_print(
     values: dict[str, Any],
     hashes: dict[str, Any],
     problems: list[Any],
-) -> str:
-    """One row's digest: its normalised values (refused rows: its mapped cells as text)."""
+) -> int:
+    """One row's digest (SHA-256, as an integer): its normalised values (refused rows: its
+    mapped cells as text)."""
     if problems:
         content: Any = {
             c: v.cell_text(cells[i]) if i < len(cells) else ""
@@ -61,7 +63,21 @@ def _row_print(
     else:
         content = {"values": values, "ids": hashes}
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
+
+
+def rows_fingerprint(kind: str, count: int, total: int) -> str:
+    """The fingerprint of a roster's rows, in any order: SHA-256 of its kind, its row count
+    and the sum modulo 2**256 of its rows' digests (``_row_print``). A sum is the same in
+    any order and counts a repeated row twice, and it is taken row by row as the file
+    streams: no digest is kept."""
+    return hashlib.sha256(f"{kind}\n{count}\n{total:064x}".encode()).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _validate_row(
@@ -189,20 +205,19 @@ def roster_preview(*, path: Path, kind: str, file_name: str = "") -> Preview:
     name = file_name or path.name
     if kind not in KINDS:
         raise InputRefused([problem("unknown_kind", file=name, value=kind)])
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    sheet = read_roster(path, KINDS[kind], raw=raw, limit=PREVIEW_LINES, name=name)
-    return Preview(
-        headers=sheet.headers,
-        mapping=map_headers(KINDS[kind], sheet.headers, _samples(sheet)),
-        samples=[[v.cell_text(c) for c in cells] for _n, cells in sheet.rows[:PREVIEW_ROWS]],
-        already=RosterImport.objects.filter(kind=kind, content_hash=digest).first(),
-    )
+    digest = file_digest(path)
+    with open_roster(path, KINDS[kind], limit=PREVIEW_LINES, name=name) as stream:
+        return Preview(
+            headers=stream.headers,
+            mapping=map_headers(KINDS[kind], stream.headers, _samples(stream.head)),
+            samples=[[v.cell_text(c) for c in cells] for _n, cells in stream.head[:PREVIEW_ROWS]],
+            already=RosterImport.objects.filter(kind=kind, content_hash=digest).first(),
+        )
 
 
-def _samples(sheet: Sheet) -> list[list[str]]:
+def _samples(head: list[Row]) -> list[list[str]]:
     """A few data rows as text: an ignored column of identity numbers is noticed by them."""
-    return [[v.cell_text(c) for c in cells] for _n, cells in sheet.rows[:20]]
+    return [[v.cell_text(c) for c in cells] for _n, cells in head[:20]]
 
 
 def mapping_report(mapping: HeaderMapping) -> list[dict[str, str]]:
@@ -260,7 +275,25 @@ def _stage(
             )
 
 
-@transaction.atomic
+class _SameRows(Exception):
+    """Raised to roll back an import whose rows an earlier import of its kind already has."""
+
+    def __init__(self, earlier: RosterImport):
+        super().__init__(earlier.pk)
+        self.earlier = earlier
+
+
+@dataclass
+class _Counts:
+    """What an import has gone through so far: rows, staged, quarantined, digests' sum."""
+
+    rows: int = 0
+    staged: int = 0
+    quarantined: int = 0
+    total: int = 0
+    fingerprint: str = ""
+
+
 def roster_import(
     *,
     path: Path,
@@ -274,9 +307,13 @@ def roster_import(
 ) -> ImportResult:
     """Import a roster file: stage valid rows, quarantine bad ones, refuse unreadable files.
 
+    The file streams (``reading.open_roster``): its rows are validated and written batch by
+    batch, all in one transaction, so that memory does not grow with the rows and a file
+    refused midway (damaged further on) leaves nothing.
     Idempotent: a file with the same content and kind is recognised and not processed again,
     and so is another file with the same rows (``same_rows``: re-encoded, re-saved as xlsx,
-    rows in another order), by the fingerprint of its normalised rows.
+    rows in another order), by the fingerprint of its normalised rows (``rows_fingerprint``);
+    known only once every row is read, it rolls back such an import at its end.
     ``columns`` is a mapping a person confirmed (canonical column → file column index);
     without it the headers are mapped automatically. ``progress(fraction, step)`` is told
     how far the import is. ``file_name`` is the name the sender gave the file (an upload is
@@ -285,18 +322,63 @@ def roster_import(
     name = file_name or path.name
     if kind not in KINDS:
         raise InputRefused([problem("unknown_kind", file=name, value=kind)])
-    roster_kind = KINDS[kind]
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = file_digest(path)
     existing = RosterImport.objects.filter(kind=kind, content_hash=digest).first()
     if existing is not None:
         return ImportResult(existing, created=False)
     progress(0.0, "read")
-    sheet = read_roster(path, roster_kind, raw=raw, name=name)
+    counts = _Counts()
+    try:
+        with transaction.atomic(), open_roster(path, KINDS[kind], name=name) as stream:
+            imp = _import_rows(
+                stream,
+                kind=kind,
+                orgunit=orgunit,
+                actor=actor,
+                digest=digest,
+                name=name,
+                today=today or timezone.localdate(),
+                columns=columns,
+                progress=progress,
+                counts=counts,
+            )
+    except _SameRows as same:  # the same rows in another file (re-encoded, re-saved)
+        return ImportResult(same.earlier, created=False, same_rows=True)
+    except IntegrityError:  # an import of the same file or rows racing this one: one wins
+        again = None
+        if counts.fingerprint:
+            again = RosterImport.objects.filter(
+                kind=kind, rows_fingerprint=counts.fingerprint
+            ).first()
+        if again is None:
+            again = RosterImport.objects.filter(kind=kind, content_hash=digest).first()
+        if again is None:
+            raise
+        return ImportResult(again, created=False, same_rows=again.content_hash != digest)
+    return ImportResult(imp, created=True)
+
+
+def _import_rows(
+    stream: RosterStream,
+    *,
+    kind: str,
+    orgunit: OrgUnit,
+    actor: Any,
+    digest: str,
+    name: str,
+    today: date,
+    columns: dict[str, int] | None,
+    progress: Callable[[float, str], None],
+    counts: _Counts,
+) -> RosterImport:
+    """The import of a roster being read, in the caller's transaction: created first, its
+    rows validated and written batch by batch, its counts and fingerprint set at the end."""
+    roster_kind = KINDS[kind]
+    headers = stream.headers
     if columns is None:
-        mapping = map_headers(roster_kind, sheet.headers, _samples(sheet))
+        mapping = map_headers(roster_kind, headers, _samples(stream.head))
     else:
-        mapping = confirmed_mapping(roster_kind, sheet.headers, columns)
+        mapping = confirmed_mapping(roster_kind, headers, columns)
     if mapping.missing:
         raise InputRefused(
             [
@@ -310,35 +392,48 @@ def roster_import(
                 for column in mapping.missing
             ]
         )
-    today = today or timezone.localdate()
+    imp = RosterImport.objects.create(
+        kind=kind,
+        orgunit=orgunit,
+        file_name=name[:255],
+        content_hash=digest,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        mapping={
+            "columns": {k: headers[i] for k, i in mapping.columns.items()},
+            "guessed": mapping.guessed if columns is None else [],
+            "confirmed": columns is not None,
+            "ignored": mapping.ignored,
+            "doubtful": mapping.doubtful if columns is None else [],
+            "report": mapping_report(mapping),
+        },
+    )
     protector = crypto.default_protector()
-    staged: list[tuple[int, dict[str, Any], dict[str, Any], str]] = []
-    prints: list[str] = []
-    quarantined: list[QuarantinedRow] = []
-    total = len(sheet.rows)
-    for done, (row_number, cells) in enumerate(sheet.rows):
-        if done % 5000 == 0:
-            progress(0.1 + 0.7 * done / total, "validate")
-        values, hashes, problems = _validate_row(roster_kind, mapping, cells, today)
-        prints.append(_row_print(mapping, cells, values, hashes, problems))
-        original = protector.encrypt(
-            json.dumps(
-                {
-                    h or f"#{i + 1}": v.cell_text(c)
-                    for i, (h, c) in enumerate(zip(sheet.headers, cells, strict=False))
-                },
-                ensure_ascii=False,
+    for batch in stream.batches():
+        staged: list[tuple[int, dict[str, Any], dict[str, Any], str]] = []
+        quarantined: list[QuarantinedRow] = []
+        for row_number, cells in batch:
+            values, hashes, problems = _validate_row(roster_kind, mapping, cells, today)
+            counts.total += _row_print(mapping, cells, values, hashes, problems)
+            original = protector.encrypt(
+                json.dumps(
+                    {
+                        h or f"#{i + 1}": v.cell_text(c)
+                        for i, (h, c) in enumerate(zip(headers, cells, strict=False))
+                    },
+                    ensure_ascii=False,
+                )
             )
-        )
-        if problems:
+            if not problems:
+                staged.append((row_number, values, hashes, original))
+                continue
+            counts.quarantined += 1
             for column, value, code, params in problems:
                 extra = {k: x for k, x in params.items() if k != "value"}
                 p = problem(code, file=name, row=row_number, column=column, value=value, **extra)
-                header = (
-                    sheet.headers[mapping.columns[column]] if column in mapping.columns else column
-                )
+                header = headers[mapping.columns[column]] if column in mapping.columns else column
                 quarantined.append(
                     QuarantinedRow(
+                        roster_import=imp,
                         row_number=row_number,
                         column=header[:100],
                         value=value[:255],
@@ -348,47 +443,26 @@ def roster_import(
                         original_enc=original,
                     )
                 )
-        else:
-            staged.append((row_number, values, hashes, original))
-    joined = "\n".join([kind, *sorted(prints)])
-    rows_print = hashlib.sha256(joined.encode()).hexdigest()
-    same_rows = RosterImport.objects.filter(kind=kind, rows_fingerprint=rows_print).first()
-    if same_rows is not None:  # the same rows in another file (re-encoded, re-saved)
-        return ImportResult(same_rows, created=False, same_rows=True)
-    try:
-        with transaction.atomic():  # an import of the same rows racing this one: one wins
-            imp = RosterImport.objects.create(
-                kind=kind,
-                orgunit=orgunit,
-                file_name=name[:255],
-                content_hash=digest,
-                rows_fingerprint=rows_print,
-                created_by=actor if getattr(actor, "pk", None) else None,
-                mapping={
-                    "columns": {k: sheet.headers[i] for k, i in mapping.columns.items()},
-                    "guessed": mapping.guessed if columns is None else [],
-                    "confirmed": columns is not None,
-                    "ignored": mapping.ignored,
-                    "doubtful": mapping.doubtful if columns is None else [],
-                    "report": mapping_report(mapping),
-                },
-            )
-    except IntegrityError:
-        again = RosterImport.objects.filter(kind=kind, rows_fingerprint=rows_print).first()
-        if again is None:
-            again = RosterImport.objects.filter(kind=kind, content_hash=digest).first()
-        if again is None:
-            raise
-        return ImportResult(again, created=False, same_rows=again.content_hash != digest)
-    for q in quarantined:
-        q.roster_import = imp
-    progress(0.8, "save")
-    _stage(imp, staged)
-    QuarantinedRow.objects.bulk_create(quarantined, batch_size=BATCH)
-    imp.rows_total = len(sheet.rows)
-    imp.rows_staged = len(staged)
-    imp.rows_quarantined = len({q.row_number for q in quarantined})
-    imp.save(update_fields=["rows_total", "rows_staged", "rows_quarantined"])
+        _stage(imp, staged)
+        QuarantinedRow.objects.bulk_create(quarantined, batch_size=BATCH)
+        counts.rows += len(batch)
+        counts.staged += len(staged)
+        counts.total %= _PRINT_MODULUS
+        progress(0.02 + 0.95 * stream.fraction(), "validate")
+    progress(0.98, "save")
+    counts.fingerprint = rows_fingerprint(kind, counts.rows, counts.total)
+    earlier = (
+        RosterImport.objects.filter(kind=kind, rows_fingerprint=counts.fingerprint)
+        .exclude(pk=imp.pk)
+        .first()
+    )
+    if earlier is not None:
+        raise _SameRows(earlier)
+    imp.rows_fingerprint = counts.fingerprint
+    imp.rows_total = counts.rows
+    imp.rows_staged = counts.staged
+    imp.rows_quarantined = counts.quarantined
+    imp.save(update_fields=["rows_fingerprint", "rows_total", "rows_staged", "rows_quarantined"])
     audit_record(
         actor=actor,
         action="exchange.import",
@@ -403,4 +477,4 @@ def roster_import(
             "quarantined": imp.rows_quarantined,
         },
     )
-    return ImportResult(imp, created=True)
+    return imp
