@@ -91,6 +91,10 @@ NOTES = {
         "Another child fits almost as well (twins, or mothers of similar names giving birth "
         "the same day): choose the child."
     ),
+    "person_rivals": gettext_lazy(
+        "Another person in the register fits almost as well (the same name and sex, born "
+        "in the same month or close to this date): choose the person."
+    ),
     "no_spouse_in_register": gettext_lazy("Neither spouse's identity number is in the register."),
     "no_child_of_that_mother": gettext_lazy(
         "No child born that day in the register has a mother of that name."

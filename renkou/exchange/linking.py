@@ -10,6 +10,7 @@ linked by both spouses' numbers (``exchange.marriages``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from renkou.core.audit import audit_record
-from renkou.exchange.births import births_by_mother_name
+from renkou.exchange.births import RIVAL_FACTOR, births_by_mother_name
 from renkou.exchange.kept_models import model_for
 from renkou.exchange.marriages import link_marriages
 from renkou.exchange.models import Outcome, RosterImport, RosterRow
@@ -276,14 +277,26 @@ def _probabilistic(
         comparison = compare(row.values, _person_values(person), compared)
         if roster_import.kind in DEATH_KINDS and not person["death_date"]:
             comparison.conflicts["death_date"] = (row.values.get("death_date", ""), "")
+        # Another register person nearly as likely (two women of that name born that month,
+        # when the roster gives the month only): a person chooses, the pass does not.
+        rivals = [
+            r[0]
+            for r in m.rivals
+            if r[1] >= possible and m.match_weight - r[2] < math.log2(RIVAL_FACTOR)
+        ]
         row.person_id, row.probability = m.person_id, m.probability
-        row.outcome = _outcome(comparison) if m.probability >= sure else Outcome.POSSIBLE
+        if rivals:
+            row.outcome = Outcome.POSSIBLE
+        else:
+            row.outcome = _outcome(comparison) if m.probability >= sure else Outcome.POSSIBLE
         row.evidence = {
             "pass": "probabilistic",
             "weights": m.weights,
             "levels": m.levels,
             **comparison.evidence(),
         }
+        if rivals:
+            row.evidence |= {"rivals": rivals, "note": "person_rivals"}
     return model
 
 

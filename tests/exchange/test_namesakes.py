@@ -16,6 +16,7 @@ from renkou.exchange.models import Outcome, RosterImport
 from renkou.exchange.services import roster_import
 from renkou.linkage.probabilistic import BIRTH_DATE_M, LEVELS
 from renkou.orgunits.models import OrgUnit
+from renkou.registry.models import Person
 from tests.builders import TOWNSHIP_A, person, small_county, today, write_csv
 
 EXTRA = [
@@ -203,3 +204,48 @@ def test_a_lone_candidate_is_believed_more_when_rows_are_usually_in_the_register
     # odds times 9 (0.9 / 0.1): worked out from the first figure
     assert q / (1 - q) == pytest.approx(9 * p / (1 - p), rel=1e-6)
     assert q > p
+
+
+@pytest.fixture
+def county_with_two_of_a_month(tmp_path) -> None:
+    """The county with namesakes, and a second 刘秀英 born in the same month as the first
+    (1973-04-25 beside 1973-04-12)."""
+    from renkou.registry.loading import registry_load
+
+    directory = small_county(tmp_path / "county")
+    with (directory / "persons.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    second = person("N6", "刘秀英", "F", "1973-04-25", 112)
+    write_csv(directory / "persons.csv", rows + EXTRA + [second], columns=list(rows[0]))
+    registry_load(path=directory, actor="test", today=today())
+
+
+@pytest.mark.django_db
+def test_two_persons_of_the_same_name_and_month_are_left_to_a_person(
+    county_with_two_of_a_month, tmp_path
+) -> None:
+    # 出生年月 1973.04 fits both women named 刘秀英 born that April equally: whichever the
+    # pass ranks first, it must not pick one; a person chooses. With the whole date
+    # (1973-04-25) only the second fits exactly: she is the candidate, without a rival.
+    death = (today().replace(day=1)).isoformat()
+    imp = _deaths(
+        tmp_path,
+        [["刘秀英", "女", "1973.04", death], ["刘秀英", "女", "1973-04-25", death]],
+    )
+    month_only, whole = imp.rows.select_related("person").order_by("row_number")
+    assert month_only.outcome == Outcome.POSSIBLE
+    assert month_only.evidence["note"] == "person_rivals"
+    rivals = set(
+        Person.objects.filter(pk__in=month_only.evidence["rivals"]).values_list(
+            "person_ref", flat=True
+        )
+    )
+    chosen = month_only.person.person_ref
+    assert rivals | {chosen} == {"N1", "N6"} and chosen not in rivals
+    with translation.override("en"):
+        words = " ".join(line.text for line in evidence_lines(month_only.evidence, imp.kind))
+    assert "Another person in the register fits almost as well" in words
+    assert whole.person is not None and whole.person.person_ref == "N6"
+    # (in a register of a dozen persons the probability itself stays below the match
+    # threshold; what matters here is that the other 刘秀英 is no rival)
+    assert "rivals" not in whole.evidence and whole.evidence.get("note") != "person_rivals"
