@@ -185,7 +185,7 @@ def run(repeat: int, scale: str) -> list[str]:
         child_env,
         PORT,
         ACCESS_LOG,
-        "%(m)s %(s)s %(U)s%(q)s %({server-timing}o)s",
+        "%(m)s %(s)s %(U)s?%(q)s %({server-timing}o)s",
         output=log,
         workers=DEFAULT_WORKERS,
         threads=DEFAULT_THREADS,
