@@ -18,6 +18,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """In the PostgreSQL leg run only tests that touch the database; browsers and the tests
     marked ``sqlite_leg`` only once (in the SQLite leg)."""
     if LEG != "postgres":
+        # a test that needs PostgreSQL itself (the ``postgres`` fixture) runs in its leg
+        keep = [i for i in items if "postgres" not in getattr(i, "fixturenames", ())]
+        if len(keep) != len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+            items[:] = keep
         return
     keep, drop = [], []
     for item in items:
