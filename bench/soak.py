@@ -29,10 +29,10 @@ from bench.web import (
     CACHE_FILL,
     LIMITS,
     STAT_PERIODS,
-    WRK_SCRIPT,
     _p95,
     _wrk_ms,
     gunicorn_start,
+    wrk_run,
 )
 from renkou.web.management.commands.serve import DEFAULT_THREADS, DEFAULT_WORKERS
 
@@ -196,28 +196,9 @@ def run(repeat: int, scale: str) -> list[str]:
     try:
         paths = OUT / "soak-paths.txt"
         paths.write_text("\n".join(_paths(data)))
-        script = OUT / "soak.lua"
-        script.write_text(WRK_SCRIPT)
         writers = Writers(writer_setup)
         threads = writers.start()
-        wrk = subprocess.run(
-            [
-                "wrk",
-                "--latency",
-                "-t2",
-                f"-c{CONNECTIONS}",
-                f"-d{seconds}s",
-                "--timeout",
-                "30s",
-                "-s",
-                str(script),
-                f"http://127.0.0.1:{PORT}",
-            ],
-            env={**os.environ, "RK_PATHS": str(paths), "RK_SESSION": data["cookie"]},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        wrk = wrk_run(CONNECTIONS, seconds, paths, data["cookie"], PORT, "--timeout", "30s")
         writers.stop.set()
         for thread in threads:
             thread.join(timeout=60)

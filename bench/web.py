@@ -95,31 +95,40 @@ def _wrk_ms(text: str) -> float:
     return float(text)
 
 
+def wrk_run(
+    connections: int, seconds: int, paths: Path, cookie: str, port: int, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """wrk with ``connections`` for ``seconds``, each request the next of ``paths``
+    (WRK_SCRIPT, written beside them), signed in with the session ``cookie``."""
+    script = paths.with_suffix(".lua")
+    script.write_text(WRK_SCRIPT)
+    return subprocess.run(
+        [
+            "wrk",
+            "--latency",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            *extra,
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        env={**os.environ, "RK_PATHS": str(paths), "RK_SESSION": cookie},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
 def _hammer(kind: str, data: dict, seconds: int) -> tuple[list[float], float, float]:
     """``CLIENTS`` connections from wrk for ``seconds``; returns the server-side times (ms)
     that gunicorn logged from the Server-Timing header, the requests per second, and the
     99th percentile of the time the clients waited (queueing before the server included)."""
     paths = OUT / "web-paths.txt"
     paths.write_text("\n".join(_urls(kind, data, i) for i in range(len(data["persons"]))))
-    script = OUT / "web.lua"
-    script.write_text(WRK_SCRIPT)
     ACCESS_LOG.write_text("")
-    result = subprocess.run(
-        [
-            "wrk",
-            "--latency",
-            "-t2",
-            f"-c{CLIENTS}",
-            f"-d{seconds}s",
-            "-s",
-            str(script),
-            f"http://127.0.0.1:{PORT}",
-        ],
-        env={**os.environ, "RK_PATHS": str(paths), "RK_SESSION": data["cookie"]},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = wrk_run(CLIENTS, seconds, paths, data["cookie"], PORT)
     if "Non-2xx" in result.stdout:
         raise RuntimeError(f"{kind}: error responses\n{result.stdout}")
     rate = float(result.stdout.split("Requests/sec:")[1].split()[0])

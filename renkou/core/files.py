@@ -93,7 +93,8 @@ def partials_sweep(directory: Path) -> int:
     return removed
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make a directory's entries (a rename, a new file) durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -148,7 +149,7 @@ def file_write(path: Path, write: Callable[[Path], Any]) -> WrittenFile:
     def publish() -> None:
         drill_point("files.committed")
         os.replace(temporary, path)
-        _fsync_directory(directory)
+        fsync_directory(directory)
         drill_point("files.published")
 
     if _in_callers_transaction():

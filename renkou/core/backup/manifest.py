@@ -69,15 +69,6 @@ def fsync_write(path: Path, text: str) -> None:
         os.fsync(fh.fileno())
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a directory's entries (a rename, a new file) durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def manifest_write(directory: Path, body: dict[str, Any]) -> dict[str, Any]:
     """Add the checksums of the backup's files to ``body`` and write it as the manifest."""
     body = {"format": FORMAT, **body, "files": checksums(directory)}

@@ -25,11 +25,11 @@ from renkou.core.backup.manifest import (
     KEPT_DIRS,
     BackupRefused,
     backup_files,
-    fsync_dir,
     manifest_read,
     manifest_write,
 )
 from renkou.core.backup.sqlite import sqlite_copy, sqlite_replace, sqlite_rows
+from renkou.core.files import fsync_directory
 from renkou.core.keycheck import KeysDoNotFit, keys_check, keys_fit
 from renkou.core.keyfile import Keys, keys_install
 
@@ -180,7 +180,7 @@ def backup_create(*, out: Path, actor: Any, data_dir: Path | None = None) -> dic
             },
         )
         os.replace(work, out)
-        fsync_dir(out.parent)
+        fsync_directory(out.parent)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -288,7 +288,7 @@ def _restore_files(backup: Path, data_dir: Path, kept: list[str]) -> None:
         shutil.rmtree(outgoing, ignore_errors=True)
     for name in REBUILT_DIRS:
         shutil.rmtree(data_dir / name, ignore_errors=True)
-    fsync_dir(data_dir)
+    fsync_directory(data_dir)
 
 
 def backup_restore(

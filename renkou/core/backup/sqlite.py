@@ -11,7 +11,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from renkou.core.backup.manifest import BackupRefused, fsync_dir
+from renkou.core.backup.manifest import BackupRefused
+from renkou.core.files import fsync_directory
 
 
 def _fsync(path: Path) -> None:
@@ -83,7 +84,7 @@ def sqlite_replace(copy: Path, database: Path) -> None:
             for suffix in ("-wal", "-shm", "-journal"):
                 database.with_name(database.name + suffix).unlink(missing_ok=True)
             os.replace(temporary, database)
-            fsync_dir(database.parent)
+            fsync_directory(database.parent)
         finally:
             if held is not None:
                 with contextlib.suppress(sqlite3.Error):
