@@ -172,6 +172,8 @@ class _Zip:
             raise self._damaged(str(exc)) from exc
 
     def _read(self, offset: int, size: int) -> bytes:
+        if offset < 0:  # a damaged directory can place a member before the file's start
+            return b""
         self.file.seek(offset)  # each read seeks: the pieces of two members may interleave
         return self.file.read(size)
 

@@ -244,6 +244,16 @@ def test_an_ordinary_workbook_is_still_read(tmp_path: Path) -> None:
     assert sheet.rows == [(2, ["张伟", P1, "男", "2025-06-01"])]
 
 
+def test_a_directory_placing_a_member_before_the_file_start_is_refused(
+    statistician: Any,
+) -> None:
+    # Found by the reader fuzz (tests/exchange/test_reader_fuzz.py, xlsx mutant 289): a
+    # damaged central directory that zipfile reads as a member before the first byte; seeking
+    # there raised OSError (a 500) instead of refusing the file.
+    data = (Path(__file__).with_name("files") / "member-before-start.xlsx").read_bytes()
+    _refused(statistician, "deaths.xlsx", data, "no local header")
+
+
 def test_a_zip_bomb_is_refused_by_its_declared_size(statistician: Any) -> None:
     data = _raw_zip("xl/worksheets/sheet1.xml", _bomb_stream(600), 600 * MB)
     assert len(data) < 1 * MB
