@@ -3,6 +3,9 @@
 Python's JSON decoder recurses once per level and raises RecursionError (a server error)
 past about 1,000; no field of the API nests deeper than a few levels, so a body nested
 beyond ``MAX_DEPTH`` is refused as a parse error (400, the API's error shape).
+
+JSON may also carry a lone UTF-16 surrogate escaped (``"\\ud800"``): Python decodes it into a
+string no database or answer can encode, so a body holding one is refused as well.
 """
 
 from __future__ import annotations
@@ -30,6 +33,24 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def json_strings_encodable(value: Any) -> bool:
+    """Whether every key and string of a decoded JSON value is valid Unicode (no lone surrogate)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
 class DepthLimitedJSONParser(JSONParser):
     """JSON bodies nested at most ``MAX_DEPTH`` deep; anything else is a 400 parse error."""
 
@@ -42,6 +63,10 @@ class DepthLimitedJSONParser(JSONParser):
             raise ParseError(_too_deep()) from None
         if json_depth(data) > MAX_DEPTH:
             raise ParseError(_too_deep())
+        if not json_strings_encodable(data):
+            raise ParseError(
+                _("The JSON body holds text that is not valid Unicode (a lone surrogate).")
+            )
         return data
 
 
