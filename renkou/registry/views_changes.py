@@ -32,6 +32,7 @@ from renkou.registry.choices import EventKind, EventStatus
 from renkou.registry.forms import FORMS, KINDS, ChangeForm, RejectForm
 from renkou.registry.models import Event, Person
 from renkou.registry.validation import EventRefused
+from renkou.web.lists import paginate
 
 
 class CheckOnly(Exception):
@@ -131,7 +132,9 @@ def person_pick(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def change_list(request: HttpRequest) -> HttpResponse:
-    """Reporters see what they filed and its outcome; reviewers see the queue per village."""
+    """Reporters see what they filed and its outcome; reviewers see the queue per village.
+
+    Fifty a page, newest first; the village counts are the totals the pager shows."""
     user = request.user
     pending = request.GET.get("status", "pending") != "decided"
     village = request.GET.get("village", "")
@@ -142,7 +145,10 @@ def change_list(request: HttpRequest) -> HttpResponse:
     )
     if village:
         qs = qs.filter(orgunit_id=village)
-    events = list(qs.select_related("person", "orgunit", "reporter").order_by("-created_at")[:200])
+    total = sum(v["n"] for v in by_village if not village or v["orgunit_id"] == village)
+    ordered = qs.select_related("person", "orgunit", "reporter").order_by("-created_at", "-id")
+    page = paginate(request, ordered, total=total)
+    events = page.rows
     reviewable = units_for(user, "review") if pending else []
     for e in events:
         e.reviewable = any(e.orgunit_id.startswith(p) for p in reviewable)
@@ -151,6 +157,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
         "registry/change_list.html",
         {
             "events": events,
+            "page": page,
             "pending": pending,
             "village": village,
             "by_village": by_village,

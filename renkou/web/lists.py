@@ -2,7 +2,7 @@
 same filtered list, and the summary of a bulk action.
 
 How a list view uses it (the audit log, the findings, the worklist and the benefit
-decisions do; the users list and the change list can adopt it the same way)::
+decisions, the users list and the change list do)::
 
     from renkou.web.lists import Column, ListPage, export_requested, list_export, paginate
 
@@ -154,9 +154,15 @@ def filters_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def paginate(request: HttpRequest, rows: Any, *, per_page: int = PER_PAGE) -> ListPage:
-    """The page ``?page=N`` of ``rows`` (an ordered queryset or a list)."""
-    total = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
+def paginate(
+    request: HttpRequest, rows: Any, *, per_page: int = PER_PAGE, total: int | None = None
+) -> ListPage:
+    """The page ``?page=N`` of ``rows`` (an ordered queryset or a list).
+
+    ``total`` is the number of rows when the view has counted them already (the change list
+    counts per village), so that they are not counted twice."""
+    if total is None:
+        total = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) else len(rows)
     pages = max(1, math.ceil(total / per_page))
     text = request.GET.get("page", "")
     number = min(max(int(text), 1), pages) if text.isdigit() else 1
