@@ -4,9 +4,13 @@ end state is that of one clean run, and the audit chain holds. Leases are two se
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -194,4 +198,85 @@ def test_a_registry_load_killed_by_the_command_line_loads_whole_when_run_again(
     assert Person.objects.count() == persons
     assert AuditLog.objects.filter(action="registry.load").count() == 1
     call_command("registry", "rebuild", "--verify")  # the persons are the fold of their events
+    _chain_intact()
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The live child processes of ``pid``: their pids and command lines."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out[int(entry.name)] = cmdline
+    return out
+
+
+def _worker_of(serve: subprocess.Popen[bytes]) -> int | None:
+    found = [p for p, cmd in _children(serve.pid).items() if "renkou.cli worker" in cmd]
+    return found[0] if found else None
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def test_serve_outlives_its_worker_killed_mid_job_and_the_next_worker_fails_the_job(
+    transactional_db, county, tmp_path: Path
+) -> None:
+    upload = upload_store([ROSTER.encode()], "deaths.csv")
+    job = job_start(
+        kind="exchange.import",
+        params={
+            "upload": str(upload),
+            "file_name": "deaths.csv",
+            "kind": "hospital_deaths",
+            "orgunit": TOWNSHIP_A,
+            "columns": None,
+            "actor_id": None,
+        },
+        actor="test",
+        orgunit=TOWNSHIP_A,
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = drills.renkou(
+        tmp_path,
+        *("serve", "--port", str(port), "--workers", "1", "--threads", "1"),
+        log="serve",
+        RENKOU_DRILL_STALL="exchange.import:read",
+    )
+    login = f"http://127.0.0.1:{port}/accounts/login/"
+    try:
+        drills.stalled(tmp_path, serve, "exchange.import:read")
+        first = _worker_of(serve)
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        # The web app goes on answering, serve itself stays, and a new worker comes
+        drills.wait_for(lambda: _answers(login), "the web app", tmp_path=tmp_path)
+        assert serve.poll() is None
+        second = drills.wait_for(
+            lambda: (w := _worker_of(serve)) not in (None, first) and w,
+            "a new worker",
+            tmp_path=tmp_path,
+        )
+        # which fails the job the killed one held, with the reason, and the page says so
+        drills.wait_for(lambda: _status(job, "failed"), "the lost job failed", tmp_path=tmp_path)
+        assert job.failure == "worker_stopped" and "请重新启动" in job.error
+        assert _answers(login) and serve.poll() is None and _worker_of(serve) == second
+    finally:
+        drills.stop(serve)
+    assert not RosterImport.objects.exists()  # killed inside the import's transaction
+    assert AuditLog.objects.filter(action="job.lost", object_id=str(job.pk)).count() == 1
     _chain_intact()
