@@ -231,3 +231,24 @@ def test_two_files_of_the_same_rows_imported_at_once_make_one_import(
     assert {r.roster_import.pk for r in results} == {imp.pk}
     assert RosterRow.objects.count() == ROWS - len(REFUSED)
     assert QuarantinedRow.objects.count() == len(REFUSED)
+
+
+def test_a_staged_rows_digest_from_its_stored_json_is_the_digest_of_its_values() -> None:
+    """The import digests a staged row from the JSON it stores (made once); the digest must be
+    the one of ``{"values": …, "ids": …}`` spelled out, or files imported before would no
+    longer be recognised by their rows."""
+    import hashlib
+    import json
+
+    from renkou.exchange.services import _as_json, _staged_print
+
+    values = {"name": "张伟", "birth_date": "1990-03-01", "birth_date_month_only": True, "z": 1}
+    hashes = {"id_number": "ab" * 32, "repairs": {"mother_id": ["cd" * 32, "ef" * 32]}}
+    spelled = json.dumps(
+        {"values": values, "ids": hashes}, sort_keys=True, ensure_ascii=False, default=str
+    )
+    expected = int.from_bytes(hashlib.sha256(spelled.encode()).digest(), "big")
+    assert _staged_print(_as_json(values), _as_json(hashes)) == expected
+    assert _staged_print(_as_json({}), _as_json({})) == int.from_bytes(
+        hashlib.sha256(b'{"ids": {}, "values": {}}').digest(), "big"
+    )

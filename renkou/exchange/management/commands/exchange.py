@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from renkou.core.problems import InputRefused, problem
 from renkou.core.reporting import print_problems
 from renkou.exchange.kinds import (
     KINDS,
+    HeaderMapping,
     RosterKind,
     clean_header,
     confirmed_mapping,
@@ -26,6 +28,11 @@ from renkou.exchange.push import sender_create
 from renkou.exchange.selectors import WORKLIST_COLUMNS, quarantine_write, worklist
 from renkou.exchange.services import roster_import, roster_preview
 from renkou.orgunits.models import OrgUnit
+
+
+class _DryRun(Exception):
+    """A dry run has shown the mapping: nothing is imported."""
+
 
 _FATES = {"mapped": "已对应", "guessed": "按包含猜测，请确认", "ignored": "未导入"}
 _LOOKS = {
@@ -112,45 +119,47 @@ class Command(BaseCommand):
         except RosterImport.DoesNotExist:
             raise CommandError(f"no roster import {options['import_id']}") from None
 
-    def _mapping(self, options: dict[str, Any]) -> tuple[bool, dict[str, int] | None]:
-        """(whether to import, the mapping to import with: None for the guessed one).
-
-        Prints every column's fate; refuses an unsure guessed mapping without --columns.
-        """
+    def _decider(
+        self, options: dict[str, Any]
+    ) -> Callable[[list[str], HeaderMapping], tuple[HeaderMapping, bool]]:
+        """What the import asks once it has read the file's header: prints every column's
+        fate, lays ``--columns`` over the guessed mapping, stops a dry run and refuses an
+        unsure guessed mapping without --columns (nothing is written before)."""
         kind = KINDS[options["kind"]]
         path: Path = options["file"]
-        preview = roster_preview(path=path, kind=options["kind"])
         given = options["columns"]
-        columns = dict(preview.mapping.columns)
-        if given is not None:
-            columns = _overrides(kind, preview.headers, columns, given, path.name)
-            mapping = confirmed_mapping(kind, preview.headers, columns)
-        else:
-            mapping = preview.mapping
-        self.stdout.write(f"columns of {path.name} / 各列去向:")
-        for fate in mapping.fates:
-            line = f"  {fate.header}: {fate.fate} / {_FATES[fate.fate]}"
-            if fate.column:
-                line += f" → {fate.column}"
-            if fate.looks_like:
-                line += f" ({_LOOKS[fate.looks_like]})"
-            self.stdout.write(line)
-        for name in mapping.missing:
-            looked_for = headers_looked_for(kind, name)
-            self.stdout.write(f"  {name}: not found / 未找到 ({looked_for})")
-        if options["dry_run"]:
-            state = "unsure / 不确定" if mapping.unsure else "sure / 确定"
-            self.stdout.write(f"mapping {state}; dry run, nothing imported / 试运行，未导入")
-            return False, None
-        if given is None and mapping.unsure:
-            reasons = [f"guessed: {', '.join(mapping.guessed)}"] if mapping.guessed else []
-            reasons += [f"missing: {', '.join(mapping.missing)}"] if mapping.missing else []
-            if mapping.doubtful:
-                reasons.append(f"ignored: {', '.join(mapping.doubtful)}")
-            raise InputRefused(
-                [problem("mapping_unsure", file=path.name, value="; ".join(reasons))]
-            )
-        return True, columns if given is not None else None
+
+        def decide(headers: list[str], found: HeaderMapping) -> tuple[HeaderMapping, bool]:
+            mapping = found
+            if given is not None:
+                columns = _overrides(kind, headers, dict(found.columns), given, path.name)
+                mapping = confirmed_mapping(kind, headers, columns)
+            self.stdout.write(f"columns of {path.name} / 各列去向:")
+            for fate in mapping.fates:
+                line = f"  {fate.header}: {fate.fate} / {_FATES[fate.fate]}"
+                if fate.column:
+                    line += f" → {fate.column}"
+                if fate.looks_like:
+                    line += f" ({_LOOKS[fate.looks_like]})"
+                self.stdout.write(line)
+            for name in mapping.missing:
+                looked_for = headers_looked_for(kind, name)
+                self.stdout.write(f"  {name}: not found / 未找到 ({looked_for})")
+            if options["dry_run"]:
+                state = "unsure / 不确定" if mapping.unsure else "sure / 确定"
+                self.stdout.write(f"mapping {state}; dry run, nothing imported / 试运行，未导入")
+                raise _DryRun
+            if given is None and mapping.unsure:
+                reasons = [f"guessed: {', '.join(mapping.guessed)}"] if mapping.guessed else []
+                reasons += [f"missing: {', '.join(mapping.missing)}"] if mapping.missing else []
+                if mapping.doubtful:
+                    reasons.append(f"ignored: {', '.join(mapping.doubtful)}")
+                raise InputRefused(
+                    [problem("mapping_unsure", file=path.name, value="; ".join(reasons))]
+                )
+            return mapping, given is not None
+
+        return decide
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -159,16 +168,18 @@ class Command(BaseCommand):
             if orgunit is None:
                 raise CommandError(f"unknown org unit {options['orgunit']}")
             try:
-                proceed, columns = self._mapping(options)
-                if not proceed:
-                    return
+                if options["dry_run"]:  # the preview's first rows are enough to show it
+                    preview = roster_preview(path=options["file"], kind=options["kind"])
+                    self._decider(options)(preview.headers, preview.mapping)
                 result = roster_import(
                     path=options["file"],
                     kind=options["kind"],
                     orgunit=orgunit,
                     actor="cli",
-                    columns=columns,
+                    decide=self._decider(options),
                 )
+            except _DryRun:
+                return
             except InputRefused as exc:
                 print_problems(self.stderr, exc.problems)
                 raise CommandError("nothing was imported / 未导入任何数据") from exc
