@@ -2,9 +2,133 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MARKS = {1: "✓", 0: "✗", -1: "?"}
+
+FACTS_IMPORT_URL = "benefits_facts_import"
+"""The URL name of the page importing one kind of fact (``kind`` argument); where it is not
+installed the missing fact is named without a link."""
+
+MISSING_FACTS: dict[str, tuple[Promise, str]] = {
+    # kind of missing fact: (what to enter and where, import kind ("" = the person's page))
+    "registered_place": (
+        gettext_lazy(
+            "registered place: correct it on the person's page or import the household roster"
+        ),
+        "",
+    ),
+    "registration_type": (
+        gettext_lazy(
+            "registration type (rural or urban): correct it on the person's page"
+            " or import the household roster"
+        ),
+        "",
+    ),
+    "death_date": (
+        gettext_lazy("death date: report the death with its date on the person's page"),
+        "",
+    ),
+    "birth_date": (
+        gettext_lazy("birth date: correct it on the person's page"),
+        "",
+    ),
+    "guardian": (
+        gettext_lazy("parent or guardian: link the mother or father on the child's page"),
+        "",
+    ),
+    "mother": (
+        gettext_lazy("mother and her birth date: link the mother on the child's page"),
+        "",
+    ),
+    "children": (
+        gettext_lazy(
+            "children: link the children (mother, father) on their pages or import adoptions"
+        ),
+        "adoptions",
+    ),
+    "disability": (
+        gettext_lazy(
+            "disability record: enter it on the person's page or import disability records"
+        ),
+        "disability",
+    ),
+    "certificate": (
+        gettext_lazy(
+            "only-child certificate: enter it on the holder's page"
+            " or import only-child certificates"
+        ),
+        "certificates",
+    ),
+}
+
+# condition code → the kind of fact whose absence makes it unknown
+MISSING_KIND = {
+    "registered_here": "registered_place",
+    "rural": "registration_type",
+    "urban": "registration_type",
+    "child_alive": "death_date",
+    "alive": "death_date",
+    "parent_alive": "death_date",
+    "has_guardian": "guardian",
+    "mother_age": "mother",
+    "children": "children",
+    "one_child": "children",
+    "age": "birth_date",
+    "disability": "disability",
+    "certificate": "certificate",
+}
+
+
+@dataclass(frozen=True)
+class MissingFact:
+    """A fact a decision waits for: what it is, where to enter it, and the page's link."""
+
+    kind: str
+    label: str
+    url: str  # "" when the import page is not installed (the label says where instead)
+
+
+def missing_facts(items: list[dict]) -> list[MissingFact]:
+    """The facts an undecided decision waits for, each once, in the conditions' order."""
+    out: list[MissingFact] = []
+    for item in items:
+        if item["status"] != -1:
+            continue
+        kind = item.get("missing") or MISSING_KIND.get(item["code"], item["code"])
+        if any(m.kind == kind for m in out):
+            continue
+        label, import_kind = MISSING_FACTS.get(kind, (kind, ""))
+        url = ""
+        if import_kind:
+            try:
+                url = reverse(FACTS_IMPORT_URL, kwargs={"kind": import_kind})
+            except NoReverseMatch:
+                url = ""
+        out.append(MissingFact(kind, str(label), url))
+    return out
+
+
+def deciding(items: list[dict]) -> dict | None:
+    """The condition that makes a decision 'not eligible': the first one that fails."""
+    return next((item for item in items if item["status"] == 0), None)
+
+
+def summary(outcome: str, items: list[dict]) -> str:
+    """Why, in one line: the failed condition, or the missing facts (empty when eligible)."""
+    if outcome == "not_eligible":
+        failed = deciding(items)
+        if failed is not None:
+            return _("not eligible: %(reason)s") % {"reason": _text(failed)}
+    if outcome == "undecided":
+        facts = "; ".join(m.label for m in missing_facts(items))
+        return _("cannot decide until entered: %(facts)s") % {"facts": facts}
+    return ""
 
 
 def _text(item: dict) -> str:

@@ -69,12 +69,12 @@ class Evaluation:
     conditions: list[Condition] = field(default_factory=list)
 
     def outcome(self) -> np.ndarray:
-        """'eligible', 'not_eligible' or 'undecided' per candidate."""
-        missing = np.zeros(len(self.subject), bool)
-        for cond in self.conditions:
-            missing |= cond.status == MISSING
-        paid = self.amounts.sum(axis=1) > 0
-        return np.where(missing, "undecided", np.where(paid, "eligible", "not_eligible"))
+        """'eligible', 'not_eligible' or 'undecided' per candidate.
+
+        A failed condition decides, whatever else is unknown (not eligible, that condition
+        the reason); a candidate is undecided only when nothing fails and a fact is missing.
+        """
+        return decide(self.conditions, self.amounts.sum(axis=1) > 0, len(self.subject))
 
     def reasons(self, i: int) -> list[dict]:
         """The conditions of candidate ``i`` as JSON-able dicts (rendered by ``reasons.render``)."""
@@ -89,6 +89,24 @@ class Evaluation:
                 item["variant"] = str(cond.variant[i])
             out.append(item)
         return out
+
+
+def decide(conditions: list[Condition], paid: np.ndarray, n: int) -> np.ndarray:
+    """The outcome per candidate from the conditions' statuses and whether anything is paid.
+
+    Any ✗ → not eligible; else any ? → undecided; else eligible when some month is paid
+    (conditions can each hold in some month without holding together in one).
+    """
+    failed = np.zeros(n, bool)
+    missing = np.zeros(n, bool)
+    for cond in conditions:
+        failed |= cond.status == FAIL
+        missing |= cond.status == MISSING
+    return np.where(
+        failed,
+        "not_eligible",
+        np.where(missing, "undecided", np.where(paid, "eligible", "not_eligible")),
+    )
 
 
 def status(ok: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
