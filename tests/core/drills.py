@@ -104,7 +104,8 @@ def stalled(tmp_path: Path, process: subprocess.Popen[bytes], point: str) -> Non
         assert process.poll() is None, f"the process ended (code {process.returncode})"
         return signal_file.exists() and signal_file.read_text().startswith(point)
 
-    wait_for(there, f"the stall at {point}", tmp_path=tmp_path)
+    # 90 s: a serve starting gunicorn and its worker on a loaded 2-core machine took over 30
+    wait_for(there, f"the stall at {point}", 90.0, tmp_path=tmp_path)
     signal_file.unlink()
 
 
