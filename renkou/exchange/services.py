@@ -46,22 +46,13 @@ class ImportResult:
     same_rows: bool = False  # not created: an earlier import has these rows in another file
 
 
-def _row_print(
-    mapping: HeaderMapping,
-    cells: list[object],
-    values: dict[str, Any],
-    hashes: dict[str, Any],
-    problems: list[Any],
-) -> int:
-    """One row's digest (SHA-256, as an integer): its normalised values (refused rows: its
-    mapped cells as text)."""
-    if problems:
-        content: Any = {
-            c: v.cell_text(cells[i]) if i < len(cells) else ""
-            for c, i in sorted(mapping.columns.items())
-        }
-    else:
-        content = {"values": values, "ids": hashes}
+def _refused_print(mapping: HeaderMapping, cells: list[object]) -> int:
+    """A refused row's digest (SHA-256, as an integer): its mapped cells as text (a staged
+    row's: ``_staged_print``)."""
+    content = {
+        c: v.cell_text(cells[i]) if i < len(cells) else ""
+        for c, i in sorted(mapping.columns.items())
+    }
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
     return int.from_bytes(hashlib.sha256(text.encode()).digest(), "big")
 
@@ -72,7 +63,7 @@ def _as_json(value: dict[str, Any]) -> str:
 
 
 def _staged_print(values_json: str, hashes_json: str) -> int:
-    """``_row_print`` of a row without problems from the JSON of its values and blind
+    """A staged row's digest (SHA-256, as an integer) from the JSON of its values and blind
     indexes (``_as_json``), made once for the database and the digest: the same text as
     ``json.dumps({"values": …, "ids": …}, sort_keys=True, …)`` spells."""
     text = f'{{"ids": {hashes_json}, "values": {values_json}}}'
@@ -81,9 +72,9 @@ def _staged_print(values_json: str, hashes_json: str) -> int:
 
 def rows_fingerprint(kind: str, count: int, total: int) -> str:
     """The fingerprint of a roster's rows, in any order: SHA-256 of its kind, its row count
-    and the sum modulo 2**256 of its rows' digests (``_row_print``). A sum is the same in
-    any order and counts a repeated row twice, and it is taken row by row as the file
-    streams: no digest is kept."""
+    and the sum modulo 2**256 of its rows' digests (``_refused_print``,
+    ``_staged_print``). A sum is the same in any order and counts a repeated row twice,
+    and it is taken row by row as the file streams: no digest is kept."""
     return hashlib.sha256(f"{kind}\n{count}\n{total:064x}".encode()).hexdigest()
 
 
@@ -428,7 +419,7 @@ def _import_rows(
         for row_number, cells in batch:
             values, hashes, problems = _validate_row(roster_kind, mapping, cells, today)
             if problems:
-                counts.total += _row_print(mapping, cells, values, hashes, problems)
+                counts.total += _refused_print(mapping, cells)
             else:
                 values_json, hashes_json = _as_json(values), _as_json(hashes)
                 counts.total += _staged_print(values_json, hashes_json)
