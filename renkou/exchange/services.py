@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from renkou.core import crypto
+from renkou.core import crypto, workers
 from renkou.core.audit import audit_record
 from renkou.core.problems import InputRefused, problem
 from renkou.exchange import damaged
@@ -85,13 +85,20 @@ def file_digest(path: Path) -> str:
 
 
 def _validate_row(
-    kind: RosterKind, mapping: HeaderMapping, cells: list[object], today: date
+    kind: RosterKind,
+    mapping: HeaderMapping,
+    cells: list[object],
+    today: date,
+    *,
+    register: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, str, str, dict[str, str]]]]:
     """(values, id blind indexes, problems as (column, value, code, params)) of one row.
 
     A damaged identity number is not a problem of the row (``exchange.damaged``): its
     problem and the blind indexes of its repairs go to ``hashes["problems"]`` and
-    ``hashes["repairs"]``; it is a problem only when the row has nothing else to link on.
+    ``hashes["repairs"]``; it is a problem only when the row has nothing else to link on
+    and no repair of it names a register person of the row's name: asked of the register,
+    which a row validated without it (``register=False``) raises ``_NeedsRegister`` for.
     """
     values: dict[str, Any] = {}
     hashes: dict[str, Any] = {}
@@ -151,6 +158,8 @@ def _validate_row(
     ):
         # Nothing else links the row: a repair naming a register person of the row's name
         # still does; the numbers beyond that are the row's problems.
+        if not register and any(d[4] and d[5] for d in damaged_cells):
+            raise _NeedsRegister
         lost = [d for d in damaged_cells if not _repair_names_someone(d[4], d[5])]
         if lost and not _linkable_without_number(kind.code, values, {d[0] for d in lost}):
             problems += [(d[0], d[1], d[2], d[3]) for d in lost]
@@ -412,51 +421,31 @@ def _import_rows(
             "report": mapping_report(mapping),
         },
     )
-    protector = crypto.default_protector()
-    for batch in stream.batches():
-        staged: list[tuple[int, str, str, str]] = []
-        quarantined: list[QuarantinedRow] = []
-        for row_number, cells in batch:
-            values, hashes, problems = _validate_row(roster_kind, mapping, cells, today)
-            if problems:
-                counts.total += _refused_print(mapping, cells)
-            else:
-                values_json, hashes_json = _as_json(values), _as_json(hashes)
-                counts.total += _staged_print(values_json, hashes_json)
-            original = protector.encrypt(
-                json.dumps(
-                    {
-                        h or f"#{i + 1}": v.cell_text(c)
-                        for i, (h, c) in enumerate(zip(headers, cells, strict=False))
-                    },
-                    ensure_ascii=False,
+    context = _Batching(roster_kind, mapping, headers, name, today)
+    for done, deferred in _validated(context, stream):
+        if deferred:  # rows whose damaged numbers the register decides: checked here
+            done = _merge(done, _validate_batch(context, deferred, register=True))
+        _stage(imp, done.staged)
+        QuarantinedRow.objects.bulk_create(
+            [
+                QuarantinedRow(
+                    roster_import=imp,
+                    row_number=row_number,
+                    column=column,
+                    value=value,
+                    code=code,
+                    reason_zh=zh,
+                    reason_en=en,
+                    original_enc=original,
                 )
-            )
-            if not problems:
-                staged.append((row_number, values_json, hashes_json, original))
-                continue
-            counts.quarantined += 1
-            for column, value, code, params in problems:
-                extra = {k: x for k, x in params.items() if k != "value"}
-                p = problem(code, file=name, row=row_number, column=column, value=value, **extra)
-                header = headers[mapping.columns[column]] if column in mapping.columns else column
-                quarantined.append(
-                    QuarantinedRow(
-                        roster_import=imp,
-                        row_number=row_number,
-                        column=header[:100],
-                        value=value[:255],
-                        code=code,
-                        reason_zh=p.message_zh[:255],
-                        reason_en=p.message_en[:255],
-                        original_enc=original,
-                    )
-                )
-        _stage(imp, staged)
-        QuarantinedRow.objects.bulk_create(quarantined, batch_size=BATCH)
-        counts.rows += len(batch)
-        counts.staged += len(staged)
-        counts.total %= _PRINT_MODULUS
+                for row_number, column, value, code, zh, en, original in done.quarantined
+            ],
+            batch_size=BATCH,
+        )
+        counts.rows += done.rows
+        counts.staged += len(done.staged)
+        counts.quarantined += done.refused
+        counts.total = (counts.total + done.total) % _PRINT_MODULUS
         progress(0.02 + 0.95 * stream.fraction(), "validate")
     progress(0.98, "save")
     counts.fingerprint = rows_fingerprint(kind, counts.rows, counts.total)
@@ -487,3 +476,128 @@ def _import_rows(
         },
     )
     return imp
+
+
+# Rows read before an import spreads its validation over worker processes: a small file
+# is done before they would have started.
+PARALLEL_AFTER_ROWS = 20_000
+
+
+@dataclass
+class _Batching:
+    """What validating a roster's rows needs, the same for every batch (in a worker: its
+    copy from the fork)."""
+
+    kind: RosterKind
+    mapping: HeaderMapping
+    headers: list[str]
+    name: str
+    today: date
+
+
+@dataclass
+class _Done:
+    """A batch validated: staged rows (row number, values JSON, blind indexes JSON,
+    original encrypted), quarantine entries (row number, header, value, code, reason zh,
+    reason en, original encrypted), refused rows, rows, the digests' sum."""
+
+    staged: list[tuple[int, str, str, str]]
+    quarantined: list[tuple[int, str, str, str, str, str, str]]
+    refused: int
+    rows: int
+    total: int
+    deferred: list[Row]
+
+
+class _NeedsRegister(Exception):
+    """A row only the register can decide (a damaged number's repairs name someone?)."""
+
+
+def _merge(done: _Done, more: _Done) -> _Done:
+    return _Done(
+        staged=done.staged + more.staged,
+        quarantined=done.quarantined + more.quarantined,
+        refused=done.refused + more.refused,
+        rows=done.rows + more.rows,
+        total=done.total + more.total,
+        deferred=[],
+    )
+
+
+def _validate_batch(context: _Batching, batch: list[Row], *, register: bool) -> _Done:
+    """Validate, digest and encrypt a batch of rows. Without the ``register`` (in a worker,
+    which never opens the database) a row it would be asked about is deferred: handed back
+    unvalidated, for the parent to validate with it."""
+    kind, mapping, headers, name = context.kind, context.mapping, context.headers, context.name
+    protector = crypto.default_protector()
+    done = _Done([], [], 0, 0, 0, [])
+    for row_number, cells in batch:
+        try:
+            values, hashes, problems = _validate_row(
+                kind, mapping, cells, context.today, register=register
+            )
+        except _NeedsRegister:
+            done.deferred.append((row_number, cells))
+            continue
+        done.rows += 1
+        original = protector.encrypt(
+            json.dumps(
+                {
+                    h or f"#{i + 1}": v.cell_text(c)
+                    for i, (h, c) in enumerate(zip(headers, cells, strict=False))
+                },
+                ensure_ascii=False,
+            )
+        )
+        if not problems:
+            values_json, hashes_json = _as_json(values), _as_json(hashes)
+            done.total += _staged_print(values_json, hashes_json)
+            done.staged.append((row_number, values_json, hashes_json, original))
+            continue
+        done.total += _refused_print(mapping, cells)
+        done.refused += 1
+        for column, value, code, params in problems:
+            extra = {k: x for k, x in params.items() if k != "value"}
+            p = problem(code, file=name, row=row_number, column=column, value=value, **extra)
+            header = headers[mapping.columns[column]] if column in mapping.columns else column
+            done.quarantined.append(
+                (
+                    row_number,
+                    header[:100],
+                    value[:255],
+                    code,
+                    p.message_zh[:255],
+                    p.message_en[:255],
+                    original,
+                )
+            )
+    done.total %= _PRINT_MODULUS
+    return done
+
+
+def _validate_in_worker(batch: list[Row]) -> _Done:
+    return _validate_batch(workers.shared_state(), batch, register=False)
+
+
+def _validated(context: _Batching, stream: RosterStream) -> Iterator[tuple[_Done, list[Row]]]:
+    """The stream's batches validated, in order, each with its deferred rows: here for the
+    first ``PARALLEL_AFTER_ROWS`` rows, then in worker processes (``core.workers``) while
+    this process writes what they hand back: validating, digesting and encrypting a row
+    costs more than inserting it."""
+    batches = stream.batches()
+    seen = 0
+    for batch in batches:
+        done = _validate_batch(context, batch, register=True)
+        yield done, []
+        seen += len(batch)
+        if seen > PARALLEL_AFTER_ROWS:
+            break
+    else:
+        return
+    count = workers.worker_count()
+    if count < 2:
+        for batch in batches:
+            yield _validate_batch(context, batch, register=True), []
+        return
+    for done in workers.ordered_map(_validate_in_worker, batches, state=context, workers=count):
+        yield done, done.deferred

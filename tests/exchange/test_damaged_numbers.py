@@ -115,7 +115,14 @@ def test_a_repair_that_names_someone_else_is_not_taken(county, tmp_path) -> None
 
 
 @pytest.mark.django_db
-def test_only_rows_with_nothing_to_link_on_are_quarantined(county, tmp_path) -> None:
+@pytest.mark.parametrize("spread", [False, True], ids=["here", "in-workers"])
+def test_only_rows_with_nothing_to_link_on_are_quarantined(
+    county, tmp_path, monkeypatch, spread
+) -> None:
+    if spread:  # a row a batch, validated in worker processes from the second one: the
+        # second row's repair names a register person, which only this process can ask
+        monkeypatch.setattr("renkou.exchange.reading.BATCH_ROWS", 1)
+        monkeypatch.setattr("renkou.exchange.services.PARALLEL_AFTER_ROWS", 0)
     path = _csv(
         tmp_path / "deaths.csv",
         [

@@ -76,10 +76,16 @@ def _forget(imp: RosterImport) -> None:
     imp.delete()
 
 
-@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    ("suffix", "spread"),
+    [("csv", False), ("xlsx", False), ("xlsx", True)],
+    ids=["csv", "xlsx", "xlsx-in-workers"],
+)
 def test_a_roster_of_several_batches_imports_as_one_batch_would(
-    county: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+    county: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, spread: bool
 ) -> None:
+    if spread:  # batches after the first validated in worker processes
+        monkeypatch.setattr("renkou.exchange.services.PARALLEL_AFTER_ROWS", 0)
     path = tmp_path / f"police.{suffix}"
     if suffix == "csv":
         _csv(path, _rows())
