@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from renkou.benefits.choices import CycleStatus, EntitlementStatus, ObjectionOutcome, Outcome
 from renkou.benefits.facts import Facts, facts_from_register
@@ -57,6 +58,17 @@ def _need(cycle: Cycle, allowed: tuple[str, ...]) -> None:
             _("cycle %(id)s is %(status)s; this step needs %(allowed)s")
             % {"id": cycle.pk, "status": cycle.status, "allowed": ", ".join(allowed)}
         )
+
+
+def _lock(cycle: Cycle) -> None:
+    """Lock the cycle's row and read its state again: its steps and objections run one at a
+    time (an objection recorded while another user approves either blocks or waits)."""
+    fresh = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle.status, cycle.notice_from, cycle.notice_until = (
+        fresh.status,
+        fresh.notice_from,
+        fresh.notice_until,
+    )
 
 
 def _move(cycle: Cycle, *, actor: Any, to: str, allowed: tuple[str, ...], reason: str = "") -> None:
@@ -169,6 +181,7 @@ def cycle_notice(
     ``notice.min_days`` days (the value in force on its first day).
     """
     today = today or timezone.localdate()
+    _lock(cycle)
     _need(cycle, (CycleStatus.COMPUTED,))
     if start < today:
         raise CycleError(
@@ -201,6 +214,7 @@ def objection_raise(
     """Record an objection (异议) to a person on the notice, with who raised it (encrypted)."""
     today = today or timezone.localdate()
     cycle = decision.cycle
+    _lock(cycle)
     if cycle.status != CycleStatus.NOTICE:
         raise CycleError(_("objections are recorded only while the list is on notice"))
     if decision.outcome != Outcome.ELIGIBLE:
@@ -269,7 +283,9 @@ def objection_decide(
         raise CycleError(
             _("write why the objection is upheld or dismissed (up to 2000 characters)")
         )
-    # locked: two administrators deciding the same objection at once decide it once
+    # locked (the cycle, then the objection): two administrators deciding the same
+    # objection at once decide it once, and never while the cycle is being approved
+    _lock(objection.decision.cycle)
     objection = (
         Objection.objects.select_for_update().select_related("decision__cycle").get(pk=objection.pk)
     )
@@ -315,6 +331,7 @@ def cycle_approve(*, cycle: Cycle, actor: Any, today: datetime.date | None = Non
         raise CycleError(_("approval needs a signed-in user"))
     if cycle.computed_by_id is None or cycle.computed_by_id == actor.pk:
         raise CycleError(_("the user who computed a cycle may not approve it"))
+    _lock(cycle)
     _need(cycle, (CycleStatus.NOTICE,))
     opens = approval_from(cycle)
     if opens is None or cycle.notice_from is None or cycle.notice_until is None:
@@ -337,7 +354,11 @@ def cycle_approve(*, cycle: Cycle, actor: Any, today: datetime.date | None = Non
     ).count()
     if still_open:
         raise CycleError(
-            _("%(n)s objections are still open: decide them before the approval")
+            ngettext(
+                "%(n)s objection is still open: decide it before the approval",
+                "%(n)s objections are still open: decide them before the approval",
+                still_open,
+            )
             % {"n": still_open}
         )
     cycle.approved_by, cycle.approved_at = actor, timezone.now()

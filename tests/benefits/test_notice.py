@@ -179,7 +179,7 @@ def test_an_open_objection_blocks_the_approval(users):
     objection = raise_against(cycle, "RR_F", clerk)
     with translation.override("en"), pytest.raises(CycleError) as refused:
         cycle_approve(cycle=cycle, actor=head, today=D(2024, 3, 8))
-    assert str(refused.value) == "1 objections are still open: decide them before the approval"
+    assert str(refused.value) == "1 objection is still open: decide it before the approval"
     with translation.override("zh-hans"), pytest.raises(CycleError) as refused:
         cycle_approve(cycle=cycle, actor=head, today=D(2024, 3, 8))
     assert str(refused.value) == "尚有 1 条异议未处理：请先处理再审批"
