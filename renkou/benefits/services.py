@@ -215,6 +215,7 @@ def objection_raise(
     today = today or timezone.localdate()
     cycle = decision.cycle
     _lock(cycle)
+    decision.refresh_from_db(fields=["outcome"])  # an objection upheld meanwhile
     if cycle.status != CycleStatus.NOTICE:
         raise CycleError(_("objections are recorded only while the list is on notice"))
     if decision.outcome != Outcome.ELIGIBLE:

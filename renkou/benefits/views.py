@@ -343,9 +343,10 @@ def notice_objection(request: HttpRequest, pk: int, village: str) -> HttpRespons
     if not may(request.user, "review", unit.code):
         raise PermissionDenied
     choice = request.POST.get("decision", "")
+    wanted = int(choice) if choice.isascii() and choice.isdigit() and len(choice) < 16 else 0
     decision = (
         selectors.decisions_for(request.user, cycle)
-        .filter(village_id=unit.code, pk=int(choice) if choice.isdigit() else 0)
+        .filter(village_id=unit.code, pk=wanted)
         .select_related("cycle")
         .first()
     )
@@ -412,10 +413,9 @@ def notice_page(request: HttpRequest, pk: int, village: str) -> HttpResponse:
     for d in rows:
         d.name_masked = mask_name(d.person.name)
         d.category_label = category_label(d.category)
-    objections = list(
-        Objection.objects.filter(decision__in=decisions)
-        .select_related("decision__person")
-        .order_by("outcome", "raised_on", "pk")
+    objections = sorted(
+        Objection.objects.filter(decision__in=decisions).select_related("decision__person"),
+        key=lambda o: (o.outcome != ObjectionOutcome.OPEN, o.raised_on, o.pk),  # open first
     )
     for o in objections:
         o.name_masked = mask_name(o.decision.person.name)

@@ -399,3 +399,30 @@ def test_an_objection_recorded_and_decided_on_the_notice_page(users):
     assert mask_name(rr.person.name) in page  # in the objections below the list ...
     table = page.split("<section")[0]
     assert mask_name(rr.person.name) not in table  # ... no longer on the notice
+
+
+def test_the_pages_offer_objections_for_persons_on_the_notice_and_name_the_approval_day(users):
+    clerk, head = users
+    cycle = rural_cycle(clerk)
+    today = timezone.localdate()
+    cycle_notice(cycle=cycle, start=today, days=7, actor=clerk)
+    client = login_as(Client(HTTP_ACCEPT_LANGUAGE="en"), head)
+    draft = client.get(f"/benefits/cycles/{cycle.pk}/decisions/").content.decode()
+    for d in cycle.decisions.all():
+        form = f'action="/benefits/decisions/{d.pk}/objections/"'
+        assert (form in draft) == (d.outcome == "eligible"), d.person_id
+    page = client.get(f"/benefits/cycles/{cycle.pk}/").content.decode()
+    opens = (today + datetime.timedelta(days=7)).isoformat()
+    until = (today + datetime.timedelta(days=6)).isoformat()
+    assert f"The notice runs until {until}; approval is possible from {opens}." in page
+    # a person not chosen from the notice's list: refused, nothing written
+    response = client.post(
+        f"/benefits/cycles/{cycle.pk}/notice/{VILLAGE_A1}/objections/",
+        {"decision": "²", "objector_name": "王五", "text": "x", "raised_on": today.isoformat()},
+        follow=True,
+    )
+    assert "Choose the person on the notice the objection is about." in response.content.decode()
+    assert not Objection.objects.exists()
+    zh = login_as(Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), head)
+    parameters = zh.get("/benefits/parameters/").content.decode()
+    assert "公示：名单至少公示的天数，期满后方可审批" in parameters
