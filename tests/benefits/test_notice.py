@@ -426,3 +426,31 @@ def test_the_pages_offer_objections_for_persons_on_the_notice_and_name_the_appro
     zh = login_as(Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), head)
     parameters = zh.get("/benefits/parameters/").content.decode()
     assert "公示：名单至少公示的天数，期满后方可审批" in parameters
+
+
+@pytest.mark.django_db(transaction=True)
+def test_objections_resolved_before_outcomes_get_the_outcome_they_had(users):
+    """Migration 0003: resolving an objection could only take a person off the list, so a
+    resolved objection whose person is no longer eligible was upheld; else dismissed."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    clerk, _head = users
+    cycle = noticed(clerk)
+    rr, gm, u_f = (decision_of(cycle, ref) for ref in ("RR_F", "G_M", "U_F"))
+    Decision.objects.filter(pk=rr.pk).update(outcome="not_eligible")  # as the old resolve did
+    call_command("migrate", "benefits", "0002", verbosity=0)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(
+            ("benefits", "0002_payment_file_checksum")
+        )
+        Legacy = old.apps.get_model("benefits", "Objection")
+        for decision, resolution in ((rr, "confirmed"), (gm, "checked"), (u_f, "")):
+            Legacy.objects.create(
+                decision_id=decision.pk, text="x", raised_on=START, resolution=resolution
+            )
+    finally:
+        call_command("migrate", "benefits", verbosity=0)
+    outcomes = dict(Objection.objects.values_list("decision_id", "outcome"))
+    assert outcomes == {rr.pk: "upheld", gm.pk: "dismissed", u_f.pk: "open"}
