@@ -40,3 +40,11 @@ class EntitlementStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     STOPPED = "stopped", _("Stopped")
     RECOVER = "recover", _("Paid after death: to recover")
+
+
+class ObjectionOutcome(models.TextChoices):
+    """An objection (异议): open until decided, then upheld (the person is removed) or dismissed."""
+
+    OPEN = "open", _("Open")
+    UPHELD = "upheld", _("Upheld: removed from the list")
+    DISMISSED = "dismissed", _("Dismissed: stays on the list")

@@ -6,7 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from renkou.benefits.choices import CycleStatus, EntitlementStatus, Outcome, Programme
+from renkou.benefits.choices import (
+    CycleStatus,
+    EntitlementStatus,
+    ObjectionOutcome,
+    Outcome,
+    Programme,
+)
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.models import Person
 
@@ -160,22 +166,42 @@ class Decision(models.Model):
 
 
 class Objection(models.Model):
-    """An objection (异议) raised during the public notice, and how it was resolved."""
+    """An objection (异议) to a person on the public notice, and its outcome.
+
+    The objector's name and contact are personal information: stored encrypted
+    (``renkou.core.crypto``) with a mask for the pages, never in clear.
+    """
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="objections")
+    objector_name_enc = models.TextField(blank=True)
+    objector_name_masked = models.CharField(_("objector"), max_length=50, blank=True)
+    objector_contact_enc = models.TextField(blank=True)
+    objector_contact_masked = models.CharField(_("objector's contact"), max_length=60, blank=True)
     text = models.TextField(_("objection"))
-    raised_on = models.DateField(_("raised on"))
-    resolution = models.TextField(_("resolution"), blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    raised_on = models.DateField(_("received on"))
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=10,
+        choices=ObjectionOutcome.choices,
+        default=ObjectionOutcome.OPEN,
+        db_index=True,
     )
+    resolution = models.TextField(_("outcome note"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
 
     def __str__(self) -> str:
-        return f"{self.decision_id}: {self.raised_on}"
+        return f"{self.decision_id}: {self.raised_on} {self.outcome}"
 
 
 class PaymentBatch(models.Model):

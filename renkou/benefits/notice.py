@@ -1,4 +1,9 @@
-"""The public notice (公示) list: one xlsx sheet per village with each decision and why."""
+"""The public notice (公示) list: one xlsx sheet per village, eligible persons only.
+
+The notice is published: it lists the persons to be approved, names and identity numbers
+masked, with the category and amount. Who is not eligible, and every reason, is personal
+information and stays on the internal draft list.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +14,37 @@ from typing import BinaryIO
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from renkou.benefits.choices import Outcome
 from renkou.benefits.models import Cycle
-from renkou.benefits.reasons import render_all
 from renkou.core.cells import workbook, write_row
 from renkou.core.files import file_write
+from renkou.core.masking import mask_name
 from renkou.orgunits.models import OrgUnit
 
 
+def on_notice(decisions: QuerySet) -> QuerySet:
+    """The decisions a notice publishes: the eligible persons, by village and name."""
+    return (
+        decisions.filter(outcome=Outcome.ELIGIBLE)
+        .select_related("person")
+        .order_by("village_id", "person__name", "person_id")
+    )
+
+
 def notice_rows(cycle: Cycle, decisions: QuerySet | None = None) -> dict[str, list[list[str]]]:
-    """Per village code: name, masked identity number, outcome, category, amount, reasons.
+    """Per village code: masked name, masked identity number, category, amount.
 
     ``decisions`` narrows the list (the villages of a user's area); default: the whole cycle.
     """
     out: dict[str, list[list[str]]] = defaultdict(list)
-    decisions = (decisions if decisions is not None else cycle.decisions.all()).select_related(
-        "person"
-    )
-    decisions = decisions.order_by("village_id", "person_id")
-    for d in decisions.iterator(chunk_size=2000):
+    chosen = on_notice(decisions if decisions is not None else cycle.decisions.all())
+    for d in chosen.iterator(chunk_size=2000):
         out[d.village_id or ""].append(
             [
-                d.person.name,
+                mask_name(d.person.name),
                 d.person.id_number_masked,
-                d.get_outcome_display(),
                 category_label(d.category),
                 str(d.amount),
-                render_all(d.reasons),
             ]
         )
     return out
@@ -51,6 +61,8 @@ def category_label(category: str) -> str:
 def notice_write(cycle: Cycle, path: Path | BinaryIO, decisions: QuerySet | None = None) -> int:
     """Write the notice list (one sheet per village) with its notice period; returns rows.
 
+    Villages without an eligible person have no sheet.
+
     A path is written whole or not at all (``renkou.core.files``); a stream as it is."""
     if isinstance(path, Path):
 
@@ -66,10 +78,8 @@ def notice_write(cycle: Cycle, path: Path | BinaryIO, decisions: QuerySet | None
     header = [
         _("name"),
         _("identity number"),
-        _("outcome"),
         _("category"),
         _("amount"),
-        _("reasons"),
     ]
     total = 0
     for code, lines in sorted(rows.items()):
@@ -82,7 +92,7 @@ def notice_write(cycle: Cycle, path: Path | BinaryIO, decisions: QuerySet | None
         write_row(sheet, 1, 0, header)
         for r, line in enumerate(lines, start=2):
             write_row(sheet, r, 0, line)
-        sheet.set_column(5, 5, 90)
+        sheet.set_column(0, 1, 20)
         total += len(lines)
     book.close()
     return total

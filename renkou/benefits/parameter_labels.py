@@ -10,6 +10,9 @@ PARAMETER_LABELS: dict[str, str | Promise] = {
     "childcare.in_force": _("Childcare subsidy in force (months before 2025-01 are never paid)"),
     "childcare.max_age": _("Childcare subsidy: paid for the months before this birthday (years)"),
     "childcare.per_month": _("Childcare subsidy: yuan per child per month (3600 a year)"),
+    "notice.min_days": _(
+        "Public notice: the fewest days a list is on notice before it may be approved"
+    ),
     "only_child.amount_per_year": _(
         "Only-child health allowance: yuan per certificate per year (provincial)"
     ),

@@ -181,6 +181,8 @@ def _text(item: dict) -> str:
         }.get(variant, _("%(n)s children, not one child or two daughters") % {"n": n})
     if code == "certificate":
         return _("only-child certificate issued on %(date)s") % {"date": date}
+    if code == "objection":
+        return _("objection upheld on %(date)s") % {"date": date}
     if code == "child_young":
         return _("child reaches %(n)s on %(date)s") % {"n": n, "date": date}
     return code

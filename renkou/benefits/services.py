@@ -16,13 +16,17 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from renkou.benefits.choices import CycleStatus, EntitlementStatus, Outcome
+from renkou.benefits.choices import CycleStatus, EntitlementStatus, ObjectionOutcome, Outcome
 from renkou.benefits.facts import Facts, facts_from_register
 from renkou.benefits.models import Cycle, Decision, Entitlement, Objection
+from renkou.benefits.parameters import value_at
 from renkou.benefits.programmes import PROGRAMMES
 from renkou.benefits.programmes.base import Evaluation, month_starts
 from renkou.core.audit import audit_record
+from renkou.core.crypto import encrypt
+from renkou.core.masking import mask_contact, mask_name
 from renkou.orgunits.models import OrgUnit
 
 
@@ -47,12 +51,28 @@ def _in_area(facts: Facts, rows: np.ndarray, orgunit: OrgUnit) -> np.ndarray:
     return np.char.startswith(facts.orgunit[rows], orgunit.code)
 
 
-def _move(cycle: Cycle, *, actor: Any, to: str, allowed: tuple[str, ...], reason: str = "") -> None:
+def _need(cycle: Cycle, allowed: tuple[str, ...]) -> None:
+    """Refuse a step the cycle's state does not allow."""
     if cycle.status not in allowed:
         raise CycleError(
             _("cycle %(id)s is %(status)s; this step needs %(allowed)s")
             % {"id": cycle.pk, "status": cycle.status, "allowed": ", ".join(allowed)}
         )
+
+
+def _lock(cycle: Cycle) -> None:
+    """Lock the cycle's row and read its state again: its steps and objections run one at a
+    time (an objection recorded while another user approves either blocks or waits)."""
+    fresh = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle.status, cycle.notice_from, cycle.notice_until = (
+        fresh.status,
+        fresh.notice_from,
+        fresh.notice_until,
+    )
+
+
+def _move(cycle: Cycle, *, actor: Any, to: str, allowed: tuple[str, ...], reason: str = "") -> None:
+    _need(cycle, allowed)
     before = cycle.status
     cycle.status = to
     cycle.save(
@@ -67,6 +87,19 @@ def _move(cycle: Cycle, *, actor: Any, to: str, allowed: tuple[str, ...], reason
         after={"status": to},
         reason=reason,
     )
+
+
+def notice_min_days(on: datetime.date) -> int:
+    """The fewest days a list stays on notice (parameter ``notice.min_days`` in force ``on``)."""
+    return int(value_at("notice.min_days", on))
+
+
+def approval_from(cycle: Cycle) -> datetime.date | None:
+    """The first day the cycle may be approved: after its notice and its minimum days."""
+    if cycle.notice_from is None or cycle.notice_until is None:
+        return None
+    least = cycle.notice_from + datetime.timedelta(days=notice_min_days(cycle.notice_from))
+    return max(cycle.notice_until + datetime.timedelta(days=1), least)
 
 
 @transaction.atomic
@@ -134,8 +167,33 @@ def cycle_compute(
 
 
 @transaction.atomic
-def cycle_notice(*, cycle: Cycle, start: datetime.date, days: int, actor: Any) -> Cycle:
-    """Publish the draft as the public notice (公示) for ``days`` days from ``start``."""
+def cycle_notice(
+    *,
+    cycle: Cycle,
+    start: datetime.date,
+    days: int,
+    actor: Any,
+    today: datetime.date | None = None,
+) -> Cycle:
+    """Publish the draft as the public notice (公示) for ``days`` days from ``start``.
+
+    The notice starts no earlier than the day it is published and lasts at least
+    ``notice.min_days`` days (the value in force on its first day).
+    """
+    today = today or timezone.localdate()
+    _lock(cycle)
+    _need(cycle, (CycleStatus.COMPUTED,))
+    if start < today:
+        raise CycleError(
+            _("the notice cannot start before the day it is published (%(today)s): %(start)s")
+            % {"today": today.isoformat(), "start": start.isoformat()}
+        )
+    least = notice_min_days(start)
+    if days < least:
+        raise CycleError(
+            _("the notice lasts at least %(least)s days; %(days)s days were given")
+            % {"least": least, "days": days}
+        )
     cycle.notice_from, cycle.notice_until = start, start + datetime.timedelta(days=days - 1)
     _move(cycle, actor=actor, to=CycleStatus.NOTICE, allowed=(CycleStatus.COMPUTED,))
     cycle_noticed.send(sender=Cycle, cycle=cycle)
@@ -144,44 +202,120 @@ def cycle_notice(*, cycle: Cycle, start: datetime.date, days: int, actor: Any) -
 
 @transaction.atomic
 def objection_raise(
-    *, decision: Decision, text: str, raised_on: datetime.date, actor: Any
+    *,
+    decision: Decision,
+    objector_name: str,
+    objector_contact: str = "",
+    text: str,
+    raised_on: datetime.date,
+    actor: Any,
+    today: datetime.date | None = None,
 ) -> Objection:
-    """Record an objection to one decision during the notice."""
-    if decision.cycle.status != CycleStatus.NOTICE:
+    """Record an objection (异议) to a person on the notice, with who raised it (encrypted)."""
+    today = today or timezone.localdate()
+    cycle = decision.cycle
+    _lock(cycle)
+    decision.refresh_from_db(fields=["outcome"])  # an objection upheld meanwhile
+    if cycle.status != CycleStatus.NOTICE:
         raise CycleError(_("objections are recorded only while the list is on notice"))
-    objection = Objection.objects.create(decision=decision, text=text, raised_on=raised_on)
+    if decision.outcome != Outcome.ELIGIBLE:
+        raise CycleError(_("objections are recorded against the persons on the notice only"))
+    objector_name, objector_contact, text = (
+        objector_name.strip(),
+        objector_contact.strip(),
+        text.strip(),
+    )
+    if not objector_name or not text:
+        raise CycleError(_("an objection needs the objector's name and what they object to"))
+    if len(objector_name) > 50 or len(objector_contact) > 60 or len(text) > 2000:
+        raise CycleError(
+            _("too long: the name has at most 50 characters, the contact 60, the objection 2000")
+        )
+    if cycle.notice_from is not None and raised_on < cycle.notice_from:
+        raise CycleError(
+            _("an objection is received on or after the notice's first day (%(start)s)")
+            % {"start": cycle.notice_from.isoformat()}
+        )
+    if raised_on > today:
+        raise CycleError(
+            _("the day the objection was received (%(day)s) is after today")
+            % {"day": raised_on.isoformat()}
+        )
+    objection = Objection.objects.create(
+        decision=decision,
+        objector_name_enc=encrypt(objector_name),
+        objector_name_masked=mask_name(objector_name),
+        objector_contact_enc=encrypt(objector_contact) if objector_contact else "",
+        objector_contact_masked=mask_contact(objector_contact),
+        text=text,
+        raised_on=raised_on,
+    )
     audit_record(
         actor=actor,
         action="benefits.objection.raised",
         object_type="benefits.decision",
         object_id=decision.pk,
-        after={"objection": objection.pk, "text": text},
+        after={
+            "objection": objection.pk,
+            "objector": objection.objector_name_masked,
+            "text": text,
+            "received": raised_on.isoformat(),
+        },
     )
     return objection
 
 
 @transaction.atomic
-def objection_resolve(
-    *, objection: Objection, resolution: str, outcome: str | None, actor: Any
+def objection_decide(
+    *,
+    objection: Objection,
+    outcome: str,
+    note: str,
+    actor: Any,
+    today: datetime.date | None = None,
 ) -> Objection:
-    """Resolve an objection; ``outcome`` (if given) changes the decision, audited."""
-    objection.resolution = resolution
-    objection.resolved_by = actor if getattr(actor, "pk", None) else None
-    objection.save(update_fields=["resolution", "resolved_by"])
+    """Decide an open objection: upheld takes the person off the list (not eligible, the
+    objection the reason), dismissed keeps them; audited with the decision before and after."""
+    today = today or timezone.localdate()
+    if outcome not in (ObjectionOutcome.UPHELD, ObjectionOutcome.DISMISSED):
+        raise CycleError(_("an objection is decided as upheld or dismissed"))
+    note = note.strip()
+    if not note or len(note) > 2000:
+        raise CycleError(
+            _("write why the objection is upheld or dismissed (up to 2000 characters)")
+        )
+    # locked (the cycle, then the objection): two administrators deciding the same
+    # objection at once decide it once, and never while the cycle is being approved
+    _lock(objection.decision.cycle)
+    objection = (
+        Objection.objects.select_for_update().select_related("decision__cycle").get(pk=objection.pk)
+    )
+    if objection.outcome != ObjectionOutcome.OPEN:
+        raise CycleError(_("this objection is decided already"))
     decision = objection.decision
+    if decision.cycle.status != CycleStatus.NOTICE:
+        raise CycleError(_("objections are decided only while the list is on notice"))
+    objection.outcome = outcome
+    objection.resolution = note
+    objection.resolved_by = actor if getattr(actor, "pk", None) else None
+    objection.decided_at = timezone.now()
+    objection.save(update_fields=["outcome", "resolution", "resolved_by", "decided_at"])
     before = decision.outcome
-    if outcome is not None and outcome != before:
-        decision.outcome = outcome
-        if outcome != Outcome.ELIGIBLE:
-            decision.amount, decision.months = Decimal("0"), []
-        decision.save(update_fields=["outcome", "amount", "months"])
+    if outcome == ObjectionOutcome.UPHELD and before == Outcome.ELIGIBLE:
+        decision.outcome = Outcome.NOT_ELIGIBLE
+        decision.amount, decision.months = Decimal("0"), []
+        decision.reasons = [
+            *decision.reasons,
+            {"code": "objection", "status": 0, "date": today.isoformat(), "n": objection.pk},
+        ]
+        decision.save(update_fields=["outcome", "amount", "months", "reasons"])
     audit_record(
         actor=actor,
         action="benefits.objection.resolved",
         object_type="benefits.decision",
         object_id=decision.pk,
         before={"outcome": before},
-        after={"outcome": decision.outcome, "resolution": resolution},
+        after={"outcome": decision.outcome, "objection": outcome, "note": note},
     )
     return objection
 
@@ -198,10 +332,36 @@ def cycle_approve(*, cycle: Cycle, actor: Any, today: datetime.date | None = Non
         raise CycleError(_("approval needs a signed-in user"))
     if cycle.computed_by_id is None or cycle.computed_by_id == actor.pk:
         raise CycleError(_("the user who computed a cycle may not approve it"))
-    if cycle.notice_until is None or today <= cycle.notice_until:
-        raise CycleError(_("the public notice has not ended"))
-    if Objection.objects.filter(decision__cycle=cycle, resolution="").exists():
-        raise CycleError(_("an objection is still open"))
+    _lock(cycle)
+    _need(cycle, (CycleStatus.NOTICE,))
+    opens = approval_from(cycle)
+    if opens is None or cycle.notice_from is None or cycle.notice_until is None:
+        raise CycleError(_("the list has not been on public notice"))
+    if today < opens:
+        raise CycleError(
+            _(
+                "approval is possible from %(date)s: the notice runs from %(start)s to %(end)s"
+                " and lasts at least %(least)s days"
+            )
+            % {
+                "date": opens.isoformat(),
+                "start": cycle.notice_from.isoformat(),
+                "end": cycle.notice_until.isoformat(),
+                "least": notice_min_days(cycle.notice_from),
+            }
+        )
+    still_open = Objection.objects.filter(
+        decision__cycle=cycle, outcome=ObjectionOutcome.OPEN
+    ).count()
+    if still_open:
+        raise CycleError(
+            ngettext(
+                "%(n)s objection is still open: decide it before the approval",
+                "%(n)s objections are still open: decide them before the approval",
+                still_open,
+            )
+            % {"n": still_open}
+        )
     cycle.approved_by, cycle.approved_at = actor, timezone.now()
     _move(cycle, actor=actor, to=CycleStatus.APPROVED, allowed=(CycleStatus.NOTICE,))
     rows = [

@@ -17,6 +17,11 @@ urlpatterns = [
         views.notice_page,
         name="benefits_notice_page",
     ),
+    path(
+        "benefits/cycles/<int:pk>/notice/<str:village>/objections/",
+        views.notice_objection,
+        name="benefits_notice_objection",
+    ),
     path("benefits/cycles/<int:pk>/notice.xlsx", views.notice_xlsx, name="benefits_notice_xlsx"),
     path("benefits/cycles/<int:pk>/approve/", views.cycle_approve, name="benefits_approve"),
     path("benefits/cycles/<int:pk>/pay/", views_payments.batch_new, name="benefits_pay"),

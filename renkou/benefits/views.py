@@ -23,15 +23,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.benefits import selectors, services
-from renkou.benefits.choices import CycleStatus, Outcome, Programme
+from renkou.benefits.choices import CycleStatus, ObjectionOutcome, Outcome, Programme
 from renkou.benefits.models import Cycle, Objection
-from renkou.benefits.notice import category_label, notice_write
+from renkou.benefits.notice import category_label, notice_write, on_notice
 from renkou.benefits.parameter_labels import parameter_label
 from renkou.benefits.parameters import all_parameters
 from renkou.benefits.payments import disbursement_rate
 from renkou.benefits.reasons import render as render_reason
 from renkou.benefits.reasons import render_all
 from renkou.core.jobs import job_active, job_latest, job_start
+from renkou.core.masking import mask_name
 from renkou.core.models import Job
 from renkou.core.scoping import may, restrict
 from renkou.orgunits.models import OrgUnit
@@ -57,7 +58,7 @@ def _shown_value(value: Any) -> Any:
 def parameters(request: HttpRequest) -> HttpResponse:
     """Every parameter of every programme with its dated values (edited in the YAML files)."""
     groups: dict[str, list[Any]] = {}
-    labels = dict(Programme.choices)
+    labels: dict[str, Any] = {**dict(Programme.choices), "notice": _("Public notice")}
     today = timezone.localdate()
     for path, description, history in all_parameters():
         programme = path.split(".", 1)[0]
@@ -169,8 +170,10 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             totals[key] += v.get(key, 0)
     open_objections = list(
         Objection.objects.filter(
-            decision__in=selectors.decisions_for(user, cycle), resolution=""
-        ).select_related("decision__person")
+            decision__in=selectors.decisions_for(user, cycle), outcome=ObjectionOutcome.OPEN
+        )
+        .select_related("decision__person")
+        .order_by("raised_on", "pk")
     )
     batches = list(
         cycle.batches.annotate(lines=Count("payments"), total=Sum("payments__amount")).order_by(
@@ -184,6 +187,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     runs = may(user, "benefits", cycle.orgunit_id)
     today = timezone.localdate()
+    opens = services.approval_from(cycle)
     return render(
         request,
         "benefits/cycle.html",
@@ -196,7 +200,9 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_run": runs,
             "can_notice": runs and cycle.status == CycleStatus.COMPUTED,
             "can_approve": runs and cycle.status == CycleStatus.NOTICE,
-            "notice_over": cycle.notice_until is not None and today > cycle.notice_until,
+            "notice_over": opens is not None and today >= opens,
+            "approval_from": opens,
+            "min_days": services.notice_min_days(today),
             "same_user": cycle.computed_by_id == user.pk,
             "can_pay": runs and cycle.status in (CycleStatus.APPROVED, CycleStatus.PAYING),
             "can_resolve": runs and cycle.status == CycleStatus.NOTICE,
@@ -294,8 +300,10 @@ def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
         d.lines = [(render_reason(item), item["status"]) for item in d.reasons]
         d.village_name = names.get(d.village_id or "", d.village_id or "—")
         d.category_label = category_label(d.category)
-        d.can_object = cycle.status == CycleStatus.NOTICE and may(
-            request.user, "review", d.village_id or ""
+        d.can_object = (
+            cycle.status == CycleStatus.NOTICE
+            and d.outcome == Outcome.ELIGIBLE
+            and may(request.user, "review", d.village_id or "")
         )
     return render(
         request,
@@ -312,72 +320,118 @@ def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def objection_raise(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record an objection to one decision while the list is on notice."""
-    decision = selectors.decision_get(request.user, pk)
-    if not may(request.user, "review", decision.village_id or ""):
-        raise PermissionDenied
-    text = request.POST.get("text", "").strip()
-    try:
-        raised_on = datetime.date.fromisoformat(request.POST.get("raised_on", ""))
-    except ValueError:
-        raised_on = None
-    if not text or raised_on is None:
-        messages.error(request, _("Write the objection and the day it was raised."))
-    else:
-        try:
-            services.objection_raise(
-                decision=decision, text=text[:2000], raised_on=raised_on, actor=request.user
-            )
-        except services.CycleError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("The objection is recorded."))
+def _back(request: HttpRequest, decision: Any) -> HttpResponse:
+    """Back to the notice page the form was on, or to the cycle."""
+    if request.POST.get("back") == "notice" and decision.village_id:
+        return redirect("benefits_notice_page", pk=decision.cycle_id, village=decision.village_id)
     return redirect("benefits_cycle", pk=decision.cycle_id)
 
 
 @login_required
 @require_POST
+def objection_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an objection (异议) to a person on the notice, with who raised it."""
+    return _objection_record(request, selectors.decision_get(request.user, pk))
+
+
+@login_required
+@require_POST
+def notice_objection(request: HttpRequest, pk: int, village: str) -> HttpResponse:
+    """Record an objection from the notice page, the person chosen from its list."""
+    cycle = selectors.cycle_get(request.user, pk)
+    unit = unit_for_user(request.user, village)
+    if not may(request.user, "review", unit.code):
+        raise PermissionDenied
+    choice = request.POST.get("decision", "")
+    wanted = int(choice) if choice.isascii() and choice.isdigit() and len(choice) < 16 else 0
+    decision = (
+        selectors.decisions_for(request.user, cycle)
+        .filter(village_id=unit.code, pk=wanted)
+        .select_related("cycle")
+        .first()
+    )
+    if decision is None:
+        messages.error(request, _("Choose the person on the notice the objection is about."))
+        return redirect("benefits_notice_page", pk=cycle.pk, village=unit.code)
+    return _objection_record(request, decision)
+
+
+def _objection_record(request: HttpRequest, decision: Any) -> HttpResponse:
+    if not may(request.user, "review", decision.village_id or ""):
+        raise PermissionDenied
+    try:
+        raised_on = datetime.date.fromisoformat(request.POST.get("raised_on", ""))
+    except ValueError:
+        messages.error(request, _("Give the day the objection was received (YYYY-MM-DD)."))
+        return _back(request, decision)
+    try:
+        services.objection_raise(
+            decision=decision,
+            objector_name=request.POST.get("objector_name", ""),
+            objector_contact=request.POST.get("objector_contact", ""),
+            text=request.POST.get("text", ""),
+            raised_on=raised_on,
+            actor=request.user,
+        )
+    except services.CycleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The objection is recorded."))
+    return _back(request, decision)
+
+
+@login_required
+@require_POST
 def objection_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    """Resolve an objection, keeping or changing the decision (audited)."""
+    """Decide an objection: upheld (the person leaves the list) or dismissed (audited)."""
     objection = selectors.objection_get(request.user, pk)
     cycle = objection.decision.cycle
     if not may(request.user, "benefits", cycle.orgunit_id):
         raise PermissionDenied
-    resolution = request.POST.get("resolution", "").strip()
-    outcome = request.POST.get("outcome", "") or None
-    if not resolution or (outcome is not None and outcome not in Outcome.values):
-        messages.error(request, _("Write how the objection was resolved."))
-    elif cycle.status != CycleStatus.NOTICE:
-        messages.error(request, _("Objections are resolved only while the list is on notice."))
-    else:
-        services.objection_resolve(
-            objection=objection, resolution=resolution[:2000], outcome=outcome, actor=request.user
+    try:
+        services.objection_decide(
+            objection=objection,
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("resolution", ""),
+            actor=request.user,
         )
-        messages.success(request, _("The objection is resolved."))
-    return redirect("benefits_cycle", pk=cycle.pk)
+    except services.CycleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The objection is decided."))
+    return _back(request, objection.decision)
 
 
 @login_required
 def notice_page(request: HttpRequest, pk: int, village: str) -> HttpResponse:
-    """The printable public notice (公示) of one village."""
+    """The printable public notice (公示) of one village: eligible persons only, masked;
+    below it (not printed) the village's objections and the form that records one."""
     cycle = selectors.cycle_get(request.user, pk)
     unit = unit_for_user(request.user, village)
-    rows = list(
-        selectors.decisions_for(request.user, cycle)
-        .filter(village_id=unit.code)
-        .select_related("person")
-        .order_by("outcome", "person__name")
-    )
+    decisions = selectors.decisions_for(request.user, cycle).filter(village_id=unit.code)
+    rows = list(on_notice(decisions))
     for d in rows:
-        d.lines = [render_reason(item) for item in d.reasons]
+        d.name_masked = mask_name(d.person.name)
         d.category_label = category_label(d.category)
+    objections = sorted(
+        Objection.objects.filter(decision__in=decisions).select_related("decision__person"),
+        key=lambda o: (o.outcome != ObjectionOutcome.OPEN, o.raised_on, o.pk),  # open first
+    )
+    for o in objections:
+        o.name_masked = mask_name(o.decision.person.name)
+    on = cycle.status == CycleStatus.NOTICE
     return render(
         request,
         "benefits/notice.html",
-        {"cycle": cycle, "unit": unit, "rows": rows},
+        {
+            "cycle": cycle,
+            "unit": unit,
+            "rows": rows,
+            "objections": objections,
+            "can_object": on and may(request.user, "review", unit.code),
+            "can_decide": on and may(request.user, "benefits", cycle.orgunit_id),
+            "today": timezone.localdate(),
+        },
     )
 
 

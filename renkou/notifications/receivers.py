@@ -102,8 +102,11 @@ def on_job_ended(sender: Any, job: Any, **kwargs: Any) -> None:
 
 
 def on_cycle_noticed(sender: Any, cycle: Any, **kwargs: Any) -> None:
-    """A cycle's notice is published: from the day after it ends, the cycle waits for the
-    approval of a county administrator of its area other than the one who computed it."""
+    """A cycle's notice is published: from the day approval opens (after the notice and its
+    minimum days), the cycle waits for the approval of a county administrator of its area
+    other than the one who computed it."""
+    from renkou.benefits.services import approval_from
+
     recipients = holders(cycle.orgunit_id, "county_admin") - {cycle.computed_by_id}
     notify(
         recipients=recipients,
@@ -112,7 +115,7 @@ def on_cycle_noticed(sender: Any, cycle: Any, **kwargs: Any) -> None:
         object_type="benefits.cycle",
         object_id=cycle.pk,
         orgunit=cycle.orgunit_id,
-        visible_from=cycle.notice_until + datetime.timedelta(days=1),
+        visible_from=approval_from(cycle) or cycle.notice_until + datetime.timedelta(days=1),
     )
 
 

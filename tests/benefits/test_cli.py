@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from renkou.benefits.models import Cycle
@@ -28,8 +30,10 @@ def test_parameters_show_the_history():
     assert "from 2016-01-01: 450" in text and "from 2022-07-01: 590" in text
 
 
-def test_cycle_from_compute_to_rate(tmp_path, settings):
+def test_cycle_from_compute_to_rate(tmp_path, settings, monkeypatch):
     settings.LANGUAGE_CODE = "en"
+    # the commands publish and approve "today": the clock is set to the notice's days
+    monkeypatch.setattr(timezone, "localdate", lambda *a: datetime.date(2020, 1, 1))
     load_families(tmp_path / "families")
     user_with_role("clerk", "county_admin", COUNTY)
     user_with_role("head", "county_admin", COUNTY)
@@ -67,9 +71,14 @@ def test_cycle_from_compute_to_rate(tmp_path, settings):
     assert book.sheet_names == [f"{VILLAGE_A1} 东村"]
     table = book.get_sheet_by_index(0).to_python()
     assert table[0][1] == "public notice 2020-01-01 to 2020-01-07"
-    assert len(table) == 2 + 4 and "child born on" in table[2][5]
+    # eligible persons only, names masked, no reasons (they stay on the internal draft list)
+    assert len(table) == 2 + 4 and all(len(row) == 4 for row in table)
+    assert sorted(row[0] for row in table[2:]) == ["人**1", "人**2", "人**C", "人**C"]
     with pytest.raises(CommandError, match="computed"):
         run("cycle", "approve", str(cycle.pk), "--as", "clerk")
+    with pytest.raises(CommandError, match="approval is possible from 2020-01-08"):
+        run("cycle", "approve", str(cycle.pk), "--as", "head")
+    monkeypatch.setattr(timezone, "localdate", lambda *a: datetime.date(2020, 1, 8))
     assert "33 monthly entitlements" in run("cycle", "approve", str(cycle.pk), "--as", "head")
     # nobody has a bank account: no empty payment file, no batch
     with pytest.raises(CommandError, match=r"nothing to pay: .* \(4 persons without a bank"):

@@ -14,8 +14,8 @@ from renkou.benefits.services import (
     cycle_compute,
     cycle_notice,
     entitlements_stop_after_death,
+    objection_decide,
     objection_raise,
-    objection_resolve,
 )
 from renkou.core.models import AuditLog
 from renkou.orgunits.models import OrgUnit
@@ -45,7 +45,7 @@ def childcare_cycle(clerk, code=COUNTY):
 def test_approval_by_another_user_after_the_notice_creates_monthly_entitlements(users):
     clerk, head = users
     cycle = childcare_cycle(clerk)
-    cycle_notice(cycle=cycle, start=D(2025, 3, 1), days=7, actor=clerk)
+    cycle_notice(cycle=cycle, start=D(2025, 3, 1), days=7, actor=clerk, today=D(2025, 3, 1))
     assert cycle.notice_until == D(2025, 3, 7)
     with pytest.raises(CycleError):
         cycle_approve(cycle=cycle, actor=head, today=D(2025, 3, 7))  # notice still running
@@ -75,16 +75,25 @@ def test_an_open_objection_blocks_approval_and_its_resolution_is_audited(users):
     cycle = childcare_cycle(clerk)
     decision = cycle.decisions.get(person__person_ref="J_C")
     with pytest.raises(CycleError):
-        objection_raise(decision=decision, text="早了", raised_on=D(2025, 3, 2), actor=clerk)
-    cycle_notice(cycle=cycle, start=D(2025, 3, 1), days=7, actor=clerk)
+        objection_raise(
+            decision=decision,
+            objector_name="王五",
+            text="早了",
+            raised_on=D(2025, 3, 2),
+            actor=clerk,
+        )
+    cycle_notice(cycle=cycle, start=D(2025, 3, 1), days=7, actor=clerk, today=D(2025, 3, 1))
     objection = objection_raise(
-        decision=decision, text="not living here", raised_on=D(2025, 3, 2), actor=clerk
+        decision=decision,
+        objector_name="王五",
+        text="not living here",
+        raised_on=D(2025, 3, 2),
+        actor=clerk,
+        today=D(2025, 3, 2),
     )
     with pytest.raises(CycleError):
         cycle_approve(cycle=cycle, actor=head, today=D(2025, 3, 9))
-    objection_resolve(
-        objection=objection, resolution="confirmed", outcome="not_eligible", actor=head
-    )
+    objection_decide(objection=objection, outcome="upheld", note="confirmed", actor=head)
     assert cycle_approve(cycle=cycle, actor=head, today=D(2025, 3, 9)) == 26
     assert Decision.objects.get(pk=decision.pk).amount == 0
     row = AuditLog.objects.get(action="benefits.objection.resolved")
@@ -95,12 +104,12 @@ def test_a_second_cycle_over_the_same_children_cannot_pay_a_month_twice(users, s
     settings.LANGUAGE_CODE = "en"
     clerk, head = users
     first = childcare_cycle(clerk)
-    cycle_notice(cycle=first, start=D(2025, 3, 1), days=1, actor=clerk)
-    cycle_approve(cycle=first, actor=head, today=D(2025, 3, 2))
+    cycle_notice(cycle=first, start=D(2025, 3, 1), days=7, actor=clerk, today=D(2025, 3, 1))
+    cycle_approve(cycle=first, actor=head, today=D(2025, 3, 8))
     overlapping = childcare_cycle(clerk, code=TOWNSHIP_A)  # the township is inside the county
-    cycle_notice(cycle=overlapping, start=D(2025, 3, 1), days=1, actor=clerk)
+    cycle_notice(cycle=overlapping, start=D(2025, 3, 1), days=7, actor=clerk, today=D(2025, 3, 1))
     with pytest.raises(CycleError, match="already owed"):
-        cycle_approve(cycle=overlapping, actor=head, today=D(2025, 3, 2))
+        cycle_approve(cycle=overlapping, actor=head, today=D(2025, 3, 8))
     assert Entitlement.objects.count() == 33
     overlapping.refresh_from_db()
     assert overlapping.status == "notice"  # the whole approval was refused
@@ -122,8 +131,8 @@ def test_the_constraint_holds_without_the_service(users):
 def test_a_death_stops_later_months_and_flags_paid_ones(users):
     clerk, head = users
     cycle = childcare_cycle(clerk)
-    cycle_notice(cycle=cycle, start=D(2025, 3, 1), days=1, actor=clerk)
-    cycle_approve(cycle=cycle, actor=head, today=D(2025, 3, 2))
+    cycle_notice(cycle=cycle, start=D(2025, 3, 1), days=7, actor=clerk, today=D(2025, 3, 1))
+    cycle_approve(cycle=cycle, actor=head, today=D(2025, 3, 8))
     child = Person.objects.get(person_ref="T_2")
     Entitlement.objects.filter(person=child, month__lte=D(2025, 6, 1)).update(status="paid")
     # the death arrives in the register later (the registry's service is the write path there)
@@ -140,8 +149,8 @@ def test_a_death_applied_in_the_register_stops_the_entitlements_at_once(users):
 
     clerk, head = users
     cycle = childcare_cycle(clerk)
-    cycle_notice(cycle=cycle, start=D(2025, 3, 1), days=1, actor=clerk)
-    cycle_approve(cycle=cycle, actor=head, today=D(2025, 3, 2))
+    cycle_notice(cycle=cycle, start=D(2025, 3, 1), days=7, actor=clerk, today=D(2025, 3, 1))
+    cycle_approve(cycle=cycle, actor=head, today=D(2025, 3, 8))
     child = Person.objects.get(person_ref="T_1")
     Entitlement.objects.filter(person=child, month__lte=D(2025, 3, 1)).update(status="paid")
     death = registry.event_submit(

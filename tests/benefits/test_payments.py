@@ -35,7 +35,7 @@ def approved(tmp_path):
     cycle = cycle_compute(
         programme="rural_reward", year=2024, orgunit=OrgUnit.objects.get(code=COUNTY), actor=clerk
     )
-    cycle_notice(cycle=cycle, start=D(2024, 3, 1), days=7, actor=clerk)
+    cycle_notice(cycle=cycle, start=D(2024, 3, 1), days=7, actor=clerk, today=D(2024, 3, 1))
     cycle_approve(cycle=cycle, actor=head, today=D(2024, 3, 8))
     bank_account_set(
         person=Person.objects.get(person_ref="RR_F"),

@@ -69,10 +69,14 @@ def test_compute_notice_and_four_eyes_approval(
     shot(page, artifacts, "31-benefit-draft")
     page.go_back()
 
-    # --- 3. Public notice for 7 days, started 10 days ago; the village's printable page ----
-    start = datetime.date.today() - datetime.timedelta(days=10)
-    page.fill("#start", start.isoformat())
-    page.fill("#days", "7")
+    # --- 3. Public notice from today for 7 days; a day in the past is refused -------------
+    today = datetime.date.today()
+    assert page.locator("#days").input_value() == "7"  # notice.min_days
+    page.locator("#start").evaluate("el => el.removeAttribute('min')")  # the server decides
+    page.fill("#start", (today - datetime.timedelta(days=1)).isoformat())
+    follow(page, page.locator("#notice-form button[type=submit]"))
+    assert "公示开始日期不得早于发布当日" in page.locator(".messages li.error").inner_text()
+    page.fill("#start", today.isoformat())
     follow(page, page.locator("#notice-form button[type=submit]"))
     assert page.locator(".messages li.success").inner_text() == "名单已公示。"
     assert page.locator("h1 .tag").inner_text() == "公示中"
@@ -83,18 +87,45 @@ def test_compute_notice_and_four_eyes_approval(
     shot(page, artifacts, "32-benefit-cycle-notice")
     follow(page, page.locator(f"a[href='/benefits/cycles/{cycle.pk}/notice/{VILLAGE_A1}/']"))
     assert page.locator("table.notice-list tbody tr").count() == 4
-    assert start.isoformat() in page.locator("article.notice").inner_text()
+    notice = page.locator("article.notice").inner_text()
+    assert today.isoformat() in notice
+    # names masked (人K_C → 人**C), identity numbers masked, no reasons
+    assert "人**C" in notice and "人K_C" not in notice and "✓" not in notice
     assert page.locator(".topbar").is_visible()
     page.emulate_media(media="print")
     assert not page.locator(".topbar").is_visible()  # printed without the menu
+    assert not page.locator("section.objections").is_visible()  # nor the objections
     page.emulate_media(media="screen")
+    # an objection against K_C, recorded on the notice page
+    page.locator("section.objections summary").click()
+    k_c = cycle.decisions.get(person__person_ref="K_C")
+    page.select_option("#objection-person", str(k_c.pk))
+    page.fill("#objector-x", "王小五")
+    page.fill("#contact-x", "13800001234")
+    page.fill("#text-x", "不在本村居住")
+    follow(page, page.locator("form.objection button[type=submit]"))
+    assert page.locator(".messages li.success").inner_text() == "异议已登记。"
+    objections = page.locator("section.objections").inner_text()
+    assert "王*五" in objections and "王小五" not in objections and "待处理" in objections
     assert_fits_phone(page)
     shot(page, artifacts, "33-benefit-notice")
     sign_out(page, live_server)
+    # seven days pass: the notice ran from 10 days ago (the dates, moved back)
+    start = today - datetime.timedelta(days=10)
+    Cycle.objects.filter(pk=cycle.pk).update(
+        notice_from=start, notice_until=start + datetime.timedelta(days=6)
+    )
+    cycle.decisions.get(pk=k_c.pk).objections.update(raised_on=start)
 
     # --- 4. Another county user approves: 33 monthly entitlements ---------------------------
     sign_in(page, live_server, "head", PASSWORD)
     page.goto(f"{live_server.url}/benefits/cycles/{cycle.pk}/")
+    # the open objection first: dismissed, K_C stays on the list
+    assert page.locator("#approve-form button").is_disabled()
+    page.select_option(".findings .resolve select", "dismissed")
+    page.fill(".findings .resolve input[name=resolution]", "核实：在本村居住")
+    follow(page, page.locator(".findings .resolve button[type=submit]"))
+    assert page.locator(".messages li.success").inner_text() == "异议已处理。"
     assert page.locator("#approve-form button").is_enabled()
     follow(page, page.locator("#approve-form button"))
     assert page.locator(".messages li.success").inner_text() == "已审批：生成 33 条月度应发记录。"

@@ -225,6 +225,12 @@ PAGES: dict[str, Case] = {
         {"county_admin": 302, "reporter_this_village": 403},
         body={"text": "wrong", "raised_on": "2025-01-02"},
     ),
+    "record objection on the notice": Case(
+        "post",
+        lambda i: f"/benefits/cycles/{i.cycle}/notice/{VILLAGE_A1}/objections/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"text": "wrong", "raised_on": "2025-01-02"},
+    ),
     "payment file": Case(
         "get",
         lambda i: f"/benefits/batches/{i.batch}/file.csv",
@@ -476,7 +482,13 @@ def records() -> Ids:
         orgunit=OrgUnit.objects.get(code=TOWNSHIP_A),
         actor=clerk,
     )
-    cycle_notice(cycle=cycle, start=datetime.date(2025, 3, 1), days=7, actor=clerk)
+    cycle_notice(
+        cycle=cycle,
+        start=datetime.date(2025, 3, 1),
+        days=7,
+        actor=clerk,
+        today=datetime.date(2025, 3, 1),
+    )
     cycle_approve(cycle=cycle, actor=head, today=datetime.date(2025, 4, 1))
     batch = batch_create(cycle=cycle, path=None, actor=clerk).batch
     return Ids(
