@@ -35,3 +35,52 @@ def benefits_compute_job(
         **counts,
         "undecided": cycle.decisions.count() - sum(counts.values()),
     }
+
+
+@job_kind("benefits.facts", permission="benefits")
+def benefits_facts_job(
+    *,
+    progress: Progress,
+    upload: str,
+    file_name: str,
+    kind: str,
+    orgunit: str,
+    actor_id: int | None = None,
+) -> Any:
+    """Import an uploaded fact file; the upload is deleted afterwards, whatever happens.
+
+    A refused file ends the job with its problems (zh and en) as the result, nothing
+    recorded. Run again after a crash, it gives what one run gives: the import is one
+    transaction, and the same file is recognised by its digest.
+    """
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from renkou.benefits.facts_import import fact_import  # at run time: the worker starts fast
+    from renkou.core.problems import InputRefused
+    from renkou.exchange.uploads import upload_discard
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() or "worker"
+    path = Path(upload)
+    try:
+        result = fact_import(
+            path=path,
+            kind=kind,
+            orgunit=OrgUnit.objects.get(code=orgunit),
+            actor=actor,
+            progress=progress,
+            file_name=file_name,
+        )
+    except InputRefused as refused:
+        return {"refused_file": [asdict(p) for p in refused.problems]}
+    finally:
+        upload_discard(path)
+    imp = result.fact_import
+    return {
+        "fact_import": imp.pk,
+        "again": not result.created,
+        "rows": imp.rows_total,
+        "recorded": imp.rows_applied,
+        "unchanged": imp.rows_unchanged,
+        "refused": imp.rows_quarantined,
+    }

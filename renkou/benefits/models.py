@@ -13,6 +13,7 @@ from renkou.benefits.choices import (
     Outcome,
     Programme,
 )
+from renkou.benefits.models_facts import FactImport  # and the models of fact imports
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.models import Person
 
@@ -28,6 +29,17 @@ class DisabilityRecord(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(
         _("valid until"), null=True, blank=True, help_text=_("Empty while in force.")
+    )
+    source = models.CharField(
+        _("source"), max_length=60, blank=True, help_text=_("Who issued or reported it (残联).")
+    )
+    source_import = models.ForeignKey(
+        FactImport,
+        verbose_name=_("imported from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -55,6 +67,14 @@ class OnlyChildCertificate(models.Model):
     number = models.CharField(_("certificate number"), max_length=40)
     issued_on = models.DateField(_("issued on"))
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
+    source_import = models.ForeignKey(
+        FactImport,
+        verbose_name=_("imported from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("only-child certificate")
@@ -74,6 +94,14 @@ class Adoption(models.Model):
         Person, verbose_name=_("child"), on_delete=models.PROTECT, related_name="+"
     )
     adopted_on = models.DateField(_("adopted on"))
+    source_import = models.ForeignKey(
+        FactImport,
+        verbose_name=_("imported from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("adoption")
@@ -94,6 +122,15 @@ class BankAccount(models.Model):
     account_hash = models.CharField(max_length=64, db_index=True)
     account_enc = models.TextField()
     account_masked = models.CharField(_("account"), max_length=40)
+    valid_from = models.DateField(_("in use from"), null=True, blank=True)
+    source_import = models.ForeignKey(
+        FactImport,
+        verbose_name=_("imported from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("bank account")

@@ -56,14 +56,14 @@ MISSING_FACTS: dict[str, tuple[Promise, str]] = {
         gettext_lazy(
             "disability record: enter it on the person's page or import disability records"
         ),
-        "disability",
+        "disability_records",
     ),
     "certificate": (
         gettext_lazy(
             "only-child certificate: enter it on the holder's page"
             " or import only-child certificates"
         ),
-        "certificates",
+        "only_child_certificates",
     ),
 }
 

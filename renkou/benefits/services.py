@@ -26,7 +26,7 @@ from renkou.benefits.programmes import PROGRAMMES
 from renkou.benefits.programmes.base import Evaluation, month_starts
 from renkou.core.audit import audit_record
 from renkou.core.crypto import encrypt
-from renkou.core.masking import mask_contact, mask_name
+from renkou.core.masking import mask_account, mask_contact, mask_name
 from renkou.orgunits.models import OrgUnit
 
 
@@ -424,14 +424,49 @@ def entitlements_stop_after_death(*, actor: Any, person: Any = None) -> dict[str
     return {"stopped": stopped, "flagged": flagged}
 
 
+ADULT_AGE = 18
+
+
+def payee_refusal(person: Any, today: datetime.date) -> str:
+    """Why ``person`` cannot hold the account benefits are paid to ("" when they can): every
+    programme pays an adult (the childcare subsidy: the parent who applies, never the
+    child), and nobody is paid after death."""
+    if person.death_date is not None or person.status == "dead":
+        return _("%(name)s has died: no account can be recorded for a payee who died") % {
+            "name": person.name
+        }
+    born = person.birth_date
+    if born is not None:
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age < ADULT_AGE:
+            return _(
+                "%(name)s is under 18: benefits are paid to a parent (the childcare subsidy to"
+                " the mother or father who applies), so the account belongs to the parent"
+            ) % {"name": person.name}
+    return ""
+
+
 @transaction.atomic
-def bank_account_set(*, person: Any, bank: str, account: str, actor: Any) -> Any:
-    """Record a recipient's bank account: blind index, ciphertext and mask, never clear."""
+def bank_account_set(
+    *,
+    person: Any,
+    bank: str,
+    account: str,
+    actor: Any,
+    valid_from: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> Any:
+    """Record a recipient's bank account: blind index, ciphertext and mask, never clear.
+    Refused (``CycleError``) for a person no programme pays (``payee_refusal``)."""
     from renkou.benefits.models import BankAccount
     from renkou.core.crypto import blind_index, encrypt
 
+    today = today or timezone.localdate()
+    refusal = payee_refusal(person, today)
+    if refusal:
+        raise CycleError(refusal)
     digits = "".join(account.split())
-    masked = f"{'*' * max(len(digits) - 4, 0)}{digits[-4:]}"
+    masked = mask_account(digits)
     obj, created = BankAccount.objects.update_or_create(
         person=person,
         defaults={
@@ -439,6 +474,8 @@ def bank_account_set(*, person: Any, bank: str, account: str, actor: Any) -> Any
             "account_hash": blind_index(digits, domain="bank_account"),
             "account_enc": encrypt(digits),
             "account_masked": masked,
+            "valid_from": valid_from or today,
+            "source_import": None,
         },
     )
     audit_record(

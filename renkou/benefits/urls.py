@@ -2,11 +2,15 @@
 
 from django.urls import path
 
-from renkou.benefits import views, views_payments, views_person
+from renkou.benefits import views, views_facts, views_payments, views_person
 
 urlpatterns = [
     path("benefits/", views.cycle_list, name="benefits"),
     path("benefits/parameters/", views.parameters, name="benefits_parameters"),
+    path("benefits/facts/", views_facts.facts_home, name="benefits_facts"),
+    path("benefits/facts/new/<str:kind>/", views_facts.facts_home, name="benefits_facts_import"),
+    path("benefits/facts/upload/", views_facts.facts_upload, name="benefits_facts_upload"),
+    path("benefits/facts/<int:pk>/", views_facts.fact_import_detail, name="benefits_fact_import"),
     path("benefits/area/<str:code>/", views.cycle_list, name="benefits_area"),
     path("benefits/area/<str:code>/compute/", views.compute_start, name="benefits_compute"),
     path("benefits/cycles/<int:pk>/", views.cycle_detail, name="benefits_cycle"),
@@ -40,6 +44,26 @@ urlpatterns = [
         "benefits/persons/<int:pk>/bank-account/",
         views_person.person_bank_account,
         name="benefits_person_account",
+    ),
+    path(
+        "benefits/persons/<int:pk>/disability/",
+        views_person.person_disability,
+        name="benefits_person_disability",
+    ),
+    path(
+        "benefits/persons/<int:pk>/certificates/",
+        views_person.person_certificate,
+        name="benefits_person_certificate",
+    ),
+    path(
+        "benefits/persons/<int:pk>/certificates/<int:cert>/revoke/",
+        views_person.person_certificate_revoke,
+        name="benefits_person_certificate_revoke",
+    ),
+    path(
+        "benefits/persons/<int:pk>/adoptions/",
+        views_person.person_adoption,
+        name="benefits_person_adoption",
     ),
     path(
         "benefits/decisions/<int:pk>/objections/",

@@ -6,6 +6,7 @@ and the benefit history are personal information).
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.benefits import selectors
+from renkou.benefits.facts_import import account_problem, grade_of
 from renkou.benefits.models import (
     Adoption,
     BankAccount,
@@ -24,7 +26,15 @@ from renkou.benefits.models import (
     Entitlement,
     OnlyChildCertificate,
 )
-from renkou.benefits.services import bank_account_set
+from renkou.benefits.payees import payees_of
+from renkou.benefits.records import (
+    adoption_add,
+    disability_record_add,
+    only_child_certificate_add,
+    only_child_certificate_revoke,
+)
+from renkou.benefits.services import CycleError, bank_account_set
+from renkou.core import crypto
 from renkou.core.audit import audit_record
 from renkou.core.scoping import may, restrict
 from renkou.registry.models import Person
@@ -77,22 +87,168 @@ def person_benefits(request: HttpRequest, pk: int) -> HttpResponse:
             "decisions": decisions,
             "months": sorted(months.items()),
             "can_edit": may(request.user, "benefits", _area(person)),
+            "payees": payees_of(person),
         },
     )
+
+
+def _editable(request: HttpRequest, pk: int) -> Person:
+    person = _person(request, pk)
+    if not may(request.user, "benefits", _area(person)):
+        raise PermissionDenied
+    return person
+
+
+def _day(request: HttpRequest, name: str, required: bool = True) -> datetime.date | None:
+    """A date field of the form (YYYY-MM-DD); ``ValueError`` when it is wrong or missing."""
+    text = request.POST.get(name, "").strip()
+    if not text:
+        if required:
+            raise ValueError(name)
+        return None
+    return datetime.date.fromisoformat(text)
+
+
+def _recorded(request: HttpRequest, person: Person, write: Any) -> HttpResponse:
+    """Run a record service; its refusal is shown, nothing written."""
+    try:
+        write()
+    except CycleError as exc:
+        messages.error(request, str(exc))
+    except ValueError:
+        messages.error(request, _("Give every date as YYYY-MM-DD."))
+    else:
+        messages.success(request, _("Recorded."))
+    return redirect("benefits_person", pk=person.pk)
 
 
 @login_required
 @require_POST
 def person_bank_account(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the person's bank account (stored encrypted, shown masked)."""
-    person = _person(request, pk)
-    if not may(request.user, "benefits", _area(person)):
-        raise PermissionDenied
+    person = _editable(request, pk)
     bank = request.POST.get("bank", "").strip()
     account = "".join(request.POST.get("account", "").split())
-    if not bank or not account.isdigit() or not 8 <= len(account) <= 30:
-        messages.error(request, _("Give the bank and an account number of 8 to 30 digits."))
-    else:
-        bank_account_set(person=person, bank=bank[:60], account=account, actor=request.user)
-        messages.success(request, _("The bank account is recorded."))
-    return redirect("benefits_person", pk=person.pk)
+    if not bank or account_problem(account) is not None:
+        refused = account_problem(account)
+        if refused is not None and refused[0] == "account_check_digit":
+            messages.error(
+                request, _("The card number fails its check digit: a digit may be mistyped.")
+            )
+        else:
+            messages.error(request, _("Give the bank and an account number of 8 to 30 digits."))
+        return redirect("benefits_person", pk=person.pk)
+    return _recorded(
+        request,
+        person,
+        lambda: bank_account_set(
+            person=person,
+            bank=bank[:60],
+            account=account,
+            actor=request.user,
+            valid_from=_day(request, "valid_from", required=False),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def person_disability(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a disability certificate of the person."""
+    person = _editable(request, pk)
+    grade = grade_of(request.POST.get("grade", ""))
+    number = request.POST.get("certificate_number", "").strip()
+    if grade is None or not number:
+        messages.error(request, _("Give the grade (1 to 4) and the certificate number."))
+        return redirect("benefits_person", pk=person.pk)
+    return _recorded(
+        request,
+        person,
+        lambda: disability_record_add(
+            person=person,
+            grade=grade,
+            certificate_number=number[:40],
+            valid_from=_day(request, "valid_from"),
+            valid_until=_day(request, "valid_until", required=False),
+            actor=request.user,
+        ),
+    )
+
+
+def _child(request: HttpRequest, field: str) -> Person | None:
+    """The register person of the identity number typed (in the user's area), or None."""
+    text = "".join(request.POST.get(field, "").split()).upper()
+    if not text:
+        return None
+    return (
+        restrict(Person.objects.all(), request.user)
+        .filter(id_number_hash=crypto.blind_index(text))
+        .first()
+    )
+
+
+@login_required
+@require_POST
+def person_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an only-child certificate the person holds for a child."""
+    holder = _editable(request, pk)
+    child = _child(request, "child_id")
+    number = request.POST.get("number", "").strip()
+    if child is None or not number:
+        messages.error(
+            request, _("Give the certificate number and the identity number of a registered child.")
+        )
+        return redirect("benefits_person", pk=holder.pk)
+    return _recorded(
+        request,
+        holder,
+        lambda: only_child_certificate_add(
+            holder=holder,
+            child=child,
+            number=number[:40],
+            issued_on=_day(request, "issued_on"),
+            actor=request.user,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def person_certificate_revoke(request: HttpRequest, pk: int, cert: int) -> HttpResponse:
+    """Revoke one of the person's only-child certificates on a date, with the reason."""
+    holder = _editable(request, pk)
+    found = OnlyChildCertificate.objects.filter(pk=cert, holder=holder).first()
+    if found is None:
+        raise Http404
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        messages.error(request, _("Give the reason."))
+        return redirect("benefits_person", pk=holder.pk)
+    return _recorded(
+        request,
+        holder,
+        lambda: only_child_certificate_revoke(
+            cert=found,
+            revoked_on=_day(request, "revoked_on"),
+            actor=request.user,
+            reason=reason[:200],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def person_adoption(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a registered adoption by the person."""
+    parent = _editable(request, pk)
+    child = _child(request, "child_id")
+    if child is None:
+        messages.error(request, _("Give the identity number of a registered child."))
+        return redirect("benefits_person", pk=parent.pk)
+    return _recorded(
+        request,
+        parent,
+        lambda: adoption_add(
+            parent=parent, child=child, adopted_on=_day(request, "adopted_on"), actor=request.user
+        ),
+    )

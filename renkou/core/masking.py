@@ -23,3 +23,9 @@ def mask_contact(contact: str) -> str:
     if len(text) <= 4:
         return "*" * len(text)
     return "*" * (len(text) - 4) + text[-4:]
+
+
+def mask_account(account: str) -> str:
+    """A bank account masked: only its last 4 digits shown (as banks print them)."""
+    digits = "".join(account.split())
+    return f"{'*' * max(len(digits) - 4, 0)}{digits[-4:]}"

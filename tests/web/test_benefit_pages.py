@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
-from renkou.benefits.models import BankAccount, Cycle, Entitlement, Payment
+from renkou.benefits.models import BankAccount, Cycle, Entitlement, Objection, Payment
 from renkou.benefits.services import bank_account_set
 from renkou.core.models import AuditLog, Job
 from renkou.registry.models import Person
@@ -98,13 +99,15 @@ def test_notice_objection_four_eyes_approval_payment_and_bank_result(
 ) -> None:
     cycle = compute(people, django_capture_on_commit_callbacks)
     url = f"/benefits/cycles/{cycle.pk}/"
-    assert people["reporter"].post(f"{url}notice/", {"start": "2020-01-01"}).status_code == 403
-    people["clerk"].post(f"{url}notice/", {"start": "2020-01-01", "days": "7"})
+    start = timezone.localdate()  # a notice starts no earlier than the day it is published
+    until = start + datetime.timedelta(days=6)
+    assert people["reporter"].post(f"{url}notice/", {"start": str(start)}).status_code == 403
+    people["clerk"].post(f"{url}notice/", {"start": str(start), "days": "7"})
     cycle.refresh_from_db()
-    assert (cycle.status, cycle.notice_until) == ("notice", datetime.date(2020, 1, 7))
+    assert (cycle.status, cycle.notice_until) == ("notice", until)
     # the printable notice of the village and its xlsx
     notice = people["reporter"].get(f"{url}notice/{VILLAGE_A1}/")
-    assert "2020-01-01 to 2020-01-07" in notice.content.decode()
+    assert f"{start} to {until}" in notice.content.decode()
     assert len(notice.context["rows"]) == 4
     xlsx = people["reporter"].get(f"{url}notice.xlsx?village={VILLAGE_A1}")
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(xlsx.content)).get_sheet_by_index(0)
@@ -113,21 +116,25 @@ def test_notice_objection_four_eyes_approval_payment_and_bank_result(
     j_c = cycle.decisions.get(person__person_ref="J_C")
     assert (
         people["reporter"]
-        .post(f"/benefits/decisions/{j_c.pk}/objections/", {"text": "x", "raised_on": "2020-01-02"})
+        .post(f"/benefits/decisions/{j_c.pk}/objections/", {"text": "x", "raised_on": str(start)})
         .status_code
         == 403
     )
     people["stat"].post(
         f"/benefits/decisions/{j_c.pk}/objections/",
-        {"text": "moved away", "raised_on": "2020-01-02"},
+        {"text": "moved away", "raised_on": str(start), "objector_name": "王五"},
     )
     objection = j_c.objections.get()
+    # the seven days of the notice pass (its dates moved back: the pages take today's date)
+    week = datetime.timedelta(days=7)
+    Cycle.objects.filter(pk=cycle.pk).update(notice_from=start - week, notice_until=until - week)
+    Objection.objects.filter(pk=objection.pk).update(raised_on=start - week)
     blocked = people["head"].post(f"{url}approve/", follow=True)
-    assert messages_of(blocked) == ["an objection is still open"]
+    assert messages_of(blocked) == ["1 objection is still open: decide it before the approval"]
     assert people["stat"].post(f"/benefits/objections/{objection.pk}/resolve/").status_code == 403
     people["clerk"].post(
         f"/benefits/objections/{objection.pk}/resolve/",
-        {"resolution": "checked: lives here", "outcome": ""},
+        {"resolution": "checked: lives here", "outcome": "dismissed"},
     )
     # four eyes: the clerk who computed may not approve
     refused = people["clerk"].post(f"{url}approve/", follow=True)
@@ -187,7 +194,7 @@ def test_draft_list_queries_do_not_grow_with_the_rows(
 ) -> None:
     cycle = compute(people, django_capture_on_commit_callbacks)
     people["clerk"].post(
-        f"/benefits/cycles/{cycle.pk}/notice/", {"start": "2020-01-01", "days": "7"}
+        f"/benefits/cycles/{cycle.pk}/notice/", {"start": str(timezone.localdate()), "days": "7"}
     )
     # none per row (one counts them for the pager, one the header's unread notifications)
     with django_assert_max_num_queries(13):
@@ -212,7 +219,10 @@ def test_person_page_is_audited_and_records_the_bank_account(
     bad = people["clerk"].post(url, {"bank": "农商银行", "account": "6230-abc"}, follow=True)
     assert messages_of(bad) == ["Give the bank and an account number of 8 to 30 digits."]
     assert not BankAccount.objects.filter(person=mother).exists()
-    people["clerk"].post(url, {"bank": "农商银行", "account": "6230 0000 1111 2222"})
+    # a card number (16 digits from 6) must pass its Luhn check digit: 6230…2222 does not
+    wrong = people["clerk"].post(url, {"bank": "农商银行", "account": "6230 0000 1111 2222"})
+    assert not BankAccount.objects.filter(person=mother).exists() and wrong.status_code == 302
+    people["clerk"].post(url, {"bank": "农商银行", "account": "6230 0000 1111 2223"})
     shown = people["clerk"].get(f"/benefits/persons/{mother.pk}/").content.decode()
-    assert "************2222" in shown and "6230000011112222" not in shown
+    assert "************2223" in shown and "6230000011112223" not in shown
     assert AuditLog.objects.filter(action="benefits.bank_account.set").count() == 1

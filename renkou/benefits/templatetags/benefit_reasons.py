@@ -22,3 +22,11 @@ def decision_why(decision: Any) -> dict[str, Any]:
         "failed": render(failed) if failed else "",
         "missing": missing_facts(items) if decision.outcome == "undecided" else [],
     }
+
+
+@register.filter
+def payee_rule(programme: str) -> str:
+    """Who the programme pays (``benefits.payees``), in the page's language."""
+    from renkou.benefits.payees import payee_rule as rule
+
+    return rule(programme)

@@ -40,6 +40,11 @@ RESULT_LABELS: dict[str, str | Promise] = {
     "conflicts": _("Matched with conflicts"),
     "possible": _("Possible match"),
     "missing": _("Missing from the register"),
+    # benefits: a fact file
+    "fact_import": _("Fact import"),
+    "rows": _("Rows"),
+    "recorded": _("Recorded"),
+    "unchanged": _("Already recorded"),
 }
 STEP_LABELS: dict[str, str | Promise] = {
     "snapshot": _("taking in new events and computing"),
@@ -47,6 +52,10 @@ STEP_LABELS: dict[str, str | Promise] = {
     "features": _("preparing the checks"),
     "rules": _("running the rules"),
     "store": _("storing the findings"),
+    "read_file": _("reading the file"),
+    "validate": _("checking the rows"),
+    "save": _("saving"),
+    "done": _("done"),
 }
 
 

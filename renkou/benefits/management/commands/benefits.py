@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from renkou.benefits.choices import Programme
+from renkou.benefits.facts_import import KINDS as FACT_KINDS
+from renkou.benefits.facts_import import fact_import
 from renkou.benefits.models import Cycle, PaymentBatch
 from renkou.benefits.notice import notice_write
 from renkou.benefits.parameters import all_parameters
@@ -22,6 +24,8 @@ from renkou.benefits.services import (
     cycle_notice,
     entitlements_stop_after_death,
 )
+from renkou.core.problems import InputRefused
+from renkou.core.reporting import print_problems, progress_printer
 from renkou.core.scoping import may
 from renkou.orgunits.models import OrgUnit
 
@@ -35,6 +39,13 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("parameters", help="every parameter with its dated history")
         sub.add_parser("stop-after-death", help="stop months after deaths, flag paid ones")
+        facts = sub.add_parser(
+            "import", help="a file of facts the rules read (accounts, certificates, ...)"
+        )
+        facts.add_argument("kind", choices=list(FACT_KINDS))
+        facts.add_argument("file", type=Path)
+        facts.add_argument("--area", required=True, help="org-unit code of the file's area")
+        facts.add_argument("--as", dest="user", required=True, help="the acting user name")
         cycle = sub.add_parser("cycle", help="one step of a yearly cycle")
         steps = cycle.add_subparsers(dest="step", required=True)
         compute = steps.add_parser("compute", help="draft decisions for a programme and year")
@@ -63,6 +74,8 @@ class Command(BaseCommand):
         try:
             if options["action"] == "parameters":
                 self._parameters()
+            elif options["action"] == "import":
+                self._import(options)
             elif options["action"] == "stop-after-death":
                 self.stdout.write(str(entitlements_stop_after_death(actor="cli")))
             else:
@@ -79,6 +92,41 @@ class Command(BaseCommand):
         if not may(user, "benefits", area):
             raise CommandError(f"{user.username} may not run benefit cycles in {area}")
         return user
+
+    def _import(self, o: dict) -> None:
+        """Import a fact file; its refused rows are listed with their reasons."""
+        area = OrgUnit.objects.filter(code=o["area"]).first()
+        if area is None:
+            raise CommandError(f"no org unit {o['area']!r}")
+        user = self._user(o, area.code)
+        path: Path = o["file"]
+        if not path.is_file():
+            raise CommandError(f"no file {path}")
+        started = time.perf_counter()
+        try:
+            result = fact_import(
+                path=path,
+                kind=o["kind"],
+                orgunit=area,
+                actor=user,
+                progress=progress_printer(self.stderr),
+            )
+        except InputRefused as exc:
+            print_problems(self.stderr, exc.problems)
+            raise CommandError("nothing was imported") from exc
+        imp = result.fact_import
+        if not result.created:
+            self.stdout.write(f"fact import {imp.pk}: this file was imported before; nothing done")
+            return
+        self.stdout.write(
+            f"fact import {imp.pk}: {imp.rows_total} rows, {imp.rows_applied} recorded,"
+            f" {imp.rows_unchanged} already recorded, {imp.rows_quarantined} refused"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
+        for p in imp.problems.all()[:50]:
+            self.stdout.write(f"  row {p.row_number}, {p.column}: {p.reason_zh} / {p.reason_en}")
+        if imp.rows_quarantined > 50:
+            self.stdout.write(f"  … and {imp.rows_quarantined - 50} more on the import's page")
 
     def _parameters(self) -> None:
         for path, description, dated in all_parameters():

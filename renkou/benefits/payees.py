@@ -1,0 +1,33 @@
+"""Who each programme pays (the payee), stated on the decisions and on a person's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from renkou.benefits.choices import Programme
+
+PAYEE_RULES: dict[str, Promise] = {
+    Programme.RURAL_REWARD: _("paid to the person: each parent of the family receives their own"),
+    Programme.SPECIAL_ASSISTANCE: _(
+        "paid to the person: each parent of the family receives their own"
+    ),
+    Programme.ONLY_CHILD: _("paid to the holder of the only-child certificate"),
+    Programme.CHILDCARE: _(
+        "paid to the parent who applies for the child (the mother or the father), never to"
+        " the child: the account is the parent's"
+    ),
+}
+
+
+def payee_rule(programme: str) -> str:
+    """Who the programme pays, in the page's language ("" for a programme without a rule)."""
+    rule = PAYEE_RULES.get(programme)
+    return str(rule) if rule is not None else ""
+
+
+def payees_of(person: Any) -> list[tuple[str, str]]:
+    """(programme, who is paid) for every programme, for a person's page beside the account."""
+    return [(str(label), payee_rule(value)) for value, label in Programme.choices]

@@ -1,0 +1,194 @@
+"""Pages of fact files: the imports of the user's areas, an upload started as a job with
+its progress, and an import's outcome with every refused row and its reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from renkou.benefits.facts_import import KINDS
+from renkou.benefits.models_facts import FactImport, FactKind
+from renkou.core.jobs import job_latest, job_live, job_start
+from renkou.core.models import Job
+from renkou.core.scoping import may, units_for
+from renkou.exchange.reading import SUFFIXES
+from renkou.exchange.uploads import upload_discard, upload_store
+from renkou.orgunits.models import Level, OrgUnit
+from renkou.orgunits.scoping import codes_prefix_q
+
+JOB_KIND = "benefits.facts"
+MAX_UPLOAD = 200 * 1024 * 1024
+SHOWN_PROBLEMS = 500
+
+
+def _zh(request: HttpRequest) -> bool:
+    return getattr(request, "LANGUAGE_CODE", "zh-hans").startswith("zh")
+
+
+def _units(user: Any) -> list[tuple[str, str]]:
+    """(code, label) of the counties and townships where the user runs benefits."""
+    units = OrgUnit.objects.filter(
+        codes_prefix_q("code", units_for(user, "benefits")),
+        level__in=[Level.COUNTY, Level.TOWNSHIP],
+        valid_to__isnull=True,
+    ).order_by("code")[:500]
+    return [(u.code, f"{u.name} ({u.code})") for u in units]
+
+
+def _imports(user: Any) -> QuerySet[FactImport]:
+    return FactImport.objects.filter(codes_prefix_q("orgunit_id", units_for(user, "benefits")))
+
+
+class FactUploadForm(forms.Form):
+    """A fact file, its kind and the area it is for."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=FactKind.choices)
+    orgunit = forms.ChoiceField(label=gettext_lazy("Area"))
+    file = forms.FileField(label=gettext_lazy("File (xlsx, xls or csv)"))
+
+    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["orgunit"].choices = units
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        suffix = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if suffix not in SUFFIXES:
+            raise forms.ValidationError(_("Give an xlsx, xls or csv file."))
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("The file is larger than 200 MB."))
+        return upload
+
+
+def _kinds() -> list[dict[str, Any]]:
+    """Each kind with the columns it reads (the first header each is known by)."""
+    out = []
+    for code, label in FactKind.choices:
+        kind = KINDS[code]
+        out.append(
+            {
+                "code": code,
+                "label": label,
+                "required": [c.synonyms[0] for c in kind.columns if c.required],
+                "optional": [c.synonyms[0] for c in kind.columns if not c.required],
+            }
+        )
+    return out
+
+
+def _problem_lines(request: HttpRequest, problems: list[dict[str, Any]]) -> list[str]:
+    """A refused file's problems (kept as dicts in the job's result) in the page's language."""
+    zh = _zh(request)
+    return [p["message_zh"] if zh else p["message_en"] for p in problems]
+
+
+@login_required
+def facts_home(request: HttpRequest, kind: str = "") -> HttpResponse:
+    """The fact imports of the user's areas, the upload form (for ``kind`` when a page
+    naming a missing fact links here) and the latest upload's job."""
+    units = _units(request.user)
+    if not units:
+        raise PermissionDenied
+    job = job_latest(Job.objects.filter(kind=JOB_KIND, created_by=request.user.pk))
+    refused: list[str] = []
+    if job is not None:
+        job = job_live(job)
+        refused = _problem_lines(request, (job.result or {}).get("refused_file", [])[:50])
+    return render(
+        request,
+        "benefits/facts.html",
+        {
+            "form": FactUploadForm(
+                units=units, initial={"kind": kind} if kind in FactKind.values else None
+            ),
+            "imports": _imports(request.user).select_related("orgunit").order_by("-pk")[:100],
+            "job": job,
+            "job_refused": refused,
+            "kinds": _kinds(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def facts_upload(request: HttpRequest) -> HttpResponse:
+    """Keep the uploaded file and start its import as a job (the page shows its progress)."""
+    units = _units(request.user)
+    if not units:
+        raise PermissionDenied
+    form = FactUploadForm(request.POST, request.FILES, units=units)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("benefits_facts")
+    unit = form.cleaned_data["orgunit"]
+    if not may(request.user, "benefits", unit):
+        raise PermissionDenied
+    upload = form.cleaned_data["file"]
+    path = upload_store(upload.chunks(), upload.name)
+    try:
+        job_start(
+            kind=JOB_KIND,
+            params={
+                "upload": str(path),
+                "file_name": upload.name,
+                "kind": form.cleaned_data["kind"],
+                "orgunit": unit,
+                "actor_id": request.user.pk,
+            },
+            actor=request.user,
+            orgunit=unit,
+        )
+    except BaseException:  # no clear-text upload is left behind
+        upload_discard(path)
+        raise
+    messages.success(request, _("The file is being imported; this page shows its progress."))
+    return redirect("benefits_facts")
+
+
+@login_required
+def fact_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One fact import: its counts, the columns read, and every refused row with its reason."""
+    imp = _imports(request.user).select_related("orgunit", "created_by").filter(pk=pk).first()
+    if imp is None:
+        raise Http404
+    zh = _zh(request)
+    problems = [
+        {
+            "row": p.row_number,
+            "column": p.column,
+            "value": p.value,
+            "reason": p.reason_zh if zh else p.reason_en,
+        }
+        for p in imp.problems.all()[:SHOWN_PROBLEMS]
+    ]
+    kind = KINDS[imp.kind]
+    columns = [
+        {
+            "header": imp.mapping.get(c.name, ""),
+            "label": c.synonyms[0],
+            "required": c.required,
+        }
+        for c in kind.columns
+    ]
+    return render(
+        request,
+        "benefits/fact_import.html",
+        {
+            "imp": imp,
+            "problems": problems,
+            "more": max(imp.rows_quarantined and imp.problems.count() - SHOWN_PROBLEMS, 0),
+            "columns": columns,
+        },
+    )
