@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from renkou.core import crypto, workers
 from renkou.core.audit import audit_record
+from renkou.core.drills import drill_stall
 from renkou.core.problems import InputRefused, problem
 from renkou.exchange import damaged
 from renkou.exchange import values as v
@@ -590,7 +591,7 @@ def _validated(context: _Batching, stream: RosterStream) -> Iterator[tuple[_Done
         done = _validate_batch(context, batch, register=True)
         yield done, []
         seen += len(batch)
-        if seen > PARALLEL_AFTER_ROWS:
+        if seen >= PARALLEL_AFTER_ROWS:
             break
     else:
         return
@@ -599,5 +600,8 @@ def _validated(context: _Batching, stream: RosterStream) -> Iterator[tuple[_Done
         for batch in batches:
             yield _validate_batch(context, batch, register=True), []
         return
-    for done in workers.ordered_map(_validate_in_worker, batches, state=context, workers=count):
+    spread = workers.ordered_map(_validate_in_worker, batches, state=context, workers=count)
+    for index, done in enumerate(spread):
+        if index == 0:
+            drill_stall("exchange.import:workers")  # the crash drills kill the import here
         yield done, done.deferred

@@ -4,6 +4,7 @@ end state is that of one clean run, and the audit chain holds. Leases are two se
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import socket
@@ -128,6 +129,57 @@ def test_an_import_killed_while_importing_and_while_linking_is_started_again_and
     assert AuditLog.objects.filter(action="job.restart", object_id=str(last.pk)).count() == 1
     assert not upload.exists()
     _chain_intact()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting for its reaper is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_an_import_killed_while_its_workers_validate_leaves_no_worker_and_nothing_staged(
+    transactional_db, county, tmp_path: Path
+) -> None:
+    # 35,000 rows: beyond the first 20,000 the rows are validated in two worker processes
+    path = tmp_path / "police.csv"
+    lines = ["姓名,性别,出生日期,公民身份号码"]
+    for i in range(35_000):
+        born = datetime.date(1950, 1, 1) + datetime.timedelta(days=i)
+        lines.append(f"测试{i},男,{born},{id_number(born.isoformat(), 2 * (i % 450) + 1)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ("exchange", "import", "--kind", "police_register", "--orgunit", TOWNSHIP_A)
+    process = drills.renkou(
+        tmp_path, *args, str(path), RENKOU_DRILL_STALL="exchange.import:workers"
+    )
+    try:
+        drills.stalled(tmp_path, process, "exchange.import:workers")
+        spread = [pid for pid in _children(process.pid) if _running(pid)]
+        assert len(spread) >= 2, spread  # the workers (and the pool's own helpers, if any)
+        drills.kill(process)
+        drills.wait_for(
+            lambda: not any(_running(pid) for pid in spread) or None,
+            "the workers ended with their parent",
+            tmp_path=tmp_path,
+        )
+    finally:
+        drills.stop(process)
+    assert not RosterImport.objects.exists()  # the import's transaction never committed
 
 
 def _figures() -> dict[tuple[str, str, str, str], float | None]:
