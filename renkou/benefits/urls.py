@@ -9,6 +9,16 @@ urlpatterns = [
     path("benefits/parameters/", views.parameters, name="benefits_parameters"),
     path("benefits/facts/", views_facts.facts_home, name="benefits_facts"),
     path("benefits/facts/new/<str:kind>/", views_facts.facts_home, name="benefits_facts_import"),
+    path(
+        "benefits/facts/template/<str:kind>.xlsx",
+        views_facts.fact_template,
+        name="benefits_fact_template",
+    ),
+    path(
+        "benefits/facts/sample/<str:kind>.xlsx",
+        views_facts.fact_sample,
+        name="benefits_fact_sample",
+    ),
     path("benefits/facts/upload/", views_facts.facts_upload, name="benefits_facts_upload"),
     path("benefits/facts/<int:pk>/", views_facts.fact_import_detail, name="benefits_fact_import"),
     path("benefits/area/<str:code>/", views.cycle_list, name="benefits_area"),

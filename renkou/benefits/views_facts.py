@@ -12,12 +12,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from renkou.benefits import fact_files
 from renkou.benefits.facts_import import KINDS
 from renkou.benefits.models_facts import FactImport, FactKind
+from renkou.core.audit import audit_record
 from renkou.core.jobs import job_latest, job_live, job_start
 from renkou.core.models import Job
 from renkou.core.scoping import may, units_for
@@ -81,6 +84,7 @@ def _kinds() -> list[dict[str, Any]]:
                 "label": label,
                 "required": [c.synonyms[0] for c in kind.columns if c.required],
                 "optional": [c.synonyms[0] for c in kind.columns if not c.required],
+                "sample": code in fact_files.SAMPLE_KINDS,
             }
         )
     return out
@@ -115,6 +119,7 @@ def facts_home(request: HttpRequest, kind: str = "") -> HttpResponse:
             "job": job,
             "job_refused": refused,
             "kinds": _kinds(),
+            "demo": fact_files.demo_installation(),
         },
     )
 
@@ -192,3 +197,38 @@ def fact_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "columns": columns,
         },
     )
+
+
+def _download(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def fact_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """An empty file of the kind: its headers only."""
+    if kind not in FactKind.values or not _units(request.user):
+        raise Http404
+    return _download(fact_files.template_xlsx(kind), f"{kind}-template.xlsx")
+
+
+@login_required
+def fact_sample(request: HttpRequest, kind: str) -> HttpResponse:
+    """A sample file of the kind made from the register of the user's area, while the
+    installation has its demo users (identity numbers in clear: audited as an export)."""
+    units = _units(request.user)
+    if kind not in fact_files.SAMPLE_KINDS or not units or not fact_files.demo_installation():
+        raise Http404
+    area = units[0][0]
+    data, rows = fact_files.sample_xlsx(kind, area, timezone.localdate())
+    audit_record(
+        actor=request.user,
+        action="benefits.facts.sample",
+        object_type="orgunits.orgunit",
+        object_id=area,
+        after={"kind": kind, "rows": rows},
+    )
+    return _download(data, f"{kind}-sample-{area}.xlsx")

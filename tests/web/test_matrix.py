@@ -205,6 +205,39 @@ PAGES: dict[str, Case] = {
         {"county_admin": 302, "reporter_this_village": 403},
         body={"bank": "农商银行", "account": "6230000011112222"},
     ),
+    "benefit facts": Case(
+        "get", lambda i: "/benefits/facts/", {"county_admin": 200}, otherwise=403
+    ),
+    "benefit facts upload": Case(
+        "post",
+        lambda i: "/benefits/facts/upload/",
+        {"county_admin": 302},  # no file: back to the form
+        otherwise=403,
+    ),
+    "benefit facts template": Case(
+        "get",
+        lambda i: "/benefits/facts/template/bank_accounts.xlsx",
+        {"county_admin": 200},
+        otherwise=404,
+    ),
+    "record disability": Case(
+        "post",
+        lambda i: f"/benefits/persons/{i.person}/disability/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"grade": "2", "certificate_number": "D1", "valid_from": "2020-01-01"},
+    ),
+    "record certificate": Case(
+        "post",
+        lambda i: f"/benefits/persons/{i.person}/certificates/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"number": "C1", "child_id": "", "issued_on": "2020-01-01"},
+    ),
+    "record adoption": Case(
+        "post",
+        lambda i: f"/benefits/persons/{i.person}/adoptions/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"child_id": "", "adopted_on": "2020-01-01"},
+    ),
     "compute benefits": Case(
         "post",
         lambda i: f"/benefits/area/{VILLAGE_A1}/compute/",
