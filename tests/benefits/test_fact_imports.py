@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from renkou.benefits.facts_import import fact_import, is_card_number, luhn_ok
@@ -19,7 +21,7 @@ from renkou.core.models import AuditLog
 from renkou.core.problems import InputRefused
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.models import Person
-from tests.builders import TOWNSHIP_A, TOWNSHIP_B, id_number, today
+from tests.builders import COUNTY, TOWNSHIP_A, TOWNSHIP_B, id_number, today, user_with_role
 from tests.exchange.xlsx import write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +302,30 @@ def test_adoptions_and_revocations(county, tmp_path) -> None:
     imp = _import(both, "certificate_revocations").fact_import
     assert _refused(imp) == [(2, "注销日期", "fact_conflict"), (3, "注销日期", "fact_conflict")]
     assert OnlyChildCertificate.objects.get().revoked_on == datetime.date(2025, 3, 1)
+
+
+def test_the_command_imports_a_file_and_lists_its_refused_rows(county, tmp_path) -> None:
+    user_with_role("clerk", "county_admin", COUNTY)
+    path = _csv(
+        tmp_path / "accounts.csv",
+        [
+            ["姓名", "身份证号", "开户行", "账号"],
+            ["张伟", P1, "农商", GOOD_CARD],
+            ["某", STRANGER, "农商", GOOD_CARD],
+        ],
+    )
+    out, err = io.StringIO(), io.StringIO()
+    args = ("benefits", "import", "bank_accounts", str(path), "--area", TOWNSHIP_A, "--as", "clerk")
+    call_command(*args, stdout=out, stderr=err)
+    text = out.getvalue()
+    assert "2 rows, 1 recorded, 0 already recorded, 1 refused" in text
+    assert "row 3, 身份证号:" in text and "not in the register" in text
+    assert "100%" in err.getvalue()
+    again = io.StringIO()
+    call_command(*args, stdout=again)
+    assert "imported before" in again.getvalue()
+    with pytest.raises(CommandError, match="may not run benefit cycles"):
+        user_with_role("rep", "reporter", TOWNSHIP_A)
+        call_command(
+            "benefits", "import", "bank_accounts", str(path), "--area", TOWNSHIP_A, "--as", "rep"
+        )
