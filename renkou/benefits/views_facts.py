@@ -227,7 +227,7 @@ def fact_sample(request: HttpRequest, kind: str) -> HttpResponse:
     audit_record(
         actor=request.user,
         action="benefits.facts.sample",
-        object_type="orgunits.orgunit",
+        object_type="orgunit",
         object_id=area,
         after={"kind": kind, "rows": rows},
     )

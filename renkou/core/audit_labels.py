@@ -72,6 +72,9 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "benefits.person.viewed": _("Viewed a person's benefits"),
     "benefits.bank_account.set": _("Set a bank account"),
     "benefits.certificate.added": _("Added an only-child certificate"),
+    "benefits.certificate.revoked": _("Revoked an only-child certificate"),
+    "benefits.facts.imported": _("Imported a file of benefit facts"),
+    "benefits.facts.sample": _("Downloaded a sample file of benefit facts"),
     "benefits.adoption.added": _("Recorded an adoption"),
     "benefits.disability.added": _("Recorded a child's disability"),
     "benefits.disability.ended": _("Ended a child's disability"),
@@ -98,6 +101,7 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "benefits.decision": _("Benefit decision"),
     "benefits.entitlement": _("Benefit entitlement"),
     "benefits.batch": _("Payment file"),
+    "benefits.fact_import": _("Benefit fact import"),
     # lists exported with renkou.web.lists (object type = the list's name)
     "audit": _("Audit log"),
     "findings": _("Findings"),
