@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from renkou.benefits import fact_problems  # noqa: F401 (the reasons' texts)
@@ -279,16 +279,26 @@ def _read_cells(run: _Run, number: int, cells: list[object], columns: dict[str, 
 
 
 def _persons(hashes: set[str]) -> dict[str, tuple[int, str, str, str, datetime.date | None]]:
-    """{blind index: (pk, name, hukou unit, residence unit, death date)} of register persons."""
+    """{blind index: (pk, name, hukou unit, residence unit, death date)} of register persons,
+    by one plain SELECT per chunk (the ORM's IN list of 2,000 took longer than the query)."""
     found: dict[str, tuple[int, str, str, str, datetime.date | None]] = {}
     wanted = sorted(hashes)
-    for i in range(0, len(wanted), CHUNK):
-        for pk, h, name, hukou, residence, died in Person.objects.filter(
-            id_number_hash__in=wanted[i : i + CHUNK]
-        ).values_list(
-            "pk", "id_number_hash", "name", "hukou_orgunit_id", "residence_orgunit_id", "death_date"
-        ):
-            found[h] = (pk, name, hukou or "", residence or "", died)
+    q = connection.ops.quote_name
+    columns = ("id", "id_number_hash", "name", "hukou_orgunit_id", "residence_orgunit_id")
+    names = ", ".join(q(c) for c in (*columns, "death_date"))
+    table = q(Person._meta.db_table)
+    with connection.cursor() as cursor:
+        for i in range(0, len(wanted), CHUNK):
+            chunk = wanted[i : i + CHUNK]
+            slots = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {names} FROM {table} WHERE {q('id_number_hash')} IN ({slots})",  # noqa: S608
+                chunk,
+            )
+            for pk, h, name, hukou, residence, died in cursor.fetchall():
+                if isinstance(died, str):
+                    died = datetime.date.fromisoformat(died[:10])
+                found[h] = (pk, name, hukou or "", residence or "", died)
     return found
 
 
@@ -368,6 +378,18 @@ class _Facts:
         raise NotImplementedError
 
 
+def _insert(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows with one prepared INSERT, batch by batch: building 200,000 model
+    instances for ``bulk_create`` took most of an import of bank accounts."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    slots = ", ".join("%s" for _c in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({slots})"  # noqa: S608 (names from the model)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(sql, rows[start : start + CHUNK])
+
+
 class _Accounts(_Facts):
     def take(self, rows: list[_Row]) -> None:
         persons = _persons({r.ids["id_number"][0] for r in rows if "id_number" in r.ids})
@@ -396,7 +418,8 @@ class _Accounts(_Facts):
             for account in BankAccount.objects.filter(person_id__in=ids[i : i + CHUNK]):
                 existing[account.person_id] = account
         protector = crypto.default_protector()
-        new, changed = [], []
+        new: list[tuple[Any, ...]] = []
+        changed = []
         for pk, _row, (bank, digits, since) in taken:
             h = protector.blind_index(digits, domain="bank_account")
             old = existing.get(pk)
@@ -412,12 +435,24 @@ class _Accounts(_Facts):
                 "source_import": self.run.imp,
             }
             if old is None:
-                new.append(BankAccount(person_id=pk, **fields))
+                new.append((pk, *fields.values()))
             else:
                 for name, value in fields.items():
                     setattr(old, name, value)
                 changed.append(old)
-        BankAccount.objects.bulk_create(new, batch_size=CHUNK)
+        _insert(
+            BankAccount,
+            [
+                "person_id",
+                "bank",
+                "account_hash",
+                "account_enc",
+                "account_masked",
+                "valid_from",
+                "source_import_id",
+            ],
+            [(*row[:-1], row[-1].pk) for row in new],
+        )
         BankAccount.objects.bulk_update(
             changed,
             [
