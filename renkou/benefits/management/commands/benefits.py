@@ -172,7 +172,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"payment file {result.batch.pk}: {result.lines} lines, {result.total} yuan;"
-            f" {len(result.missing_account)} without a bank account"
+            f" {len(result.missing_account)} without a bank account,"
+            f" {len(result.waiting_account)} waiting for a corrected account"
         )
 
     def _reconcile(self, o: dict) -> None:
