@@ -23,8 +23,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.benefits import selectors, services
-from renkou.benefits.choices import CycleStatus, ObjectionOutcome, Outcome, Programme
-from renkou.benefits.models import Cycle, Objection
+from renkou.benefits.choices import (
+    CycleStatus,
+    EntitlementStatus,
+    ObjectionOutcome,
+    Outcome,
+    Programme,
+)
+from renkou.benefits.models import Cycle, Entitlement, Objection
 from renkou.benefits.notice import category_label, notice_write, on_notice
 from renkou.benefits.parameter_labels import parameter_label
 from renkou.benefits.parameters import all_parameters
@@ -185,6 +191,16 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         b.failed = list(
             selectors.payments_for(user, b).filter(status="failed").select_related("person")[:100]
         )
+    # months paid after the death of the person or of the payee: to recover
+    recover = list(
+        Entitlement.objects.filter(
+            cycle=cycle,
+            status=EntitlementStatus.RECOVER,
+            person_id__in=selectors.decisions_for(user, cycle).values("person_id"),
+        )
+        .select_related("person")
+        .order_by("person__name", "month")[:500]
+    )
     runs = may(user, "benefits", cycle.orgunit_id)
     today = timezone.localdate()
     opens = services.approval_from(cycle)
@@ -197,6 +213,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "totals": [(value, label, totals[value]) for value, label in Outcome.choices],
             "open_objections": open_objections,
             "batches": batches,
+            "recover": recover,
             "can_run": runs,
             "can_notice": runs and cycle.status == CycleStatus.COMPUTED,
             "can_approve": runs and cycle.status == CycleStatus.NOTICE,

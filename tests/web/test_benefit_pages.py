@@ -13,7 +13,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from renkou.benefits.models import BankAccount, Cycle, Entitlement, Objection, Payment
-from renkou.benefits.services import bank_account_set
+from renkou.benefits.services import bank_account_set, childcare_window
 from renkou.core.models import AuditLog, Job
 from renkou.registry.models import Person
 from tests.benefits.families import load_families
@@ -145,6 +145,30 @@ def test_notice_objection_four_eyes_approval_payment_and_bank_result(
     # payment file: the mother of all four children has an account
     mother = Person.objects.get(person_ref="T_M")
     bank_account_set(person=mother, bank="农商银行", account="6230000011112222", actor="test")
+    # nobody applied yet: no payment file, and the page says why
+    nothing = people["head"].post(f"{url}pay/", follow=True)
+    (message,) = messages_of(nothing)
+    assert "no payment file written: 4 children with due months nobody applied for" in message
+    assert not cycle.batches.exists()
+    # the mother applies for each child, for every month the child is entitled to
+    for child in Person.objects.filter(mother=mother):
+        window = childcare_window(child)
+        assert window is not None
+        page = people["clerk"].get(f"/benefits/persons/{child.pk}/")
+        assert page.context["childcare_window"] == window
+        assert "not applied for" in page.content.decode()
+        recorded = people["clerk"].post(
+            f"/benefits/persons/{child.pk}/childcare-application/",
+            {
+                "applicant": str(mother.pk),
+                "applied_on": str(timezone.localdate()),
+                "first_month": f"{window[0]:%Y-%m}",
+                "last_month": f"{window[1]:%Y-%m}",
+            },
+            follow=True,
+        )
+        assert messages_of(recorded) == ["Recorded."]
+        assert f"paid to {mother.name}" in recorded.content.decode()
     people["head"].post(f"{url}pay/")
     batch = cycle.batches.get()
     assert batch.payments.count() == 4
