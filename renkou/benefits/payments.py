@@ -1,10 +1,13 @@
 """Payment files for the bank (直通车), the bank's result, and the disbursement rate (到位率).
 
 A payment file lists, per entitled person, the due and previously failed months of an
-approved cycle; the payee is the person (childcare: the mother, else the father). The
-bank needs the full identity number and account, so writing the file decrypts them and is
-audited as an export. The bank's result marks each line paid or failed; failed months
-return to the pool and go out again in the next file.
+approved cycle, in the bank's template (姓名, 身份证号 masked as configured, 账号, 金额,
+备注 with the programme, months and reference; English columns on an English page). The
+payee is the person; for childcare the parent who applied, for the months applied for. The
+account is decrypted for the file, which is audited as an export. No file is made when no
+line can be paid (``NothingToPay`` says why). The bank's result marks each line paid or
+failed; failed months go out again once the payee's account is another than the one that
+failed.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from renkou.benefits.choices import CycleStatus, EntitlementStatus, Programme
@@ -89,7 +92,7 @@ def period_text(first: datetime.date | None, last: datetime.date | None) -> str:
 
 
 def _line(
-    programme: str,
+    label: str,
     reference: str,
     name: str,
     masked: str,
@@ -100,11 +103,7 @@ def _line(
     last: datetime.date | None,
 ) -> list[Any]:
     number = mask_id_number(decrypt(id_enc)) if id_enc else masked
-    note = " ".join(
-        part
-        for part in (str(Programme(programme).label), period_text(first, last), reference)
-        if part
-    )
+    note = " ".join(part for part in (label, period_text(first, last), reference) if part)
     return [name, number, decrypt(account_enc) if account_enc else "", amount, note]
 
 
@@ -120,14 +119,23 @@ class BatchResult:
     # failed before to the account the payee still has: they wait for a corrected account
     waiting_account: list[int] = field(default_factory=list)
     not_applied: int = 0  # childcare: children with due months nobody applied for
+    payee_of: dict[int, int] = field(default_factory=dict)  # held persons' payees
 
 
 class NothingToPay(CycleError):
     """No line to pay: no batch and no file; the message says why, with who is held."""
 
-    def __init__(self, message: str, *, missing: list[int], waiting: list[int]) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: list[int],
+        waiting: list[int],
+        payee_of: dict[int, int] | None = None,
+    ) -> None:
         super().__init__(message)
         self.missing, self.waiting = missing, waiting
+        self.payee_of = payee_of or {}  # whose page the account is entered on
 
 
 @dataclass
@@ -182,6 +190,10 @@ def _pending(cycle: Cycle, pending: Any) -> _Pending:
         out.months[pid] = (first, month)
     out.sums = {pid: total.quantize(Decimal("0.01")) for pid, total in out.sums.items()}
     return out
+
+
+def _held_payees(payees: dict[int, Any], held: list[int]) -> dict[int, int]:
+    return {pid: payees[pid] for pid in held if payees.get(pid)}
 
 
 def _waiting(
@@ -343,15 +355,30 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
     if not payable:  # no empty batch and no file of a header only: say why instead
         why = []
         if missing:
-            why.append(_("%(n)s persons without a bank account") % {"n": len(missing)})
+            why.append(
+                ngettext(
+                    "%(n)s person without a bank account",
+                    "%(n)s persons without a bank account",
+                    len(missing),
+                )
+                % {"n": len(missing)}
+            )
         if waiting:
             why.append(
-                _("%(n)s persons waiting for a corrected account after a failed payment")
+                ngettext(
+                    "%(n)s person waiting for a corrected account after a failed payment",
+                    "%(n)s persons waiting for a corrected account after a failed payment",
+                    len(waiting),
+                )
                 % {"n": len(waiting)}
             )
         if owed.not_applied:
             why.append(
-                _("%(n)s children with due months nobody applied for")
+                ngettext(
+                    "%(n)s child with due months nobody applied for",
+                    "%(n)s children with due months nobody applied for",
+                    len(owed.not_applied),
+                )
                 % {"n": len(owed.not_applied)}
             )
         if not why:
@@ -361,11 +388,13 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
             % {"cycle": cycle.pk, "why": "; ".join(why)},
             missing=missing,
             waiting=sorted(waiting),
+            payee_of=_held_payees(payees, [*missing, *waiting]),
         )
     batch = PaymentBatch.objects.create(
         cycle=cycle, created_by=actor if getattr(actor, "pk", None) else None
     )
     payments, rows = [], []
+    label = str(Programme(cycle.programme).label)
     for pid, amount in sums.items():
         payee = payees.get(pid)
         account = accounts.get(payee) if payee else None
@@ -386,9 +415,7 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
                 last_month=last,
             )
         )
-        rows.append(
-            _line(cycle.programme, reference, name, masked, enc, account[1], amount, first, last)
-        )
+        rows.append(_line(label, reference, name, masked, enc, account[1], amount, first, last))
     Payment.objects.bulk_create(payments, batch_size=CHUNK)
     held = sorted(set(missing) | waiting)
     if owed.ids is not None:  # childcare: exactly the months applied for
@@ -448,7 +475,7 @@ def batch_rows(batch: PaymentBatch) -> list[list[Any]]:
             "reference", "payee_id", "amount", "first_month", "last_month"
         )
     )
-    programme = batch.cycle.programme
+    label = str(Programme(batch.cycle.programme).label)
     payee_ids = sorted({p[1] for p in payments})
     people, accounts = {}, {}
     for i in range(0, len(payee_ids), CHUNK):
@@ -466,7 +493,7 @@ def batch_rows(batch: PaymentBatch) -> list[list[Any]]:
         _pk, name, masked, enc = people[payee]
         rows.append(
             _line(
-                programme,
+                label,
                 reference,
                 name,
                 masked,

@@ -34,14 +34,17 @@ MAX_RESULT_BYTES = 50 * 1024 * 1024
 HELD_SHOWN = 20
 
 
-def _held_message(text: str, missing: list[int], waiting: list[int]) -> str:
-    """Why nothing (or not everyone) was paid, with who is held, each linked to their
+def _held_message(
+    text: str, missing: list[int], waiting: list[int], payee_of: dict[int, int]
+) -> str:
+    """Why nothing (or not everyone) was paid, with who is held: each payee linked to their
     benefits page, where the account is entered."""
-    names = dict(
-        Person.objects.filter(pk__in=[*missing, *waiting][: 2 * HELD_SHOWN]).values_list(
-            "pk", "name"
-        )
-    )
+
+    def payees(ids: list[int]) -> list[int]:
+        return list(dict.fromkeys(payee_of.get(pid, pid) for pid in ids))
+
+    shown = [*payees(missing)[:HELD_SHOWN], *payees(waiting)[:HELD_SHOWN]]
+    names = dict(Person.objects.filter(pk__in=shown).values_list("pk", "name"))
 
     def who(ids: list[int], label: str) -> SafeString:
         if not ids:
@@ -60,8 +63,8 @@ def _held_message(text: str, missing: list[int], waiting: list[int]) -> str:
     return format_html(
         "{}{}{}",
         text,
-        who(missing, _("Without a bank account:")),
-        who(waiting, _("Waiting for a corrected account (the last payment failed):")),
+        who(payees(missing), _("Without a bank account:")),
+        who(payees(waiting), _("Waiting for a corrected account (the last payment failed):")),
     )
 
 
@@ -75,7 +78,9 @@ def batch_new(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         result = batch_create(cycle=cycle, path=None, actor=request.user)
     except NothingToPay as nothing:
-        messages.error(request, _held_message(str(nothing), nothing.missing, nothing.waiting))
+        messages.error(
+            request, _held_message(str(nothing), nothing.missing, nothing.waiting, nothing.payee_of)
+        )
     except CycleError as exc:
         messages.error(request, str(exc))
     else:
@@ -96,7 +101,10 @@ def batch_new(request: HttpRequest, pk: int) -> HttpResponse:
             messages.warning(
                 request,
                 _held_message(
-                    _("Not in this file:"), result.missing_account, result.waiting_account
+                    _("Not in this file:"),
+                    result.missing_account,
+                    result.waiting_account,
+                    result.payee_of,
                 ),
             )
     return redirect("benefits_cycle", pk=cycle.pk)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -200,3 +201,58 @@ def test_the_identity_number_is_masked_as_configured(settings):
     assert mask_id_number("330122199505150018") == "330" + "*" * 15
     settings.RENKOU_PAYMENT_ID_SHOWN = (18, 0)
     assert mask_id_number("330122199505150018") == "330122199505150018"
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]{2,}")
+REASONS = [
+    {"code": "child_born", "status": 1, "date": "2025-01-01"},
+    {"code": "under_age", "status": 1, "date": "2028-01-01"},
+    {"code": "registered_here", "status": 1},
+    {"code": "registered_here", "status": -1},
+    {"code": "child_alive", "status": 1},
+    {"code": "child_alive", "status": 0, "date": "2025-04-20"},
+    {"code": "child_alive", "status": -1},
+    {"code": "alive", "status": 1},
+    {"code": "parent_alive", "status": 0, "date": "2024-01-02"},
+    {"code": "has_guardian", "status": 1},
+    {"code": "has_guardian", "status": -1},
+    {"code": "no_other_child", "status": 1},
+    {"code": "no_other_child", "status": 0, "n": 2, "date": "2019-05-05"},
+    {"code": "child_died_or_disabled", "status": 1, "variant": "died", "date": "2020-05-01"},
+    {"code": "child_died_or_disabled", "status": 1},
+    {"code": "mother_age", "status": 1, "n": 49, "date": "2024-03-02"},
+    {"code": "mother_age", "status": -1},
+    {"code": "rural", "status": 1},
+    {"code": "rural", "status": -1},
+    {"code": "age", "status": 1, "n": 60, "date": "2024-01-01"},
+    {"code": "children", "status": 1, "variant": "one_child"},
+    {"code": "children", "status": 1, "variant": "two_daughters"},
+    {"code": "children", "status": 0, "variant": "none_living"},
+    {"code": "children", "status": 0, "n": 3},
+    {"code": "children", "status": -1},
+    {"code": "certificate", "status": 1, "date": "2001-01-01"},
+    {"code": "objection", "status": 0, "date": "2025-03-05"},
+    {"code": "child_young", "status": 1, "n": 18, "date": "2030-01-01"},
+]
+
+
+def test_every_parameter_description_and_reason_is_in_the_pages_language():
+    """Each parameter's description, each reason and each missing fact: English on an
+    English page (no Chinese), Chinese on a Chinese page (no English word)."""
+    from renkou.benefits.parameter_labels import parameter_label
+    from renkou.benefits.parameters import all_parameters
+    from renkou.benefits.reasons import MISSING_FACTS, render, summary
+
+    texts: dict[str, list[str]] = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            out = [parameter_label(path) for path, _d, _v in all_parameters()]
+            out += [render(item) for item in REASONS]
+            out += [str(label) for label, _kind in MISSING_FACTS.values()]
+            out.append(summary("undecided", [{"code": "rural", "status": -1}]))
+            texts[language] = out
+    assert all(texts["en"]) and len(texts["en"]) == len(texts["zh-hans"])
+    for english, chinese in zip(texts["en"], texts["zh-hans"], strict=True):
+        assert not CJK.search(english), english
+        assert CJK.search(chinese) and not LATIN.search(chinese), (english, chinese)

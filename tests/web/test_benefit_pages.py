@@ -250,3 +250,41 @@ def test_person_page_is_audited_and_records_the_bank_account(
     shown = people["clerk"].get(f"/benefits/persons/{mother.pk}/").content.decode()
     assert "************2223" in shown and "6230000011112223" not in shown
     assert AuditLog.objects.filter(action="benefits.bank_account.set").count() == 1
+
+
+def test_a_payment_file_with_nothing_to_pay_is_not_made_and_the_page_says_who_waits(
+    people: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from renkou.benefits.services import childcare_apply, cycle_approve, cycle_notice
+
+    cycle = compute(people, django_capture_on_commit_callbacks)
+    clerk = cycle.computed_by
+    head = type(clerk).objects.get(username="head")
+    cycle_notice(
+        cycle=cycle,
+        start=datetime.date(2025, 3, 1),
+        days=7,
+        actor=clerk,
+        today=datetime.date(2025, 3, 1),
+    )
+    cycle_approve(cycle=cycle, actor=head, today=datetime.date(2025, 3, 8))
+    mother, t_1 = Person.objects.get(person_ref="T_M"), Person.objects.get(person_ref="T_1")
+    childcare_apply(
+        child=t_1,
+        applicant=mother,
+        applied_on=datetime.date(2025, 1, 10),
+        first_month=datetime.date(2025, 1, 1),
+        last_month=datetime.date(2025, 12, 1),
+        actor=clerk,
+    )
+    page = people["head"].post(f"/benefits/cycles/{cycle.pk}/pay/", follow=True)
+    (message,) = messages_of(page)
+    assert "no payment file written: 1 person without a bank account" in message
+    html = page.content.decode()
+    # the mother (whose account it would be) is named and linked; nothing was made
+    assert f'<a href="/benefits/persons/{mother.pk}/">{mother.name}</a>' in html
+    assert not cycle.batches.exists()
+    page = people["head"].post(
+        f"/benefits/cycles/{cycle.pk}/pay/", follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert "没有可发放的款项" in messages_of(page)[0] and "没有银行账户" in messages_of(page)[0]
