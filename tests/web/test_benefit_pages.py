@@ -220,8 +220,9 @@ def test_draft_list_queries_do_not_grow_with_the_rows(
     people["clerk"].post(
         f"/benefits/cycles/{cycle.pk}/notice/", {"start": str(timezone.localdate()), "days": "7"}
     )
-    # none per row (one counts them for the pager, one the header's unread notifications)
-    with django_assert_max_num_queries(13):
+    # none per row (one counts them for the pager, one the header's unread notifications,
+    # one the childcare applicants of the page's children)
+    with django_assert_max_num_queries(14):
         page = people["stat"].get(f"/benefits/cycles/{cycle.pk}/decisions/")
     assert len(page.context["rows"]) == 4 and all(d.can_object for d in page.context["rows"])
 
@@ -277,6 +278,12 @@ def test_a_payment_file_with_nothing_to_pay_is_not_made_and_the_page_says_who_wa
         last_month=datetime.date(2025, 12, 1),
         actor=clerk,
     )
+    draft = people["head"].get(f"/benefits/cycles/{cycle.pk}/decisions/?outcome=eligible")
+    payees = {d.person.person_ref: d.payee_text for d in draft.context["rows"]}
+    assert payees == {
+        "T_1": mother.name,
+        **dict.fromkeys(["T_2", "K_C", "J_C"], "nobody yet: no application"),
+    }
     page = people["head"].post(f"/benefits/cycles/{cycle.pk}/pay/", follow=True)
     (message,) = messages_of(page)
     assert "no payment file written: 1 person without a bank account" in message
