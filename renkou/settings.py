@@ -157,6 +157,11 @@ RENKOU_JOB_HEARTBEAT_SECONDS = float(
     env("JOB_HEARTBEAT_SECONDS", str(max(0.2, RENKOU_JOB_LEASE_SECONDS / 6)))
 )
 
+# The identity number in the bank's payment file (直通车): how many digits are shown at the
+# start and at the end (RENKOU_PAYMENT_ID_SHOWN="6,4", the default; "18,0" shows it whole
+# for a bank that needs it), the others written as *.
+RENKOU_PAYMENT_ID_SHOWN = tuple(int(part) for part in env("PAYMENT_ID_SHOWN", "6,4").split(",", 1))
+
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -280,6 +280,11 @@ class Payment(models.Model):
         _("status"), max_length=10, choices=EntitlementStatus.choices, default="in_batch"
     )
     failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    # the blind index of the account the line was sent to: a failed line goes out again
+    # only to another account (the payee's account corrected after the failure)
+    account_hash = models.CharField(max_length=64, blank=True)
+    first_month = models.DateField(_("first month"), null=True, blank=True)
+    last_month = models.DateField(_("last month"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment")
@@ -326,3 +331,6 @@ class Entitlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.person_id} {self.month:%Y-%m}"
+
+
+from renkou.benefits.models_paym import ChildcareApplication  # noqa: E402, F401

@@ -16,8 +16,8 @@ PAYEE_RULES: dict[str, Promise] = {
     ),
     Programme.ONLY_CHILD: _("paid to the holder of the only-child certificate"),
     Programme.CHILDCARE: _(
-        "paid to the parent who applies for the child (the mother or the father), never to"
-        " the child: the account is the parent's"
+        "paid to the parent who applied for the child, for the months applied for"
+        " only, never to the child: the account is the applicant's"
     ),
 }
 

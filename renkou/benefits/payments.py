@@ -1,30 +1,43 @@
 """Payment files for the bank (直通车), the bank's result, and the disbursement rate (到位率).
 
 A payment file lists, per entitled person, the due and previously failed months of an
-approved cycle; the payee is the person (childcare: the mother, else the father). The
-bank needs the full identity number and account, so writing the file decrypts them and is
-audited as an export. The bank's result marks each line paid or failed; failed months
-return to the pool and go out again in the next file.
+approved cycle, in the bank's template (姓名, 身份证号 masked as configured, 账号, 金额,
+备注 with the programme, months and reference; English columns on an English page). The
+payee is the person; for childcare the parent who applied, for the months applied for. The
+account is decrypted for the file, which is audited as an export. No file is made when no
+line can be paid (``NothingToPay`` says why). The bank's result marks each line paid or
+failed; failed months go out again once the payee's account is another than the one that
+failed.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from renkou.benefits.choices import CycleStatus, EntitlementStatus
-from renkou.benefits.models import BankAccount, Cycle, Entitlement, Payment, PaymentBatch
-from renkou.benefits.services import CycleError
+from renkou.benefits.choices import CycleStatus, EntitlementStatus, Programme
+from renkou.benefits.models import (
+    BankAccount,
+    ChildcareApplication,
+    Cycle,
+    Entitlement,
+    Payment,
+    PaymentBatch,
+)
+from renkou.benefits.services import CycleError, application_covers
 from renkou.core import cells
 from renkou.core.audit import audit_record
 from renkou.core.crypto import decrypt
@@ -35,8 +48,63 @@ from renkou.core.spreadsheets import SheetReadError, workbook_rows
 from renkou.core.tabular import csv_fields_up_to
 from renkou.registry.models import Person
 
-COLUMNS = ["reference", "name", "id_number_masked", "id_number", "bank", "account", "amount"]
+# The bank's template (直通车): name, identity number (masked as configured), account,
+# amount, and a note naming the programme, the months and the line's reference (the bank
+# returns it, so its result is matched line by line).
+COLUMNS_ZH = ["姓名", "身份证号", "账号", "金额", "备注"]
+COLUMNS_EN = ["Name", "ID number", "Account", "Amount", "Note"]
+AMOUNT = 3  # the column of the amount (a number in xlsx)
 CHUNK = 5000
+REFERENCE = re.compile(r"\bB\d+-\d+\b")
+
+
+def _chinese() -> bool:
+    return (get_language() or "zh-hans").lower().startswith("zh")
+
+
+def file_columns() -> list[str]:
+    """The payment file's header in the page's language."""
+    return COLUMNS_ZH if _chinese() else COLUMNS_EN
+
+
+def mask_id_number(number: str) -> str:
+    """The identity number as the payment file shows it: the first and last digits of
+    ``settings.RENKOU_PAYMENT_ID_SHOWN`` (default 6 and 4), the others as *."""
+    head, tail = getattr(settings, "RENKOU_PAYMENT_ID_SHOWN", (6, 4))
+    if head + tail >= len(number):
+        return number
+    return number[:head] + "*" * (len(number) - head - tail) + (number[-tail:] if tail else "")
+
+
+def period_text(first: datetime.date | None, last: datetime.date | None) -> str:
+    """The months of a line: 2025年1-12月 (Chinese) or 2025-01 to 2025-12."""
+    if first is None or last is None:
+        return ""
+    if _chinese():
+        if first == last:
+            return f"{first.year}年{first.month}月"
+        if first.year == last.year:
+            return f"{first.year}年{first.month}-{last.month}月"
+        return f"{first.year}年{first.month}月-{last.year}年{last.month}月"
+    if first == last:
+        return f"{first:%Y-%m}"
+    return f"{first:%Y-%m} to {last:%Y-%m}"
+
+
+def _line(
+    label: str,
+    reference: str,
+    name: str,
+    masked: str,
+    id_enc: str,
+    account_enc: str,
+    amount: Decimal,
+    first: datetime.date | None,
+    last: datetime.date | None,
+) -> list[Any]:
+    number = mask_id_number(decrypt(id_enc)) if id_enc else masked
+    note = " ".join(part for part in (label, period_text(first, last), reference) if part)
+    return [name, number, decrypt(account_enc) if account_enc else "", amount, note]
 
 
 @dataclass
@@ -48,22 +116,116 @@ class BatchResult:
     total: Decimal
     missing_account: list[int] = field(default_factory=list)
     kept: bool = False  # True: the batch's complete file was there already and is kept
+    # failed before to the account the payee still has: they wait for a corrected account
+    waiting_account: list[int] = field(default_factory=list)
+    not_applied: int = 0  # childcare: children with due months nobody applied for
+    payee_of: dict[int, int] = field(default_factory=dict)  # held persons' payees
 
 
-def _payees(person_ids: list[int], programme: str) -> dict[int, int]:
-    """Who receives the money for each entitled person."""
-    if programme != "childcare":
-        return {pid: pid for pid in person_ids}
-    out = {}
-    for i in range(0, len(person_ids), CHUNK):
-        for pid, mother, father in Person.objects.filter(
-            pk__in=person_ids[i : i + CHUNK]
-        ).values_list("pk", "mother_id", "father_id"):
-            out[pid] = mother or father
+class NothingToPay(CycleError):
+    """No line to pay: no batch and no file; the message says why, with who is held."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: list[int],
+        waiting: list[int],
+        payee_of: dict[int, int] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.missing, self.waiting = missing, waiting
+        self.payee_of = payee_of or {}  # whose page the account is entered on
+
+
+@dataclass
+class _Pending:
+    """What a batch would pay, per entitled person."""
+
+    sums: dict[int, Decimal] = field(default_factory=dict)
+    months: dict[int, tuple[datetime.date, datetime.date]] = field(default_factory=dict)
+    payees: dict[int, int | None] = field(default_factory=dict)
+    ids: dict[int, list[int]] | None = None  # childcare: the entitlements of each line
+    not_applied: set[int] = field(default_factory=set)
+
+
+def _pending(cycle: Cycle, pending: Any) -> _Pending:
+    """Sums, months and payee per person. Childcare: only months applied for, paid to the
+    applicant (the application covering the person's earliest month; months another
+    applicant applied for go out in the next file)."""
+    out = _Pending()
+    if cycle.programme != "childcare":
+        for row in (
+            pending.values("person_id")
+            .annotate(total=Sum("amount"), first=Min("month"), last=Max("month"))
+            .order_by()
+        ):
+            pid = row["person_id"]
+            out.sums[pid] = Decimal(row["total"]).quantize(Decimal("0.01"))
+            out.months[pid] = (row["first"], row["last"])
+            out.payees[pid] = pid
+        return out
+    rows = list(
+        pending.order_by("person_id", "month").values_list("pk", "person_id", "month", "amount")
+    )
+    children = sorted({r[1] for r in rows})
+    applications: dict[int, list[Any]] = {}
+    for i in range(0, len(children), CHUNK):
+        for app in ChildcareApplication.objects.filter(
+            child_id__in=children[i : i + CHUNK]
+        ).select_related("applicant"):
+            applications.setdefault(app.child_id, []).append(app)
+    out.ids = {}
+    for pk, pid, month, amount in rows:
+        app = next((a for a in applications.get(pid, []) if application_covers(a, month)), None)
+        if app is None:
+            out.not_applied.add(pid)
+            continue
+        payee = out.payees.setdefault(pid, app.applicant_id)
+        if payee != app.applicant_id:
+            continue  # another applicant's months: the next file
+        out.ids.setdefault(pid, []).append(pk)
+        out.sums[pid] = out.sums.get(pid, Decimal("0")) + Decimal(amount)
+        first, _last = out.months.get(pid, (month, month))
+        out.months[pid] = (first, month)
+    out.sums = {pid: total.quantize(Decimal("0.01")) for pid, total in out.sums.items()}
     return out
 
 
+def _held_payees(payees: dict[int, Any], held: list[int]) -> dict[int, int]:
+    return {pid: payees[pid] for pid in held if payees.get(pid)}
+
+
+def _waiting(
+    cycle: Cycle, pending: Any, accounts: dict[int, Any], payees: dict[int, Any]
+) -> list[int]:
+    """Persons whose months failed and whose payee still has the account the failed line
+    went to: they wait until the account is corrected."""
+    failed = sorted(
+        set(pending.filter(status=EntitlementStatus.FAILED).values_list("person_id", flat=True))
+    )
+    last: dict[int, str] = {}
+    for i in range(0, len(failed), CHUNK):
+        for pid, account_hash in (
+            Payment.objects.filter(
+                batch__cycle=cycle,
+                person_id__in=failed[i : i + CHUNK],
+                status=EntitlementStatus.FAILED,
+            )
+            .order_by("batch_id")
+            .values_list("person_id", "account_hash")
+        ):
+            last[pid] = account_hash
+    waiting = []
+    for pid, account_hash in last.items():
+        account = accounts.get(payees.get(pid))
+        if account_hash and account is not None and account[2] == account_hash:
+            waiting.append(pid)
+    return waiting
+
+
 def _write(target: Path | BinaryIO, rows: list[list[Any]], suffix: str) -> None:
+    header = file_columns()
     # Names come from rosters and forms: every cell is inert text (renkou.core.cells).
     if suffix.lower() == ".xlsx":
         # on disk: rows buffered in the data directory's scratch; in memory: nothing on disk
@@ -72,20 +234,22 @@ def _write(target: Path | BinaryIO, rows: list[list[Any]], suffix: str) -> None:
         else:
             book = cells.workbook(target, {"in_memory": True})
         sheet = book.add_worksheet("payments")
-        cells.write_row(sheet, 0, 0, COLUMNS)
+        cells.write_row(sheet, 0, 0, header)
         for r, row in enumerate(rows, start=1):
-            cells.write_row(sheet, r, 0, [str(v) for v in row[:-1]] + [float(row[-1])])
+            cells.write_row(
+                sheet, r, 0, [float(v) if c == AMOUNT else str(v) for c, v in enumerate(row)]
+            )
         book.close()
     elif isinstance(target, Path):
         with target.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = cells.CsvWriter(fh)
-            writer.writerow(COLUMNS)
+            writer.writerow(header)
             writer.writerows(rows)
             drill_point("payments.rows")
     else:
         text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
         writer = cells.CsvWriter(text)
-        writer.writerow(COLUMNS)
+        writer.writerow(header)
         writer.writerows(rows)
         text.flush()
         text.detach()
@@ -166,71 +330,107 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
     pending = Entitlement.objects.filter(
         cycle=cycle, status__in=[EntitlementStatus.DUE, EntitlementStatus.FAILED]
     )
-    sums: dict[int, Decimal] = {
-        row["person_id"]: Decimal(row["total"]).quantize(Decimal("0.01"))
-        for row in pending.values("person_id").annotate(total=Sum("amount")).order_by()
-    }
-    payees = _payees(list(sums), cycle.programme)
-    accounts = dict.fromkeys(payees.values())
+    owed = _pending(cycle, pending)
+    sums, payees = owed.sums, owed.payees
+    accounts: dict[Any, Any] = dict.fromkeys(payees.values())
     payee_ids = [p for p in accounts if p]
     for i in range(0, len(payee_ids), CHUNK):
-        for person_id, bank, enc in BankAccount.objects.filter(
+        for person_id, bank, enc, account_hash in BankAccount.objects.filter(
             person_id__in=payee_ids[i : i + CHUNK]
-        ).values_list("person_id", "bank", "account_enc"):
-            accounts[person_id] = (bank, enc)
+        ).values_list("person_id", "bank", "account_enc", "account_hash"):
+            accounts[person_id] = (bank, enc, account_hash)
     people = {}
     for i in range(0, len(payee_ids), CHUNK):
         for row in Person.objects.filter(pk__in=payee_ids[i : i + CHUNK]).values_list(
             "pk", "name", "id_number_masked", "id_number_enc"
         ):
             people[row[0]] = row
-    payable = any(accounts.get(payees.get(pid)) for pid in sums)
+    waiting = set(_waiting(cycle, pending, accounts, payees))
+    missing = sorted(pid for pid in sums if accounts.get(payees.get(pid)) is None)
+    payable = any(pid not in waiting and accounts.get(payees.get(pid)) for pid in sums)
     if path is not None:
         path = Path(path).resolve()
         if (earlier := _earlier_file(cycle, path, payable=payable, actor=actor)) is not None:
             return earlier
-    if not payable and path is not None:  # no file of a header only (the page's batches
-        # write no file and are kept as they were, empty ones included)
-        raise CycleError(
-            _(
-                "nothing to pay: every due month of cycle %(cycle)s is in a payment file"
-                " already (%(missing)s persons without a bank account)"
+    if not payable:  # no empty batch and no file of a header only: say why instead
+        why = []
+        if missing:
+            why.append(
+                ngettext(
+                    "%(n)s person without a bank account",
+                    "%(n)s persons without a bank account",
+                    len(missing),
+                )
+                % {"n": len(missing)}
             )
-            % {"cycle": cycle.pk, "missing": len(sums)}
+        if waiting:
+            why.append(
+                ngettext(
+                    "%(n)s person waiting for a corrected account after a failed payment",
+                    "%(n)s persons waiting for a corrected account after a failed payment",
+                    len(waiting),
+                )
+                % {"n": len(waiting)}
+            )
+        if owed.not_applied:
+            why.append(
+                ngettext(
+                    "%(n)s child with due months nobody applied for",
+                    "%(n)s children with due months nobody applied for",
+                    len(owed.not_applied),
+                )
+                % {"n": len(owed.not_applied)}
+            )
+        if not why:
+            why.append(_("every due month is in a payment file already"))
+        raise NothingToPay(
+            _("nothing to pay in cycle %(cycle)s, no payment file written: %(why)s")
+            % {"cycle": cycle.pk, "why": "; ".join(why)},
+            missing=missing,
+            waiting=sorted(waiting),
+            payee_of=_held_payees(payees, [*missing, *waiting]),
         )
     batch = PaymentBatch.objects.create(
         cycle=cycle, created_by=actor if getattr(actor, "pk", None) else None
     )
-    payments, rows, missing = [], [], []
+    payments, rows = [], []
+    label = str(Programme(cycle.programme).label)
     for pid, amount in sums.items():
         payee = payees.get(pid)
         account = accounts.get(payee) if payee else None
-        if account is None:
-            missing.append(pid)
+        if account is None or pid in waiting:
             continue
         _pk, name, masked, enc = people[payee]
         reference = f"B{batch.pk}-{pid}"
+        first, last = owed.months[pid]
         payments.append(
-            Payment(batch=batch, reference=reference, person_id=pid, payee_id=payee, amount=amount)
+            Payment(
+                batch=batch,
+                reference=reference,
+                person_id=pid,
+                payee_id=payee,
+                amount=amount,
+                account_hash=account[2],
+                first_month=first,
+                last_month=last,
+            )
         )
-        rows.append(
-            [
-                reference,
-                name,
-                masked,
-                decrypt(enc) if enc else "",
-                account[0],
-                decrypt(account[1]),
-                amount,
-            ]
-        )
+        rows.append(_line(label, reference, name, masked, enc, account[1], amount, first, last))
     Payment.objects.bulk_create(payments, batch_size=CHUNK)
-    # one statement for the whole file: every pending month except those without an account
-    # (usually few), instead of a long IN list of the paid persons
-    in_file = pending
-    for i in range(0, len(missing), CHUNK):
-        in_file = in_file.exclude(person_id__in=missing[i : i + CHUNK])
-    in_file.update(status=EntitlementStatus.IN_BATCH, batch=batch)
+    held = sorted(set(missing) | waiting)
+    if owed.ids is not None:  # childcare: exactly the months applied for
+        ids = [pk for p in payments for pk in owed.ids[p.person_id]]
+        for i in range(0, len(ids), CHUNK):
+            Entitlement.objects.filter(pk__in=ids[i : i + CHUNK]).update(
+                status=EntitlementStatus.IN_BATCH, batch=batch
+            )
+    else:
+        # one statement for the whole file: every pending month except those held (usually
+        # few), instead of a long IN list of the paid persons
+        in_file = pending
+        for i in range(0, len(held), CHUNK):
+            in_file = in_file.exclude(person_id__in=held[i : i + CHUNK])
+        in_file.update(status=EntitlementStatus.IN_BATCH, batch=batch)
     if cycle.status == CycleStatus.APPROVED:
         cycle.status = CycleStatus.PAYING
         cycle.save(update_fields=["status"])
@@ -253,15 +453,29 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
             "lines": len(payments),
             "total": str(total),
             "missing_account": len(missing),
+            "waiting_account": len(waiting),
+            "not_applied": len(owed.not_applied),
             "file": path.name if path is not None else "",
         },
     )
-    return BatchResult(batch, len(payments), total, missing)
+    return BatchResult(
+        batch,
+        len(payments),
+        total,
+        missing,
+        waiting_account=sorted(waiting),
+        not_applied=len(owed.not_applied),
+    )
 
 
 def batch_rows(batch: PaymentBatch) -> list[list[Any]]:
     """The lines of a written payment file again, decrypted (for a download)."""
-    payments = list(batch.payments.order_by("pk").values_list("reference", "payee_id", "amount"))
+    payments = list(
+        batch.payments.order_by("pk").values_list(
+            "reference", "payee_id", "amount", "first_month", "last_month"
+        )
+    )
+    label = str(Programme(batch.cycle.programme).label)
     payee_ids = sorted({p[1] for p in payments})
     people, accounts = {}, {}
     for i in range(0, len(payee_ids), CHUNK):
@@ -270,24 +484,25 @@ def batch_rows(batch: PaymentBatch) -> list[list[Any]]:
             "pk", "name", "id_number_masked", "id_number_enc"
         ):
             people[row[0]] = row
-        for pid, bank, enc in BankAccount.objects.filter(person_id__in=chunk).values_list(
-            "person_id", "bank", "account_enc"
+        for pid, enc in BankAccount.objects.filter(person_id__in=chunk).values_list(
+            "person_id", "account_enc"
         ):
-            accounts[pid] = (bank, enc)
+            accounts[pid] = enc
     rows = []
-    for reference, payee, amount in payments:
+    for reference, payee, amount, first, last in payments:
         _pk, name, masked, enc = people[payee]
-        bank, account = accounts.get(payee, ("", ""))
         rows.append(
-            [
+            _line(
+                label,
                 reference,
                 name,
                 masked,
-                decrypt(enc) if enc else "",
-                bank,
-                decrypt(account) if account else "",
+                enc,
+                accounts.get(payee, ""),
                 amount,
-            ]
+                first,
+                last,
+            )
         )
     return rows
 
@@ -315,7 +530,11 @@ RESULT_COLUMNS = {
     "reference": ("reference", "参考号", "业务参考号"),
     "status": ("status", "状态", "结果"),
     "reason": ("reason", "原因", "失败原因"),
+    # the payment file's note, which ends with the reference (when the bank returns no
+    # reference column of its own)
+    "note": ("note", "备注", "摘要", "附言"),
 }
+OPTIONAL = ("reason", "note")
 
 
 class ResultFileError(CycleError):
@@ -368,20 +587,29 @@ def read_result(path: Path) -> list[tuple[int, str, bool, str]]:
     cols: dict[str, int | None] = {}
     for key, names in RESULT_COLUMNS.items():
         cols[key] = next((header.index(n) for n in names if n in header), None)
-        if cols[key] is None and key != "reason":
+    if cols["reference"] is None and cols["note"] is None:
+        raise _refuse(path, None, "参考号", _("the column is missing"))
+    for key, names in RESULT_COLUMNS.items():
+        if cols[key] is None and key not in OPTIONAL and key != "reference":
             raise _refuse(path, None, names[1], _("the column is missing"))
-    ref, stat, why = cols["reference"], cols["status"], cols["reason"]
-    assert ref is not None and stat is not None
+    ref, stat, why, note = cols["reference"], cols["status"], cols["reason"], cols["note"]
+    assert stat is not None
+    column = "参考号" if ref is not None else "备注"
     out, seen = [], set()
     for number, row in enumerate(table[1:], start=2):
         cells = [str(c).strip() for c in row]
         if not any(cells):
             continue
-        reference = cells[ref] if ref < len(cells) else ""
+        if ref is not None:
+            reference = cells[ref] if ref < len(cells) else ""
+        else:
+            assert note is not None
+            found = REFERENCE.findall(cells[note] if note < len(cells) else "")
+            reference = found[-1] if found else ""
         if not reference:
-            raise _refuse(path, number, "参考号", _("the reference is empty"))
+            raise _refuse(path, number, column, _("the reference is empty"))
         if reference in seen:
-            raise _refuse(path, number, "参考号", _("the reference appears twice"))
+            raise _refuse(path, number, column, _("the reference appears twice"))
         seen.add(reference)
         word = (cells[stat] if stat < len(cells) else "").lower()
         if word not in OK_WORDS and word not in FAIL_WORDS:

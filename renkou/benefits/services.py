@@ -421,7 +421,45 @@ def entitlements_stop_after_death(*, actor: Any, person: Any = None) -> dict[str
             after={"status": ent.status},
             reason="death",
         )
+    flagged += _paid_to_dead_payees(actor=actor, dead=dead)
     return {"stopped": stopped, "flagged": flagged}
+
+
+def _paid_to_dead_payees(*, actor: Any, dead: Any) -> int:
+    """Months of another person (the childcare subsidy's child) paid to a payee after the
+    payee's death: flagged to recover. (Their unpaid months are no longer paid to the dead
+    applicant: ``application_covers``; the surviving parent applies for them.)"""
+    from django.db.models import F
+
+    from renkou.benefits.models import Payment
+
+    flagged = 0
+    paid = (
+        Payment.objects.filter(payee__in=dead, status=EntitlementStatus.PAID)
+        .exclude(person_id=F("payee_id"))
+        .select_related("payee")
+    )
+    for payment in paid:
+        death = payment.payee.death_date
+        for ent in Entitlement.objects.filter(
+            batch_id=payment.batch_id,
+            person_id=payment.person_id,
+            status=EntitlementStatus.PAID,
+            month__gt=death,
+        ):
+            ent.status = EntitlementStatus.RECOVER
+            ent.save(update_fields=["status"])
+            flagged += 1
+            audit_record(
+                actor=actor,
+                action="benefits.entitlement.recover",
+                object_type="benefits.entitlement",
+                object_id=ent.pk,
+                before={"status": EntitlementStatus.PAID},
+                after={"status": ent.status, "payee": payment.payee_id},
+                reason="death of the payee",
+            )
+    return flagged
 
 
 ADULT_AGE = 18
@@ -486,3 +524,164 @@ def bank_account_set(
         after={"bank": bank, "account": masked, "new": created},
     )
     return obj
+
+
+def _month_label(month: datetime.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def childcare_window(child: Any) -> tuple[datetime.date, datetime.date] | None:
+    """The first and last month the childcare subsidy can pay for ``child`` (None: none):
+    from the birth month (never before the subsidy is in force) to the month before the
+    birthday the age limit names."""
+    from renkou.benefits.months import add_months, birthday, month_start
+    from renkou.benefits.parameters import value_at
+
+    if child.birth_date is None:
+        return None
+    first = month_start(child.birth_date)
+    while not value_at("childcare.in_force", first):
+        first = add_months(first, 1)
+        if first.year > child.birth_date.year + 20:
+            return None
+    limit = birthday(child.birth_date, int(value_at("childcare.max_age", first)))
+    last = add_months(month_start(limit), -1)
+    return (first, last) if first <= last else None
+
+
+def application_covers(application: Any, month: datetime.date) -> bool:
+    """Whether ``application`` pays ``month``: one of its months, not after the applicant's
+    death (a month starting after the death is not paid to the dead applicant)."""
+    death = application.applicant.death_date
+    return application.first_month <= month <= application.last_month and (
+        death is None or month <= death
+    )
+
+
+@transaction.atomic
+def childcare_apply(
+    *,
+    child: Any,
+    applicant: Any,
+    applied_on: datetime.date,
+    first_month: datetime.date,
+    last_month: datetime.date,
+    actor: Any,
+    today: datetime.date | None = None,
+) -> Any:
+    """Record a parent's application (申领) for a child's childcare subsidy for the months
+    from ``first_month`` to ``last_month``: those months are paid, to the applicant.
+
+    Refused (``CycleError``) when the applicant is not the child's parent in the register
+    (mother, father or adoptive parent) or cannot be paid, the months lie outside the
+    child's window (before the birth month or the subsidy, from the age limit on), or an
+    application for the same child covers some of the months already. The same
+    application recorded again is not recorded twice.
+    """
+    from renkou.benefits.models import Adoption, ChildcareApplication
+    from renkou.benefits.months import month_start
+    from renkou.registry.models import Person
+
+    today = today or timezone.localdate()
+    first_month, last_month = month_start(first_month), month_start(last_month)
+    Person.objects.select_for_update().filter(pk=child.pk).first()  # one at a time per child
+    parents = {child.mother_id, child.father_id} - {None}
+    parents |= set(Adoption.objects.filter(child=child).values_list("parent_id", flat=True))
+    if applicant.pk not in parents:
+        raise CycleError(
+            _(
+                "%(applicant)s is not a parent of %(child)s in the register: only the mother,"
+                " the father or an adoptive parent applies"
+            )
+            % {"applicant": applicant.name, "child": child.name}
+        )
+    refusal = payee_refusal(applicant, applied_on)
+    if refusal:
+        raise CycleError(refusal)
+    if applied_on > today:
+        raise CycleError(
+            _("the day of the application (%(day)s) is after today") % {"day": applied_on}
+        )
+    if first_month > last_month:
+        raise CycleError(
+            _("the first month (%(first)s) is after the last month (%(last)s)")
+            % {"first": _month_label(first_month), "last": _month_label(last_month)}
+        )
+    window = childcare_window(child)
+    if window is None or first_month < window[0] or last_month > window[1]:
+        if window is None:
+            raise CycleError(
+                _("%(child)s is not entitled to the childcare subsidy for any month")
+                % {"child": child.name}
+            )
+        raise CycleError(
+            _(
+                "%(child)s is entitled to the childcare subsidy from %(start)s to %(end)s"
+                " (from the birth month, before the third birthday); %(first)s to %(last)s"
+                " lies outside"
+            )
+            % {
+                "child": child.name,
+                "start": _month_label(window[0]),
+                "end": _month_label(window[1]),
+                "first": _month_label(first_month),
+                "last": _month_label(last_month),
+            }
+        )
+    same = ChildcareApplication.objects.filter(
+        child=child,
+        applicant=applicant,
+        applied_on=applied_on,
+        first_month=first_month,
+        last_month=last_month,
+    ).first()
+    if same is not None:
+        return same  # the same application submitted again
+    # an applicant's application covers no month after their death: the surviving parent
+    # applies for those
+    overlap = next(
+        (
+            other
+            for other in ChildcareApplication.objects.filter(
+                child=child, first_month__lte=last_month, last_month__gte=first_month
+            ).select_related("applicant")
+            if application_covers(other, max(first_month, other.first_month))
+        ),
+        None,
+    )
+    if overlap is not None:
+        raise CycleError(
+            _(
+                "%(child)s has an application for %(first)s to %(last)s already (applicant"
+                " %(applicant)s, %(day)s): months are applied for once"
+            )
+            % {
+                "child": child.name,
+                "first": _month_label(overlap.first_month),
+                "last": _month_label(overlap.last_month),
+                "applicant": overlap.applicant.name,
+                "day": overlap.applied_on.isoformat(),
+            }
+        )
+    application = ChildcareApplication.objects.create(
+        child=child,
+        applicant=applicant,
+        applied_on=applied_on,
+        first_month=first_month,
+        last_month=last_month,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="benefits.childcare_application.recorded",
+        object_type="registry.person",
+        object_id=child.pk,
+        after={
+            "application": application.pk,
+            "applicant": applicant.pk,
+            "applied_on": applied_on.isoformat(),
+            "first_month": first_month.isoformat(),
+            "last_month": last_month.isoformat(),
+        },
+    )
+    return application

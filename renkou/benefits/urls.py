@@ -56,6 +56,11 @@ urlpatterns = [
         name="benefits_person_account",
     ),
     path(
+        "benefits/persons/<int:pk>/childcare-application/",
+        views_person.person_childcare_application,
+        name="benefits_person_childcare_application",
+    ),
+    path(
         "benefits/persons/<int:pk>/disability/",
         views_person.person_disability,
         name="benefits_person_disability",

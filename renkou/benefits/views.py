@@ -23,8 +23,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.benefits import selectors, services
-from renkou.benefits.choices import CycleStatus, ObjectionOutcome, Outcome, Programme
-from renkou.benefits.models import Cycle, Objection
+from renkou.benefits.choices import (
+    CycleStatus,
+    EntitlementStatus,
+    ObjectionOutcome,
+    Outcome,
+    Programme,
+)
+from renkou.benefits.models import ChildcareApplication, Cycle, Entitlement, Objection
 from renkou.benefits.notice import category_label, notice_write, on_notice
 from renkou.benefits.parameter_labels import parameter_label
 from renkou.benefits.parameters import all_parameters
@@ -185,6 +191,16 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         b.failed = list(
             selectors.payments_for(user, b).filter(status="failed").select_related("person")[:100]
         )
+    # months paid after the death of the person or of the payee: to recover
+    recover = list(
+        Entitlement.objects.filter(
+            cycle=cycle,
+            status=EntitlementStatus.RECOVER,
+            person_id__in=selectors.decisions_for(user, cycle).values("person_id"),
+        )
+        .select_related("person")
+        .order_by("person__name", "month")[:500]
+    )
     runs = may(user, "benefits", cycle.orgunit_id)
     today = timezone.localdate()
     opens = services.approval_from(cycle)
@@ -197,6 +213,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "totals": [(value, label, totals[value]) for value, label in Outcome.choices],
             "open_objections": open_objections,
             "batches": batches,
+            "recover": recover,
             "can_run": runs,
             "can_notice": runs and cycle.status == CycleStatus.COMPUTED,
             "can_approve": runs and cycle.status == CycleStatus.NOTICE,
@@ -278,6 +295,27 @@ def _decisions_export(request: HttpRequest, cycle: Cycle, qs: Any, filters: Any)
     )
 
 
+def _applicants(cycle: Cycle, rows: Any) -> dict[int, str] | None:
+    """Childcare: who is paid for each child of the page (the applicants of the cycle's
+    year, in one query); None for the other programmes (the person is paid)."""
+    if cycle.programme != Programme.CHILDCARE:
+        return None
+    out: dict[int, list[str]] = {}
+    for child, name in (
+        ChildcareApplication.objects.filter(
+            child_id__in=[d.person_id for d in rows],
+            first_month__year__lte=cycle.year,
+            last_month__year__gte=cycle.year,
+        )
+        .order_by("first_month")
+        .values_list("child_id", "applicant__name")
+    ):
+        out.setdefault(child, [])
+        if name not in out[child]:
+            out[child].append(name)
+    return {child: ", ".join(names) for child, names in out.items()}
+
+
 @login_required
 def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft list: each person's decision with every condition, filterable, numbered
@@ -296,7 +334,11 @@ def decision_list(request: HttpRequest, pk: int) -> HttpResponse:
     page = paginate(request, qs.prefetch_related("objections"), per_page=PAGE)
     rows = page.rows
     names = _names({d.village_id for d in rows if d.village_id})
+    applicants = _applicants(cycle, rows)
     for d in rows:
+        d.payee_text = applicants.get(d.person_id, "") if applicants is not None else ""
+        if applicants is not None and not d.payee_text and d.outcome == Outcome.ELIGIBLE:
+            d.payee_text = _("nobody yet: no application")
         d.lines = [(render_reason(item), item["status"]) for item in d.reasons]
         d.village_name = names.get(d.village_id or "", d.village_id or "—")
         d.category_label = category_label(d.category)

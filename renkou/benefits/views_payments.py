@@ -11,20 +11,61 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.benefits import selectors
-from renkou.benefits.payments import batch_create, batch_file, batch_reconcile
+from renkou.benefits.payments import NothingToPay, batch_create, batch_file, batch_reconcile
 from renkou.benefits.services import CycleError
 from renkou.core.files import scratch_directory
 from renkou.core.scoping import may
+from renkou.registry.models import Person
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
 MAX_RESULT_BYTES = 50 * 1024 * 1024
+
+
+HELD_SHOWN = 20
+
+
+def _held_message(
+    text: str, missing: list[int], waiting: list[int], payee_of: dict[int, int]
+) -> str:
+    """Why nothing (or not everyone) was paid, with who is held: each payee linked to their
+    benefits page, where the account is entered."""
+
+    def payees(ids: list[int]) -> list[int]:
+        return list(dict.fromkeys(payee_of.get(pid, pid) for pid in ids))
+
+    shown = [*payees(missing)[:HELD_SHOWN], *payees(waiting)[:HELD_SHOWN]]
+    names = dict(Person.objects.filter(pk__in=shown).values_list("pk", "name"))
+
+    def who(ids: list[int], label: str) -> SafeString:
+        if not ids:
+            return mark_safe("")
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("benefits_person", args=[pid]), names.get(pid, pid))
+                for pid in ids[:HELD_SHOWN]
+            ),
+        )
+        more = _(" and %(n)s more") % {"n": len(ids) - HELD_SHOWN} if len(ids) > HELD_SHOWN else ""
+        return format_html(" {} {}{}.", label, links, more)
+
+    return format_html(
+        "{}{}{}",
+        text,
+        who(payees(missing), _("Without a bank account:")),
+        who(payees(waiting), _("Waiting for a corrected account (the last payment failed):")),
+    )
 
 
 @login_required
@@ -36,6 +77,10 @@ def batch_new(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     try:
         result = batch_create(cycle=cycle, path=None, actor=request.user)
+    except NothingToPay as nothing:
+        messages.error(
+            request, _held_message(str(nothing), nothing.missing, nothing.waiting, nothing.payee_of)
+        )
     except CycleError as exc:
         messages.error(request, str(exc))
     else:
@@ -52,6 +97,16 @@ def batch_new(request: HttpRequest, pk: int) -> HttpResponse:
                 "missing": len(result.missing_account),
             },
         )
+        if result.missing_account or result.waiting_account:
+            messages.warning(
+                request,
+                _held_message(
+                    _("Not in this file:"),
+                    result.missing_account,
+                    result.waiting_account,
+                    result.payee_of,
+                ),
+            )
     return redirect("benefits_cycle", pk=cycle.pk)
 
 

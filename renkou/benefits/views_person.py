@@ -14,14 +14,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.benefits import selectors
+from renkou.benefits.choices import Programme
 from renkou.benefits.facts_import import account_problem, grade_of
 from renkou.benefits.models import (
     Adoption,
     BankAccount,
+    ChildcareApplication,
     DisabilityRecord,
     Entitlement,
     OnlyChildCertificate,
@@ -33,7 +36,13 @@ from renkou.benefits.records import (
     only_child_certificate_add,
     only_child_certificate_revoke,
 )
-from renkou.benefits.services import CycleError, bank_account_set
+from renkou.benefits.services import (
+    CycleError,
+    application_covers,
+    bank_account_set,
+    childcare_apply,
+    childcare_window,
+)
 from renkou.core import crypto
 from renkou.core.audit import audit_record
 from renkou.core.scoping import may, restrict
@@ -68,11 +77,35 @@ def person_benefits(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("cycle", "cycle__orgunit")
         .order_by("-cycle__year", "cycle__programme")
     )
+    applications = list(
+        ChildcareApplication.objects.filter(child=person)
+        .select_related("applicant")
+        .order_by("first_month")
+    )
     months: dict[str, list[Any]] = {}
+    childcare = False
     for e in Entitlement.objects.filter(person=person, cycle__in=cycles).order_by(
         "programme", "month"
     ):
+        if e.programme == Programme.CHILDCARE:
+            childcare = True
+            covering = next((a for a in applications if application_covers(a, e.month)), None)
+            e.payee = covering.applicant if covering else None
+            e.not_applied = covering is None and e.status in ("due", "failed")
         months.setdefault(e.get_programme_display(), []).append(e)
+    for d in decisions:
+        if d.cycle.programme == Programme.CHILDCARE:
+            d.payee_text = ", ".join(
+                dict.fromkeys(
+                    a.applicant.name
+                    for a in applications
+                    if a.first_month.year <= d.cycle.year <= a.last_month.year
+                )
+            ) or _("nobody yet: no application")
+    young = (
+        person.birth_date is not None and person.birth_date.year >= timezone.localdate().year - 4
+    )
+    window = childcare_window(person) if (childcare or applications or young) else None
     return render(
         request,
         "benefits/person.html",
@@ -88,8 +121,19 @@ def person_benefits(request: HttpRequest, pk: int) -> HttpResponse:
             "months": sorted(months.items()),
             "can_edit": may(request.user, "benefits", _area(person)),
             "payees": payees_of(person),
+            "applications": applications,
+            "childcare_window": window,
+            "parents": _parents(person) if window else [],
         },
     )
+
+
+def _parents(child: Person) -> list[Person]:
+    """Who may apply for the child's childcare subsidy: mother, father, adoptive parents."""
+    ids = [child.mother_id, child.father_id]
+    ids += list(Adoption.objects.filter(child=child).values_list("parent_id", flat=True))
+    found = {p.pk: p for p in Person.objects.filter(pk__in=[i for i in ids if i])}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
 def _editable(request: HttpRequest, pk: int) -> Person:
@@ -250,5 +294,42 @@ def person_adoption(request: HttpRequest, pk: int) -> HttpResponse:
         parent,
         lambda: adoption_add(
             parent=parent, child=child, adopted_on=_day(request, "adopted_on"), actor=request.user
+        ),
+    )
+
+
+def _month(request: HttpRequest, name: str) -> datetime.date:
+    """A month field of the form (YYYY-MM, or a date in the month); ``ValueError`` when wrong."""
+    text = request.POST.get(name, "").strip()
+    if len(text) == 7:
+        text += "-01"
+    return datetime.date.fromisoformat(text).replace(day=1)
+
+
+@login_required
+@require_POST
+def person_childcare_application(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a parent's application (申领) for the child's childcare subsidy."""
+    child = _editable(request, pk)
+    chosen = request.POST.get("applicant", "")
+    applicant = next((p for p in _parents(child) if str(p.pk) == chosen), None)
+    if applicant is None:
+        messages.error(request, _("Choose the parent who applies."))
+        return redirect("benefits_person", pk=child.pk)
+    try:
+        first, last = _month(request, "first_month"), _month(request, "last_month")
+    except ValueError:
+        messages.error(request, _("Give the first and the last month applied for as YYYY-MM."))
+        return redirect("benefits_person", pk=child.pk)
+    return _recorded(
+        request,
+        child,
+        lambda: childcare_apply(
+            child=child,
+            applicant=applicant,
+            applied_on=_day(request, "applied_on") or timezone.localdate(),
+            first_month=first,
+            last_month=last,
+            actor=request.user,
         ),
     )

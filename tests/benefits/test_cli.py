@@ -80,8 +80,10 @@ def test_cycle_from_compute_to_rate(tmp_path, settings, monkeypatch):
         run("cycle", "approve", str(cycle.pk), "--as", "head")
     monkeypatch.setattr(timezone, "localdate", lambda *a: datetime.date(2020, 1, 8))
     assert "33 monthly entitlements" in run("cycle", "approve", str(cycle.pk), "--as", "head")
-    # nobody has a bank account: no empty payment file, no batch
-    with pytest.raises(CommandError, match=r"nothing to pay: .* \(4 persons without a bank"):
+    # nobody applied for the childcare subsidy: no empty payment file, no batch
+    with pytest.raises(
+        CommandError, match=r"nothing to pay .*: 4 children with due months nobody applied for"
+    ):
         run("cycle", "pay", str(cycle.pk), "--out", str(tmp_path / "pay.csv"), "--as", "head")
     assert not (tmp_path / "pay.csv").exists() and not cycle.batches.exists()
     assert run("cycle", "rate", str(cycle.pk)) == f"{VILLAGE_A1}\t9900.00\t0.00\t0.0%\n"

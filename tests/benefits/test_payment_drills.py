@@ -106,8 +106,8 @@ def test_a_rerun_after_a_late_kill_keeps_the_complete_file(approved, tmp_path, p
     assert f"payment file {batch.pk}" in again.stdout and "nothing new to pay" in again.stdout
     with out.open(encoding="utf-8-sig", newline="") as fh:
         lines = list(csv.DictReader(fh))
-    assert sorted(r["account"] for r in lines) == sorted(ACCOUNTS.values())
-    assert {r["reference"] for r in lines} == set(
+    assert sorted(r["账号"] for r in lines) == sorted(ACCOUNTS.values())
+    assert {r["备注"].rsplit(" ", 1)[1] for r in lines} == set(
         Payment.objects.filter(batch=batch).values_list("reference", flat=True)
     )
     assert PaymentBatch.objects.count() == 1  # no second, empty batch
@@ -183,4 +183,4 @@ def test_the_downloaded_payment_file_is_made_in_memory(approved, tmp_path):
     assert WATCH.paths == []  # not a byte of it on disk, in the temp folder or elsewhere
     assert files[".xlsx"][:2] == b"PK"
     rows = list(csv.DictReader(io.StringIO(files[".csv"].decode("utf-8-sig"), newline="")))
-    assert sorted(r["account"] for r in rows) == sorted(ACCOUNTS.values())
+    assert sorted(r["账号"] for r in rows) == sorted(ACCOUNTS.values())

@@ -13,7 +13,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from renkou.benefits.models import BankAccount, Cycle, Entitlement, Objection, Payment
-from renkou.benefits.services import bank_account_set
+from renkou.benefits.services import bank_account_set, childcare_window
 from renkou.core.models import AuditLog, Job
 from renkou.registry.models import Person
 from tests.benefits.families import load_families
@@ -145,6 +145,30 @@ def test_notice_objection_four_eyes_approval_payment_and_bank_result(
     # payment file: the mother of all four children has an account
     mother = Person.objects.get(person_ref="T_M")
     bank_account_set(person=mother, bank="农商银行", account="6230000011112222", actor="test")
+    # nobody applied yet: no payment file, and the page says why
+    nothing = people["head"].post(f"{url}pay/", follow=True)
+    (message,) = messages_of(nothing)
+    assert "no payment file written: 4 children with due months nobody applied for" in message
+    assert not cycle.batches.exists()
+    # the mother applies for each child, for every month the child is entitled to
+    for child in Person.objects.filter(mother=mother):
+        window = childcare_window(child)
+        assert window is not None
+        page = people["clerk"].get(f"/benefits/persons/{child.pk}/")
+        assert page.context["childcare_window"] == window
+        assert "not applied for" in page.content.decode()
+        recorded = people["clerk"].post(
+            f"/benefits/persons/{child.pk}/childcare-application/",
+            {
+                "applicant": str(mother.pk),
+                "applied_on": str(timezone.localdate()),
+                "first_month": f"{window[0]:%Y-%m}",
+                "last_month": f"{window[1]:%Y-%m}",
+            },
+            follow=True,
+        )
+        assert messages_of(recorded) == ["Recorded."]
+        assert f"paid to {mother.name}" in recorded.content.decode()
     people["head"].post(f"{url}pay/")
     batch = cycle.batches.get()
     assert batch.payments.count() == 4
@@ -196,8 +220,9 @@ def test_draft_list_queries_do_not_grow_with_the_rows(
     people["clerk"].post(
         f"/benefits/cycles/{cycle.pk}/notice/", {"start": str(timezone.localdate()), "days": "7"}
     )
-    # none per row (one counts them for the pager, one the header's unread notifications)
-    with django_assert_max_num_queries(13):
+    # none per row (one counts them for the pager, one the header's unread notifications,
+    # one the childcare applicants of the page's children)
+    with django_assert_max_num_queries(14):
         page = people["stat"].get(f"/benefits/cycles/{cycle.pk}/decisions/")
     assert len(page.context["rows"]) == 4 and all(d.can_object for d in page.context["rows"])
 
@@ -226,3 +251,47 @@ def test_person_page_is_audited_and_records_the_bank_account(
     shown = people["clerk"].get(f"/benefits/persons/{mother.pk}/").content.decode()
     assert "************2223" in shown and "6230000011112223" not in shown
     assert AuditLog.objects.filter(action="benefits.bank_account.set").count() == 1
+
+
+def test_a_payment_file_with_nothing_to_pay_is_not_made_and_the_page_says_who_waits(
+    people: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from renkou.benefits.services import childcare_apply, cycle_approve, cycle_notice
+
+    cycle = compute(people, django_capture_on_commit_callbacks)
+    clerk = cycle.computed_by
+    head = type(clerk).objects.get(username="head")
+    cycle_notice(
+        cycle=cycle,
+        start=datetime.date(2025, 3, 1),
+        days=7,
+        actor=clerk,
+        today=datetime.date(2025, 3, 1),
+    )
+    cycle_approve(cycle=cycle, actor=head, today=datetime.date(2025, 3, 8))
+    mother, t_1 = Person.objects.get(person_ref="T_M"), Person.objects.get(person_ref="T_1")
+    childcare_apply(
+        child=t_1,
+        applicant=mother,
+        applied_on=datetime.date(2025, 1, 10),
+        first_month=datetime.date(2025, 1, 1),
+        last_month=datetime.date(2025, 12, 1),
+        actor=clerk,
+    )
+    draft = people["head"].get(f"/benefits/cycles/{cycle.pk}/decisions/?outcome=eligible")
+    payees = {d.person.person_ref: d.payee_text for d in draft.context["rows"]}
+    assert payees == {
+        "T_1": mother.name,
+        **dict.fromkeys(["T_2", "K_C", "J_C"], "nobody yet: no application"),
+    }
+    page = people["head"].post(f"/benefits/cycles/{cycle.pk}/pay/", follow=True)
+    (message,) = messages_of(page)
+    assert "no payment file written: 1 person without a bank account" in message
+    html = page.content.decode()
+    # the mother (whose account it would be) is named and linked; nothing was made
+    assert f'<a href="/benefits/persons/{mother.pk}/">{mother.name}</a>' in html
+    assert not cycle.batches.exists()
+    page = people["head"].post(
+        f"/benefits/cycles/{cycle.pk}/pay/", follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert "没有可发放的款项" in messages_of(page)[0] and "没有银行账户" in messages_of(page)[0]

@@ -20,7 +20,13 @@ import pytest
 from django.test import Client
 
 from renkou.benefits.payments import batch_create
-from renkou.benefits.services import cycle_approve, cycle_compute, cycle_notice
+from renkou.benefits.services import (
+    bank_account_set,
+    childcare_apply,
+    cycle_approve,
+    cycle_compute,
+    cycle_notice,
+)
 from renkou.core.jobs import job_start
 from renkou.exchange.linking import roster_link
 from renkou.exchange.models import RosterImport
@@ -237,6 +243,12 @@ PAGES: dict[str, Case] = {
         lambda i: f"/benefits/persons/{i.person}/adoptions/",
         {"county_admin": 302, "reporter_this_village": 403},
         body={"child_id": "", "adopted_on": "2020-01-01"},
+    ),
+    "record childcare application": Case(
+        "post",
+        lambda i: f"/benefits/persons/{i.person}/childcare-application/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"applicant": "0", "first_month": "2025-01", "last_month": "2025-02"},
     ),
     "compute benefits": Case(
         "post",
@@ -523,6 +535,17 @@ def records() -> Ids:
         today=datetime.date(2025, 3, 1),
     )
     cycle_approve(cycle=cycle, actor=head, today=datetime.date(2025, 4, 1))
+    # the mother applied and has an account: a payment file of one line (none is empty)
+    mother = Person.objects.get(person_ref="P2")
+    bank_account_set(person=mother, bank="农商银行", account="6230000011112222", actor=clerk)
+    childcare_apply(
+        child=born.person,
+        applicant=mother,
+        applied_on=datetime.date(2025, 4, 1),
+        first_month=datetime.date(2025, 1, 1),
+        last_month=datetime.date(2025, 5, 1),
+        actor=clerk,
+    )
     batch = batch_create(cycle=cycle, path=None, actor=clerk).batch
     return Ids(
         cycle=cycle.pk,

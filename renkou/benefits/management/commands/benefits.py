@@ -7,8 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from renkou.benefits.choices import Programme
 from renkou.benefits.facts_import import KINDS as FACT_KINDS
@@ -163,7 +165,9 @@ class Command(BaseCommand):
 
     def _pay(self, o: dict) -> None:
         cycle = Cycle.objects.get(pk=o["cycle"])
-        result = batch_create(cycle=cycle, path=o["out"], actor=self._user(o, cycle.orgunit_id))
+        # the file in the office's language (RENKOU_LANGUAGE), whatever was active before
+        with translation.override(settings.LANGUAGE_CODE):
+            result = batch_create(cycle=cycle, path=o["out"], actor=self._user(o, cycle.orgunit_id))
         if result.kept:
             self.stdout.write(
                 f"payment file {result.batch.pk} ({o['out']}, {result.lines} lines) is complete;"
@@ -172,7 +176,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"payment file {result.batch.pk}: {result.lines} lines, {result.total} yuan;"
-            f" {len(result.missing_account)} without a bank account"
+            f" {len(result.missing_account)} without a bank account,"
+            f" {len(result.waiting_account)} waiting for a corrected account"
         )
 
     def _reconcile(self, o: dict) -> None:
