@@ -386,6 +386,13 @@ def local_programmes() -> dict[str, LocalProgramme]:
     return _LOADED
 
 
+def paid_to_parent(code: str) -> bool:
+    """Whether a local programme's entitlement is the child's, paid to the mother or father
+    (like the built-in childcare subsidy: one child is never paid twice)."""
+    p = _LOADED.get(code)
+    return p is not None and p.payee == "mother_or_father"
+
+
 # -- evaluation --------------------------------------------------------------------------
 
 
@@ -466,7 +473,7 @@ def _evaluate(p: LocalProgramme, facts: Facts, year: int) -> Evaluation:
         has = parent >= 0
         conditions.append(Condition("has_guardian", status(has, ~has)))
         ok &= has[:, None]
-        recipient = np.where(has, parent, ctx.cand)
+        # the entitlement is the child's (twins are two); the payment file pays the parent
     for step in p.conditions:
         cond, holds = run(step.name, ctx, step.params)
         conditions.append(cond)

@@ -23,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from renkou.benefits.choices import CycleStatus, EntitlementStatus
+from renkou.benefits.local import paid_to_parent
 from renkou.benefits.models import BankAccount, Cycle, Entitlement, Payment, PaymentBatch
 from renkou.benefits.services import CycleError
 from renkou.core import cells
@@ -52,7 +53,7 @@ class BatchResult:
 
 def _payees(person_ids: list[int], programme: str) -> dict[int, int]:
     """Who receives the money for each entitled person."""
-    if programme != "childcare":
+    if programme != "childcare" and not paid_to_parent(programme):
         return {pid: pid for pid in person_ids}
     out = {}
     for i in range(0, len(person_ids), CHUNK):

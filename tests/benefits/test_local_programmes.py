@@ -240,3 +240,110 @@ def test_parameters_of_conditions_checked(programmes, tmp_path):
             "age_between has no parameter upto; its parameters: min, max",
         ),
     ]
+
+
+TOP_UP = """\
+code: {code}
+labels: {{zh: 县级育儿补贴加发, en: County childcare top-up}}
+payee: mother_or_father
+period: {period}
+from: 2025-01-01
+amount: {amount}
+candidates:
+  - age_between: {{max: 3}}
+conditions:
+  - age_between: {{max: 3}}
+  - alive
+"""
+
+
+def test_monthly_and_yearly_programmes_paid_to_mother_or_father(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    folder = tmp_path / "programmes"
+    folder.mkdir()
+    for code, period, amount in (("topup_m", "monthly", 100), ("topup_y", "yearly", 500)):
+        text = TOP_UP.format(code=code, period=period, amount=amount)
+        (folder / f"{code}.yaml").write_text(text, encoding="utf-8")
+    try:
+        local.reload(folder)
+        county = County()
+        county.add("KM", "F", "1995-01-01")
+        county.add("KF", "M", "1990-01-01")
+        county.add("K1", "M", "2024-06-15", mother_ref="KM", father_ref="KF")
+        county.add("K4", "F", "2024-06-15", mother_ref="KM", father_ref="KF")  # K1's twin
+        county.add("K2", "F", "2022-04-10", father_ref="KF")  # 3 on 2025-04-10
+        county.add("K3", "M", "2025-03-01")  # no parent linked
+        county.load(tmp_path / "county")
+        unit = OrgUnit.objects.get(code=COUNTY)
+        clerk = user_with_role("clerk", "county_admin", COUNTY)
+        head = user_with_role("head", "county_admin", COUNTY)
+        got, cycles = {}, {}
+        for code in ("topup_m", "topup_y"):
+            cycle = cycles[code] = cycle_compute(
+                programme=code, year=2025, orgunit=unit, actor=clerk
+            )
+            got[code] = sorted(
+                (d.person.person_ref, d.outcome, str(d.amount), [m for m, _a in d.months])
+                for d in cycle.decisions.select_related("person")
+            )
+        # K1, K4 under 3 all 2025; K2 until April (1 April is before the birthday); K3 has
+        # no parent linked. The decision is the child's, the money goes to the mother (else
+        # the father).
+        months = [f"2025-{m:02d}-01" for m in range(1, 13)]
+        assert got["topup_m"] == [
+            ("K1", "eligible", "1200.00", months),
+            ("K2", "eligible", "400.00", months[:4]),
+            ("K3", "undecided", "0.00", []),
+            ("K4", "eligible", "1200.00", months),
+        ]
+        assert got["topup_y"] == [
+            ("K1", "eligible", "500.00", months[:1]),
+            ("K2", "eligible", "500.00", months[:1]),
+            ("K3", "undecided", "0.00", []),
+            ("K4", "eligible", "500.00", months[:1]),
+        ]
+        cycle = cycles["topup_m"]
+        today = datetime.date.today()
+        cycle_notice(cycle=cycle, start=today, days=7, actor=clerk, today=today)
+        cycle_approve(cycle=cycle, actor=head, today=today + datetime.timedelta(days=30))
+        for ref, account in (("KM", "6230000011112222"), ("KF", "6210000033334444")):
+            bank_account_set(
+                person=Person.objects.get(person_ref=ref), bank="银行", account=account, actor=clerk
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            batch = batch_create(cycle=cycle, path=tmp_path / "pay.csv", actor=clerk)
+        with (tmp_path / "pay.csv").open(encoding="utf-8-sig") as fh:
+            paid = sorted((r["account"], r["amount"]) for r in csv.DictReader(fh))
+        # the twins' two entitlements both go to the mother's account
+        assert paid == [
+            ("6210000033334444", "400.00"),
+            ("6230000011112222", "1200.00"),
+            ("6230000011112222", "1200.00"),
+        ]
+        assert batch.total == Decimal("2800.00")
+    finally:
+        local.reload(tmp_path / "none")
+
+
+def test_start_refused_on_a_bad_definition(tmp_path, settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from renkou.benefits.apps import _read_local_programmes
+
+    (tmp_path / "programmes").mkdir()
+    (tmp_path / "programmes" / "x.yaml").write_text(
+        URBAN_REWARD.replace("  - alive\n", "  - age\n"), encoding="utf-8"
+    )
+    settings.DATA_DIR = tmp_path
+    try:
+        with pytest.raises(ImproperlyConfigured) as info:
+            _read_local_programmes()
+        zh, en = str(info.value).split("\n")
+        assert zh.startswith("x.yaml，第 16 行，键 conditions.3：未知条件 age；条件目录：alive, ")
+        assert en.startswith("x.yaml, line 16, key conditions.3: unknown condition age;")
+        (tmp_path / "programmes" / "x.yaml").write_text(URBAN_REWARD, encoding="utf-8")
+        _read_local_programmes()
+        assert list(local.local_programmes()) == ["urban_oc_reward"]
+    finally:
+        local.reload(tmp_path / "none")
