@@ -15,7 +15,7 @@ from renkou.benefits import local
 from renkou.benefits.choices import programme_choices
 from renkou.benefits.payees import payee_rule
 from renkou.benefits.payments import batch_create
-from renkou.benefits.reasons import deciding
+from renkou.benefits.reasons import deciding, render_all
 from renkou.benefits.services import (
     CycleError,
     bank_account_set,
@@ -142,6 +142,14 @@ def test_whole_cycle_on_a_yaml_programme(programmes, tmp_path, django_capture_on
     }
     assert got == expected_2024()
     undecided = cycle.decisions.get(person__person_ref="UG")
+    ua = cycle.decisions.get(person__person_ref="UA")
+    with translation.override("en"):
+        assert render_all(ua.reasons) == (
+            "only-child certificate issued on 1991-01-01 ✓; urban registration ✓;"
+            " reached 60 on 2023-03-15 ✓; alive ✓; not paid before ✓"
+        )
+    with translation.override("zh-hans"):
+        assert "城镇户口 ✓" in render_all(ua.reasons) and "此前未发放 ✓" in render_all(ua.reasons)
     assert [i["code"] for i in undecided.reasons if i["status"] == -1] == ["urban"]
     cycle_notice(cycle=cycle, start=D(2024, 3, 1), days=7, actor=clerk, today=D(2024, 3, 1))
     cycle_approve(cycle=cycle, actor=head, today=D(2024, 3, 8))
@@ -347,3 +355,37 @@ def test_start_refused_on_a_bad_definition(tmp_path, settings):
         assert list(local.local_programmes()) == ["urban_oc_reward"]
     finally:
         local.reload(tmp_path / "none")
+
+
+def test_local_programme_chosen_and_computed_on_the_pages(
+    programmes, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from django.test import override_settings
+
+    from renkou.benefits.models import Cycle
+    from renkou.core.models import Job
+    from tests.builders import client_as
+
+    settings.LANGUAGE_CODE = "en"
+    load(tmp_path / "county")
+    clerk = client_as("county_admin", COUNTY, name="clerk")
+    page = clerk.get(f"/benefits/area/{COUNTY}/").content.decode()
+    assert '<option value="urban_oc_reward">Urban only-child parents&#x27; one-off reward' in page
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(TASKS=immediate), django_capture_on_commit_callbacks(execute=True):
+        response = clerk.post(
+            f"/benefits/area/{COUNTY}/compute/", {"programme": "urban_oc_reward", "year": "2024"}
+        )
+    assert response.status_code == 302
+    job = Job.objects.get(kind="benefits.compute")
+    cycle = Cycle.objects.get()
+    outcomes = [o for o, _a, _c in expected_2024().values()]
+    assert job.result == {
+        "cycle": cycle.pk,
+        **{o: outcomes.count(o) for o in ("eligible", "not_eligible", "undecided")},
+    }
+    page = clerk.get(f"/benefits/cycles/{cycle.pk}/").content.decode()
+    assert "Urban only-child parents&#x27; one-off reward · 2024" in page
+    assert "paid to the holder of the only-child certificate" in page
+    draft = clerk.get(f"/benefits/cycles/{cycle.pk}/decisions/").content.decode()
+    assert "urban registration ✓" in draft and "not paid before ✓" in draft
