@@ -18,3 +18,16 @@ class BenefitsConfig(AppConfig):
         from renkou.registry.signals import event_applied
 
         event_applied.connect(on_event_applied, dispatch_uid="benefits.death_stop")
+        _read_local_programmes()
+
+
+def _read_local_programmes() -> None:
+    """Read the local programmes (DATA_DIR/programmes/*.yaml); refuse to start on a problem."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from renkou.benefits.local import LocalProgrammeError, reload
+
+    try:
+        reload()
+    except LocalProgrammeError as exc:
+        raise ImproperlyConfigured(exc.bilingual()) from exc

@@ -13,6 +13,19 @@ class Programme(models.TextChoices):
     CHILDCARE = "childcare", _("Childcare subsidy")
 
 
+def programme_choices() -> list[tuple[str, str]]:
+    """The built-in programmes, then the local ones defined in YAML (``benefits.local``)."""
+    from renkou.benefits.local import local_programmes
+
+    built_in = [(value, str(label)) for value, label in Programme.choices]
+    return built_in + [(code, p.label()) for code, p in local_programmes().items()]
+
+
+def programme_label(code: str) -> str:
+    """A programme's name in the page's language (the code itself when it is unknown)."""
+    return dict(programme_choices()).get(code, code)
+
+
 class Outcome(models.TextChoices):
     """A decision: eligible, not eligible, or cannot decide for a missing fact."""
 

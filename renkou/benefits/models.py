@@ -174,6 +174,12 @@ class Cycle(models.Model):
     def __str__(self) -> str:
         return f"{self.programme} {self.year} {self.orgunit_id}"
 
+    def get_programme_display(self) -> str:
+        """The programme's name, built-in or local (YAML; not among the field's choices)."""
+        from renkou.benefits.choices import programme_label
+
+        return programme_label(self.programme)
+
 
 class Decision(models.Model):
     """One person's decision in a cycle, with the outcome of every condition."""

@@ -25,9 +25,16 @@ PAYEE_RULES: dict[str, Promise] = {
 def payee_rule(programme: str) -> str:
     """Who the programme pays, in the page's language ("" for a programme without a rule)."""
     rule = PAYEE_RULES.get(programme)
-    return str(rule) if rule is not None else ""
+    if rule is not None:
+        return str(rule)
+    from renkou.benefits.local import local_programmes
+
+    local = local_programmes().get(programme)
+    return local.payee_text() if local is not None else ""
 
 
 def payees_of(person: Any) -> list[tuple[str, str]]:
     """(programme, who is paid) for every programme, for a person's page beside the account."""
-    return [(str(label), payee_rule(value)) for value, label in Programme.choices]
+    from renkou.benefits.choices import programme_choices
+
+    return [(label, payee_rule(value)) for value, label in programme_choices()]

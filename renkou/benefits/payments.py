@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from renkou.benefits.choices import CycleStatus, EntitlementStatus, Programme
+from renkou.benefits.choices import CycleStatus, EntitlementStatus, programme_label
+from renkou.benefits.local import paid_to_parent
 from renkou.benefits.models import (
     BankAccount,
     ChildcareApplication,
@@ -164,6 +165,13 @@ def _pending(cycle: Cycle, pending: Any) -> _Pending:
             out.sums[pid] = Decimal(row["total"]).quantize(Decimal("0.01"))
             out.months[pid] = (row["first"], row["last"])
             out.payees[pid] = pid
+        if paid_to_parent(cycle.programme):  # a local programme paid to the mother or father
+            ids = list(out.payees)
+            for i in range(0, len(ids), CHUNK):
+                for pid, mother, father in Person.objects.filter(
+                    pk__in=ids[i : i + CHUNK]
+                ).values_list("pk", "mother_id", "father_id"):
+                    out.payees[pid] = mother or father
         return out
     rows = list(
         pending.order_by("person_id", "month").values_list("pk", "person_id", "month", "amount")
@@ -394,7 +402,7 @@ def batch_create(*, cycle: Cycle, path: Path | None, actor: Any) -> BatchResult:
         cycle=cycle, created_by=actor if getattr(actor, "pk", None) else None
     )
     payments, rows = [], []
-    label = str(Programme(cycle.programme).label)
+    label = programme_label(cycle.programme)
     for pid, amount in sums.items():
         payee = payees.get(pid)
         account = accounts.get(payee) if payee else None
@@ -475,7 +483,7 @@ def batch_rows(batch: PaymentBatch) -> list[list[Any]]:
             "reference", "payee_id", "amount", "first_month", "last_month"
         )
     )
-    label = str(Programme(batch.cycle.programme).label)
+    label = programme_label(batch.cycle.programme)
     payee_ids = sorted({p[1] for p in payments})
     people, accounts = {}, {}
     for i in range(0, len(payee_ids), CHUNK):

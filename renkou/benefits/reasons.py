@@ -82,6 +82,8 @@ MISSING_KIND = {
     "age": "birth_date",
     "disability": "disability",
     "certificate": "certificate",
+    "child_count": "children",
+    "child_age_between": "children",
 }
 
 
@@ -180,7 +182,39 @@ def _text(item: dict) -> str:
             "none_living": _("no living child"),
         }.get(variant, _("%(n)s children, not one child or two daughters") % {"n": n})
     if code == "certificate":
+        if not date:
+            return _("no only-child certificate")
         return _("only-child certificate issued on %(date)s") % {"date": date}
+    if code == "urban":
+        if missing:
+            return _("cannot decide: missing registration type")
+        return _("urban registration")
+    if code == "age_between":
+        if variant:
+            return _("aged %(n)s to under %(max)s (reached %(n)s on %(date)s)") % {
+                "n": n,
+                "max": variant,
+                "date": date,
+            }
+        return _("reached %(n)s on %(date)s") % {"n": n, "date": date}
+    if code == "child_age_between":
+        if missing:
+            return _("cannot decide: missing children (none linked in the register)")
+        if variant:
+            return _("child under %(max)s until %(date)s") % {"max": variant, "date": date}
+        return _("child aged %(n)s or more") % {"n": n}
+    if code in ("child_count", "one_child"):
+        if missing:
+            return _("cannot decide: missing children (none linked in the register)")
+        if code == "one_child" and variant == "one_child":
+            return _("one child")
+        return _("%(n)s children") % {"n": n}
+    if code == "disability":
+        return _("disability record of grade 1-%(n)s") % {"n": n}
+    if code == "paid_once":
+        if date:
+            return _("paid once already (%(date)s)") % {"date": date}
+        return _("not paid before")
     if code == "objection":
         return _("objection upheld on %(date)s") % {"date": date}
     if code == "child_young":

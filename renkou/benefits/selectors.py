@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from renkou.benefits.choices import EntitlementStatus, Programme
+from renkou.benefits.choices import EntitlementStatus, programme_choices
 from renkou.benefits.models import (
     Cycle,
     Decision,
@@ -138,8 +138,8 @@ def paid_in(code: str, start: datetime.date, end: datetime.date) -> list[PaidLin
             persons=Count("person", distinct=True), entitlements=Count("id"), amount=Sum("amount")
         )
     )
-    labels = dict(Programme.choices)
-    order = [p for p, _label in Programme.choices]
+    labels = dict(programme_choices())
+    order = list(labels)
     return sorted(
         (
             PaidLine(

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from renkou.benefits.choices import CycleStatus, EntitlementStatus, ObjectionOutcome, Outcome
 from renkou.benefits.facts import Facts, facts_from_register
+from renkou.benefits.local import local_programmes
 from renkou.benefits.models import Cycle, Decision, Entitlement, Objection
 from renkou.benefits.parameters import value_at
 from renkou.benefits.programmes import PROGRAMMES
@@ -41,9 +42,11 @@ the cycle waits for a second county administrator's approval."""
 
 def evaluate(programme: str, year: int, facts: Facts | None = None) -> Evaluation:
     """Run one programme over the whole register (vectorised); nothing is written."""
-    if programme not in PROGRAMMES:
+    local = local_programmes().get(programme)
+    if programme not in PROGRAMMES and local is None:
         raise CycleError(_("unknown programme %(p)s") % {"p": programme})
-    return PROGRAMMES[programme].evaluate(facts or facts_from_register(), year)
+    module = local if local is not None else PROGRAMMES[programme]
+    return module.evaluate(facts or facts_from_register(), year)
 
 
 def _in_area(facts: Facts, rows: np.ndarray, orgunit: OrgUnit) -> np.ndarray:
@@ -121,6 +124,12 @@ def cycle_compute(
     if existing is not None:
         raise CycleError(
             _("cycle %(id)s of this programme, year and area exists already") % {"id": existing.pk}
+        )
+    local = local_programmes().get(programme)
+    if local is not None and not local.enabled_in(orgunit.code):
+        raise CycleError(
+            _("%(programme)s is enabled only in %(areas)s")
+            % {"programme": local.label(), "areas": ", ".join(local.areas)}
         )
     step(0.0, _("reading the register"))
     facts = facts or facts_from_register()

@@ -29,6 +29,7 @@ from renkou.benefits.choices import (
     ObjectionOutcome,
     Outcome,
     Programme,
+    programme_choices,
 )
 from renkou.benefits.models import ChildcareApplication, Cycle, Entitlement, Objection
 from renkou.benefits.notice import category_label, notice_write, on_notice
@@ -64,7 +65,7 @@ def _shown_value(value: Any) -> Any:
 def parameters(request: HttpRequest) -> HttpResponse:
     """Every parameter of every programme with its dated values (edited in the YAML files)."""
     groups: dict[str, list[Any]] = {}
-    labels: dict[str, Any] = {**dict(Programme.choices), "notice": _("Public notice")}
+    labels: dict[str, Any] = {**dict(programme_choices()), "notice": _("Public notice")}
     today = timezone.localdate()
     for path, description, history in all_parameters():
         programme = path.split(".", 1)[0]
@@ -100,7 +101,7 @@ def cycle_list(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "ancestors": breadcrumb(request.user, unit),
             "children": list(unit.children.all()),
             "cycles": cycles,
-            "programmes": Programme.choices,
+            "programmes": programme_choices(),
             "year": timezone.localdate().year,
             "can_run": may(request.user, "benefits", unit.code),
             "job": job,
@@ -117,7 +118,11 @@ def compute_start(request: HttpRequest, code: str) -> HttpResponse:
         raise PermissionDenied
     programme = request.POST.get("programme", "")
     year = request.POST.get("year", "")
-    if programme not in Programme.values or not year.isdigit() or not 2000 <= int(year) <= 2100:
+    if (
+        programme not in dict(programme_choices())
+        or not year.isdigit()
+        or not 2000 <= int(year) <= 2100
+    ):
         messages.error(request, _("Choose a programme and a year."))
         return redirect("benefits_area", code=unit.code)
     existing = Cycle.objects.filter(programme=programme, year=int(year), orgunit=unit).first()

@@ -28,7 +28,7 @@ from renkou.analytics.counts import LAST_AGE_GROUP
 from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
 from renkou.analytics.labels import RATES, label
 from renkou.analytics.periods import Period
-from renkou.benefits.choices import Programme
+from renkou.benefits.choices import programme_label
 from renkou.core.files import scratch_directory
 from renkou.reports import charts
 from renkou.reports.data import ReportData, ReportError
@@ -87,7 +87,7 @@ def context(data: ReportData) -> dict[str, Any]:
         "registration": registration(data),
         "benefits": [
             {
-                "label": Programme(line.programme).label,
+                "label": programme_label(line.programme),
                 "persons": Fig(line.persons),
                 "amount": Fig(float(line.amount), 2),
             }

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from renkou.benefits import catalogue  # the module: it imports programmes.base in turn
 from renkou.benefits.facts import Facts
 from renkou.benefits.programmes.base import (
     Condition,
     Evaluation,
     add_years,
-    alive_at,
     month_starts,
     monthly,
     status,
@@ -33,7 +33,10 @@ def evaluate(facts: Facts, year: int) -> Evaluation:
     cand = np.flatnonzero((reached <= starts[-1]) & alive_jan)
     fam = families(facts, year_end)
     count, daughters, living = fam.count[cand], fam.daughters[cand], fam.living_at[cand]
-    rural = facts.rural[cand]
+    # registration type and "alive" from the catalogue (the conditions YAML programmes use)
+    ctx = catalogue.Context(facts, starts, cand, np.full(len(cand), -1), np.full(len(cand), -1))
+    rural_cond, rural_ok = catalogue.hukou(ctx, type="rural")
+    alive_cond, alive = catalogue.alive(ctx)
     one = count == 1
     two_daughters = (count == 2) & (daughters == 2)
     none_left = (count >= 1) & (living == 0)
@@ -44,11 +47,10 @@ def evaluate(facts: Facts, year: int) -> Evaluation:
         np.where(two_daughters, "two_daughters", np.where(none_left, "none_living", "other")),
     )
     age_ok = reached[cand][:, None] <= starts
-    alive = alive_at(facts.death[cand], starts) & ~facts.dead_no_date[cand][:, None]
-    ok = (rural == 1)[:, None] & age_ok & family_ok[:, None] & alive
+    ok = rural_ok & age_ok & family_ok[:, None] & alive
     amounts = np.where(ok, monthly("rural_reward.amount_per_year", year) / 12, 0.0)
     conditions = [
-        Condition("rural", status(rural == 1, rural < 0)),
+        rural_cond,
         Condition(
             "age",
             status(age_ok.any(axis=1)),
@@ -56,9 +58,7 @@ def evaluate(facts: Facts, year: int) -> Evaluation:
             number=np.full(len(cand), min_age),
         ),
         Condition("children", status(family_ok, count == 0), number=count, variant=variant),
-        Condition(
-            "alive", status(alive.any(axis=1), facts.dead_no_date[cand]), date=facts.death[cand]
-        ),
+        alive_cond,
     ]
     return Evaluation(
         programme="rural_reward",

@@ -63,7 +63,8 @@ def evaluate(facts: Facts, year: int) -> Evaluation:
     mother_ok = mother_known[:, None] & (mother_49[:, None] <= starts)
     died = ~np.isnat(facts.death[child])[:, None] & (facts.death[child][:, None] < starts)
     disabled = _disabled(facts, child, starts, worst) & ~died
-    parent_alive = alive_at(facts.death[cand], starts)
+    # a death without its date: nothing is paid until the date is entered (undecided)
+    parent_alive = alive_at(facts.death[cand], starts) & ~facts.dead_no_date[cand][:, None]
     only = (count == 1)[:, None]
     base = only & mother_ok & parent_alive
     death_amount = monthly("special_assistance.death_per_month", year)

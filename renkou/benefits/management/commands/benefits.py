@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
-from renkou.benefits.choices import Programme
+from renkou.benefits.choices import programme_choices
 from renkou.benefits.facts_import import KINDS as FACT_KINDS
 from renkou.benefits.facts_import import fact_import
 from renkou.benefits.models import Cycle, PaymentBatch
@@ -51,7 +51,9 @@ class Command(BaseCommand):
         cycle = sub.add_parser("cycle", help="one step of a yearly cycle")
         steps = cycle.add_subparsers(dest="step", required=True)
         compute = steps.add_parser("compute", help="draft decisions for a programme and year")
-        compute.add_argument("--programme", required=True, choices=Programme.values)
+        compute.add_argument(
+            "--programme", required=True, choices=[c for c, _label in programme_choices()]
+        )
         compute.add_argument("--year", type=int, required=True)
         compute.add_argument("--area", required=True, help="org-unit code (subtree)")
         notice = steps.add_parser("notice", help="publish the notice list (xlsx per village)")
