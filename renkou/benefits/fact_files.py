@@ -96,6 +96,7 @@ def sample_rows(kind: str, area: str, today: datetime.date) -> list[list[Any]]:
         children = (
             _living(area)
             .filter(mother_id__in=only, birth_date__gte=limit, mother__status="alive")
+            .filter(code_prefix_q("mother__residence_orgunit_id", area))  # holders in the area
             .select_related("mother")
             .order_by("pk")[:SAMPLE_ROWS]
         )
