@@ -428,6 +428,7 @@ def test_the_pages_offer_objections_for_persons_on_the_notice_and_name_the_appro
     assert "公示：名单至少公示的天数，期满后方可审批" in parameters
 
 
+@pytest.mark.sqlite_leg  # a data migration's rule, the same on both databases
 @pytest.mark.django_db(transaction=True)
 def test_objections_resolved_before_outcomes_get_the_outcome_they_had(users):
     """Migration 0003: resolving an objection could only take a person off the list, so a

@@ -18,6 +18,9 @@ from renkou.registry.rebuild import registry_rebuild
 pytestmark = pytest.mark.django_db
 
 
+# `make run` initialises the embedded SQLite database; the load and statistics it calls are
+# tested on both databases elsewhere (30 s of the PostgreSQL leg saved).
+@pytest.mark.sqlite_leg
 def test_init_loads_a_demo_county_and_creates_an_administrator() -> None:
     out = io.StringIO()
     call_command("init", demo_persons=3000, stdout=out)
