@@ -110,7 +110,8 @@ def _register(rows: list[dict], evs: list[dict]) -> Neighbourhood:
     return Neighbourhood(1, people, evs, dict(UNITS))
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 60 examples: each builds a small register and runs both modes (40 s of the suite at 120)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(persons, min_size=1, max_size=5),
     evs=st.lists(events, max_size=6),
