@@ -201,7 +201,7 @@ def _facts_present() -> None:
 def _accounts_file(path: Path) -> Path:
     """An xlsx of ``ACCOUNT_ROWS`` living adults' accounts as a bank sends it (名, 身份证号,
     开户行, 卡号), the identity numbers decrypted outside the clock."""
-    from renkou.benefits.facts_import import luhn_ok
+    from renkou.benefits.facts_import import luhn_completed
     from renkou.core.crypto import default_protector
     from renkou.registry.models import Person
     from tests.exchange.xlsx import write_xlsx
@@ -215,8 +215,7 @@ def _accounts_file(path: Path) -> Path:
         .values_list("pk", "name", "id_number_enc")[:ACCOUNT_ROWS]
     )
     for i, (pid, name, enc) in enumerate(people):
-        body = f"623000{pid:09d}"
-        card = next(body + d for d in "0123456789" if luhn_ok(body + d))
+        card = luhn_completed(f"623000{pid:09d}")
         rows.append([i + 1, name, protector.decrypt(enc), "农商银行", card])
     return write_xlsx(path, rows)
 

@@ -31,6 +31,7 @@ from renkou.benefits.models import (
 from renkou.benefits.models_facts import FactImport, FactKind, FactProblem
 from renkou.core import crypto
 from renkou.core.audit import audit_record
+from renkou.core.bulk import insert_rows
 from renkou.core.masking import mask_account, mask_name
 from renkou.core.problems import InputRefused, Problem, problem
 from renkou.exchange import values as v
@@ -40,12 +41,11 @@ from renkou.exchange.kinds import (
     TEXT,
     Column,
     RosterKind,
-    headers_looked_for,
     map_headers,
 )
 from renkou.exchange.linking import same_name
 from renkou.exchange.reading import open_roster
-from renkou.exchange.services import file_digest
+from renkou.exchange.services import file_digest, header_samples, require_columns
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.models import Person
 
@@ -167,6 +167,11 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def luhn_completed(body: str) -> str:
+    """``body`` with the check digit that makes it pass the Luhn check appended."""
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
 def is_card_number(digits: str) -> bool:
     """Whether an account number is a bank card's (16 to 19 digits, a UnionPay, Visa or
     Mastercard prefix): those carry a Luhn check digit; passbook and other accounts don't."""
@@ -222,9 +227,6 @@ class _Run:
     def refuse(self, row: int, column: str, code: str, value: str = "", **params: Any) -> None:
         p = problem(code, file=self.imp.file_name, row=row, column=column, value=value, **params)
         self.refused.setdefault(row, []).append(self._kept(p))
-
-    def refuse_problem(self, p: Problem) -> None:
-        self.refused.setdefault(p.row, []).append(self._kept(p))
 
     def _kept(self, p: Problem) -> FactProblem:
         return FactProblem(
@@ -378,18 +380,6 @@ class _Facts:
         raise NotImplementedError
 
 
-def _insert(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert rows with one prepared INSERT, batch by batch: building 200,000 model
-    instances for ``bulk_create`` took most of an import of bank accounts."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    slots = ", ".join("%s" for _c in columns)
-    sql = f"INSERT INTO {table} ({names}) VALUES ({slots})"  # noqa: S608 (names from the model)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            cursor.executemany(sql, rows[start : start + CHUNK])
-
-
 class _Accounts(_Facts):
     def take(self, rows: list[_Row]) -> None:
         persons = _persons({r.ids["id_number"][0] for r in rows if "id_number" in r.ids})
@@ -440,7 +430,7 @@ class _Accounts(_Facts):
                 for name, value in fields.items():
                     setattr(old, name, value)
                 changed.append(old)
-        _insert(
+        insert_rows(
             BankAccount,
             [
                 "person_id",
@@ -793,22 +783,8 @@ def _import(
     roster_kind = KINDS[kind]
     with open_roster(path, roster_kind, name=name) as stream:
         headers = stream.headers
-        mapping = map_headers(
-            roster_kind, headers, [[v.cell_text(c) for c in cells] for _n, cells in stream.head]
-        )
-        if mapping.missing:
-            raise InputRefused(
-                [
-                    problem(
-                        "roster_column_missing",
-                        file=name,
-                        row=1,
-                        column=column,
-                        value=headers_looked_for(roster_kind, column),
-                    )
-                    for column in mapping.missing
-                ]
-            )
+        mapping = map_headers(roster_kind, headers, header_samples(stream.head))
+        require_columns(roster_kind, mapping, name)
         imp = FactImport.objects.create(
             kind=kind,
             orgunit=orgunit,

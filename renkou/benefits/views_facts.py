@@ -26,7 +26,7 @@ from renkou.core.models import Job
 from renkou.core.scoping import may, units_for
 from renkou.exchange.reading import SUFFIXES
 from renkou.exchange.uploads import upload_discard, upload_store
-from renkou.orgunits.models import Level, OrgUnit
+from renkou.exchange.views import problem_texts, receiving_units, zh
 from renkou.orgunits.scoping import codes_prefix_q
 
 JOB_KIND = "benefits.facts"
@@ -34,18 +34,9 @@ MAX_UPLOAD = 200 * 1024 * 1024
 SHOWN_PROBLEMS = 500
 
 
-def _zh(request: HttpRequest) -> bool:
-    return getattr(request, "LANGUAGE_CODE", "zh-hans").startswith("zh")
-
-
 def _units(user: Any) -> list[tuple[str, str]]:
     """(code, label) of the counties and townships where the user runs benefits."""
-    units = OrgUnit.objects.filter(
-        codes_prefix_q("code", units_for(user, "benefits")),
-        level__in=[Level.COUNTY, Level.TOWNSHIP],
-        valid_to__isnull=True,
-    ).order_by("code")[:500]
-    return [(u.code, f"{u.name} ({u.code})") for u in units]
+    return receiving_units(user, "benefits")
 
 
 def _imports(user: Any) -> QuerySet[FactImport]:
@@ -90,12 +81,6 @@ def _kinds() -> list[dict[str, Any]]:
     return out
 
 
-def _problem_lines(request: HttpRequest, problems: list[dict[str, Any]]) -> list[str]:
-    """A refused file's problems (kept as dicts in the job's result) in the page's language."""
-    zh = _zh(request)
-    return [p["message_zh"] if zh else p["message_en"] for p in problems]
-
-
 @login_required
 def facts_home(request: HttpRequest, kind: str = "") -> HttpResponse:
     """The fact imports of the user's areas, the upload form (for ``kind`` when a page
@@ -107,7 +92,7 @@ def facts_home(request: HttpRequest, kind: str = "") -> HttpResponse:
     refused: list[str] = []
     if job is not None:
         job = job_live(job)
-        refused = _problem_lines(request, (job.result or {}).get("refused_file", [])[:50])
+        refused = problem_texts(request, (job.result or {}).get("refused_file", [])[:50])
     return render(
         request,
         "benefits/facts.html",
@@ -168,13 +153,13 @@ def fact_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     imp = _imports(request.user).select_related("orgunit", "created_by").filter(pk=pk).first()
     if imp is None:
         raise Http404
-    zh = _zh(request)
+    chinese = zh(request)
     problems = [
         {
             "row": p.row_number,
             "column": p.column,
             "value": p.value,
-            "reason": p.reason_zh if zh else p.reason_en,
+            "reason": p.reason_zh if chinese else p.reason_en,
         }
         for p in imp.problems.all()[:SHOWN_PROBLEMS]
     ]

@@ -10,11 +10,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from renkou.core import crypto, workers
 from renkou.core.audit import audit_record
+from renkou.core.bulk import insert_rows
 from renkou.core.drills import drill_stall
 from renkou.core.problems import InputRefused, problem
 from renkou.exchange import damaged
@@ -223,15 +224,33 @@ def roster_preview(*, path: Path, kind: str, file_name: str = "") -> Preview:
     with open_roster(path, KINDS[kind], limit=PREVIEW_LINES, name=name) as stream:
         return Preview(
             headers=stream.headers,
-            mapping=map_headers(KINDS[kind], stream.headers, _samples(stream.head)),
+            mapping=map_headers(KINDS[kind], stream.headers, header_samples(stream.head)),
             samples=[[v.cell_text(c) for c in cells] for _n, cells in stream.head[:PREVIEW_ROWS]],
             already=RosterImport.objects.filter(kind=kind, content_hash=digest).first(),
         )
 
 
-def _samples(head: list[Row]) -> list[list[str]]:
+def header_samples(head: list[Row]) -> list[list[str]]:
     """A few data rows as text: an ignored column of identity numbers is noticed by them."""
     return [[v.cell_text(c) for c in cells] for _n, cells in head[:20]]
+
+
+def require_columns(kind: RosterKind, mapping: HeaderMapping, name: str) -> None:
+    """Refuse the file, naming every required column its header lacks (and the headers
+    looked for), before anything of it is written."""
+    if mapping.missing:
+        raise InputRefused(
+            [
+                problem(
+                    "roster_column_missing",
+                    file=name,
+                    row=1,
+                    column=column,
+                    value=headers_looked_for(kind, column),
+                )
+                for column in mapping.missing
+            ]
+        )
 
 
 def mapping_report(mapping: HeaderMapping) -> list[dict[str, str]]:
@@ -251,33 +270,26 @@ def _stage(imp: RosterImport, staged: list[tuple[int, str, str, str]]) -> None:
     """Insert the valid rows (their values and blind indexes already JSON: ``_as_json``)
     with one prepared INSERT: building 100,000 model instances for bulk_create took a third
     of a large import."""
-    table = connection.ops.quote_name(RosterRow._meta.db_table)
-    columns = (
-        "roster_import_id",
-        "row_number",
-        "values",
-        "id_hashes",
-        "original_enc",
-        "outcome",
-        "evidence",
-        "decision",
-        "decision_reason",
+    insert_rows(
+        RosterRow,
+        [
+            "roster_import_id",
+            "row_number",
+            "values",
+            "id_hashes",
+            "original_enc",
+            "outcome",
+            "evidence",
+            "decision",
+            "decision_reason",
+        ],
+        [
+            (imp.pk, row_number, values, hashes, original, Outcome.PENDING, "{}", "", "")
+            for row_number, values, hashes, original in staged
+        ],
+        json_columns={"values", "id_hashes", "evidence"},
+        batch=BATCH,
     )
-    json_columns = {"values", "id_hashes", "evidence"}
-    # PostgreSQL's jsonb takes the text by a cast; SQLite keeps JSON as the text itself.
-    json_slot = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    slots = ", ".join(json_slot if c in json_columns else "%s" for c in columns)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    sql = f"INSERT INTO {table} ({names}) VALUES ({slots})"  # noqa: S608 (names from the model)
-    with connection.cursor() as cursor:
-        for start in range(0, len(staged), BATCH):
-            cursor.executemany(
-                sql,
-                [
-                    (imp.pk, row_number, values, hashes, original, Outcome.PENDING, "{}", "", "")
-                    for row_number, values, hashes, original in staged[start : start + BATCH]
-                ],
-            )
 
 
 class _SameRows(Exception):
@@ -388,25 +400,13 @@ def _import_rows(
     roster_kind = KINDS[kind]
     headers = stream.headers
     if columns is None:
-        mapping = map_headers(roster_kind, headers, _samples(stream.head))
+        mapping = map_headers(roster_kind, headers, header_samples(stream.head))
     else:
         mapping = confirmed_mapping(roster_kind, headers, columns)
     confirmed = columns is not None
     if decide is not None:
         mapping, confirmed = decide(headers, mapping)
-    if mapping.missing:
-        raise InputRefused(
-            [
-                problem(
-                    "roster_column_missing",
-                    file=name,
-                    row=1,
-                    column=column,
-                    value=headers_looked_for(roster_kind, column),
-                )
-                for column in mapping.missing
-            ]
-        )
+    require_columns(roster_kind, mapping, name)
     imp = RosterImport.objects.create(
         kind=kind,
         orgunit=orgunit,

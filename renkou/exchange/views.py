@@ -42,10 +42,11 @@ def zh(request: HttpRequest) -> bool:
     return getattr(request, "LANGUAGE_CODE", "zh-hans").startswith("zh")
 
 
-def receiving_units(user: Any) -> list[tuple[str, str]]:
-    """(code, label) of the counties and townships where the user may import rosters."""
+def receiving_units(user: Any, action: str = "review") -> list[tuple[str, str]]:
+    """(code, label) of the counties and townships where the user may import rosters (or
+    do ``action``: "benefits" for the files of benefit facts)."""
     units = OrgUnit.objects.filter(
-        codes_prefix_q("code", units_for(user, "review")),
+        codes_prefix_q("code", units_for(user, action)),
         level__in=[Level.COUNTY, Level.TOWNSHIP],
         valid_to__isnull=True,
     ).order_by("code")[:500]
