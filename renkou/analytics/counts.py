@@ -38,7 +38,8 @@ import ibis.expr.types as ir
 
 FAR_PAST = datetime.date(1800, 1, 1)
 FAR_FUTURE = datetime.date(2200, 1, 1)
-CREATING = ("enrol", "birth")
+# "arrival": the creating row the snapshot writes before an arrival from outside's move-in.
+CREATING = ("enrol", "birth", "arrival")
 BASES = {"registered": "hukou", "resident": "residence"}
 LEVEL_LENGTHS = (2, 4, 6, 9, 12)
 AGE_GROUP_WIDTH = 5

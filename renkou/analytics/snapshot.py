@@ -258,6 +258,14 @@ def _events_table(after: int, upto: int, person_ids: Sequence[int] | None = None
         (seq, eid, kind, pid, unit, eff, rep, hist, s_hu, s_hr, s_ru, s_rr) = row[:12]
         (set_hu, set_hr, set_ru, set_rr, from_u, from_r, to_u, to_r) = row[12:]
         hukou_from = residence_from = None
+        if kind == "move_in" and (s_hu or s_hr):
+            # An arrival from outside enters a new person: first a creating row with where
+            # they were (registered at their hukou place, living at the move's "from"), then
+            # the move-in itself, so the spells begin outside and the move is counted.
+            arrival = (seq, eid, "arrival", pid, unit, eff, rep, hist)
+            arrival += (None, _place(s_hu, s_hr), None, _place(from_u, from_r))
+            for name, value in zip(EVENT_SCHEMA.names, arrival, strict=True):
+                columns[name].append(value)
         if kind in ("enrol", "birth"):
             hukou_to, residence_to = _place(s_hu, s_hr), _place(s_ru, s_rr)
         else:

@@ -10,8 +10,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from renkou.registry.choices import EventKind, Sex
-from renkou.registry.forms import CORRECTABLE, KINDS
+from renkou.registry.choices import Sex
+from renkou.registry.forms import CORRECTABLE, KINDS, kind_label
 from renkou.registry.models import Event, Household, Person
 
 HIDDEN_KEYS = frozenset({"id_number_hash", "id_number_enc"})
@@ -73,10 +73,12 @@ class PersonDetailSerializer(PersonSerializer):
     mother = PersonRefSerializer(read_only=True, allow_null=True)
     father = PersonRefSerializer(read_only=True, allow_null=True)
     children = serializers.SerializerMethodField()
+    phone = serializers.CharField(source="phone_masked", read_only=True)
 
     class Meta(PersonSerializer.Meta):
         fields = [
             *PersonSerializer.Meta.fields,
+            "phone",
             "ethnicity",
             "hukou_type",
             "marital_status",
@@ -163,7 +165,7 @@ class ChangeCreateSerializer(serializers.Serializer[Any]):
     the ``person`` and the ``person_version`` the client last read (a newer version means the
     request is stale and is refused). ``client_ref`` makes a retried request harmless."""
 
-    kind = serializers.ChoiceField(choices=[(k, EventKind(k).label) for k in KINDS])
+    kind = serializers.ChoiceField(choices=[(k, kind_label(k)) for k in KINDS])
     client_ref = serializers.RegexField(
         r"^[A-Za-z0-9._:-]{8,64}$",
         help_text=_("Your own unique id for this report (8-64 letters, digits, . _ : -)."),
@@ -182,6 +184,15 @@ class ChangeCreateSerializer(serializers.Serializer[Any]):
     field = serializers.ChoiceField(choices=CORRECTABLE, required=False)
     value = serializers.CharField(required=False, max_length=50)
     reason = serializers.CharField(required=False, max_length=200)
+    # an arrival from outside (kind "arrival"): the person's particulars
+    birth_date = serializers.DateField(required=False)
+    hukou_region = serializers.CharField(required=False, max_length=6)
+    hukou_type = serializers.CharField(required=False, max_length=8, allow_blank=True)
+    ethnicity = serializers.CharField(required=False, max_length=2, allow_blank=True)
+    marital_status = serializers.CharField(required=False, max_length=10, allow_blank=True)
+    phone = serializers.CharField(required=False, max_length=24, allow_blank=True)
+    household = serializers.CharField(required=False, max_length=40, allow_blank=True)
+    relation_to_head = serializers.CharField(required=False, max_length=12, allow_blank=True)
 
 
 class ApplySerializer(serializers.Serializer[Any]):
@@ -200,6 +211,12 @@ class RevealSerializer(serializers.Serializer[Any]):
     """Why the identity number is needed in clear."""
 
     reason = serializers.CharField(max_length=500)
+
+
+class PhoneSerializer(serializers.Serializer[Any]):
+    """A phone number in clear."""
+
+    phone = serializers.CharField()
 
 
 class IdNumberSerializer(serializers.Serializer[Any]):

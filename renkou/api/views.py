@@ -187,6 +187,27 @@ class PersonViewSet(AuditedReadMixin, viewsets.ReadOnlyModelViewSet[Person]):
             return problems_response(refused.problems)
         return Response({"id_number": number})
 
+    @extend_schema(
+        summary="Unmask the phone number (audited; needs a reason and a permitted role)",
+        parameters=[ID],
+        request=s.RevealSerializer,
+        responses={200: s.PhoneSerializer, 400: s.ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="phone")
+    def phone(self, request: Request, pk: str) -> Response:
+        person = self._person(pk)
+        body = s.RevealSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            number = services.person_phone_reveal(
+                person=person, actor=request.user, reason=body.validated_data["reason"]
+            )
+        except PermissionError:
+            raise PermissionDenied from None
+        except EventRefused as refused:
+            return problems_response(refused.problems)
+        return Response({"phone": number})
+
 
 @extend_schema_view(
     list=extend_schema(

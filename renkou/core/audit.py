@@ -20,6 +20,7 @@ from renkou.core.models import AuditLog
 ACTION_LABELS = {
     "person.view": _("Viewed a person's page"),
     "person.unmask": _("Showed an identity number in full"),
+    "person.unmask_phone": _("Showed a phone number in full"),
     "person.update": _("Changed a person"),
     "person.rebuild": _("Rebuilt a person from events"),
     "household.view": _("Viewed a household"),

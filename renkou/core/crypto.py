@@ -257,3 +257,14 @@ def reencrypt(token: str) -> str:
 def mask_id_number(number: str) -> str:
     """Mask an identity number for display (``110105********002X``); never raises."""
     return mask(number)
+
+
+PHONE_DOMAIN = "phone"
+
+
+def mask_phone(number: str) -> str:
+    """Mask a phone number for display (``138****5678``: first 3, last 4); never raises."""
+    text = "".join(str(number or "").split())
+    if len(text) >= 11:
+        return text[:3] + "*" * (len(text) - 7) + text[-4:]
+    return mask(text)

@@ -19,7 +19,7 @@ from renkou.quality.features_py import feature_row
 from renkou.quality.models import Confirmation
 from renkou.quality.rules import BY_CODE, ERROR
 from renkou.quality.sources import NEW_PERSON, decrypt_or_none, neighbourhood
-from renkou.registry.folding import CREATING_KINDS, fold_event
+from renkou.registry.folding import creates_person, fold_event
 from renkou.registry.models import Event, Person
 from renkou.registry.state import person_state
 
@@ -81,7 +81,8 @@ def unconfirmed(hits: list[Hit], confirmed: set[str]) -> list[Hit]:
 
 def event_findings(event: Event) -> list[Hit]:
     """What the rules say about the person as ``event`` would leave them (when filed)."""
-    if event.kind in CREATING_KINDS:
+    creating = creates_person(event.kind, event.payload)
+    if creating:
         before = None
         person_id = None
     else:
@@ -91,7 +92,7 @@ def event_findings(event: Event) -> list[Hit]:
     after = fold_event(before, event.kind, event.effective_date.isoformat(), event.payload)
     extra = (
         []
-        if event.kind in CREATING_KINDS
+        if creating
         else [_event_row(event.kind, event.effective_date, event.report_date, event.orgunit_id)]
     )
     hits = check_state(after, person_id=person_id, extra_events=extra)

@@ -23,7 +23,7 @@ from renkou.quality.engine import Hit
 from renkou.quality.models import Confirmation, Finding
 from renkou.quality.rule_names import rule_name
 from renkou.quality.rules import BY_CODE, WARNING
-from renkou.registry.folding import CREATING_KINDS
+from renkou.registry.folding import creates_person
 from renkou.registry.models import Event, Person
 from renkou.registry.state import person_state
 from renkou.registry.validation import EventRefused
@@ -67,7 +67,7 @@ def apply_gate(
     given for a birth event passes to the child.
     """
     extra = []
-    if event.kind not in CREATING_KINDS:
+    if not creates_person(event.kind, event.payload):
         extra.append(
             {
                 "kind": event.kind,

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
 from renkou.core.scoping import may, restrict, units_for
 from renkou.orgunits.models import Level, OrgUnit
 from renkou.orgunits.scoping import codes_prefix_q
 from renkou.registry import services
 from renkou.registry.forms import CORRECTABLE
-from renkou.registry.models import Event, Person
-from renkou.registry.validation import EventRefused
+from renkou.registry.models import Event, Household, Person
+from renkou.registry.validation import EventRefused, refusal
 
 # Where a service's problem column shows on the form.
 FIELD_OF_COLUMN = {
@@ -24,6 +25,10 @@ FIELD_OF_COLUMN = {
     "person": "person",
     "name": "name",
     "reason": "reason",
+    "sex": "sex",
+    "phone": "phone",
+    "hukou_region": "hukou_region",
+    "household": "household",
     # a correction's field: its input on the form (registry.forms.INPUT_OF_FIELD)
     "new_id_number": "new_id_number",
     "new_birth_date": "new_birth_date",
@@ -102,6 +107,8 @@ def change_submit(
             **parents,
             **common,
         )
+    if kind == "arrival":
+        return _arrival_submit(data, common)
     person_id, version = (int(x) for x in data["person"].split("@"))
     person = visible_person(user, person_id)
     if person is None:
@@ -132,5 +139,37 @@ def change_submit(
         effective_date=data["effective_date"],
         payload=payload,
         expected_version=version,
+        **common,
+    )
+
+
+@transaction.atomic
+def _arrival_submit(data: dict[str, Any], common: dict[str, Any]) -> Event:
+    """File an arrival from outside (流入); a new household number opens the household in the
+    village (in the same transaction: refused, nothing is left behind)."""
+    village = common["orgunit"]
+    household = None
+    number = (data.get("household") or "").strip()
+    if number:
+        household = Household.objects.filter(number=number).first()
+        if household is None:
+            household = services.household_create(
+                number=number, orgunit=village, actor=common["actor"]
+            )
+        elif household.orgunit_id != village.pk:
+            raise EventRefused([refusal("wrong_household", column="household", value=number)])
+    return services.arrival_submit(
+        id_number=data["id_number"].strip(),
+        name=data["name"],
+        sex=data["sex"],
+        birth_date=data["birth_date"],
+        hukou_region=data["hukou_region"],
+        hukou_type=data.get("hukou_type") or "",
+        ethnicity=data.get("ethnicity") or "",
+        marital_status=data.get("marital_status") or "",
+        phone=data.get("phone") or "",
+        household=household,
+        relation_to_head=data.get("relation_to_head") or ("head" if household else ""),
+        effective_date=data["effective_date"],
         **common,
     )

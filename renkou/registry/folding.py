@@ -17,6 +17,9 @@ STATE_FIELDS: tuple[str, ...] = (
     "id_number_hash",
     "id_number_enc",
     "id_number_masked",
+    "phone_hash",
+    "phone_enc",
+    "phone_masked",
     "hukou_orgunit_id",
     "hukou_region",
     "hukou_type",
@@ -33,6 +36,15 @@ STATE_FIELDS: tuple[str, ...] = (
 )
 STATE_FIELD_SET = frozenset(STATE_FIELDS)
 CREATING_KINDS = frozenset({"enrol", "birth"})
+
+
+def creates_person(kind: str, payload: Mapping[str, Any]) -> bool:
+    """Whether an event brings a new person into the register: an enrolment, a birth, or an
+    arrival from outside (迁入 of a person not yet in the register: a move-in carrying the
+    new person's state)."""
+    return kind in CREATING_KINDS or (kind == "move_in" and "state" in payload)
+
+
 DEFAULTS: dict[str, Any] = {
     **dict.fromkeys(STATE_FIELDS, ""),
     "hukou_orgunit_id": None,
@@ -72,12 +84,13 @@ def fold_event(
     state: dict[str, Any] | None, kind: str, effective_date: str, payload: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Return the state after one applied event (a new dict; ``state`` is not changed)."""
-    if kind in CREATING_KINDS:
+    if kind in CREATING_KINDS or (state is None and creates_person(kind, payload)):
         new = {**DEFAULTS, **{k: v for k, v in payload["state"].items() if k in STATE_FIELD_SET}}
     elif state is None:
         raise FoldError(f"{kind} event before the person was enrolled or born")
     else:
         new = dict(state)
+    if kind not in CREATING_KINDS:
         if kind == "death":
             new["status"] = "dead"
             new["death_date"] = effective_date

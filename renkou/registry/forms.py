@@ -11,9 +11,21 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from renkou.registry.choices import HukouType, Sex
+from renkou.registry.choices import EventKind, HukouType, MaritalStatus, Relation, Sex
 
-KINDS = ("birth", "death", "move_in", "move_out", "marriage", "divorce", "correction")
+KINDS = (
+    "birth",
+    "death",
+    "move_in",
+    "arrival",
+    "move_out",
+    "marriage",
+    "divorce",
+    "correction",
+)
+# Kinds of report that are not an event kind of their own: an arrival from outside is a
+# move-in that enters a new person (or moves one already in the register).
+REPORT_LABELS = {"arrival": _("Arrival from outside (流入)")}
 # Fields a correction (更正) can change (services.CORRECTION_FIELDS says how).
 CORRECTABLE = (
     ("id_number", _("Identity number")),
@@ -82,6 +94,54 @@ class DeathForm(ChangeForm):
 
 class MoveInForm(ChangeForm):
     """迁入: the person now lives in the chosen village."""
+
+
+class ArrivalForm(ChangeForm):
+    """流入: a person registered elsewhere now lives in the chosen village; a person already
+    in the register (by identity number) is moved, anyone else entered."""
+
+    needs_person = False
+    id_number = forms.CharField(label=_("Identity number"), max_length=18)
+    name = forms.CharField(label=_("Name"), max_length=50)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
+    hukou_region = forms.RegexField(
+        label=_("Registered place (6-digit region code)"),
+        regex=r"^\d{6}$",
+        error_messages={"invalid": _("Enter the 6-digit region code of the registered place.")},
+    )
+    hukou_type = forms.ChoiceField(
+        label=_("Registration type"),
+        choices=[("", "—"), *HukouType.choices],
+        required=False,
+    )
+    ethnicity = forms.RegexField(
+        label=_("Ethnicity (2-digit code)"),
+        regex=r"^\d{2}$",
+        required=False,
+        error_messages={"invalid": _("Enter the 2-digit code of the ethnicity.")},
+    )
+    marital_status = forms.ChoiceField(
+        label=_("Marital status"), choices=[("", "—"), *MaritalStatus.choices], required=False
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=24, required=False)
+    household = forms.CharField(
+        label=_("Household number (a new number opens a household)"),
+        max_length=40,
+        required=False,
+    )
+    relation_to_head = forms.ChoiceField(
+        label=_("Relation to head"), choices=[("", "—"), *Relation.choices], required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].label = _("Date of arrival")
+
+
+def kind_label(kind: str) -> Any:
+    """What a kind of report is called on the pages."""
+    return REPORT_LABELS.get(kind) or EventKind(kind).label
 
 
 class MoveOutForm(ChangeForm):
@@ -228,6 +288,7 @@ FORMS: dict[str, type[ChangeForm]] = {
     "birth": BirthForm,
     "death": DeathForm,
     "move_in": MoveInForm,
+    "arrival": ArrivalForm,
     "move_out": MoveOutForm,
     "marriage": MarriageForm,
     "divorce": DivorceForm,

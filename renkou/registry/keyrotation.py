@@ -1,4 +1,5 @@
-"""Re-encrypting stored identity numbers under the newest key (``renkou keys rotate``)."""
+"""Re-encrypting stored identity and phone numbers under the newest key (``renkou keys
+rotate``)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ from renkou.registry.models import Event, Person
 BATCH = 5000
 
 
-def _token_sections(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The parts of an event payload that store an identity token (a created state, a set)."""
+def _token_sections(
+    payload: dict[str, Any], field: str = "id_number_enc"
+) -> Iterator[dict[str, Any]]:
+    """The parts of an event payload that store a token of ``field`` (a created state, a
+    set)."""
     for part in ("state", "set"):
         section = payload.get(part)
-        if isinstance(section, dict) and section.get("id_number_enc"):
+        if isinstance(section, dict) and section.get(field):
             yield section
 
 
@@ -34,14 +38,14 @@ def _batches(queryset: QuerySet[Any], *fields: str) -> Iterator[list[tuple[Any, 
         yield rows
 
 
-def _rotate_persons(protector: crypto.Protector, actor: Any) -> int:
+def _rotate_persons(protector: crypto.Protector, actor: Any, field: str = "id_number_enc") -> int:
     """Re-encrypt person tokens, giving the events that carry the same token the same new one.
 
     The person row and its events must keep one identical token, or the rebuild would see
     a difference.
     """
     done = 0
-    for rows in _batches(Person.objects.exclude(id_number_enc=""), "id_number_enc"):
+    for rows in _batches(Person.objects.exclude(**{field: ""}), field):
         new_tokens = {
             pk: (token, protector.reencrypt(token))
             for pk, token in rows
@@ -49,15 +53,15 @@ def _rotate_persons(protector: crypto.Protector, actor: Any) -> int:
         }
         with transaction.atomic():
             for pk, (_old, new) in new_tokens.items():
-                Person.objects.filter(pk=pk).update(id_number_enc=new)
+                Person.objects.filter(pk=pk).update(**{field: new})
             events = Event.objects.filter(person_id__in=list(new_tokens)).values_list(
                 "pk", "person_id", "payload"
             )
             for pk, person_id, payload in events:
                 old, new = new_tokens[person_id]
-                sections = [s for s in _token_sections(payload) if s["id_number_enc"] == old]
+                sections = [s for s in _token_sections(payload, field) if s[field] == old]
                 for section in sections:
-                    section["id_number_enc"] = new
+                    section[field] = new
                 if sections:
                     Event.objects.filter(pk=pk).update(payload=payload)
             if new_tokens:
@@ -71,17 +75,17 @@ def _rotate_persons(protector: crypto.Protector, actor: Any) -> int:
     return done
 
 
-def _rotate_events(protector: crypto.Protector, actor: Any) -> int:
+def _rotate_events(protector: crypto.Protector, actor: Any, field: str = "id_number_enc") -> int:
     """Re-encrypt tokens left in events (e.g. values a later correction replaced)."""
     done = 0
     for rows in _batches(Event.objects.all(), "payload"):
         changed = []
         for pk, payload in rows:
             stale = [
-                s for s in _token_sections(payload) if protector.needs_rotation(s["id_number_enc"])
+                s for s in _token_sections(payload, field) if protector.needs_rotation(s[field])
             ]
             for section in stale:
-                section["id_number_enc"] = protector.reencrypt(section["id_number_enc"])
+                section[field] = protector.reencrypt(section[field])
             if stale:
                 changed.append((pk, payload))
         with transaction.atomic():
@@ -99,11 +103,14 @@ def _rotate_events(protector: crypto.Protector, actor: Any) -> int:
 
 
 def identity_tokens_rotate(*, actor: Any) -> dict[str, int]:
-    """Re-encrypt every identity-number token not under the first key; resumable."""
+    """Re-encrypt every identity-number (and phone-number) token not under the first key;
+    resumable. ``phones``: person rows and events whose phone token was re-encrypted."""
     protector = crypto.default_protector()
     return {
         "persons": _rotate_persons(protector, actor),
         "events": _rotate_events(protector, actor),
+        "phones": _rotate_persons(protector, actor, "phone_enc")
+        + _rotate_events(protector, actor, "phone_enc"),
     }
 
 

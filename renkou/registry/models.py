@@ -46,7 +46,8 @@ class Person(FastChoiceDisplay):
 
     The identity number is never stored in clear: ``id_number_hash`` is an HMAC blind
     index for lookups, ``id_number_enc`` the authenticated encryption for authorised
-    display, ``id_number_masked`` what everyone else sees.
+    display, ``id_number_masked`` what everyone else sees. The phone number (联系电话) is
+    kept the same way (``phone_hash``, ``phone_enc``, ``phone_masked``).
     """
 
     person_ref = models.CharField(
@@ -55,6 +56,9 @@ class Person(FastChoiceDisplay):
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
     id_number_enc = models.TextField(blank=True)
     id_number_masked = models.CharField(_("identity number"), max_length=18, blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_enc = models.TextField(blank=True)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     # Derived from name (registry.names), for search by pinyin; not part of the folded state.
     name_pinyin = models.CharField(_("name in pinyin"), max_length=120, blank=True, db_index=True)

@@ -27,7 +27,7 @@ from renkou.quality.checks import (
 )
 from renkou.quality.services import apply_gate, findings_replace_person
 from renkou.registry.choices import EventKind, EventStatus, Source
-from renkou.registry.folding import STATE_FIELD_SET, fold_event
+from renkou.registry.folding import STATE_FIELD_SET, creates_person, fold_event
 from renkou.registry.marriages import surviving_spouse
 from renkou.registry.models import ChangeReport, Event, Household, Person
 from renkou.registry.signals import event_applied, event_rejected, event_submitted
@@ -36,6 +36,7 @@ from renkou.registry.validation import (
     EventRefused,
     check_date,
     check_id_number,
+    check_phone,
     refusal,
     validate_event,
 )
@@ -50,11 +51,14 @@ RELATION_OF_CHILD = {
 }
 
 
+CIPHERTEXTS = frozenset({"id_number_enc", "phone_enc"})
+
+
 def _without_ciphertext(value: Any) -> Any:
     # Ciphertexts differ on every encryption (random nonce); the blind index beside them
     # already stands for the value, so they are left out of the comparison.
     if isinstance(value, dict):
-        return {k: _without_ciphertext(v) for k, v in value.items() if k != "id_number_enc"}
+        return {k: _without_ciphertext(v) for k, v in value.items() if k not in CIPHERTEXTS}
     return value
 
 
@@ -247,10 +251,12 @@ def event_apply(*, event: Event, actor: Any, warnings_reason: str = "") -> Event
         raise EventRefused.single("bad_status", column="status", value=event.status)
     before_event = _event_snapshot(event)
     payload = dict(event.payload)
-    if event.kind == EventKind.BIRTH:
+    if event.person_id is None and creates_person(event.kind, payload):
         state = dict(payload["state"])
-        if state.get("birth_order") is None:
+        if event.kind == EventKind.BIRTH and state.get("birth_order") is None:
             state["birth_order"] = _birth_order(state.get("mother_id"), state["birth_date"])
+        if event.kind == EventKind.MOVE_IN:
+            _arrival_not_registered(state)
         payload["state"] = state
         person = Person(version=0)
         before_state = None
@@ -291,6 +297,25 @@ def event_apply(*, event: Event, actor: Any, warnings_reason: str = "") -> Event
     if event.kind == EventKind.DEATH:
         _widowhood_record(death=event, deceased=person, actor=actor)
     return event
+
+
+def _arrival_not_registered(state: dict[str, Any]) -> None:
+    """An arrival creates a person only if nobody in the register has their identity number
+    (two reports of one arrival, or the person entered some other way since)."""
+    number_hash = state.get("id_number_hash")
+    if not number_hash:
+        return
+    other = Person.objects.filter(id_number_hash=number_hash).first()
+    if other is not None:
+        raise EventRefused(
+            [
+                refusal(
+                    "id_taken",
+                    column="id_number",
+                    value=f"{other.name} {other.id_number_masked}",
+                )
+            ]
+        )
 
 
 def _widowhood_unit(spouse: Person, death: Event) -> OrgUnit:
@@ -652,6 +677,142 @@ def protected_id_fields(id_number: str) -> dict[str, str]:
     }
 
 
+def protected_phone_fields(phone: str) -> dict[str, str]:
+    """The stored forms of a phone number: blind index, ciphertext, masked display."""
+    if not phone:
+        return {"phone_hash": "", "phone_enc": "", "phone_masked": ""}
+    protector = crypto.default_protector()
+    return {
+        "phone_hash": protector.blind_index(phone, domain=crypto.PHONE_DOMAIN),
+        "phone_enc": protector.encrypt(phone),
+        "phone_masked": crypto.mask_phone(phone),
+    }
+
+
+def _arrival_problems(
+    *, id_number: str, name: str, sex: str, birth_date: datetime.date, hukou_region: str
+) -> list[Any]:
+    from renkou.core import regions
+
+    problems = []
+    if not name.strip():
+        problems.append(refusal("required", column="name"))
+    if sex not in ("M", "F"):
+        problems.append(refusal("bad_choice", column="sex", value=sex, allowed="M, F"))
+    problems += check_date(birth_date, "birth_date", timezone.localdate())
+    if not id_number.strip():
+        problems.append(refusal("required", column="id_number"))
+    else:
+        problems += check_id_number(id_number, birth_date=birth_date, sex=sex)
+    if len(hukou_region) != 6 or hukou_region not in regions.known_codes():
+        problems.append(refusal("bad_region", column="hukou_region", value=hukou_region))
+    elif OrgUnit.objects.filter(code__startswith=hukou_region).exists():
+        problems.append(refusal("region_here", column="hukou_region", value=hukou_region))
+    return problems
+
+
+@transaction.atomic
+def arrival_submit(
+    *,
+    id_number: str,
+    name: str,
+    sex: str,
+    birth_date: datetime.date,
+    hukou_region: str,
+    orgunit: OrgUnit,
+    effective_date: datetime.date,
+    actor: Any,
+    phone: str = "",
+    ethnicity: str = "",
+    hukou_type: str = "",
+    marital_status: str = "",
+    household: Household | None = None,
+    relation_to_head: str = "",
+    source: str = Source.VILLAGE,
+    report_date: datetime.date | None = None,
+    change_report: ChangeReport | None = None,
+    external_ref: str | None = None,
+) -> Event:
+    """Report an arrival from outside (流入): a person registered elsewhere now lives in
+    ``orgunit`` from ``effective_date``.
+
+    The identity number is checked and looked up by its blind index: a person already in
+    the register is moved (an ordinary move-in), never entered twice; anyone else is entered
+    by a move-in that carries the new person (created when the event is applied), registered
+    at ``hukou_region`` (a GB/T 2260 code outside our area) and living in ``orgunit``. The
+    phone number is stored like the identity number: blind index, ciphertext and mask.
+    Every problem is refused at once, nothing written.
+    """
+    hukou_region = (hukou_region or "").strip()
+    phone, problems = check_phone(phone)
+    problems = (
+        _arrival_problems(
+            id_number=id_number,
+            name=name,
+            sex=sex,
+            birth_date=birth_date,
+            hukou_region=hukou_region,
+        )
+        + problems
+    )
+    if ethnicity and ethnicity not in ETHNICITY_CODES:
+        problems.append(
+            refusal("bad_ethnicity", column="ethnicity", value=ethnicity, field_zh="民族")
+        )
+    if problems:
+        raise EventRefused(problems)
+    number = idnumber.parse(id_number).number
+    ids = protected_id_fields(number)
+    set_phone = protected_phone_fields(phone) if phone else {}
+    home = {"household_id": household.pk, "relation_to_head": relation_to_head} if household else {}
+    existing = Person.objects.filter(id_number_hash=ids["id_number_hash"]).first()
+    common = {
+        "kind": EventKind.MOVE_IN,
+        "orgunit": orgunit,
+        "effective_date": effective_date,
+        "source": source,
+        "actor": actor,
+        "report_date": report_date,
+        "change_report": change_report,
+        "external_ref": external_ref,
+    }
+    if existing is not None:
+        # In the register already: moved here, not entered again.
+        payload: dict[str, Any] = {"to_orgunit": orgunit.pk, "arrival": True}
+        if set_phone or home:
+            payload["set"] = {**set_phone, **home}
+        return event_submit(person=existing, payload=payload, **common)
+    pending = Event.objects.filter(
+        kind=EventKind.MOVE_IN,
+        person__isnull=True,
+        status__in=(EventStatus.SUBMITTED, EventStatus.REVIEWED),
+        payload__state__id_number_hash=ids["id_number_hash"],
+    )
+    if external_ref:  # the same form sent again: event_submit returns its event
+        pending = pending.exclude(external_ref=external_ref)
+    if pending.exists():
+        raise EventRefused(
+            [refusal("arrival_pending", column="id_number", value=ids["id_number_masked"])]
+        )
+    state = {
+        "name": name.strip()[:50],
+        "sex": sex,
+        "birth_date": birth_date.isoformat(),
+        "ethnicity": ethnicity,
+        **ids,
+        **set_phone,
+        "hukou_orgunit_id": None,
+        "hukou_region": hukou_region,
+        "hukou_type": hukou_type,
+        "residence_orgunit_id": orgunit.pk,
+        "marital_status": marital_status,
+        "relation_to_head": "",
+        **home,
+    }
+    payload = {"state": state, "from_region": hukou_region, "to_orgunit": orgunit.pk}
+    return event_submit(person=None, payload=payload, **common)
+
+
 @transaction.atomic
 def birth_submit(
     *,
@@ -741,6 +902,28 @@ def person_id_number_reveal(*, person: Person, actor: Any, reason: str) -> str:
     audit_record(
         actor=actor,
         action="person.unmask",
+        object_type="person",
+        object_id=person.pk,
+        reason=reason.strip(),
+    )
+    return number
+
+
+@transaction.atomic
+def person_phone_reveal(*, person: Person, actor: Any, reason: str) -> str:
+    """The person's phone number in clear, for a permitted user giving a reason; audited."""
+    from renkou.core.scoping import user_roles
+
+    if not reason.strip():
+        raise EventRefused.single("required", column="reason", value="")
+    if not (user_roles(actor) & REVEAL_ROLES):
+        raise PermissionError("role may not see phone numbers")
+    if not person.phone_enc:
+        return ""
+    number = crypto.decrypt(person.phone_enc)
+    audit_record(
+        actor=actor,
+        action="person.unmask_phone",
         object_type="person",
         object_id=person.pk,
         reason=reason.strip(),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("persons/", views.PersonSearchView.as_view(), name="person_search"),
     path("persons/<int:pk>/", views.PersonDetailView.as_view(), name="person_detail"),
     path("persons/<int:pk>/id-number/", views.person_reveal_id, name="person_reveal_id"),
+    path("persons/<int:pk>/phone/", views.person_reveal_phone, name="person_reveal_phone"),
     path("persons/pick/", views_changes.person_pick, name="person_pick"),
     path("changes/", views_changes.change_list, name="change_list"),
     path("changes/new/<str:kind>/", views_changes.change_new, name="change_new"),

@@ -7,6 +7,8 @@ impossible rather than doubtful.
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 from typing import Any
 
 from django.utils import timezone
@@ -63,6 +65,29 @@ REGISTRY_MESSAGES: dict[str, tuple[str, str]] = {
         "{value} 已上报 {count} 条变动，本月已算作已报，无需上报本月无变动",
         "{count} changes dated in {value} have been reported: the month counts as reported, "
         "no empty report is needed",
+    ),
+    "bad_phone": (
+        "电话号码 {value} 无效：应为 11 位手机号（1 开头），或 7–20 位的固话号码（可含区号和“-”）",
+        "phone number {value} is invalid: give an 11-digit mobile number (starting with 1) or "
+        "a landline of 7–20 digits (area code and “-” allowed)",
+    ),
+    "region_here": (
+        "户籍地 {value} 是本辖区：外来人员的户籍地应为辖区外的 6 位地区代码",
+        "registered place {value} is ours: a person arriving from outside is registered at "
+        "the 6-digit region code of a place outside our area",
+    ),
+    "bad_region": (
+        "户籍地 {value} 不是有效的 6 位地区代码（GB/T 2260）",
+        "registered place {value} is not a valid 6-digit region code (GB/T 2260)",
+    ),
+    "arrival_pending": (
+        "身份证号为 {value} 的人员的迁入已上报，正在等待审核",
+        "the arrival of the person with identity number {value} has already been reported "
+        "and is waiting for review",
+    ),
+    "wrong_household": (
+        "户号 {value} 属于另一个村（居）",
+        "household number {value} belongs to another village",
     ),
     "village_absent": (
         "{name}（{value}）在 {day} 不存在",
@@ -208,6 +233,8 @@ def validate_event(
             problems.append(
                 problem("bad_date", file="", column="birth_date", value=state.get("birth_date", ""))
             )
+    elif kind == EventKind.MOVE_IN and person is None and "state" in payload:
+        pass  # an arrival from outside: the new person is created when the event is applied
     else:
         if person is None:
             problems.append(problem("wrong_kind", file="", column="person", value="person"))
@@ -232,3 +259,18 @@ def validate_event(
                 )
     if problems:
         raise EventRefused(problems)
+
+
+PHONE_PATTERN = re.compile(r"^(1\d{10}|[0-9][0-9-]{5,18}[0-9])$")
+
+
+def check_phone(text: str, *, column: str = "phone") -> tuple[str, list[Problem]]:
+    """A phone number in its stored form (no spaces, full-width digits made ASCII) and its
+    problems: an 11-digit mobile (1…) or a landline of 7–20 characters of digits and "-"."""
+    value = "".join(unicodedata.normalize("NFKC", text or "").split())
+    if not value:
+        return "", []
+    digits = value.replace("-", "")
+    if not PHONE_PATTERN.match(value) or not 7 <= len(digits) <= 20:
+        return value, [refusal("bad_phone", column=column, value=value)]
+    return value, []

@@ -85,6 +85,26 @@ def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/_id_number.html", context)
 
 
+@login_required
+@require_POST
+def person_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one phone number in clear, with the reason given (htmx partial); audited."""
+    try:
+        person = selectors.person_for_user(user=request.user, person_id=pk)
+    except Person.DoesNotExist:
+        raise Http404 from None
+    context: dict[str, Any] = {"person": person, "can_reveal": True}
+    try:
+        context["number"] = services.person_phone_reveal(
+            person=person, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except EventRefused:
+        context["error"] = _("Give the reason why you need to see the number.")
+    except PermissionError:
+        return HttpResponse(status=403)
+    return render(request, "registry/_phone.html", context)
+
+
 class HouseholdDetailView(LoginRequiredMixin, TemplateView):
     """A household and its members."""
 

@@ -29,7 +29,7 @@ from renkou.registry.changes import (
     visible_person,
 )
 from renkou.registry.choices import EventKind, EventStatus
-from renkou.registry.forms import FORMS, KINDS, ChangeForm, RejectForm
+from renkou.registry.forms import FORMS, KINDS, ChangeForm, RejectForm, kind_label
 from renkou.registry.models import Event, Person
 from renkou.registry.validation import EventRefused
 from renkou.web.lists import paginate
@@ -101,7 +101,7 @@ def _file_change(
         {
             "form": form,
             "kind": kind,
-            "kind_label": EventKind(kind).label,
+            "kind_label": kind_label(kind),
             "checked": checked and not form.errors,
             "findings": findings,
             "picked": picked,
@@ -161,7 +161,7 @@ def change_list(request: HttpRequest) -> HttpResponse:
             "pending": pending,
             "village": village,
             "by_village": by_village,
-            "kinds": [(k, EventKind(k).label) for k in KINDS],
+            "kinds": [(k, kind_label(k)) for k in KINDS],
             "can_report": bool(reporting_villages(user)),
             "can_bulk": any(e.reviewable for e in events),
         },

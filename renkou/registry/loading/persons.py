@@ -263,6 +263,10 @@ def validate_persons(table: pa.Table, check: RowChecker) -> list[PersonRow]:
             "birth_date": birth.isoformat(),
             "ethnicity": ethnicity,
             **id_fields,
+            # the initial load has no phone column: phones come with later reports
+            "phone_hash": "",
+            "phone_enc": "",
+            "phone_masked": "",
             "hukou_orgunit_id": hukou.orgunit,
             "hukou_region": hukou.region,
             "hukou_type": hukou_type,

@@ -56,7 +56,10 @@ class Command(BaseCommand):
             return
         if action == "rotate":
             done = identity_tokens_rotate(actor="cli")
-            self.stdout.write(f"re-encrypted: {done['persons']} persons, {done['events']} events")
+            self.stdout.write(
+                f"re-encrypted: {done['persons']} persons, {done['events']} events, "
+                f"{done['phones']} phone tokens"
+            )
             keys_check()  # the key check itself under the newest key
         for key_id, n in sorted(identity_tokens_by_key().items()):
             self.stdout.write(f"{key_id}: {n} person tokens")
