@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "renkou.analytics",
     "renkou.exchange",
     "renkou.benefits",
+    "renkou.floating",
     "renkou.reports",
     "renkou.synth",
     "renkou.notifications",
@@ -274,6 +275,14 @@ RENKOU_LINKAGE_MODEL_MAX_CHANGE = float(env("LINKAGE_MODEL_MAX_CHANGE", "0.1"))
 # --- Monthly reports --------------------------------------------------------------------
 # A village's report for a month is on time when received by this day of the next month.
 RENKOU_REPORT_DEADLINE_DAY = min(28, max(1, int(env("REPORT_DEADLINE_DAY", "5"))))
+
+# --- Floating population ----------------------------------------------------------------
+# Days allowed for the floating-population messages (流动人口"一盘棋"): an arrival notice is
+# sent within NOTICE_DAYS of the arrival, a verification request answered within REPLY_DAYS
+# of its sending, a reply reviewed within REVIEW_DAYS of its arrival.
+RENKOU_FLOATING_NOTICE_DAYS = int(env("FLOATING_NOTICE_DAYS", "7"))
+RENKOU_FLOATING_REPLY_DAYS = int(env("FLOATING_REPLY_DAYS", "15"))
+RENKOU_FLOATING_REVIEW_DAYS = int(env("FLOATING_REVIEW_DAYS", "15"))
 
 # --- Backups ---------------------------------------------------------------------------
 # The worker writes a backup (renkou backup) into this directory every so many hours (0: no

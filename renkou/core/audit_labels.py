@@ -79,6 +79,14 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "benefits.adoption.added": _("Recorded an adoption"),
     "benefits.disability.added": _("Recorded a child's disability"),
     "benefits.disability.ended": _("Ended a child's disability"),
+    # floating population (messages between areas)
+    "floating.notice_create": _("Wrote an arrival notice"),
+    "floating.request_create": _("Wrote a verification request"),
+    "floating.reply_create": _("Wrote a reply to a notice or request"),
+    "floating.send": _("Sent a message to another area"),
+    "floating.receive": _("Received a message from another server"),
+    "floating.answered": _("Matched a reply to its notice or request"),
+    "floating.review": _("Reviewed a reply"),
 }
 
 OBJECT_LABELS: dict[str, str | Promise] = {
@@ -103,6 +111,7 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "benefits.entitlement": _("Benefit entitlement"),
     "benefits.batch": _("Payment file"),
     "benefits.fact_import": _("Benefit fact import"),
+    "floating_message": _("Message between areas"),
     # lists exported with renkou.web.lists (object type = the list's name)
     "audit": _("Audit log"),
     "findings": _("Findings"),

@@ -30,6 +30,8 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "exchange.rosterimport": ("orgunit_id",),
     "exchange.rosterrow": ("roster_import__orgunit_id",),
     "benefits.decision": ("village_id",),
+    # a message between areas belongs to both ends (sender and receiver)
+    "floating.message": ("sender_area", "receiver_area"),
 }
 
 _CACHE_ATTR = "_renkou_role_assignments"

@@ -31,6 +31,7 @@ from renkou.core.jobs import job_start
 from renkou.exchange.linking import roster_link
 from renkou.exchange.models import RosterImport
 from renkou.exchange.services import roster_import
+from renkou.floating.models import Message
 from renkou.orgunits.models import OrgUnit
 from renkou.registry import services
 from renkou.registry.loading import registry_load
@@ -77,6 +78,8 @@ class Ids:
     roster_import: int = 0
     roster_row: int = 0
     job: int = 0
+    message: str = ""  # the arrival notice of a person arrived in A1 from outside
+    arrived: int = 0  # that person
 
 
 @dataclass
@@ -431,6 +434,30 @@ PAGES: dict[str, Case] = {
         otherwise=403,
         body={"event": [PendingChange()], "decision": "reject", "reason": "wrong"},
     ),
+    # --- floating population: the arrival notice of a person arrived in A1 from 湖南 --------
+    "floating worklist": Case("get", lambda i: "/floating/?tab=to_send", everyone()),
+    "floating rates": Case("get", lambda i: "/floating/rates/", everyone()),
+    "floating rates of village": Case(
+        "get", lambda i: f"/floating/rates/?unit={VILLAGE_A1}", in_area()
+    ),
+    "floating message": Case("get", lambda i: f"/floating/messages/{i.message}/", in_area()),
+    "floating send": Case("post", lambda i: f"/floating/messages/{i.message}/send/", in_area(302)),
+    # addressed to 湖南邵东 (elsewhere): nobody here answers it or reviews it
+    "floating reply": Case(
+        "post",
+        lambda i: f"/floating/messages/{i.message}/reply/",
+        in_area(403),
+        body={"outcome": "confirmed"},
+    ),
+    "floating review": Case(
+        "post",
+        lambda i: f"/floating/messages/{i.message}/review/",
+        in_area(403),
+        body={"decision": "noted"},
+    ),
+    "floating new request": Case(
+        "get", lambda i: f"/floating/requests/new/?person={i.arrived}", in_area()
+    ),
 }
 
 API: dict[str, Case] = {
@@ -547,7 +574,24 @@ def records() -> Ids:
         actor=clerk,
     )
     batch = batch_create(cycle=cycle, path=None, actor=clerk).batch
+    arrival = services.arrival_submit(
+        id_number=id_number("1988-04-02", 13, region="430521"),
+        name="刘强",
+        sex="M",
+        birth_date=datetime.date(1988, 4, 2),
+        hukou_region="430521",
+        hukou_type="rural",
+        ethnicity="01",
+        marital_status="single",
+        orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
+        effective_date=datetime.date(2025, 6, 1),
+        actor="test",
+    )
+    arrival = services.event_apply(event=arrival, actor="test")
+    notice = Message.objects.get(arrival=arrival)
     return Ids(
+        message=str(notice.message_id),
+        arrived=arrival.person_id,
         cycle=cycle.pk,
         decision=cycle.decisions.get().pk,
         batch=batch.pk,

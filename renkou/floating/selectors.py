@@ -1,0 +1,202 @@
+"""Reads of the floating-population pages, scoped to the user's area (core.scoping)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from renkou.core.scoping import restrict, user_prefixes
+from renkou.floating import rates
+from renkou.floating.models import Message, MessageKind, MessageState
+from renkou.orgunits.scoping import codes_prefix_q
+from renkou.registry import services as registry_services
+from renkou.registry.folding import FoldError, fold_event
+from renkou.registry.models import Event, Person
+from renkou.registry.validation import EventRefused
+
+TABS = ("to_send", "waiting", "to_answer", "to_review", "overdue", "answered")
+ASKING = (MessageKind.NOTICE, MessageKind.REQUEST)
+
+
+def messages_for(user: Any) -> QuerySet[Message]:
+    """The messages the user may see: those whose sender or receiver is in their area."""
+    return restrict(Message.objects.all(), user)
+
+
+def message_for(user: Any, message_id: Any) -> Message:
+    """One message the user may see; raises ``Message.DoesNotExist`` otherwise."""
+    return messages_for(user).select_related("person", "answers").get(message_id=message_id)
+
+
+def _side(field: str, prefixes: list[str] | None) -> Q:
+    return Q() if prefixes is None else codes_prefix_q(field, prefixes)
+
+
+def worklist(
+    user: Any, tab: str, unit: str = "", today: datetime.date | None = None
+) -> QuerySet[Message]:
+    """One tab of a unit's worklist: to send (ours, not yet sent); sent and waiting (ours,
+    waiting for a reply within its deadline); to answer (received, for us to reply); to
+    review (replies received); overdue (any of these past its deadline); answered."""
+    today = today or timezone.localdate()
+    prefixes = [unit] if unit else user_prefixes(user)
+    ours, theirs = _side("sender_area", prefixes), _side("receiver_area", prefixes)
+    qs = messages_for(user)
+    to_send = Q(state=MessageState.TO_SEND) & ours
+    waiting = Q(state=MessageState.SENT, kind__in=ASKING) & ours
+    to_answer = Q(state=MessageState.SENT, kind__in=ASKING, received_at__isnull=False) & theirs
+    to_review = Q(state=MessageState.SENT, kind=MessageKind.REPLY) & theirs
+    if tab == "to_send":
+        chosen = to_send
+    elif tab == "waiting":
+        chosen = waiting & (Q(due_on__isnull=True) | Q(due_on__gte=today))
+    elif tab == "to_answer":
+        chosen = to_answer
+    elif tab == "to_review":
+        chosen = to_review
+    elif tab == "overdue":
+        chosen = (to_send | waiting | to_answer | to_review) & Q(due_on__lt=today)
+    else:
+        chosen = Q(state=MessageState.ANSWERED) & (ours | theirs)
+    return qs.filter(chosen).select_related("person").order_by("due_on", "pk")
+
+
+def tab_counts(user: Any, unit: str = "") -> dict[str, int]:
+    """How many messages each tab of the worklist holds."""
+    return {tab: worklist(user, tab, unit).count() for tab in TABS}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One correction a reply gives: the field, the value now, the value given, and why it
+    cannot be applied (empty if it can)."""
+
+    label: str
+    before: str
+    after: str
+    problem: str
+
+
+def reply_changes(reply: Message, zh: bool) -> list[Change]:
+    """What a reply's corrections would change in the register, as the reviewer reads them:
+    identity numbers masked, codes by their names; each checked by the register's rules."""
+    from renkou.registry.templatetags.registry_tags import correction_rows
+
+    person = reply.person
+    out = []
+    for field, value in ((reply.body or {}).get("corrections") or {}).items():
+        label = dict(registry_services.FIELD_NAMES).get(field, (field, field))[0 if zh else 1]
+        if person is None:
+            out.append(Change(str(label), "—", value, ""))
+            continue
+        try:
+            changes = registry_services.correction_set(
+                person=person, field=field, value=value, with_id_facts=field == "id_number"
+            )
+        except EventRefused as refused:
+            shown = "****" if field == "id_number" else value
+            problem = "; ".join(p.message_zh if zh else p.message_en for p in refused.problems)
+            out.append(Change(str(label), "", shown, problem))
+            continue
+        for row_label, before, after in correction_rows({"set": changes}, person):
+            out.append(Change(str(row_label), before, after, ""))
+    return out
+
+
+# --- rates and stocks --------------------------------------------------------------------
+
+
+def _inside(field: str, unit: str) -> Q:
+    return codes_prefix_q(field, [unit])
+
+
+def unit_rates(unit: str, first: datetime.date, last: datetime.date) -> dict[str, rates.Ratio]:
+    """通报率, 协查反馈率 and 反馈及时率 of ``unit`` for arrivals (by their date) and requests
+    (by the day they were received) from ``first`` to ``last``; a request counts as
+    answered if answered by now."""
+    notices = Message.objects.filter(
+        _inside("sender_area", unit),
+        kind=MessageKind.NOTICE,
+        event_date__gte=first,
+        event_date__lte=last,
+    ).values_list("event_date", "sent_at", "deadline_days")
+    arrived = [
+        (day, timezone.localtime(sent).date() if sent else None, days)
+        for day, sent, days in notices
+    ]
+    requests = Message.objects.filter(
+        _inside("receiver_area", unit),
+        kind=MessageKind.REQUEST,
+        received_at__isnull=False,
+    ).values_list("received_at", "answered_at", "due_on")
+    received = []
+    for got, answered, due in requests:
+        got_on = timezone.localtime(got).date()
+        if first <= got_on <= last:
+            received.append((timezone.localtime(answered).date() if answered else None, due))
+    replied, on_time = rates.reply_rates(received)
+    return {"notice": rates.notice_rate(arrived), "reply": replied, "on_time": on_time}
+
+
+MOVES = ("move_in", "move_out", "hukou_in", "hukou_out")
+
+
+def _places_at(person_ids: list[int], day: datetime.date) -> Iterator[tuple[str, str]]:
+    """(registered place, residence) of each person alive at the end of ``day``, folded
+    from their applied events up to that day."""
+    events = (
+        Event.objects.filter(person_id__in=person_ids, status="applied", historic=False)
+        .filter(effective_date__lte=day)
+        .order_by("person_id", "applied_seq")
+        .values_list("person_id", "kind", "effective_date", "payload")
+    )
+    state: dict[str, Any] | None = None
+    current = None
+    for pid, kind, eff, payload in events.iterator(chunk_size=2000):
+        if pid != current:
+            if state is not None:
+                yield from _alive_places(state)
+            state, current = None, pid
+        try:
+            state = fold_event(state, kind, eff.isoformat(), payload)
+        except FoldError:
+            state = None
+    if state is not None:
+        yield from _alive_places(state)
+
+
+def _alive_places(state: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    if state.get("status") == "alive":
+        hukou = state.get("hukou_orgunit_id") or state.get("hukou_region") or ""
+        residence = state.get("residence_orgunit_id") or state.get("residence_region") or ""
+        yield hukou, residence
+
+
+def unit_stock(unit: str, day: datetime.date) -> rates.FloatingStock:
+    """The floating stock of ``unit`` at the end of ``day``: 流入 by origin province and
+    county, 流出 by destination. Only persons registered or living in the unit now, or with
+    a move recorded by one of its villages, are looked at (no one else can have been
+    registered or living there)."""
+    linked = Person.objects.filter(
+        codes_prefix_q("hukou_orgunit_id", [unit]) | codes_prefix_q("residence_orgunit_id", [unit])
+    ).values_list("pk", flat=True)
+    moved = Event.objects.filter(
+        codes_prefix_q("orgunit_id", [unit]), kind__in=MOVES, person__isnull=False
+    ).values_list("person_id", flat=True)
+    ids = sorted(set(linked) | set(moved))
+    stock = rates.FloatingStock()
+    for i in range(0, len(ids), 5000):
+        part = rates.floating_stock(_places_at(ids[i : i + 5000], day), unit)
+        for name in (
+            "inflow_by_province",
+            "inflow_by_county",
+            "outflow_by_province",
+            "outflow_by_county",
+        ):
+            getattr(stock, name).update(getattr(part, name))
+    return stock
