@@ -26,6 +26,7 @@ from renkou.core.jobs import job_active, job_latest, job_start
 from renkou.core.models import Job
 from renkou.core.scoping import may, own_unit_code
 from renkou.demography.sex_ratio import band_position
+from renkou.floating.selectors import unit_rates
 from renkou.orgunits.models import OrgUnit
 from renkou.web.views import breadcrumb, unit_for_user
 
@@ -454,6 +455,8 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "can_compute": may(request.user, "review", unit.code),
             "as_of": max((v.computed_at for v in values.values()), default=None),
             "periods": [(p, period_text(parse(p))) for p in period_choices()],
+            # counted live from the messages (no snapshot): a handful of rows per unit
+            "floating": unit_rates(unit.code, period.start, period.end),
         },
     )
 

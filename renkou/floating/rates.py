@@ -98,6 +98,27 @@ class FloatingStock:
         }
 
 
+def place_at(
+    day: datetime.date,
+    changes: list[tuple[datetime.date, str | None, str | None]],
+    initial: str | None,
+) -> str | None:
+    """Where a person was at the end of ``day`` on one basis, from their place changes
+    (date, from, to) in the order they happened and the place their record began with: the
+    ``to`` of the last change on or before the day; before the first change, its ``from``
+    (else the initial place), as the statistics rebuild the person's spells."""
+    place = None
+    for when, _from, to in changes:
+        if when > day:
+            break
+        place = to or place
+    if place:
+        return place
+    if changes and changes[0][0] > day and changes[0][1]:
+        return changes[0][1]
+    return initial
+
+
 def floating_stock(places: Iterable[tuple[str | None, str | None]], unit: str) -> FloatingStock:
     """The floating stock of ``unit`` from (registered place, residence) of every person
     alive at the instant (a missing place is no place: such a person does not float)."""

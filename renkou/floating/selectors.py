@@ -15,7 +15,7 @@ from renkou.floating import rates
 from renkou.floating.models import Message, MessageKind, MessageState
 from renkou.orgunits.scoping import codes_prefix_q
 from renkou.registry import services as registry_services
-from renkou.registry.folding import FoldError, fold_event
+from renkou.registry.folding import creates_person
 from renkou.registry.models import Event, Person
 from renkou.registry.validation import EventRefused
 
@@ -146,35 +146,61 @@ def unit_rates(unit: str, first: datetime.date, last: datetime.date) -> dict[str
 MOVES = ("move_in", "move_out", "hukou_in", "hukou_out")
 
 
+def _place(orgunit: Any, region: Any) -> str | None:
+    return orgunit or region or None
+
+
 def _places_at(person_ids: list[int], day: datetime.date) -> Iterator[tuple[str, str]]:
-    """(registered place, residence) of each person alive at the end of ``day``, folded
-    from their applied events up to that day."""
+    """(registered place, residence) at the end of ``day`` of each person alive then,
+    rebuilt from their applied events (the initial load's history included) as the
+    statistics rebuild spells: a place change's ``to`` from its day on, its ``from`` before."""
+    persons = Person.objects.filter(pk__in=person_ids).values_list(
+        "pk",
+        "birth_date",
+        "death_date",
+        "hukou_orgunit_id",
+        "hukou_region",
+        "residence_orgunit_id",
+        "residence_region",
+    )
+    alive = {}
+    for pk, born, died, hu, hr, ru, rr in persons:
+        if born <= day and (died is None or died > day):
+            alive[pk] = (_place(hu, hr), _place(ru, rr))
+    changes: dict[int, dict[str, list[tuple[datetime.date, str | None, str | None]]]] = {}
+    initial: dict[int, dict[str, str | None]] = {}
     events = (
-        Event.objects.filter(person_id__in=person_ids, status="applied", historic=False)
-        .filter(effective_date__lte=day)
-        .order_by("person_id", "applied_seq")
+        Event.objects.filter(person_id__in=list(alive), status="applied")
+        .order_by("person_id", "effective_date", "applied_seq")
         .values_list("person_id", "kind", "effective_date", "payload")
     )
-    state: dict[str, Any] | None = None
-    current = None
     for pid, kind, eff, payload in events.iterator(chunk_size=2000):
-        if pid != current:
-            if state is not None:
-                yield from _alive_places(state)
-            state, current = None, pid
-        try:
-            state = fold_event(state, kind, eff.isoformat(), payload)
-        except FoldError:
-            state = None
-    if state is not None:
-        yield from _alive_places(state)
-
-
-def _alive_places(state: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    if state.get("status") == "alive":
-        hukou = state.get("hukou_orgunit_id") or state.get("hukou_region") or ""
-        residence = state.get("residence_orgunit_id") or state.get("residence_region") or ""
-        yield hukou, residence
+        mine = changes.setdefault(pid, {"hukou": [], "residence": []})
+        state = payload.get("state") if isinstance(payload.get("state"), dict) else None
+        if state is not None and creates_person(kind, payload):
+            initial[pid] = {
+                "hukou": _place(state.get("hukou_orgunit_id"), state.get("hukou_region")),
+                "residence": _place(
+                    state.get("residence_orgunit_id"), state.get("residence_region")
+                ),
+            }
+        basis = {"move_in": "residence", "move_out": "residence"}.get(kind)
+        basis = basis or {"hukou_in": "hukou", "hukou_out": "hukou"}.get(kind)
+        if basis:
+            came = _place(payload.get("from_orgunit"), payload.get("from_region"))
+            went = _place(payload.get("to_orgunit"), payload.get("to_region"))
+            mine[basis].append((eff, came, went))
+        sets = payload.get("set") or {}
+        for key, name in (("hukou", "hukou"), ("residence", "residence")):
+            if f"{key}_orgunit_id" in sets or f"{key}_region" in sets:
+                went = _place(sets.get(f"{key}_orgunit_id"), sets.get(f"{key}_region"))
+                mine[name].append((eff, None, went))
+    for pid, (hukou_now, residence_now) in alive.items():
+        mine = changes.get(pid, {"hukou": [], "residence": []})
+        start = initial.get(pid, {})
+        hukou = rates.place_at(day, mine["hukou"], start.get("hukou") or hukou_now)
+        residence = rates.place_at(day, mine["residence"], start.get("residence") or residence_now)
+        yield hukou or "", residence or ""
 
 
 def unit_stock(unit: str, day: datetime.date) -> rates.FloatingStock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, add_months, parse
 from renkou.benefits.selectors import PaidLine, paid_in
 from renkou.exchange.completeness import Completeness, completeness
+from renkou.floating.selectors import unit_rates
 from renkou.orgunits.models import OrgUnit
 from renkou.quality.rates import Rates, quality_rates
 
@@ -50,6 +52,8 @@ class ReportData:
     # registration completeness of the unit itself against the departments' rosters
     registration: dict[str, Completeness] = field(default_factory=dict)
     benefits: list[PaidLine] = field(default_factory=list)
+    # collaboration over the floating population: 通报率, 协查反馈率, 反馈及时率 (floating.rates)
+    floating: dict[str, Any] = field(default_factory=dict)
 
     @property
     def as_of(self) -> datetime.datetime | None:
@@ -158,6 +162,7 @@ def report_data(*, code: str, period: str, basis: str = "registered") -> ReportD
         quality=quality_rates(orgunit=unit, day=day),
         registration=registration_of(unit, chosen),
         benefits=paid_in(unit.code, chosen.start, chosen.end),
+        floating=unit_rates(unit.code, chosen.start, chosen.end),
     )
 
 

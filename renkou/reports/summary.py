@@ -94,6 +94,28 @@ def context(data: ReportData) -> dict[str, Any]:
             for line in data.benefits
         ],
         "benefits_total": Fig(float(sum(line.amount for line in data.benefits)), 2),
+        "floating": floating_figures(data),
+    }
+
+
+def floating_figures(data: ReportData) -> dict[str, Any]:
+    """Collaboration over the floating population, for the template: ``floating.arrivals``
+    (arrivals from outside in the period), ``.notified`` (notified in time), ``.notice_rate``
+    (通报率, %), ``.requests`` (verification requests received), ``.answered``,
+    ``.reply_rate`` (协查反馈率, %) and ``.on_time_rate`` (反馈及时率, %)."""
+    rates = data.floating
+    if not rates:
+        return {"any": False}
+    notice, reply, on_time = rates["notice"], rates["reply"], rates["on_time"]
+    return {
+        "any": bool(notice.denominator or reply.denominator),
+        "arrivals": Fig(notice.denominator),
+        "notified": Fig(notice.numerator),
+        "notice_rate": Fig(notice.percent, 1),
+        "requests": Fig(reply.denominator),
+        "answered": Fig(reply.numerator),
+        "reply_rate": Fig(reply.percent, 1),
+        "on_time_rate": Fig(on_time.percent, 1),
     }
 
 

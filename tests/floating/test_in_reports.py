@@ -1,0 +1,85 @@
+"""The collaboration rates on the statistics dashboard and in the work summary, and the
+floating pages read in Chinese."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from renkou.floating.models import Message
+from renkou.floating.services import message_send
+from renkou.orgunits.models import OrgUnit
+from renkou.registry import services
+from renkou.reports.services import report_write
+from tests.analytics.hand_register import A1, COUNTY
+from tests.builders import client_as, id_number
+from tests.reports.conftest import register, register_built  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("register")]
+
+
+def arrival_in_2024() -> Message:
+    """An arrival into A1 on 2024-05-01, notified now (long after its 7 days)."""
+    event = services.arrival_submit(
+        id_number=id_number("1988-04-02", 13, region="430521"),
+        name="刘强",
+        sex="M",
+        birth_date=datetime.date(1988, 4, 2),
+        hukou_region="430521",
+        hukou_type="rural",
+        ethnicity="01",
+        marital_status="single",
+        orgunit=OrgUnit.objects.get(code=A1),
+        effective_date=datetime.date(2024, 5, 1),
+        actor="test",
+    )
+    services.event_apply(event=event, actor="test")
+    notice = Message.objects.get(arrival=event)
+    return message_send(message=notice, actor="test")
+
+
+def test_the_dashboard_and_the_summary_state_the_rates(tmp_path: Path) -> None:
+    """Hand count for 2024: one arrival, notified late: 通报率 0 of 1 = 0.0 %; no request
+    received: no reply rates."""
+    arrival_in_2024()
+    client = client_as("county_admin", COUNTY)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(f"/statistics/{COUNTY}/", {"period": "2024"})
+    figures = page.context["floating"]
+    assert (figures["notice"].numerator, figures["notice"].denominator) == (0, 1)
+    assert figures["reply"].denominator == 0
+    html = page.content.decode()
+    assert "流动人口“一盘棋”协作" in html and "通报率" in html
+
+    out = tmp_path / "summary.docx"
+    report_write(kind="summary", code=COUNTY, period="2024", lang="zh", outputs=[out], actor="test")
+    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert "本期登记外来流入1人，按时通报0人，通报率0.0%；收到协查请求0件，已反馈0件。" in text
+    out_en = tmp_path / "summary-en.docx"
+    report_write(
+        kind="summary", code=COUNTY, period="2024", lang="en", outputs=[out_en], actor="test"
+    )
+    text_en = "\n".join(p.text for p in Document(str(out_en)).paragraphs)
+    assert "1 arrival from outside was registered in the period, 0 notified in time" in text_en
+
+
+def test_the_floating_pages_read_in_chinese() -> None:
+    notice = arrival_in_2024()
+    client = client_as("county_admin", COUNTY)
+    client.cookies["django_language"] = "zh-hans"
+    english = ("To send", "Overdue", "Message", "Arrival notice", "Floating population", "Due")
+    for url, chinese in (
+        ("/floating/?tab=waiting", "已发送，等待反馈"),
+        (f"/floating/messages/{notice.message_id}/", "流入通报"),
+        (f"/floating/rates/?unit={A1}&period=2024", "通报率"),
+    ):
+        html = client.get(url).content.decode()
+        assert chinese in html, url
+        shown = html.split("<main", 1)[1]
+        assert not [word for word in english if f">{word}" in shown], url
+    # the stock of A1 at the end of 2024 counts the arrival and the migrant W1 (from 410102)
+    page = client.get(f"/floating/rates/?unit={A1}&period=2024")
+    assert page.context["stock"].inflow_by_county == {"430521": 1, "410102": 1}
