@@ -115,6 +115,10 @@ def test_request_answered_with_a_correction_that_the_asking_office_applies(
 ) -> None:
     p1 = move_p1_to_b1()
     asker = client_as("reporter", VILLAGE_B1, "asker")
+    assert (
+        f"/floating/requests/new/?person={p1.pk}"
+        in asker.get(f"/persons/{p1.pk}/").content.decode()
+    )
     form = asker.get(f"/floating/requests/new/?person={p1.pk}")
     assert form.status_code == 200
     post = {"person": p1.pk, "questions": ["registered", "record"], "token": "t1", "send": "1"}
@@ -318,3 +322,66 @@ def test_floating_stock_at_the_end_of_a_day(county: None) -> None:
     # before the move and the arrival (50 days ago) neither counted
     earlier = selectors.unit_stock(VILLAGE_A1, TODAY - datetime.timedelta(50))
     assert earlier.inflow_by_county[ORIGIN] == 0
+
+
+def test_bad_replies_and_reviews_are_refused_whole(county: None) -> None:
+    p1 = move_p1_to_b1()
+    b1_unit = OrgUnit.objects.get(code=VILLAGE_B1).code
+    # 李丽 lives and is registered in A1: there is no one to ask
+    p2 = Person.objects.get(person_ref="P2")
+    with pytest.raises(services.MessageRefused) as refused:
+        services.request_create(
+            person=p2, sender_area=VILLAGE_A1, questions=["record"], note="", actor="t"
+        )
+    assert "无需协查" in refused.value.problems[0].message_zh
+    with pytest.raises(services.MessageRefused):
+        services.request_create(person=p1, sender_area=b1_unit, questions=[], note="", actor="t")
+    request = services.request_create(
+        person=p1, sender_area=b1_unit, questions=["record"], note="", actor="t"
+    )
+    services.message_send(message=request, actor="t")
+    with pytest.raises(services.MessageRefused) as refused:
+        services.reply_create(
+            request=request, outcome="corrected", corrections={}, note="", actor="t"
+        )
+    assert refused.value.problems[0].message_en == "a correction is required"
+    with pytest.raises(services.MessageRefused):
+        services.reply_create(
+            request=request, outcome="corrected", corrections={"phone": "1"}, note="", actor="t"
+        )
+    # a birth date that the identity number contradicts: stored as the other office says it
+    reply = services.reply_create(
+        request=request,
+        outcome="corrected",
+        corrections={"birth_date": "1990-03-06", "name": "张维"},
+        note="",
+        actor="t",
+    )
+    reviewer = client_as("statistician", TOWNSHIP_B, "reviewer")
+    page = reviewer.get(f"/floating/messages/{reply.message_id}/", HTTP_ACCEPT_LANGUAGE="en")
+    problems = [c.problem for c in page.context["changes"]]
+    assert problems[0] and "identity number" in problems[0] and problems[1] == ""
+    events = Event.objects.count()
+    response = reviewer.post(
+        f"/floating/messages/{reply.message_id}/review/",
+        {"decision": "applied"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "identity number" in response.content.decode()
+    reply.refresh_from_db()
+    p1.refresh_from_db()
+    # nothing half-written: not the name either, and the reply still waits for review
+    assert Event.objects.count() == events and p1.name == "张伟" and reply.state == "sent"
+    declined = reviewer.post(
+        f"/floating/messages/{reply.message_id}/review/", {"decision": "declined", "note": ""}
+    )
+    assert declined.status_code == 302
+    reply.refresh_from_db()
+    assert reply.state == "sent"  # declining needs a reason
+    reviewer.post(
+        f"/floating/messages/{reply.message_id}/review/",
+        {"decision": "declined", "note": "户籍底册为1990-03-05"},
+    )
+    reply.refresh_from_db()
+    assert reply.state == "reviewed" and reply.decision == "declined"
