@@ -732,6 +732,7 @@ def arrival_submit(
     report_date: datetime.date | None = None,
     change_report: ChangeReport | None = None,
     external_ref: str | None = None,
+    replaces: Event | None = None,
 ) -> Event:
     """Report an arrival from outside (流入): a person registered elsewhere now lives in
     ``orgunit`` from ``effective_date``.
@@ -775,6 +776,7 @@ def arrival_submit(
         "report_date": report_date,
         "change_report": change_report,
         "external_ref": external_ref,
+        "replaces": replaces,
     }
     if existing is not None:
         # In the register already: moved here, not entered again.

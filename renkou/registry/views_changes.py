@@ -296,6 +296,19 @@ def _initial_from(event: Event) -> dict[str, Any]:
         "village": event.orgunit_id,
         "effective_date": event.effective_date.isoformat(),
     }
+    if report_kind(event) == "arrival":
+        # the identity number and the phone are kept only masked: entered again
+        state = payload.get("state", {})
+        initial |= {
+            k: state.get(k, "")
+            for k in ("name", "sex", "birth_date", "hukou_region", "hukou_type", "ethnicity")
+        }
+        initial["marital_status"] = state.get("marital_status", "")
+        if event.person is not None:
+            initial |= {"name": event.person.name, "sex": event.person.sex}
+            initial["birth_date"] = event.person.birth_date.isoformat()
+            initial["hukou_region"] = event.person.hukou_region
+        return initial
     if event.kind == EventKind.BIRTH:
         state = payload.get("state", {})
         initial |= {
@@ -332,10 +345,17 @@ def change_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     villages = reporting_villages(request.user)
     if earlier.orgunit_id not in {code for code, _label in villages}:
         raise PermissionDenied
-    form = FORMS[earlier.kind](
-        request.POST or None, villages=villages, initial=_initial_from(earlier)
-    )
-    return _file_change(request, earlier.kind, form, replaces=earlier)
+    kind = report_kind(earlier)
+    form = FORMS[kind](request.POST or None, villages=villages, initial=_initial_from(earlier))
+    return _file_change(request, kind, form, replaces=earlier)
+
+
+def report_kind(event: Event) -> str:
+    """The kind of report an event was filed as: an arrival from outside is a move-in."""
+    payload = event.payload or {}
+    if event.kind == EventKind.MOVE_IN and ("state" in payload or payload.get("arrival")):
+        return "arrival"
+    return event.kind
 
 
 def _versions(event: Event) -> list[Event]:

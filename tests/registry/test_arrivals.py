@@ -257,3 +257,20 @@ def test_the_statistics_count_the_arrival(county: None, tmp_path) -> None:
         assert grew("population_end", unit, "resident") == 1, unit
         assert grew("floating_in", unit, "registered") == 1, unit
         assert grew("population_end", unit, "registered") == 0, unit
+
+
+def test_a_rejected_arrival_is_corrected_and_submitted_again(county: None) -> None:
+    reporter = client_as("reporter", VILLAGE_A1, "rep")
+    reporter.post("/changes/new/arrival/", arrival_post(name="刘墙"))
+    first = Event.objects.get(kind="move_in", historic=False)
+    statistician = client_as("statistician", TOWNSHIP_A, "stat")
+    statistician.post(f"/changes/{first.pk}/decide/", {"decision": "reject", "reason": "姓名写错"})
+    form = reporter.get(f"/changes/{first.pk}/resubmit/")
+    assert form.status_code == 200
+    initial = form.context["form"].initial
+    assert initial["name"] == "刘墙" and initial["hukou_region"] == ORIGIN
+    assert "id_number" not in initial  # kept only masked: entered again
+    response = reporter.post(f"/changes/{first.pk}/resubmit/", arrival_post("a9"))
+    assert response.status_code == 302, response.content[:2000]
+    again = Event.objects.get(replaces=first)
+    assert again.payload["state"]["name"] == "刘强" and again.status == "submitted"
