@@ -2,9 +2,9 @@
 
 A message between two areas of this server is delivered when it is sent; a message for an
 area elsewhere waits as sent until the delivery between servers (to come) carries it, in
-the form ``message_wire`` gives and ``message_receive`` stores. Nothing here writes the
-register: a reply's corrections are applied by the receiving office's review, through the
-registry's own services.
+the form ``floating.wire`` gives and stores. Nothing here writes the register: a reply's
+corrections are applied by the receiving office's review, through the registry's own
+services.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from renkou.core import crypto, idnumber
 from renkou.core.audit import audit_record
 from renkou.core.problems import Problem
 from renkou.floating.models import (
@@ -132,7 +131,7 @@ def _snapshot(message: Message) -> dict[str, Any]:
     }
 
 
-def _audit(message: Message, action: str, actor: Any, before: dict[str, Any] | None) -> None:
+def message_audit(message: Message, action: str, actor: Any, before: dict[str, Any] | None) -> None:
     audit_record(
         actor=actor,
         action=action,
@@ -173,7 +172,7 @@ def notice_create(*, arrival: Event, actor: Any) -> Message | None:
         due_on=arrival.effective_date + datetime.timedelta(days=days),
         created_by=_user(actor),
     )
-    _audit(message, "floating.notice_create", actor, None)
+    message_audit(message, "floating.notice_create", actor, None)
     return message
 
 
@@ -223,8 +222,8 @@ def request_create(
         deadline_days=days,
         created_by=_user(actor),
     )
-    _match_waiting_replies(message)
-    _audit(message, "floating.request_create", actor, None)
+    waiting_replies_match(message)
+    message_audit(message, "floating.request_create", actor, None)
     return message
 
 
@@ -274,15 +273,15 @@ def message_send(*, message: Message, actor: Any, now: datetime.datetime | None 
     if is_ours(message.receiver_area):
         message.received_at = now
     message.save()
-    _audit(message, "floating.send", actor, before)
+    message_audit(message, "floating.send", actor, before)
     if message.kind == MessageKind.REPLY:
         _answer(message)  # answered when the reply is sent, wherever it is delivered
     elif message.received_at is not None:
-        _delivered(message, now)
+        message_delivered(message, now)
     return message
 
 
-def _delivered(message: Message, now: datetime.datetime) -> None:
+def message_delivered(message: Message, now: datetime.datetime) -> None:
     """What arriving at its receiver does to a message: a reply answers its request; a
     notice or request for a person not here gets the "not registered here" reply."""
     if message.kind == MessageKind.REPLY:
@@ -319,10 +318,10 @@ def _answer(reply: Message) -> None:
         request.state = MessageState.ANSWERED
         request.answered_at = reply.received_at or reply.sent_at or timezone.now()
         request.save(update_fields=["state", "answered_at"])
-        _audit(request, "floating.answered", SYSTEM, before)
+        message_audit(request, "floating.answered", SYSTEM, before)
 
 
-def _match_waiting_replies(message: Message) -> None:
+def waiting_replies_match(message: Message) -> None:
     """Replies stored before the message they answer are matched to it now."""
     for reply in Message.objects.filter(in_reply_to=message.message_id, answers__isnull=True):
         _answer(reply)
@@ -362,7 +361,7 @@ def _reply_write(
         deadline_days=days,
         created_by=_user(actor),
     )
-    _audit(reply, "floating.reply_create", actor, None)
+    message_audit(reply, "floating.reply_create", actor, None)
     return message_send(message=reply, actor=actor, now=now)
 
 
@@ -432,7 +431,7 @@ def reply_review(*, reply: Message, decision: str, note: str, actor: Any) -> Mes
     reply.reviewed_at = timezone.now()
     reply.reviewed_by = _user(actor)
     reply.save()
-    _audit(reply, "floating.review", actor, before)
+    message_audit(reply, "floating.review", actor, before)
     return reply
 
 
@@ -458,112 +457,3 @@ def _apply_corrections(reply: Message, corrections: dict[str, str], actor: Any) 
         )
         if event.status != "applied":
             registry_services.event_apply(event=event, actor=actor)
-
-
-# --- between servers: the form a message travels in, and storing one that arrives -------
-
-
-def message_wire(message: Message) -> dict[str, Any]:
-    """A message as it travels to another server: its id, kind, areas, dates, and its
-    person (the identity number in clear, for the receiver to index under its own keys)."""
-    data = message.person_data
-    number = crypto.decrypt(data["id_number_enc"]) if data.get("id_number_enc") else ""
-    return {
-        "message_id": str(message.message_id),
-        "kind": message.kind,
-        "from": message.sender_area,
-        "to": message.receiver_area,
-        "in_reply_to": str(message.in_reply_to) if message.in_reply_to else None,
-        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
-        "deadline_days": message.deadline_days,
-        "event_date": message.event_date.isoformat() if message.event_date else None,
-        "outcome": message.outcome,
-        "body": message.body,
-        "person": {
-            "id_number": number,
-            "name": data.get("name", ""),
-            "sex": data.get("sex", ""),
-            "birth_date": data.get("birth_date", ""),
-            "hukou": data.get("hukou", ""),
-            "residence": data.get("residence", ""),
-        },
-    }
-
-
-def _person_data_received(person: dict[str, Any]) -> dict[str, Any]:
-    number = str(person.get("id_number") or "")
-    if number:
-        try:
-            number = idnumber.parse(number, check_region=False).number
-        except idnumber.InvalidIdNumber:
-            raise MessageRefused.of("bad_message", column="person", value="id_number") from None
-    ids = registry_services.protected_id_fields(number)
-    return {
-        "name": str(person.get("name", ""))[:50],
-        "sex": person.get("sex", "") if person.get("sex") in ("M", "F") else "",
-        "birth_date": str(person.get("birth_date", ""))[:10],
-        **ids,
-        "hukou": str(person.get("hukou", ""))[:12],
-        "residence": str(person.get("residence", ""))[:12],
-    }
-
-
-@transaction.atomic
-def message_receive(
-    *, wire: dict[str, Any], actor: Any, now: datetime.datetime | None = None
-) -> tuple[Message, bool]:
-    """Store a message that came from another server; (message, stored now). The same
-    message id again is stored once (returned, False); a reply that comes before the request
-    it answers is kept and matched when the request comes."""
-    try:
-        message_id = uuid.UUID(str(wire["message_id"]))
-        kind = MessageKind(wire["kind"])
-        sender, receiver = str(wire["from"]), str(wire["to"])
-        in_reply_to = uuid.UUID(str(wire["in_reply_to"])) if wire.get("in_reply_to") else None
-        days = int(wire.get("deadline_days") or deadline_days(kind))
-        event_date = (
-            datetime.date.fromisoformat(wire["event_date"]) if wire.get("event_date") else None
-        )
-        body = dict(wire.get("body") or {})
-        outcome = str(wire.get("outcome") or "")
-        person = dict(wire.get("person") or {})
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MessageRefused.of("bad_message", column="message", value=str(exc)[:80]) from None
-    if kind == MessageKind.REPLY and in_reply_to is None:
-        raise MessageRefused.of("bad_message", column="in_reply_to", value="in_reply_to")
-    if outcome and outcome not in ReplyOutcome.values:
-        raise MessageRefused.of("bad_message", column="outcome", value=outcome)
-    existing = Message.objects.filter(message_id=message_id).first()
-    if existing is not None:
-        if (existing.kind, existing.sender_area, existing.receiver_area) != (
-            kind,
-            sender,
-            receiver,
-        ):
-            raise MessageRefused.of("conflict", column="message_id", value=message_id)
-        return existing, False
-    now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                message_id=message_id,
-                kind=kind,
-                state=MessageState.SENT,
-                sender_area=sender,
-                receiver_area=receiver,
-                in_reply_to=in_reply_to,
-                person_data=_person_data_received(person),
-                body=body,
-                outcome=outcome if kind == MessageKind.REPLY else "",
-                event_date=event_date,
-                deadline_days=days,
-                due_on=timezone.localtime(now).date() + datetime.timedelta(days=days),
-                sent_at=now,
-                received_at=now,
-            )
-    except IntegrityError:  # the same message racing in twice
-        return Message.objects.get(message_id=message_id), False
-    _audit(message, "floating.receive", actor, None)
-    _match_waiting_replies(message)
-    _delivered(message, now)
-    return message, True

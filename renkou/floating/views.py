@@ -54,6 +54,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
         tab = "to_send"
     unit = _unit(request)
     rows = list(selectors.worklist(request.user, tab, unit)[:200])
+    zh = _zh(request)
+    for row in rows:  # a reply is shown with what it changes
+        row.changes = selectors.reply_changes(row, zh) if row.kind == MessageKind.REPLY else []
     today = timezone.localdate()
     return render(
         request,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from renkou.core.models import AuditLog
 from renkou.floating import selectors, services
+from renkou.floating import wire as floating_wire
 from renkou.floating.models import Message
 from renkou.orgunits.models import OrgUnit
 from renkou.registry import services as registry_services
@@ -148,8 +149,9 @@ def test_request_answered_with_a_correction_that_the_asking_office_applies(
     assert p1.name == "张伟"  # a reply never writes the register by itself
 
     reviewer = client_as("statistician", TOWNSHIP_B, "reviewer")
-    rows = reviewer.get("/floating/?tab=to_review").context["rows"]
-    assert [m.pk for m in rows] == [reply.pk]
+    listed = reviewer.get("/floating/?tab=to_review")
+    assert [m.pk for m in listed.context["rows"]] == [reply.pk]
+    assert "张伟 → 张维" in listed.content.decode()  # shown with what it changes
     page = reviewer.get(f"/floating/messages/{reply.message_id}/", HTTP_ACCEPT_LANGUAGE="en")
     changes = page.context["changes"]
     assert [(c.before, c.after, c.problem) for c in changes] == [("张伟", "张维", "")]
@@ -196,7 +198,7 @@ def test_a_person_not_here_is_answered_not_registered(county: None) -> None:
         "hukou": VILLAGE_A1,
         "residence": "110105",
     }
-    request, stored = services.message_receive(
+    request, stored = floating_wire.message_receive(
         wire=wire("request", "110105", VILLAGE_A1, stranger), actor="peer"
     )
     assert stored
@@ -209,7 +211,7 @@ def test_a_person_not_here_is_answered_not_registered(county: None) -> None:
     assert request.person_data["id_number_masked"].startswith("110105")
     assert "id_number" not in request.person_data
     # the wire form gives it back in clear for the receiving server
-    assert services.message_wire(request)["person"]["id_number"] == stranger["id_number"]
+    assert floating_wire.message_wire(request)["person"]["id_number"] == stranger["id_number"]
 
 
 def test_the_same_message_twice_and_a_reply_before_its_request(county: None) -> None:
@@ -232,20 +234,20 @@ def test_the_same_message_twice_and_a_reply_before_its_request(county: None) -> 
         outcome="confirmed",
         body={"corrections": {}},
     )
-    reply, stored = services.message_receive(wire=reply_wire, actor="peer")
+    reply, stored = floating_wire.message_receive(wire=reply_wire, actor="peer")
     assert stored and reply.answers_id is None  # its request has not come yet
-    again, stored_again = services.message_receive(wire=reply_wire, actor="peer")
+    again, stored_again = floating_wire.message_receive(wire=reply_wire, actor="peer")
     assert again.pk == reply.pk and not stored_again
-    request, _ = services.message_receive(wire=request_wire, actor="peer")
+    request, _ = floating_wire.message_receive(wire=request_wire, actor="peer")
     reply.refresh_from_db()
     request.refresh_from_db()
     assert reply.answers_id == request.pk and request.state == "answered"
     assert request.person_id == p2.pk  # found in the register by the blind index
     assert Message.objects.count() == 2  # no "not registered" reply: she is here
     with pytest.raises(services.MessageRefused):
-        services.message_receive(wire={**reply_wire, "to": VILLAGE_B1}, actor="peer")
+        floating_wire.message_receive(wire={**reply_wire, "to": VILLAGE_B1}, actor="peer")
     with pytest.raises(services.MessageRefused):
-        services.message_receive(wire={**reply_wire, "message_id": "nonsense"}, actor="peer")
+        floating_wire.message_receive(wire={**reply_wire, "message_id": "nonsense"}, actor="peer")
     assert Message.objects.count() == 2
 
 
@@ -270,15 +272,15 @@ def test_rates_of_a_unit_counted_by_hand(county: None) -> None:
         "residence": "440305",
     }
     now = timezone.now()
-    early, _ = services.message_receive(
+    early, _ = floating_wire.message_receive(
         wire=wire("request", "440305", VILLAGE_A1, person),
         actor="peer",
         now=now - datetime.timedelta(days=20),
     )
-    fresh, _ = services.message_receive(
+    fresh, _ = floating_wire.message_receive(
         wire=wire("request", "440305", VILLAGE_A1, person), actor="peer"
     )
-    services.message_receive(wire=wire("request", "440305", VILLAGE_A1, person), actor="peer")
+    floating_wire.message_receive(wire=wire("request", "440305", VILLAGE_A1, person), actor="peer")
     for request in (early, fresh):
         services.reply_create(
             request=request, outcome="confirmed", corrections={}, note="", actor="t"
