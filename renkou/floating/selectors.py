@@ -132,13 +132,13 @@ def unit_rates(unit: str, first: datetime.date, last: datetime.date) -> dict[str
     requests = Message.objects.filter(
         _inside("receiver_area", unit),
         kind=MessageKind.REQUEST,
-        received_at__isnull=False,
-    ).values_list("received_at", "answered_at", "due_on")
-    received = []
-    for got, answered, due in requests:
-        got_on = timezone.localtime(got).date()
-        if first <= got_on <= last:
-            received.append((timezone.localtime(answered).date() if answered else None, due))
+        received_at__date__gte=first,  # the day in the server's time zone
+        received_at__date__lte=last,
+    ).values_list("answered_at", "due_on")
+    received = [
+        (timezone.localtime(answered).date() if answered else None, due)
+        for answered, due in requests
+    ]
     replied, on_time = rates.reply_rates(received)
     return {"notice": rates.notice_rate(arrived), "reply": replied, "on_time": on_time}
 
