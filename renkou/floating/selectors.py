@@ -82,6 +82,14 @@ class Change:
     problem: str
 
 
+def corrections_in_order(reply: Message) -> list[tuple[str, str]]:
+    """A reply's corrections in the register's order of fields (PostgreSQL's jsonb keeps no
+    order of its own)."""
+    given = (reply.body or {}).get("corrections") or {}
+    order = list(registry_services.CORRECTION_FIELDS)
+    return sorted(given.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
+
+
 def reply_changes(reply: Message, zh: bool) -> list[Change]:
     """What a reply's corrections would change in the register, as the reviewer reads them:
     identity numbers masked, codes by their names; each checked by the register's rules."""
@@ -89,7 +97,7 @@ def reply_changes(reply: Message, zh: bool) -> list[Change]:
 
     person = reply.person
     out = []
-    for field, value in ((reply.body or {}).get("corrections") or {}).items():
+    for field, value in corrections_in_order(reply):
         label = dict(registry_services.FIELD_NAMES).get(field, (field, field))[0 if zh else 1]
         if person is None:
             out.append(Change(str(label), "—", value, ""))

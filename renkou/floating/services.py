@@ -442,7 +442,8 @@ def _apply_corrections(reply: Message, corrections: dict[str, str], actor: Any) 
     unit = person.residence_orgunit or person.hukou_orgunit
     if unit is None or unit.level != Level.VILLAGE:
         raise MessageRefused.of("no_person", column="person")
-    for field, value in corrections.items():
+    order = list(registry_services.CORRECTION_FIELDS)  # the identity number first
+    for field, value in sorted(corrections.items(), key=lambda kv: order.index(kv[0])):
         person.refresh_from_db()
         event = registry_services.correction_submit(
             person=person,
