@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "renkou.analytics",
     "renkou.exchange",
     "renkou.benefits",
+    "renkou.cases",
     "renkou.reports",
     "renkou.synth",
     "renkou.notifications",
@@ -274,6 +275,10 @@ RENKOU_LINKAGE_MODEL_MAX_CHANGE = float(env("LINKAGE_MODEL_MAX_CHANGE", "0.1"))
 # --- Monthly reports --------------------------------------------------------------------
 # A village's report for a month is on time when received by this day of the next month.
 RENKOU_REPORT_DEADLINE_DAY = min(28, max(1, int(env("REPORT_DEADLINE_DAY", "5"))))
+
+# --- Petitions and hotline cases ------------------------------------------------------------
+# Their deadlines: a YAML file replacing renkou/cases/deadlines.yaml (docs/cases.md).
+RENKOU_CASE_DEADLINES = env("CASE_DEADLINES")
 
 # --- Backups ---------------------------------------------------------------------------
 # The worker writes a backup (renkou backup) into this directory every so many hours (0: no

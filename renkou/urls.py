@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("renkou.exchange.urls")),
     path("", include("renkou.analytics.urls")),
     path("", include("renkou.benefits.urls")),
+    path("", include("renkou.cases.urls")),
     path("", include("renkou.reports.urls")),
     path("", include("renkou.notifications.urls")),
     path("", include("renkou.web.urls")),

@@ -79,6 +79,14 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "benefits.adoption.added": _("Recorded an adoption"),
     "benefits.disability.added": _("Recorded a child's disability"),
     "benefits.disability.ended": _("Ended a child's disability"),
+    # petitions and hotline cases
+    "cases.case.registered": _("Registered a petition or hotline case"),
+    "cases.case.accepted": _("Accepted a case"),
+    "cases.case.assigned": _("Assigned a case"),
+    "cases.case.step": _("Recorded a step of a case"),
+    "cases.case.closed": _("Replied to and closed a case"),
+    "cases.case.viewed": _("Viewed a case"),
+    "cases.petitioner.unmask": _("Showed a petitioner's name and telephone in full"),
 }
 
 OBJECT_LABELS: dict[str, str | Promise] = {
@@ -103,6 +111,7 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "benefits.entitlement": _("Benefit entitlement"),
     "benefits.batch": _("Payment file"),
     "benefits.fact_import": _("Benefit fact import"),
+    "cases.case": _("Case"),
     # lists exported with renkou.web.lists (object type = the list's name)
     "audit": _("Audit log"),
     "findings": _("Findings"),

@@ -29,6 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "statistics": bool(office - {"auditor"}),
             "exchange": bool(office - {"auditor"}),
             "benefits": bool(office),
+            "cases": bool(roles & {"statistician", "county_admin", "auditor", "sysadmin"}),
             "reports": bool(office - {"auditor"}),
             "orgunits": bool(office),
             "staff": bool(roles & {"sysadmin", "county_admin"}),
