@@ -27,6 +27,7 @@ from renkou.benefits.services import (
     cycle_compute,
     cycle_notice,
 )
+from renkou.cases.services import case_register
 from renkou.core.jobs import job_start
 from renkou.exchange.linking import roster_link
 from renkou.exchange.models import RosterImport
@@ -77,6 +78,7 @@ class Ids:
     roster_import: int = 0
     roster_row: int = 0
     job: int = 0
+    case: int = 0
 
 
 @dataclass
@@ -431,6 +433,62 @@ PAGES: dict[str, Case] = {
         otherwise=403,
         body={"event": [PendingChange()], "decision": "reject", "reason": "wrong"},
     ),
+    # --- cases: petitions and hotline; read by case officers and auditors of the area (a
+    # village reporter only the cases given to them: none here), written by case officers
+    "cases": Case("get", lambda i: "/cases/", everyone()),
+    "cases of village": Case("get", lambda i: f"/cases/area/{VILLAGE_A1}/", in_area()),
+    "case form": Case(
+        "get",
+        lambda i: "/cases/new/",
+        {"county_admin": 200, "statistician_other_township": 200},
+        otherwise=403,
+    ),
+    "register case": Case(
+        "post",
+        lambda i: "/cases/new/",
+        # A1 is not among the other township's units: the form comes back with the error
+        {"county_admin": 302, "statistician_other_township": 200},
+        otherwise=403,
+        body={
+            "token": "matrix-case",
+            "channel": "hotline",
+            "received_on": "2025-06-01",
+            "category": "consultation",
+            "orgunit": VILLAGE_A1,
+            "request": "咨询育儿补贴",
+        },
+    ),
+    "case page": Case("get", lambda i: f"/cases/{i.case}/", {"county_admin": 200}),
+    "accept case": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/accept/",
+        {"county_admin": 302},
+        body={"accepted_on": "2025-06-02"},
+    ),
+    "assign case": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/assign/",
+        {"county_admin": 302},
+        body={"handler": f"{COUNTY}:0"},
+    ),
+    "record case step": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/steps/",
+        {"county_admin": 302},
+        body={"on": "2025-06-02", "text": "电话回复"},
+    ),
+    "close case": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/close/",
+        {"county_admin": 302},  # not accepted yet: refused on the case page
+        body={"reply": "已答复", "closed_on": "2025-06-02", "satisfaction": "satisfied"},
+    ),
+    "show petitioner": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/petitioner/",
+        {"county_admin": 200},
+        body={"reason": "回访"},
+    ),
 }
 
 API: dict[str, Case] = {
@@ -547,6 +605,17 @@ def records() -> Ids:
         actor=clerk,
     )
     batch = batch_create(cycle=cycle, path=None, actor=clerk).batch
+    case = case_register(
+        token="matrix-a1",
+        channel="visit",
+        category="benefits",
+        received_on=datetime.date(2025, 6, 1),
+        orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
+        petitioner_name="赵六",
+        petitioner_phone="13700000000",
+        request="询问奖励扶助",
+        actor=clerk,
+    )
     return Ids(
         cycle=cycle.pk,
         decision=cycle.decisions.get().pk,
@@ -558,6 +627,7 @@ def records() -> Ids:
         roster_import=roster.pk,
         roster_row=roster.rows.get().pk,
         job=job.pk,
+        case=case.pk,
     )
 
 
