@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from renkou.analytics.periods import Period
-from renkou.cases.choices import Status
+from renkou.cases.choices import Channel, Status
 from renkou.cases.models import Case
 from renkou.cases.rates import CaseFacts, CaseRates, case_rates
 from renkou.core.scoping import restrict
@@ -99,6 +99,21 @@ def rates_of(code: str, period: Period) -> CaseRates:
         code_prefix_q("orgunit_id", code), received_on__range=(period.start, period.end)
     ).values(*FACT_FIELDS)
     return case_rates(_facts(r) for r in rows)
+
+
+def channel_counts(code: str, period: Period) -> dict[str, int]:
+    """How many cases concerning the subtree of ``code`` were received in ``period``, per
+    channel (every channel listed, 0 where none came)."""
+    rows = (
+        Case.objects.filter(
+            code_prefix_q("orgunit_id", code), received_on__range=(period.start, period.end)
+        )
+        .values_list("channel")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict.fromkeys(Channel.values, 0)
+    counts.update(dict(rows))
+    return counts
 
 
 def rates_by_child(unit: OrgUnit, period: Period) -> list[tuple[OrgUnit, CaseRates]]:

@@ -17,6 +17,8 @@ from renkou.analytics.labels import not_a_period
 from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, add_months, parse
 from renkou.benefits.selectors import PaidLine, paid_in
+from renkou.cases.rates import CaseRates
+from renkou.cases.selectors import channel_counts, rates_of
 from renkou.exchange.completeness import Completeness, completeness
 from renkou.orgunits.models import OrgUnit
 from renkou.quality.rates import Rates, quality_rates
@@ -50,6 +52,9 @@ class ReportData:
     # registration completeness of the unit itself against the departments' rosters
     registration: dict[str, Completeness] = field(default_factory=dict)
     benefits: list[PaidLine] = field(default_factory=list)
+    # petitions and hotline cases received in the period: rates, and counts per channel
+    cases: CaseRates | None = None
+    case_channels: dict[str, int] = field(default_factory=dict)
 
     @property
     def as_of(self) -> datetime.datetime | None:
@@ -158,6 +163,8 @@ def report_data(*, code: str, period: str, basis: str = "registered") -> ReportD
         quality=quality_rates(orgunit=unit, day=day),
         registration=registration_of(unit, chosen),
         benefits=paid_in(unit.code, chosen.start, chosen.end),
+        cases=rates_of(unit.code, chosen),
+        case_channels=channel_counts(unit.code, chosen),
     )
 
 
