@@ -13,9 +13,9 @@ from renkou.analytics.periods import Period
 from renkou.cases.choices import Channel, Status
 from renkou.cases.models import Case
 from renkou.cases.rates import CaseFacts, CaseRates, case_rates
-from renkou.core.scoping import restrict
+from renkou.core.scoping import SCOPE_FIELDS, scope_q, user_prefixes
 from renkou.orgunits.models import OrgUnit
-from renkou.orgunits.scoping import code_prefix_q
+from renkou.orgunits.scoping import code_prefix_q, codes_prefix_q
 
 # Who reads the cases of their area: the case officers and the auditors (纪检). A village
 # reporter reads only the cases given to them: a complaint may be about a village's staff.
@@ -25,11 +25,15 @@ SHOWN = 50
 
 
 def cases_for(user: Any) -> QuerySet[Case]:
-    """The cases ``user`` may read."""
-    visible = restrict(Case.objects.all(), user, READ_ROLES)
-    if getattr(user, "pk", None) is None:
-        return visible
-    return Case.objects.filter(Q(pk__in=visible.values("pk")) | Q(assignee_id=user.pk))
+    """The cases ``user`` may read: those of their area for the reading roles, and those
+    given to them while the handling unit is in their area (a role taken away, or moved to
+    another unit, takes the case away with it)."""
+    visible = scope_q(user, SCOPE_FIELDS["cases.case"], READ_ROLES)
+    prefixes = user_prefixes(user)
+    if getattr(user, "pk", None) is None or prefixes is None:
+        return Case.objects.filter(visible)
+    given = Q(assignee_id=user.pk) & codes_prefix_q("assigned_unit_id", prefixes)
+    return Case.objects.filter(visible | given)
 
 
 def case_get(user: Any, pk: int) -> Case:

@@ -158,6 +158,12 @@ def case_register(
     if category not in Category.values:
         raise CaseRefused("category", _("Category: choose one of the list."))
     _day("received_on", _("Received on"), received_on, today, EARLIEST)
+    if not orgunit.is_valid_on(received_on):
+        raise CaseRefused(
+            "orgunit",
+            _("Unit concerned: %(unit)s did not exist on %(day)s.")
+            % {"unit": orgunit.name, "day": received_on.isoformat()},
+        )
     name = _text(
         "petitioner_name",
         _("Petitioner's name"),
@@ -217,6 +223,8 @@ def case_accept(
     if not may_handle(actor, case):
         raise PermissionError("may not handle this case")
     if case.status != Status.NEW:
+        if case.accepted_on == accepted_on:
+            return case  # the same acceptance sent again (a double click)
         raise CaseRefused("accepted_on", _("This case is already accepted."))
     _day("accepted_on", _("Accepted on"), accepted_on, today, case.received_on)
     before = _snapshot(case)
@@ -270,6 +278,8 @@ def case_assign(
             _("Handled by: choose a person who holds a role at %(unit)s.") % {"unit": unit.name},
         )
     text = _text("note", _("Note"), note, required=False, limit=2000)
+    if case.assigned_unit_id == unit.code and case.assignee_id == assignee.pk:
+        return case  # given to them already: the same assignment sent again
     before = _snapshot(case)
     previous = case.assignee_id
     case.assigned_unit = unit
@@ -311,6 +321,9 @@ def case_step_add(
         raise CaseRefused("text", _("This case is closed."))
     _day("on", _("Date"), on, today, case.received_on)
     text = _text("text", _("What was done"), text, required=True, limit=2000)
+    same = case.steps.filter(kind=StepKind.NOTE, on=on, text=text, actor=actor).first()
+    if same is not None:
+        return same  # the same step sent again (a double click)
     step = CaseStep.objects.create(case=case, kind=StepKind.NOTE, on=on, actor=actor, text=text)
     _audit(case, "cases.case.step", actor, reason=text)
     return step
@@ -333,6 +346,12 @@ def case_close(
     if not may_handle(actor, case):
         raise PermissionError("may not handle this case")
     if case.status == Status.CLOSED:
+        if (case.reply, case.closed_on, case.satisfaction) == (
+            (reply or "").strip(),
+            closed_on,
+            satisfaction,
+        ):
+            return case  # the same reply sent again (a double click)
         raise CaseRefused("reply", _("This case is already closed."))
     if case.status == Status.NEW or case.accepted_on is None:
         raise CaseRefused("reply", _("Accept the case before closing it."))

@@ -155,9 +155,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     handlers: list[tuple[OrgUnit, list[Any]]] = []
     if handle and case.status != Status.CLOSED:
         prefixes = units_for(user, "cases")
-        units = OrgUnit.objects.filter(codes_prefix_q("code", prefixes)).order_by("code")
-        people = _people([u.code for u in units[:MAX_UNITS]])
-        handlers = [(u, people[u.code]) for u in units[:MAX_UNITS] if u.code in people]
+        units = list(
+            OrgUnit.objects.filter(codes_prefix_q("code", prefixes)).order_by("code")[:MAX_UNITS]
+        )
+        people = _people([u.code for u in units])
+        handlers = [(u, people[u.code]) for u in units if u.code in people]
     return render(
         request,
         "cases/case_detail.html",

@@ -13,7 +13,7 @@ from renkou.cases.choices import Category, Status
 from renkou.cases.models import Case
 from renkou.cases.selectors import cases_for, rates_of, worklist
 from renkou.core import crypto
-from renkou.core.models import AuditLog
+from renkou.core.models import AuditLog, RoleAssignment
 from renkou.notifications.models import Notification
 from renkou.notifications.selectors import message_of, notifications_for
 from renkou.orgunits.models import OrgUnit
@@ -327,3 +327,73 @@ def test_the_worklist_tabs_and_the_rates_of_a_unit(staff: dict[str, Any]) -> Non
     assert (rates.closed_on_time.numerator, rates.satisfaction.denominator) == (1, 1)
     assert rates_of(TOWNSHIP_B, parse("2025")).received == 0
     assert rates_of(VILLAGE_A1, parse("2024")).received == 1
+
+
+def test_each_action_sent_twice_acts_once(staff: dict[str, Any]) -> None:
+    officer, handler = staff["stat_a"], staff["stat_a2"]
+    case = register(officer)
+    for _ in range(2):
+        services.case_accept(case=case, accepted_on=D(2025, 3, 2), actor=officer, today=TODAY)
+    for _ in range(2):
+        services.case_assign(
+            case=case, unit=unit(TOWNSHIP_A), assignee=handler, actor=officer, today=TODAY
+        )
+    for _ in range(2):
+        services.case_step_add(case=case, on=D(2025, 3, 3), text="约谈", actor=handler, today=TODAY)
+    for _ in range(2):
+        services.case_close(
+            case=case,
+            reply="已答复",
+            closed_on=D(2025, 3, 4),
+            satisfaction="satisfied",
+            actor=officer,
+            today=TODAY,
+        )
+    kinds = list(case.steps.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["registered", "accepted", "assigned", "note", "closed"]
+    assert AuditLog.objects.filter(object_type="cases.case").count() == 5
+    # a different acceptance day or reply is not a repeat: refused, saying why
+    with pytest.raises(services.CaseRefused):
+        services.case_accept(case=case, accepted_on=D(2025, 3, 3), actor=officer, today=TODAY)
+    with pytest.raises(services.CaseRefused):
+        services.case_close(
+            case=case,
+            reply="另一答复",
+            closed_on=D(2025, 3, 4),
+            satisfaction="satisfied",
+            actor=officer,
+            today=TODAY,
+        )
+
+
+def test_a_case_given_to_someone_leaves_them_with_their_role(staff: dict[str, Any]) -> None:
+    from renkou.core.accounts import role_revoke
+
+    rep = staff["rep_a1"]
+    case = register(staff["stat_a"])
+    services.case_assign(case=case, unit=unit(VILLAGE_A1), assignee=rep, actor=staff["stat_a"])
+    assert list(cases_for(rep)) == [case]
+    role_revoke(assignment=RoleAssignment.objects.get(user=rep), actor="test")
+    rep = type(rep).objects.get(pk=rep.pk)  # a new request: roles read again
+    assert list(cases_for(rep)) == []
+
+
+def test_a_unit_that_did_not_exist_on_the_day_received_is_refused(
+    staff: dict[str, Any],
+) -> None:
+    OrgUnit.objects.filter(code=VILLAGE_A1).update(valid_from=D(2025, 4, 1))
+    with pytest.raises(services.CaseRefused) as refused:
+        register(staff["stat_a"], received_on=D(2025, 3, 1))
+    assert refused.value.field == "orgunit" and "2025-03-01" in str(refused.value)
+
+
+def test_a_notification_of_a_case_opens_the_case(staff: dict[str, Any], client: Any) -> None:
+    from tests.builders import login_as
+
+    case = register(staff["stat_a"])
+    services.case_assign(
+        case=case, unit=unit(TOWNSHIP_A), assignee=staff["stat_a2"], actor=staff["stat_a"]
+    )
+    told = Notification.objects.get(recipient=staff["stat_a2"], verb="case_assigned")
+    response = login_as(client, staff["stat_a2"]).get(f"/notifications/{told.pk}/open/")
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
