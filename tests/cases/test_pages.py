@@ -174,3 +174,36 @@ def test_the_overview_shows_the_worklist_and_the_rates_and_so_does_the_dashboard
     assert 'id="cases"' in dashboard and "按期办结率" in dashboard and "50.0 %" in dashboard
     en = client(staff["admin"], "en").get(f"/cases/area/{TOWNSHIP_A}/?period={year}")
     assert "Accepted on time" in en.content.decode()
+
+
+def test_the_overview_takes_as_many_queries_for_many_cases_as_for_few(
+    staff: dict[str, Any],
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from renkou.cases import services
+    from tests.builders import VILLAGE_A2
+
+    officer = staff["stat_a"]
+    c = client(officer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert c.get(f"/cases/area/{TOWNSHIP_A}/?tab=in_progress").status_code == 200
+        return len(captured)
+
+    def some(n: int) -> None:
+        for i in range(n):
+            case = register(officer, unit=VILLAGE_A2 if i % 2 else VILLAGE_A1, today=TODAY)
+            services.case_accept(case=case, accepted_on=case.received_on, actor=officer)
+            if case.orgunit_id == VILLAGE_A1:
+                services.case_assign(
+                    case=case, unit=case.orgunit, assignee=staff["rep_a1"], actor=officer
+                )
+
+    some(2)
+    queries()  # the session's first request does more (its renewal, the second factor)
+    few = queries()
+    some(8)
+    assert queries() == few
