@@ -128,13 +128,16 @@ def test_only_case_officers_of_the_area_register(staff: dict[str, Any]) -> None:
 
 
 def test_an_assignment_outside_the_assigners_area_is_refused(staff: dict[str, Any]) -> None:
+    from django.utils import translation
+
     case = register(staff["stat_a"])
-    with pytest.raises(services.CaseRefused) as refused:
-        services.case_assign(
-            case=case, unit=unit(TOWNSHIP_B), assignee=staff["stat_b"], actor=staff["stat_a"]
-        )
-    assert refused.value.field == "unit"
-    assert "乙乡" in str(refused.value) and "outside your area" in str(refused.value)
+    for language, words in (("en", "outside your area"), ("zh-hans", "不在您的管辖范围内")):
+        with translation.override(language), pytest.raises(services.CaseRefused) as refused:
+            services.case_assign(
+                case=case, unit=unit(TOWNSHIP_B), assignee=staff["stat_b"], actor=staff["stat_a"]
+            )
+        assert refused.value.field == "unit"
+        assert "乙乡" in str(refused.value) and words in str(refused.value)
     # the person must hold a role at the unit given
     with pytest.raises(services.CaseRefused) as refused:
         services.case_assign(
