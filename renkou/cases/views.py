@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from renkou.analytics.labels import not_a_period, period_text
 from renkou.analytics.periods import PeriodError, containing, parse
 from renkou.cases import selectors, services
-from renkou.cases.choices import Satisfaction, Status
+from renkou.cases.choices import Channel, Satisfaction, Status
+from renkou.cases.deadlines import rule_for
 from renkou.cases.display import rate_rows
 from renkou.cases.forms import CaseForm
 from renkou.cases.models import Case
@@ -75,6 +76,7 @@ def overview(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "cases": rows[: selectors.SHOWN],
             "more": len(rows) > selectors.SHOWN,
             "can_register": _may_register(user),
+            "rules": [(label, rule_for(value, today)) for value, label in Channel.choices],
             "today": today,
         },
     )

@@ -163,8 +163,11 @@ def test_the_overview_shows_the_worklist_and_the_rates_and_so_does_the_dashboard
         "closed_on_time": (1, 2),
         "satisfaction": (1, 1),
     }
+    rules = {str(label): (r.accept_days, r.answer_days) for label, r in page.context["rules"]}
+    assert rules["来信"] == rules["来访"] == rules["网上信访"] == (15, 60)
+    assert rules["12356 热线"] == rules["电话咨询"] == (1, 5)
     html = page.content.decode()
-    assert "按期受理率" in html and "50.0 %" in html
+    assert "按期受理率" in html and "50.0 %" in html and "现行办理期限" in html
     assert not ENGLISH.search(text_of(html)), ENGLISH.search(text_of(html))
     closed = c.get(f"/cases/area/{TOWNSHIP_A}/?period={year}&tab=closed")
     assert [x.pk for x in closed.context["cases"]] == [done.pk]
