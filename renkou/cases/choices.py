@@ -59,4 +59,5 @@ class StepKind(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     ASSIGNED = "assigned", _("Assigned")
     NOTE = "note", _("Handling step")
+    EXTENDED = "extended", _("Deadline extended")
     CLOSED = "closed", _("Replied and closed")

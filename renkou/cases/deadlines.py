@@ -18,6 +18,7 @@ from django.conf import settings
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "deadlines.yaml"
 KINDS = ("accept_days", "answer_days")
+OPTIONAL = ("extension_max_days",)  # without it, no extension
 
 
 class DeadlineRuleError(ValueError):
@@ -30,6 +31,7 @@ class Rule:
 
     accept_days: int
     answer_days: int
+    extension_max_days: int = 0
 
     def accept_due(self, received_on: datetime.date) -> datetime.date:
         """The last day to accept a case received on ``received_on``."""
@@ -51,8 +53,10 @@ def _load(path: str, stamp: float) -> dict[str, dict[str, list[tuple[datetime.da
     if not isinstance(data, dict):
         raise DeadlineRuleError(f"{path}: expected accept_days and answer_days")
     rules: dict[str, dict[str, list[tuple[datetime.date, int]]]] = {}
-    for kind in KINDS:
+    for kind in (*KINDS, *OPTIONAL):
         channels = data.get(kind)
+        if channels is None and kind in OPTIONAL:
+            continue
         if not isinstance(channels, dict) or "default" not in channels:
             raise DeadlineRuleError(f"{path}: {kind} needs a 'default' entry")
         rules[kind] = {}
@@ -88,7 +92,9 @@ def _in_force(values: list[tuple[datetime.date, int]], on: datetime.date) -> int
 def rule_for(channel: str, received_on: datetime.date) -> Rule:
     """The days allowed to a case of ``channel`` received on ``received_on``."""
     table = rules()
-    days = [
-        _in_force(table[kind].get(channel) or table[kind]["default"], received_on) for kind in KINDS
-    ]
-    return Rule(accept_days=days[0], answer_days=days[1])
+    days = {
+        kind: _in_force(table[kind].get(channel) or table[kind]["default"], received_on)
+        for kind in (*KINDS, *OPTIONAL)
+        if kind in table
+    }
+    return Rule(**days)

@@ -17,7 +17,8 @@ class Case(models.Model):
     (``petitioner_phone_hash``) finds earlier cases of the same caller without decrypting.
     ``token`` is the registration form's one-time key: the same form sent twice is one case.
     Deadlines are dates (the last day allowed), fixed from the rules in force on the day
-    received (``renkou.cases.deadlines``); the answer's is counted again from acceptance.
+    received (``renkou.cases.deadlines``); the answer's is counted again from acceptance, and
+    moved once by an extension (``extended_days``).
     """
 
     token = models.CharField(max_length=64, unique=True)
@@ -41,6 +42,7 @@ class Case(models.Model):
     )
     accept_days = models.PositiveSmallIntegerField(_("days to accept"))
     answer_days = models.PositiveSmallIntegerField(_("days to answer"))
+    extended_days = models.PositiveSmallIntegerField(_("days of extension"), default=0)
     accept_due = models.DateField(_("accept by"))
     answer_due = models.DateField(_("answer by"))
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)

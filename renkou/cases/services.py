@@ -101,6 +101,7 @@ def _snapshot(case: Case) -> dict[str, Any]:
         "accepted_on": case.accepted_on,
         "accept_due": case.accept_due,
         "answer_due": case.answer_due,
+        "extended_days": case.extended_days,
         "assigned_unit": case.assigned_unit_id,
         "assignee": case.assignee_id,
         "closed_on": case.closed_on,
@@ -327,6 +328,41 @@ def case_step_add(
     step = CaseStep.objects.create(case=case, kind=StepKind.NOTE, on=on, actor=actor, text=text)
     _audit(case, "cases.case.step", actor, reason=text)
     return step
+
+
+@transaction.atomic
+def case_extend(
+    *, case: Case, days: Any, reason: str, actor: Any, today: datetime.date | None = None
+) -> Case:
+    """Extend the answer's deadline of a complex case, once, by at most the rule's days
+    (延期; approved by the office's head, recorded here with the reason)."""
+    today = _today(today)
+    case = _locked(case)
+    if not may_handle(actor, case):
+        raise PermissionError("may not handle this case")
+    if case.status != Status.IN_PROGRESS:
+        raise CaseRefused("days", _("Only an accepted case that is not closed is extended."))
+    text = _text("reason", _("Reason"), reason, required=True, limit=2000)
+    if case.extended_days:
+        if days == case.extended_days and case.steps.filter(kind=StepKind.EXTENDED, text=text):
+            return case  # the same extension sent again (a double click)
+        raise CaseRefused("days", _("This case's deadline has been extended already."))
+    most = rule_for(case.channel, case.received_on).extension_max_days
+    if not isinstance(days, int) or not 1 <= days <= most:
+        raise CaseRefused(
+            "days",
+            _("Days of extension: from 1 to %(most)d for this case.") % {"most": most}
+            if most
+            else _("Days of extension: the rules allow no extension for this channel."),
+        )
+    before = _snapshot(case)
+    case.extended_days = days
+    case.answer_due = case.answer_due + datetime.timedelta(days=days)
+    case.save(update_fields=["extended_days", "answer_due"])
+    CaseStep.objects.create(case=case, kind=StepKind.EXTENDED, on=today, actor=actor, text=text)
+    _audit(case, "cases.case.extended", actor, before, reason=text)
+    _remind(case)
+    return case
 
 
 @transaction.atomic

@@ -176,6 +176,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reveal": bool(user_roles(user) & services.REVEAL_ROLES),
             "handlers": handlers,
             "satisfactions": Satisfaction.choices,
+            "extension_max": rule_for(case.channel, case.received_on).extension_max_days,
             "same_phone": selectors.earlier_cases_of_phone(case, user),
         },
     )
@@ -273,6 +274,22 @@ def case_step(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
         ),
         _("The step is recorded."),
+    )
+
+
+@login_required
+@require_POST
+def case_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Extend the answer's deadline once (延期), with the reason."""
+    text = request.POST.get("days", "").strip()
+    days = int(text) if text.isascii() and text.isdigit() and len(text) < 5 else None
+    return _act(
+        request,
+        pk,
+        lambda case: services.case_extend(
+            case=case, days=days, reason=request.POST.get("reason", ""), actor=request.user
+        ),
+        _("The deadline is extended."),
     )
 
 

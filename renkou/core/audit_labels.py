@@ -84,6 +84,7 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "cases.case.accepted": _("Accepted a case"),
     "cases.case.assigned": _("Assigned a case"),
     "cases.case.step": _("Recorded a step of a case"),
+    "cases.case.extended": _("Extended the answer's deadline of a case"),
     "cases.case.closed": _("Replied to and closed a case"),
     "cases.case.viewed": _("Viewed a case"),
     "cases.petitioner.unmask": _("Showed a petitioner's name and telephone in full"),

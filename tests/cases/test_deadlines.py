@@ -22,6 +22,7 @@ def test_the_default_rules_are_the_regulations_and_a_local_hotline_rule() -> Non
         ) == (15, 60)
     hotline = rule_for("hotline", D(2025, 3, 1))
     assert (hotline.accept_days, hotline.answer_days) == (1, 5)
+    assert rule_for("letter", D(2025, 3, 1)).extension_max_days == 30
     # the day received is not counted: received 1 March, accepted within 15 days = by 16 March
     assert rule_for("letter", D(2025, 3, 1)).accept_due(D(2025, 3, 1)) == D(2025, 3, 16)
     assert rule_for("letter", D(2025, 3, 1)).answer_due(D(2025, 3, 16)) == D(2025, 5, 15)
@@ -55,6 +56,8 @@ def test_a_local_file_replaces_the_rules_and_dates_decide_which_applies(
     assert (phone.accept_days, phone.answer_days) == (15, 60)
     # before the first dated value, the first one
     assert rule_for("hotline", D(2001, 1, 1)).accept_days == 2
+    # a file without extension_max_days allows no extension
+    assert rule_for("letter", D(2025, 7, 1)).extension_max_days == 0
 
 
 @pytest.mark.django_db

@@ -126,6 +126,12 @@ def test_accept_assign_record_and_close_from_the_case_page(staff: dict[str, Any]
     assert case.assignee_id == staff["stat_a2"].pk
     handler = client(staff["stat_a2"])
     handler.post(f"/cases/{case.pk}/steps/", {"on": day, "text": "电话联系信访人"})
+    too_long = c.post(f"/cases/{case.pk}/extend/", {"days": "31", "reason": "复杂"}, follow=True)
+    assert "延期天数：此信访件可延期 1 至 30 日" in too_long.content.decode()
+    extended = c.post(f"/cases/{case.pk}/extend/", {"days": "10", "reason": "复杂"}, follow=True)
+    assert "已延期 10 日" in extended.content.decode()
+    case.refresh_from_db()
+    assert case.answer_due == TODAY + datetime.timedelta(days=70)
     closed = c.post(
         f"/cases/{case.pk}/close/",
         {"reply": "已告知补办流程", "closed_on": day, "satisfaction": "satisfied"},

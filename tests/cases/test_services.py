@@ -400,3 +400,44 @@ def test_a_notification_of_a_case_opens_the_case(staff: dict[str, Any], client: 
     told = Notification.objects.get(recipient=staff["stat_a2"], verb="case_assigned")
     response = login_as(client, staff["stat_a2"]).get(f"/notifications/{told.pk}/open/")
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+
+
+def test_the_answer_deadline_is_extended_once_within_the_rule(staff: dict[str, Any]) -> None:
+    officer = staff["stat_a"]
+    case = register(officer)
+    with pytest.raises(services.CaseRefused):  # not accepted yet
+        services.case_extend(case=case, days=10, reason="情况复杂", actor=officer, today=TODAY)
+    services.case_accept(case=case, accepted_on=D(2025, 3, 10), actor=officer, today=TODAY)
+    for days in (0, 31, None):
+        with pytest.raises(services.CaseRefused) as refused:
+            services.case_extend(
+                case=case, days=days, reason="情况复杂", actor=officer, today=TODAY
+            )
+        assert refused.value.field == "days"
+    with pytest.raises(services.CaseRefused) as refused:
+        services.case_extend(case=case, days=30, reason=" ", actor=officer, today=TODAY)
+    assert refused.value.field == "reason"
+    with pytest.raises(PermissionError):
+        services.case_extend(
+            case=case, days=30, reason="情况复杂", actor=staff["stat_b"], today=TODAY
+        )
+    services.case_extend(case=case, days=30, reason="情况复杂", actor=officer, today=TODAY)
+    services.case_extend(case=case, days=30, reason="情况复杂", actor=officer, today=TODAY)
+    case.refresh_from_db()
+    # accepted 03-10: answer by 05-09, and 30 days more: 06-08
+    assert case.answer_due == D(2025, 6, 8) and case.extended_days == 30
+    assert case.steps.filter(kind="extended").count() == 1
+    assert AuditLog.objects.get(action="cases.case.extended").reason == "情况复杂"
+    with pytest.raises(services.CaseRefused):  # once only
+        services.case_extend(case=case, days=5, reason="再延", actor=officer, today=TODAY)
+    # answered on 06-01: after the 60 days, within the extension: on time
+    services.case_close(
+        case=case,
+        reply="已答复",
+        closed_on=D(2025, 6, 1),
+        satisfaction="satisfied",
+        actor=officer,
+        today=TODAY,
+    )
+    rates = rates_of(VILLAGE_A1, parse("2025"))
+    assert (rates.closed_on_time.numerator, rates.closed_on_time.denominator) == (1, 1)

@@ -477,6 +477,12 @@ PAGES: dict[str, Case] = {
         {"county_admin": 302},
         body={"on": "2025-06-02", "text": "电话回复"},
     ),
+    "extend case": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/extend/",
+        {"county_admin": 302},  # not accepted yet: refused on the case page
+        body={"days": "10", "reason": "情况复杂"},
+    ),
     "close case": Case(
         "post",
         lambda i: f"/cases/{i.case}/close/",
