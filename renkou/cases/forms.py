@@ -17,7 +17,7 @@ class CaseForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     received_on = forms.DateField(
-        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Day received"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     orgunit = forms.ChoiceField(label=_("Unit concerned"))

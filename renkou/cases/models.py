@@ -24,7 +24,7 @@ class Case(models.Model):
     token = models.CharField(max_length=64, unique=True)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    received_on = models.DateField(_("received on"), db_index=True)
+    received_on = models.DateField(_("day received"), db_index=True)
     orgunit = models.ForeignKey(
         "orgunits.OrgUnit",
         verbose_name=_("unit concerned"),

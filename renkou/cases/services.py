@@ -158,7 +158,7 @@ def case_register(
     # A category outside the list (such as a report of someone's births) does not exist.
     if category not in Category.values:
         raise CaseRefused("category", _("Category: choose one of the list."))
-    _day("received_on", _("Received on"), received_on, today, EARLIEST)
+    _day("received_on", _("Day received"), received_on, today, EARLIEST)
     if not orgunit.is_valid_on(received_on):
         raise CaseRefused(
             "orgunit",

@@ -21,7 +21,7 @@ TODAY = datetime.date.today()
 # English words of the case pages that a Chinese page must not show
 ENGLISH = re.compile(
     r"\b(Register a case|Petition|Accept by|Answer by|overdue|Handled by|Worklist|Rates|"
-    r"Satisf|Channel|Category|Request|Telephone|Reply|Received on|Cases received)\b"
+    r"Satisf|Channel|Category|Request|Telephone|Reply|Day received|Cases received)\b"
 )
 
 
@@ -62,6 +62,8 @@ def test_the_form_registers_one_case_however_often_it_is_sent(staff: dict[str, A
     assert not ENGLISH.search(text_of(html)), ENGLISH.search(text_of(html))
     # no category a family could be reported under
     assert 'value="birth' not in html
+    # the date input is filled with today in the form a browser's date input reads
+    assert f'type="date" name="received_on" value="{TODAY.isoformat()}"' in html
     data = form()
     first = c.post("/cases/new/", data)
     second = c.post("/cases/new/", data)  # a double click
@@ -75,8 +77,9 @@ def test_bad_input_comes_back_naming_the_field_in_chinese(staff: dict[str, Any])
     response = c.post("/cases/new/", form(petitioner_phone="打给我"))
     assert response.status_code == 200
     assert "联系电话：打给我 不是电话号码" in response.content.decode()
-    response = c.post("/cases/new/", form(received_on=(TODAY + datetime.timedelta(days=1))))
-    assert "收到日期" in response.content.decode() or "晚于今天" in response.content.decode()
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    response = c.post("/cases/new/", form(received_on=tomorrow.isoformat()))
+    assert f"收到日期：{tomorrow.isoformat()} 晚于今天。" in response.content.decode()
     # a unit outside the officer's area is not among the choices
     response = c.post("/cases/new/", form(orgunit="330122101201"))
     assert response.status_code == 200 and "330122101201" not in str(
