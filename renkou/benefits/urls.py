@@ -49,6 +49,11 @@ urlpatterns = [
         views_payments.batch_result,
         name="benefits_batch_result",
     ),
+    path(
+        "benefits/batches/<int:pk>/result-sample.xlsx",
+        views_payments.batch_result_sample,
+        name="benefits_batch_result_sample",
+    ),
     path("benefits/persons/<int:pk>/", views_person.person_benefits, name="benefits_person"),
     path(
         "benefits/persons/<int:pk>/bank-account/",

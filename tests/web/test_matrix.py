@@ -292,6 +292,12 @@ PAGES: dict[str, Case] = {
             **dict.fromkeys(["reporter_this_village", "reporter_other_village"], 403),
         },
     ),
+    # offered on a demo installation only (tests/benefits/test_demo_history.py): refused here
+    "sample bank result": Case(
+        "get",
+        lambda i: f"/benefits/batches/{i.batch}/result-sample.xlsx",
+        dict.fromkeys(["county_admin", "reporter_this_village", "reporter_other_village"], 403),
+    ),
     "reports": Case("get", lambda i: "/reports/", everyone()),
     "reports of village": Case("get", lambda i: f"/reports/{VILLAGE_A1}/", in_area()),
     # staff (helper "staff"): system and county administrators only, everyone else 403; the
