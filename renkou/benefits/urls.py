@@ -61,6 +61,11 @@ urlpatterns = [
         name="benefits_person_account",
     ),
     path(
+        "benefits/persons/<int:pk>/childcare-applications/<int:app>/end/",
+        views_person.person_childcare_application_end,
+        name="benefits_person_childcare_application_end",
+    ),
+    path(
         "benefits/persons/<int:pk>/childcare-application/",
         views_person.person_childcare_application,
         name="benefits_person_childcare_application",
