@@ -77,6 +77,8 @@ class Ids:
     roster_import: int = 0
     roster_row: int = 0
     job: int = 0
+    child: int = 0  # the child of the childcare application below
+    application: int = 0
 
 
 @dataclass
@@ -249,6 +251,13 @@ PAGES: dict[str, Case] = {
         lambda i: f"/benefits/persons/{i.person}/childcare-application/",
         {"county_admin": 302, "reporter_this_village": 403},
         body={"applicant": "0", "first_month": "2025-01", "last_month": "2025-02"},
+    ),
+    # without a reason: refused, the shared application left as it is
+    "end childcare application": Case(
+        "post",
+        lambda i: f"/benefits/persons/{i.child}/childcare-applications/{i.application}/end/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"last_month": "2025-03", "reason": ""},
     ),
     "compute benefits": Case(
         "post",
@@ -544,7 +553,7 @@ def records() -> Ids:
     # the mother applied and has an account: a payment file of one line (none is empty)
     mother = Person.objects.get(person_ref="P2")
     bank_account_set(person=mother, bank="农商银行", account="6230000011112222", actor=clerk)
-    childcare_apply(
+    application = childcare_apply(
         child=born.person,
         applicant=mother,
         applied_on=datetime.date(2025, 4, 1),
@@ -564,6 +573,8 @@ def records() -> Ids:
         roster_import=roster.pk,
         roster_row=roster.rows.get().pk,
         job=job.pk,
+        child=born.person.pk,
+        application=application.pk,
     )
 
 
