@@ -273,12 +273,11 @@ RENKOU_LINKAGE_MODEL_MAX_CHANGE = float(env("LINKAGE_MODEL_MAX_CHANGE", "0.1"))
 
 # --- Analytics engine ---------------------------------------------------------------------
 # The statistics are counted by DuckDB in this process (default), or by Spark: a cluster's
-# master (spark://host:7077) or local[N] on this machine. With Spark the snapshot is written
-# to the lake, a directory every Spark worker reads at the same path (a shared mount on a
-# cluster); the cache is filled as with DuckDB (docs/scale.md).
+# master (spark://host:7077) or local[N] on this machine. A cluster's workers read the
+# snapshot at its path in the data directory (a shared mount); the cache is filled as with
+# DuckDB (docs/indicators.md).
 RENKOU_ANALYTICS_ENGINE = env("ANALYTICS_ENGINE", "duckdb").strip().lower()
 RENKOU_SPARK_MASTER = env("SPARK_MASTER", "local[2]")
-RENKOU_LAKE = env("LAKE")
 
 # --- Monthly reports --------------------------------------------------------------------
 # A village's report for a month is on time when received by this day of the next month.
