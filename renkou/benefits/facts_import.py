@@ -565,24 +565,36 @@ def _children_of(parents: set[int]) -> set[tuple[int, int]]:
     return pairs
 
 
+def _parent_and_child(
+    run: _Run, rows: list[_Row], parent: str
+) -> tuple[
+    dict[str, tuple[int, str, str, str, datetime.date | None]],
+    list[tuple[_Row, int, int]],
+    set[tuple[int, int]],
+]:
+    """For rows naming a parent (columns ``<parent>_id``, ``<parent>_name``) and a child
+    (``child_id``, ``child_name``): the register persons found, the rows whose two persons
+    are in the area by the names given (with their pks; the others refused), and the
+    (parent, child) pairs the register knows among them (mother, father, adoptions)."""
+    hashes = {r.ids[c][0] for r in rows for c in (f"{parent}_id", "child_id") if c in r.ids}
+    persons = _persons(hashes)
+    good: list[tuple[_Row, int, int]] = []
+    for row in rows:
+        elder = _who(run, row, f"{parent}_id", f"{parent}_name", persons)
+        child = _who(run, row, "child_id", "child_name", persons)
+        if elder is None or child is None or row.number in run.refused:
+            continue
+        good.append((row, elder, child))
+    return persons, good, _children_of({e for _r, e, _c in good})
+
+
 class _Certificates(_Facts):
     def __init__(self, run: _Run):
         super().__init__(run)
         self.child_of: dict[str, tuple[int, int]] = {}  # number -> (first row, child)
 
     def take(self, rows: list[_Row]) -> None:
-        hashes = {
-            h for r in rows for c in ("holder_id", "child_id") if c in r.ids for h in [r.ids[c][0]]
-        }
-        persons = _persons(hashes)
-        good: list[tuple[_Row, int, int]] = []
-        for row in rows:
-            holder = _who(self.run, row, "holder_id", "holder_name", persons)
-            child = _who(self.run, row, "child_id", "child_name", persons)
-            if holder is None or child is None or row.number in self.run.refused:
-                continue
-            good.append((row, holder, child))
-        pairs = _children_of({h for _r, h, _c in good})
+        _persons_found, good, pairs = _parent_and_child(self.run, rows, "holder")
         for row, holder, child in good:
             if (holder, child) not in pairs:
                 shown = mask_name(row.values["child_name"])
@@ -773,16 +785,7 @@ class _Applications(_Facts):
     def take(self, rows: list[_Row]) -> None:
         from renkou.benefits.services import childcare_window
 
-        hashes = {r.ids[c][0] for r in rows for c in ("applicant_id", "child_id") if c in r.ids}
-        persons = _persons(hashes)
-        good: list[tuple[_Row, int, int]] = []
-        for row in rows:
-            applicant = _who(self.run, row, "applicant_id", "applicant_name", persons)
-            child = _who(self.run, row, "child_id", "child_name", persons)
-            if applicant is None or child is None or row.number in self.run.refused:
-                continue
-            good.append((row, applicant, child))
-        pairs = _children_of({a for _r, a, _c in good})
+        persons, good, pairs = _parent_and_child(self.run, rows, "applicant")
         born = dict(
             Person.objects.filter(pk__in=[c for _r, _a, c in good]).values_list("pk", "birth_date")
         )
