@@ -179,8 +179,10 @@ def sample_rows(kind: str, area: str, today: datetime.date) -> list[list[Any]]:
 
 
 def _applications(area: str, today: datetime.date) -> list[list[Any]]:
-    """The mothers' applications for their children under three, for this year's months
-    of each child's window, made a month ago (or at the birth, if later)."""
+    """The mothers' applications for their children under three who have none yet, for
+    this year's months of each child's window, made a month ago (or at the birth, if
+    later)."""
+    from renkou.benefits.models import ChildcareApplication
     from renkou.benefits.months import month_start
     from renkou.benefits.services import childcare_window
 
@@ -192,6 +194,7 @@ def _applications(area: str, today: datetime.date) -> list[list[Any]]:
         .filter(birth_date__gt=_years_before(today, 3), mother__status="alive")
         .filter(code_prefix_q("mother__residence_orgunit_id", area))
         .exclude(mother__id_number_enc="")
+        .exclude(pk__in=ChildcareApplication.objects.values("child_id"))
         .select_related("mother")
         .order_by("pk")[:SAMPLE_ROWS]
     )

@@ -63,6 +63,8 @@ def test_the_prepared_cycles_reach_a_payment_file_and_a_reconciliation(tmp_path)
         with pytest.raises(CycleError):  # nor before the seventh day
             cycle_approve(cycle=cycle, actor=head, today=D(2025, 6, 28))
     assert demo_history_prepare(county=COUNTY, today=TODAY).cycles == []  # once only
+    # the sample offered now holds no child who has an application (it would be refused)
+    assert sample_xlsx("childcare_applications", TOWNSHIP_A, TODAY)[1] == 0
 
     cycle_approve(cycle=childcare, actor=head, today=TODAY)
     township = OrgUnit.objects.get(code=TOWNSHIP_A)
