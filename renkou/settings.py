@@ -272,6 +272,14 @@ RENKOU_BLIND_INDEX_KEY = env("BLIND_INDEX_KEY") or read_or_create_secret(
 RENKOU_LINKAGE_MODEL_MAX_AGE_DAYS = int(env("LINKAGE_MODEL_MAX_AGE_DAYS", "90"))
 RENKOU_LINKAGE_MODEL_MAX_CHANGE = float(env("LINKAGE_MODEL_MAX_CHANGE", "0.1"))
 
+# --- Analytics engine ---------------------------------------------------------------------
+# The statistics are counted by DuckDB in this process (default), or by Spark: a cluster's
+# master (spark://host:7077) or local[N] on this machine. A cluster's workers read the
+# snapshot at its path in the data directory (a shared mount); the cache is filled as with
+# DuckDB (docs/indicators.md).
+RENKOU_ANALYTICS_ENGINE = env("ANALYTICS_ENGINE", "duckdb").strip().lower()
+RENKOU_SPARK_MASTER = env("SPARK_MASTER", "local[2]")
+
 # --- Monthly reports --------------------------------------------------------------------
 # A village's report for a month is on time when received by this day of the next month.
 RENKOU_REPORT_DEADLINE_DAY = min(28, max(1, int(env("REPORT_DEADLINE_DAY", "5"))))

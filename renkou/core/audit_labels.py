@@ -58,6 +58,7 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "exchange.worklist.dismissed": _("Dismissed a worklist item"),
     # benefits
     "benefits.childcare_application.recorded": _("Recorded a childcare subsidy application"),
+    "benefits.childcare_application.ended": _("Ended or withdrew a childcare subsidy application"),
     "benefits.cycle.computed": _("Computed a benefit cycle"),
     "benefits.cycle.notice": _("Put a benefit list on public notice"),
     "benefits.cycle.approved": _("Approved a benefit cycle"),

@@ -441,3 +441,27 @@ def test_the_answer_deadline_is_extended_once_within_the_rule(staff: dict[str, A
     )
     rates = rates_of(VILLAGE_A1, parse("2025"))
     assert (rates.closed_on_time.numerator, rates.closed_on_time.denominator) == (1, 1)
+
+
+def test_keys_rotate_re_encrypts_the_petitioners(staff: dict[str, Any]) -> None:
+    from django.conf import settings
+    from django.test import override_settings
+
+    from renkou.core.tokens import tokens_rotate
+
+    case = register(staff["stat_a"])
+    anonymous = register(staff["stat_a"], channel="hotline", petitioner_name="")
+    old = crypto.default_protector().primary_key_id
+    with override_settings(
+        RENKOU_ENCRYPTION_KEYS=crypto.add_new_key(settings.RENKOU_ENCRYPTION_KEYS)
+    ):
+        new = crypto.default_protector().primary_key_id
+        assert tokens_rotate(actor="test")["cases.case"] == 2
+        for row in Case.objects.filter(pk__in=[case.pk, anonymous.pk]):
+            for token in (row.petitioner_name_enc, row.petitioner_phone_enc):
+                assert not token or token.startswith(f"{new}$")
+        stored = Case.objects.get(pk=case.pk)
+        assert crypto.decrypt(stored.petitioner_name_enc) == "王大明"
+        assert crypto.decrypt(stored.petitioner_phone_enc) == "13800138000"
+        assert Case.objects.get(pk=anonymous.pk).petitioner_name_enc == ""
+    assert new != old

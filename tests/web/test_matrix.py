@@ -79,6 +79,8 @@ class Ids:
     roster_row: int = 0
     job: int = 0
     case: int = 0
+    child: int = 0  # the child of the childcare application below
+    application: int = 0
 
 
 @dataclass
@@ -252,6 +254,13 @@ PAGES: dict[str, Case] = {
         {"county_admin": 302, "reporter_this_village": 403},
         body={"applicant": "0", "first_month": "2025-01", "last_month": "2025-02"},
     ),
+    # without a reason: refused, the shared application left as it is
+    "end childcare application": Case(
+        "post",
+        lambda i: f"/benefits/persons/{i.child}/childcare-applications/{i.application}/end/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"last_month": "2025-03", "reason": ""},
+    ),
     "compute benefits": Case(
         "post",
         lambda i: f"/benefits/area/{VILLAGE_A1}/compute/",
@@ -293,6 +302,12 @@ PAGES: dict[str, Case] = {
             "county_admin": 302,
             **dict.fromkeys(["reporter_this_village", "reporter_other_village"], 403),
         },
+    ),
+    # offered on a demo installation only (tests/benefits/test_demo_history.py): refused here
+    "sample bank result": Case(
+        "get",
+        lambda i: f"/benefits/batches/{i.batch}/result-sample.xlsx",
+        dict.fromkeys(["county_admin", "reporter_this_village", "reporter_other_village"], 403),
     ),
     "reports": Case("get", lambda i: "/reports/", everyone()),
     "reports of village": Case("get", lambda i: f"/reports/{VILLAGE_A1}/", in_area()),
@@ -602,7 +617,7 @@ def records() -> Ids:
     # the mother applied and has an account: a payment file of one line (none is empty)
     mother = Person.objects.get(person_ref="P2")
     bank_account_set(person=mother, bank="农商银行", account="6230000011112222", actor=clerk)
-    childcare_apply(
+    application = childcare_apply(
         child=born.person,
         applicant=mother,
         applied_on=datetime.date(2025, 4, 1),
@@ -634,6 +649,8 @@ def records() -> Ids:
         roster_row=roster.rows.get().pk,
         job=job.pk,
         case=case.pk,
+        child=born.person.pk,
+        application=application.pk,
     )
 
 
