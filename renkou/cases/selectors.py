@@ -13,6 +13,7 @@ from renkou.analytics.periods import Period
 from renkou.cases.choices import Channel, Status
 from renkou.cases.models import Case
 from renkou.cases.rates import CaseFacts, CaseRates, case_rates
+from renkou.core.models import RoleAssignment
 from renkou.core.scoping import SCOPE_FIELDS, scope_q, user_prefixes
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q, codes_prefix_q
@@ -133,6 +134,27 @@ def rates_by_child(unit: OrgUnit, period: Period) -> list[tuple[OrgUnit, CaseRat
         (c, case_rates(_facts(r) for r in rows if r["orgunit_id"].startswith(c.code)))
         for c in children
     ]
+
+
+# roles of a user a case can be given to (an auditor handles none)
+HANDLER_ROLES = ("reporter", "statistician", "county_admin")
+
+
+def handlers_by_unit(codes: list[str]) -> dict[str, list[tuple[int, str]]]:
+    """Whom a case handled at each of the units can be given to: the active users holding
+    a role (not auditor) at that unit itself, as (id, username), by unit code (one query)."""
+    rows = (
+        RoleAssignment.objects.filter(
+            orgunit_id__in=codes, role__in=HANDLER_ROLES, user__is_active=True
+        )
+        .values_list("orgunit_id", "user_id", "user__username")
+        .order_by("orgunit_id", "user__username")
+    )
+    people: dict[str, list[tuple[int, str]]] = {}
+    for code, uid, name in rows:
+        if (uid, name) not in people.setdefault(code, []):
+            people[code].append((uid, name))
+    return people
 
 
 def earlier_cases_of_phone(case: Case, user: Any) -> int:

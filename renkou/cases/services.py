@@ -10,7 +10,6 @@ import datetime
 import re
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,10 +17,10 @@ from django.utils.translation import gettext as _
 from renkou.cases.choices import Category, Channel, Satisfaction, Status, StepKind
 from renkou.cases.deadlines import rule_for
 from renkou.cases.models import Case, CaseStep
+from renkou.cases.selectors import handlers_by_unit
 from renkou.core import crypto
 from renkou.core.audit import audit_record
 from renkou.core.masking import mask_contact, mask_name
-from renkou.core.models import RoleAssignment
 from renkou.core.scoping import may, user_roles
 from renkou.notifications import services as notifications
 from renkou.orgunits.models import OrgUnit
@@ -32,8 +31,6 @@ MAX_NAME, MAX_PHONE, MAX_TEXT = 50, 30, 4000
 PHONE = re.compile(r"\+?[0-9]{5,20}")
 # who may see a petitioner's name and telephone in clear (with a reason, audited)
 REVEAL_ROLES = frozenset({"statistician", "county_admin", "sysadmin"})
-# roles of a user a case can be assigned to (an auditor handles none)
-HANDLER_ROLES = ("reporter", "statistician", "county_admin")
 
 
 class CaseRefused(ValueError):
@@ -239,13 +236,6 @@ def case_accept(
     return case
 
 
-def assignable_users(unit: OrgUnit) -> list[Any]:
-    """Active users holding a role (not auditor) at ``unit`` itself: whom a case of that
-    handling unit can be given to."""
-    ids = RoleAssignment.objects.filter(orgunit=unit, role__in=HANDLER_ROLES).values("user_id")
-    return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("username"))
-
-
 @transaction.atomic
 def case_assign(
     *,
@@ -273,7 +263,8 @@ def case_assign(
             )
             % {"unit": unit.name},
         )
-    if assignee is None or assignee.pk not in {u.pk for u in assignable_users(unit)}:
+    handlers = handlers_by_unit([unit.code]).get(unit.code, [])
+    if assignee is None or assignee.pk not in {uid for uid, _name in handlers}:
         raise CaseRefused(
             "assignee",
             _("Handled by: choose a person who holds a role at %(unit)s.") % {"unit": unit.name},

@@ -24,7 +24,6 @@ from renkou.cases.deadlines import rule_for
 from renkou.cases.display import rate_rows
 from renkou.cases.forms import CaseForm
 from renkou.cases.models import Case
-from renkou.core.models import RoleAssignment
 from renkou.core.scoping import own_unit_code, units_for, user_roles
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import codes_prefix_q
@@ -160,7 +159,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         units = list(
             OrgUnit.objects.filter(codes_prefix_q("code", prefixes)).order_by("code")[:MAX_UNITS]
         )
-        people = _people([u.code for u in units])
+        people = selectors.handlers_by_unit([u.code for u in units])
         handlers = [(u, people[u.code]) for u in units if u.code in people]
     return render(
         request,
@@ -180,23 +179,6 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "same_phone": selectors.earlier_cases_of_phone(case, user),
         },
     )
-
-
-def _people(codes: list[str]) -> dict[str, list[Any]]:
-    """Whom a case can be given to, unit by unit (one query)."""
-    rows = (
-        RoleAssignment.objects.filter(
-            orgunit_id__in=codes, role__in=services.HANDLER_ROLES, user__is_active=True
-        )
-        .values_list("orgunit_id", "user_id", "user__username")
-        .distinct()
-        .order_by("orgunit_id", "user__username")
-    )
-    people: dict[str, list[Any]] = {}
-    for code, uid, name in rows:
-        if (uid, name) not in people.setdefault(code, []):
-            people[code].append((uid, name))
-    return people
 
 
 def _date(request: HttpRequest, name: str) -> datetime.date | None:
