@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "renkou.exchange",
     "renkou.benefits",
     "renkou.floating",
+    "renkou.cases",
     "renkou.reports",
     "renkou.synth",
     "renkou.notifications",
@@ -272,6 +273,14 @@ RENKOU_BLIND_INDEX_KEY = env("BLIND_INDEX_KEY") or read_or_create_secret(
 RENKOU_LINKAGE_MODEL_MAX_AGE_DAYS = int(env("LINKAGE_MODEL_MAX_AGE_DAYS", "90"))
 RENKOU_LINKAGE_MODEL_MAX_CHANGE = float(env("LINKAGE_MODEL_MAX_CHANGE", "0.1"))
 
+# --- Analytics engine ---------------------------------------------------------------------
+# The statistics are counted by DuckDB in this process (default), or by Spark: a cluster's
+# master (spark://host:7077) or local[N] on this machine. A cluster's workers read the
+# snapshot at its path in the data directory (a shared mount); the cache is filled as with
+# DuckDB (docs/indicators.md).
+RENKOU_ANALYTICS_ENGINE = env("ANALYTICS_ENGINE", "duckdb").strip().lower()
+RENKOU_SPARK_MASTER = env("SPARK_MASTER", "local[2]")
+
 # --- Monthly reports --------------------------------------------------------------------
 # A village's report for a month is on time when received by this day of the next month.
 RENKOU_REPORT_DEADLINE_DAY = min(28, max(1, int(env("REPORT_DEADLINE_DAY", "5"))))
@@ -283,6 +292,9 @@ RENKOU_REPORT_DEADLINE_DAY = min(28, max(1, int(env("REPORT_DEADLINE_DAY", "5"))
 RENKOU_FLOATING_NOTICE_DAYS = int(env("FLOATING_NOTICE_DAYS", "7"))
 RENKOU_FLOATING_REPLY_DAYS = int(env("FLOATING_REPLY_DAYS", "15"))
 RENKOU_FLOATING_REVIEW_DAYS = int(env("FLOATING_REVIEW_DAYS", "15"))
+# --- Petitions and hotline cases ------------------------------------------------------------
+# Their deadlines: a YAML file replacing renkou/cases/deadlines.yaml (docs/cases.md).
+RENKOU_CASE_DEADLINES = env("CASE_DEADLINES")
 
 # --- Backups ---------------------------------------------------------------------------
 # The worker writes a backup (renkou backup) into this directory every so many hours (0: no

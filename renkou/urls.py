@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("renkou.analytics.urls")),
     path("", include("renkou.benefits.urls")),
     path("", include("renkou.floating.urls")),
+    path("", include("renkou.cases.urls")),
     path("", include("renkou.reports.urls")),
     path("", include("renkou.notifications.urls")),
     path("", include("renkou.web.urls")),

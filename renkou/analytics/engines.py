@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,13 +184,23 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, session: Any = None) -> None:
+    def __init__(self, session: Any = None, master: str = "local[2]") -> None:
         if session is None:
             from pyspark.sql import SparkSession
 
+            # the executors of a cluster on this machine run this Python (ibis sends them
+            # no Python code, but pandas conversions may start a Python worker)
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            builder = SparkSession.builder.master(master)
+            if master.startswith("spark://127.0.0.1:"):
+                # a cluster on loopback reaches the driver on loopback too
+                builder = builder.config("spark.driver.host", "127.0.0.1")
+            if master.startswith("spark://"):
+                builder = builder.config(
+                    "spark.executor.memory", os.environ.get("RENKOU_SPARK_EXECUTOR_MEMORY", "1g")
+                )
             session = (
-                SparkSession.builder.master("local[2]")
-                .appName("renkou-indicators")
+                builder.appName("renkou-indicators")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", "2")
@@ -227,6 +238,18 @@ class SparkEngine:
         )
 
 
+class EngineError(ValueError):
+    """The configured analytics engine cannot be used."""
+
+
 def default_engine() -> Engine:
-    """The engine used unless another is asked for."""
-    return DuckDBEngine()
+    """The engine of ``RENKOU_ANALYTICS_ENGINE`` (duckdb, or spark on
+    ``RENKOU_SPARK_MASTER``)."""
+    from django.conf import settings
+
+    name = str(getattr(settings, "RENKOU_ANALYTICS_ENGINE", "duckdb"))
+    if name == "duckdb":
+        return DuckDBEngine()
+    if name == "spark":
+        return SparkEngine(master=str(settings.RENKOU_SPARK_MASTER))
+    raise EngineError(f"RENKOU_ANALYTICS_ENGINE={name!r}: choose duckdb or spark")

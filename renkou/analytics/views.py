@@ -20,6 +20,8 @@ from renkou.analytics.indicators import FERTILE_GROUPS, group_label
 from renkou.analytics.labels import RATES, label, not_a_period, period_text
 from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, add_months, containing, parse
+from renkou.cases.display import rate_rows
+from renkou.cases.selectors import rates_of
 from renkou.core.audit import audit_record
 from renkou.core.cells import CsvWriter
 from renkou.core.jobs import job_active, job_latest, job_start
@@ -422,6 +424,7 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     # started it shows the new figures and what the job did).
     recent = timezone.now() - datetime.timedelta(minutes=JOB_SHOWN_MINUTES)
     show_job = job is not None and (job.active or (job.finished_at or recent) > recent)
+    cases = rates_of(unit.code, period)  # petitions and hotline (read live: a few rows)
     return render(
         request,
         "analytics/dashboard.html",
@@ -457,6 +460,8 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "periods": [(p, period_text(parse(p))) for p in period_choices()],
             # counted live from the messages (no snapshot): a handful of rows per unit
             "floating": unit_rates(unit.code, period.start, period.end),
+            "case_rates": rate_rows(cases),
+            "cases_received": cases.received,
         },
     )
 

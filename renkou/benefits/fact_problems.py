@@ -78,6 +78,28 @@ MESSAGES.update(
             "被收养人 {value} 不比收养人年轻",
             "the child {value} is not younger than the adoptive parent",
         ),
+        "application_not_parent": (
+            "人口库中申领人 {value} 不是 {child} 的父亲、母亲或收养人",
+            "the applicant {value} is not the father, mother or adoptive parent of {child} in "
+            "the register",
+        ),
+        "application_months_order": (
+            "终止月份 {value} 早于起始月份 {first}",
+            "the last month {value} is before the first month {first}",
+        ),
+        "application_no_month": (
+            "{value} 没有可以领取育儿补贴的月份",
+            "{value} is not entitled to the childcare subsidy for any month",
+        ),
+        "application_outside_window": (
+            "申领月份 {value} 超出可领取的月份（{start} 至 {end}：自出生当月起，至三周岁前）",
+            "the months {value} lie outside those the subsidy pays ({start} to {end}: from the "
+            "birth month, before the third birthday)",
+        ),
+        "application_overlap": (
+            "此孩子已有 {other} 的申领（{day}）：每个月份只能申领一次",
+            "the child has an application for {other} already ({day}): months are applied for once",
+        ),
         "adoption_other_day": (
             "此收养已登记，收养日期为 {adopted}",
             "this adoption is recorded already, adopted on {adopted}",

@@ -49,7 +49,7 @@ from renkou.exchange.services import file_digest, header_samples, require_column
 from renkou.orgunits.models import OrgUnit
 from renkou.registry.models import Person
 
-ACCOUNT, GRADE = "account", "grade"
+ACCOUNT, GRADE, MONTH = "account", "grade", "month"
 CHUNK = 2000
 ADULT_AGE = 18
 
@@ -132,6 +132,36 @@ KINDS: dict[str, RosterKind] = {
                 _c("child_name", TEXT, True, "被收养人姓名", "被收养人", "子女姓名"),
                 _c("child_id", ID, True, "被收养人身份证号", "被收养人身份证号码", "子女身份证号"),
                 _c("adopted_on", DATE, True, "收养日期", "收养登记日期", "登记日期"),
+            ),
+        ),
+        RosterKind(
+            FactKind.APPLICATIONS,
+            "育儿补贴申领名册",
+            "childcare applications",
+            (
+                _c("applicant_name", TEXT, True, "申领人姓名", "申领人", "申请人姓名", "申请人"),
+                _c(
+                    "applicant_id",
+                    ID,
+                    True,
+                    "申领人身份证号",
+                    "申领人身份证号码",
+                    "申请人身份证号",
+                    "申请人身份证号码",
+                ),
+                _c("child_name", TEXT, True, "子女姓名", "婴幼儿姓名", "孩子姓名"),
+                _c(
+                    "child_id",
+                    ID,
+                    True,
+                    "子女身份证号",
+                    "子女身份证号码",
+                    "婴幼儿身份证号",
+                    "婴幼儿身份证号码",
+                ),
+                _c("applied_on", DATE, True, "申领日期", "申请日期", "受理日期"),
+                _c("first_month", MONTH, True, "起始月份", "申领起始月份", "补贴起始月份"),
+                _c("last_month", MONTH, True, "终止月份", "申领终止月份", "补贴终止月份"),
             ),
         ),
         RosterKind(
@@ -265,6 +295,8 @@ def _read_cells(run: _Run, number: int, cells: list[object], columns: dict[str, 
                     run.refuse(number, col.name, refused[0], refused[1], **refused[2])
                     continue
                 values[col.name] = "".join(text.split()).replace("-", "")
+            elif col.type == MONTH:
+                values[col.name] = v.a_month(raw)
             elif col.type == GRADE:
                 grade = grade_of(text)
                 if grade is None:
@@ -533,24 +565,36 @@ def _children_of(parents: set[int]) -> set[tuple[int, int]]:
     return pairs
 
 
+def _parent_and_child(
+    run: _Run, rows: list[_Row], parent: str
+) -> tuple[
+    dict[str, tuple[int, str, str, str, datetime.date | None]],
+    list[tuple[_Row, int, int]],
+    set[tuple[int, int]],
+]:
+    """For rows naming a parent (columns ``<parent>_id``, ``<parent>_name``) and a child
+    (``child_id``, ``child_name``): the register persons found, the rows whose two persons
+    are in the area by the names given (with their pks; the others refused), and the
+    (parent, child) pairs the register knows among them (mother, father, adoptions)."""
+    hashes = {r.ids[c][0] for r in rows for c in (f"{parent}_id", "child_id") if c in r.ids}
+    persons = _persons(hashes)
+    good: list[tuple[_Row, int, int]] = []
+    for row in rows:
+        elder = _who(run, row, f"{parent}_id", f"{parent}_name", persons)
+        child = _who(run, row, "child_id", "child_name", persons)
+        if elder is None or child is None or row.number in run.refused:
+            continue
+        good.append((row, elder, child))
+    return persons, good, _children_of({e for _r, e, _c in good})
+
+
 class _Certificates(_Facts):
     def __init__(self, run: _Run):
         super().__init__(run)
         self.child_of: dict[str, tuple[int, int]] = {}  # number -> (first row, child)
 
     def take(self, rows: list[_Row]) -> None:
-        hashes = {
-            h for r in rows for c in ("holder_id", "child_id") if c in r.ids for h in [r.ids[c][0]]
-        }
-        persons = _persons(hashes)
-        good: list[tuple[_Row, int, int]] = []
-        for row in rows:
-            holder = _who(self.run, row, "holder_id", "holder_name", persons)
-            child = _who(self.run, row, "child_id", "child_name", persons)
-            if holder is None or child is None or row.number in self.run.refused:
-                continue
-            good.append((row, holder, child))
-        pairs = _children_of({h for _r, h, _c in good})
+        _persons_found, good, pairs = _parent_and_child(self.run, rows, "holder")
         for row, holder, child in good:
             if (holder, child) not in pairs:
                 shown = mask_name(row.values["child_name"])
@@ -731,12 +775,147 @@ class _Revocations(_Facts):
         )
 
 
+class _Applications(_Facts):
+    """Childcare applications (申领), by the rules ``services.childcare_apply`` applies to
+    one: the applicant a parent of the child (mother, father, adoptive parent), alive and
+    adult; the months in order and inside the child's window; one application per child in
+    a file; months applied for once (an application covering some of them already refuses
+    the row; the same application again changes nothing)."""
+
+    def take(self, rows: list[_Row]) -> None:
+        from renkou.benefits.services import childcare_window
+
+        persons, good, pairs = _parent_and_child(self.run, rows, "applicant")
+        born = dict(
+            Person.objects.filter(pk__in=[c for _r, _a, c in good]).values_list("pk", "birth_date")
+        )
+        for row, applicant, child in good:
+            values = row.values
+            child_shown = mask_name(values["child_name"])
+            applicant_shown = mask_name(values["applicant_name"])
+            if (applicant, child) not in pairs:
+                self.run.refuse(
+                    row.number,
+                    "applicant_id",
+                    "application_not_parent",
+                    applicant_shown,
+                    child=child_shown,
+                )
+                continue
+            died = persons[row.ids["applicant_id"][0]][4]
+            if died is not None:
+                self.run.refuse(
+                    row.number,
+                    "applicant_id",
+                    "account_payee_dead",
+                    applicant_shown,
+                    died=died.isoformat(),
+                )
+                continue
+            if _age(values["applicant_id:birth"], values["applied_on"]) < ADULT_AGE:
+                self.run.refuse(row.number, "applicant_id", "account_payee_minor", applicant_shown)
+                continue
+            first, last = values["first_month"], values["last_month"]
+            if first > last:
+                self.run.refuse(
+                    row.number,
+                    "last_month",
+                    "application_months_order",
+                    f"{last:%Y-%m}",
+                    first=f"{first:%Y-%m}",
+                )
+                continue
+            window = childcare_window(_Born(born.get(child)))
+            if window is None:
+                self.run.refuse(row.number, "child_id", "application_no_month", child_shown)
+                continue
+            if first < window[0] or last > window[1]:
+                self.run.refuse(
+                    row.number,
+                    "first_month" if first < window[0] else "last_month",
+                    "application_outside_window",
+                    f"{first:%Y-%m}–{last:%Y-%m}",
+                    start=f"{window[0]:%Y-%m}",
+                    end=f"{window[1]:%Y-%m}",
+                )
+                continue
+            fact = (applicant, values["applied_on"], first, last)
+            self.keep(
+                child, row.number, fact, "同一孩子的申领 / the same child's application", "child_id"
+            )
+
+    def record(self) -> None:
+        from renkou.benefits.models import ChildcareApplication
+        from renkou.benefits.services import application_covers
+
+        taken = self.taken()
+        children = sorted({child for child, _row, _fact in taken})
+        existing: dict[int, list[ChildcareApplication]] = {}
+        for i in range(0, len(children), CHUNK):
+            for app in ChildcareApplication.objects.filter(
+                child_id__in=children[i : i + CHUNK]
+            ).select_related("applicant"):
+                existing.setdefault(app.child_id, []).append(app)
+        actor = self.run.imp.created_by
+        new = []
+        for child, row, (applicant, applied_on, first, last) in taken:
+            theirs = existing.get(child, [])
+            if any(
+                (a.applicant_id, a.applied_on, a.first_month, a.last_month)
+                == (applicant, applied_on, first, last)
+                for a in theirs
+            ):
+                self.run.unchanged += 1
+                continue
+            overlap = next(
+                (
+                    a
+                    for a in theirs
+                    if a.first_month <= last
+                    and a.last_month >= first
+                    and application_covers(a, max(first, a.first_month))
+                ),
+                None,
+            )
+            if overlap is not None:
+                self.run.refuse(
+                    row,
+                    "first_month",
+                    "application_overlap",
+                    f"{first:%Y-%m}–{last:%Y-%m}",
+                    other=f"{overlap.first_month:%Y-%m}–{overlap.last_month:%Y-%m}",
+                    day=overlap.applied_on.isoformat(),
+                )
+                continue
+            new.append(
+                ChildcareApplication(
+                    child_id=child,
+                    applicant_id=applicant,
+                    applied_on=applied_on,
+                    first_month=first,
+                    last_month=last,
+                    recorded_by=actor,
+                    source_import=self.run.imp,
+                )
+            )
+        ChildcareApplication.objects.bulk_create(new, batch_size=CHUNK)
+        self.run.applied += len(new)
+
+
+@dataclass
+class _Born:
+    """What ``childcare_window`` reads of a child."""
+
+    birth_date: datetime.date | None
+
+
 FACTS: dict[str, Callable[[_Run], _Facts]] = {
     FactKind.BANK_ACCOUNTS: _Accounts,
     FactKind.DISABILITY: _Disability,
     FactKind.CERTIFICATES: _Certificates,
     FactKind.ADOPTIONS: _Adoptions,
     FactKind.REVOCATIONS: _Revocations,
+    FactKind.APPLICATIONS: _Applications,
 }
 
 

@@ -1,5 +1,6 @@
 """Imports of the facts the benefit rules read (bank accounts, disability records, only-child
-certificates, adoptions, certificates revoked) and the rows each refused."""
+certificates, adoptions, certificates revoked, childcare applications) and the rows each
+refused."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class FactKind(models.TextChoices):
     CERTIFICATES = "only_child_certificates", _("Only-child certificates")
     ADOPTIONS = "adoptions", _("Adoptions")
     REVOCATIONS = "certificate_revocations", _("Certificates revoked")
+    APPLICATIONS = "childcare_applications", _("Childcare applications")
 
 
 class FactImport(models.Model):

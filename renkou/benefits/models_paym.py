@@ -31,6 +31,14 @@ class ChildcareApplication(models.Model):
         verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    source_import = models.ForeignKey(
+        "benefits.FactImport",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("imported from"),
+    )
 
     class Meta:
         app_label = "benefits"

@@ -694,3 +694,78 @@ def childcare_apply(
         },
     )
     return application
+
+
+@transaction.atomic
+def childcare_application_end(
+    *, application: Any, last_month: datetime.date | None, reason: str, actor: Any
+) -> Any:
+    """End a childcare application early: the months after ``last_month`` are no longer
+    applied for (``None``: the application is withdrawn, none of its months). Returns the
+    application, or None once withdrawn.
+
+    Refused (``CycleError``) without a reason, for a last month outside the application's
+    months, or when a month to drop is in a payment file or paid already (money sent stays
+    accounted for: end the application after that month).
+    """
+    from renkou.benefits.models import ChildcareApplication
+    from renkou.benefits.months import add_months, month_start
+
+    reason = reason.strip()
+    if not reason:
+        raise CycleError(_("Give the reason the application ends."))
+    application = ChildcareApplication.objects.select_for_update().get(pk=application.pk)
+    first, last = application.first_month, application.last_month
+    if last_month is not None:
+        last_month = month_start(last_month)
+        if not first <= last_month < last:
+            raise CycleError(
+                _("the new last month must lie from %(first)s to %(before)s")
+                % {"first": _month_label(first), "before": _month_label(add_months(last, -1))}
+            )
+    dropped_from = first if last_month is None else add_months(last_month, 1)
+    sent = (
+        Entitlement.objects.filter(
+            programme="childcare",
+            person_id=application.child_id,
+            month__gte=dropped_from,
+            month__lte=last,
+            status__in=(EntitlementStatus.IN_BATCH, EntitlementStatus.PAID),
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if sent is not None:
+        raise CycleError(
+            _(
+                "%(month)s of this application is in a payment file or paid already: the"
+                " application can end from that month on only"
+            )
+            % {"month": _month_label(sent)}
+        )
+    before = {
+        "application": application.pk,
+        "applicant": application.applicant_id,
+        "first_month": first.isoformat(),
+        "last_month": last.isoformat(),
+    }
+    if last_month is None:
+        application.delete()
+        after: dict[str, Any] = {"withdrawn": True}
+        kept = None
+    else:
+        application.last_month = last_month
+        application.save(update_fields=["last_month"])
+        after = {"last_month": last_month.isoformat()}
+        kept = application
+    audit_record(
+        actor=actor,
+        action="benefits.childcare_application.ended",
+        object_type="registry.person",
+        object_id=application.child_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    return kept

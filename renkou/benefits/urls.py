@@ -49,11 +49,21 @@ urlpatterns = [
         views_payments.batch_result,
         name="benefits_batch_result",
     ),
+    path(
+        "benefits/batches/<int:pk>/result-sample.xlsx",
+        views_payments.batch_result_sample,
+        name="benefits_batch_result_sample",
+    ),
     path("benefits/persons/<int:pk>/", views_person.person_benefits, name="benefits_person"),
     path(
         "benefits/persons/<int:pk>/bank-account/",
         views_person.person_bank_account,
         name="benefits_person_account",
+    ),
+    path(
+        "benefits/persons/<int:pk>/childcare-applications/<int:app>/end/",
+        views_person.person_childcare_application_end,
+        name="benefits_person_childcare_application_end",
     ),
     path(
         "benefits/persons/<int:pk>/childcare-application/",

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from renkou.benefits import selectors, services
+from renkou.benefits import fact_files, selectors, services
 from renkou.benefits.choices import (
     CycleStatus,
     EntitlementStatus,
@@ -229,6 +229,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_pay": runs and cycle.status in (CycleStatus.APPROVED, CycleStatus.PAYING),
             "can_resolve": runs and cycle.status == CycleStatus.NOTICE,
             "today": today,
+            "demo": runs and bool(batches) and fact_files.demo_installation(),
         },
     )
 

@@ -1,5 +1,5 @@
 """Payment pages: write a payment file, download it (audited export), import the bank's
-result."""
+result (and, on a demo installation, a sample of such a result to try the import with)."""
 
 from __future__ import annotations
 
@@ -156,3 +156,18 @@ def batch_result(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"id": batch.pk, **counts},
                 )
     return redirect("benefits_cycle", pk=batch.cycle_id)
+
+
+@login_required
+def batch_result_sample(request: HttpRequest, pk: int) -> HttpResponse:
+    """On a demo installation only: the result a bank might send back for this payment
+    file (references and statuses, no personal data), every 25th line failed, so that a
+    reconciliation can be tried before a real bank's file comes."""
+    from renkou.benefits.fact_files import demo_installation, result_sample_xlsx
+
+    batch = selectors.batch_get(request.user, pk)
+    if not may(request.user, "benefits", batch.cycle.orgunit_id) or not demo_installation():
+        raise PermissionDenied
+    response = HttpResponse(result_sample_xlsx(batch), content_type=FORMATS["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="bank-result-{batch.pk}.xlsx"'
+    return response

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,6 +40,7 @@ from renkou.benefits.services import (
     CycleError,
     application_covers,
     bank_account_set,
+    childcare_application_end,
     childcare_apply,
     childcare_window,
 )
@@ -330,6 +331,30 @@ def person_childcare_application(request: HttpRequest, pk: int) -> HttpResponse:
             applied_on=_day(request, "applied_on") or timezone.localdate(),
             first_month=first,
             last_month=last,
+            actor=request.user,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def person_childcare_application_end(request: HttpRequest, pk: int, app: int) -> HttpResponse:
+    """End a childcare application early (its last month earlier) or withdraw it (no last
+    month given)."""
+    child = _editable(request, pk)
+    application = get_object_or_404(ChildcareApplication, pk=app, child=child)
+    try:
+        last = _month(request, "last_month") if request.POST.get("last_month", "").strip() else None
+    except ValueError:
+        messages.error(request, _("Give the first and the last month applied for as YYYY-MM."))
+        return redirect("benefits_person", pk=child.pk)
+    return _recorded(
+        request,
+        child,
+        lambda: childcare_application_end(
+            application=application,
+            last_month=last,
+            reason=request.POST.get("reason", ""),
             actor=request.user,
         ),
     )

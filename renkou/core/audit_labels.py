@@ -58,6 +58,7 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "exchange.worklist.dismissed": _("Dismissed a worklist item"),
     # benefits
     "benefits.childcare_application.recorded": _("Recorded a childcare subsidy application"),
+    "benefits.childcare_application.ended": _("Ended or withdrew a childcare subsidy application"),
     "benefits.cycle.computed": _("Computed a benefit cycle"),
     "benefits.cycle.notice": _("Put a benefit list on public notice"),
     "benefits.cycle.approved": _("Approved a benefit cycle"),
@@ -87,6 +88,15 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "floating.receive": _("Received a message from another server"),
     "floating.answered": _("Matched a reply to its notice or request"),
     "floating.review": _("Reviewed a reply"),
+    # petitions and hotline cases
+    "cases.case.registered": _("Registered a petition or hotline case"),
+    "cases.case.accepted": _("Accepted a case"),
+    "cases.case.assigned": _("Assigned a case"),
+    "cases.case.step": _("Recorded a step of a case"),
+    "cases.case.extended": _("Extended the answer's deadline of a case"),
+    "cases.case.closed": _("Replied to and closed a case"),
+    "cases.case.viewed": _("Viewed a case"),
+    "cases.petitioner.unmask": _("Showed a petitioner's name and telephone in full"),
 }
 
 OBJECT_LABELS: dict[str, str | Promise] = {
@@ -112,6 +122,7 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "benefits.batch": _("Payment file"),
     "benefits.fact_import": _("Benefit fact import"),
     "floating_message": _("Message between areas"),
+    "cases.case": _("Case"),
     # lists exported with renkou.web.lists (object type = the list's name)
     "audit": _("Audit log"),
     "findings": _("Findings"),

@@ -32,6 +32,8 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "benefits.decision": ("village_id",),
     # a message between areas belongs to both ends (sender and receiver)
     "floating.message": ("sender_area", "receiver_area"),
+    # a case belongs to the unit it concerns and to the unit handling it
+    "cases.case": ("orgunit_id", "assigned_unit_id"),
 }
 
 _CACHE_ATTR = "_renkou_role_assignments"
@@ -101,6 +103,9 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     # a benefit cycle's steps (compute, notice, approve, pay, reconcile) and objections'
     # resolution; approval also needs a second user (four-eyes, in the service)
     "benefits": frozenset({"county_admin"}),
+    # petitions and hotline cases: register, accept, assign, close (a case's assignee, of
+    # any role, records its steps; auditors read them)
+    "cases": frozenset({"statistician", "county_admin"}),
 }
 
 

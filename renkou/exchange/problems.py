@@ -24,6 +24,10 @@ MESSAGES.update(
             "日期 {value} 无法识别；可用的格式：{formats}",
             "date {value} is not recognised; the accepted formats are: {formats}",
         ),
+        "roster_bad_month": (
+            "月份 {value} 无法识别；可用的格式：{formats}",
+            "month {value} is not recognised; the accepted formats are: {formats}",
+        ),
         "id_dashes": (
             "身份证号 {value} 中含有短横线或空格；请只填 18 位数字",
             "identity number {value} contains dashes or spaces; write its 18 digits alone",

@@ -144,6 +144,23 @@ def a_date(value: object, *, today: date, month_ok: bool = False) -> date:
     return result
 
 
+def a_month(value: object) -> date:
+    """A month, as its 1st, from a date cell or text (2026-03, 2026年3月, 202603, or a whole
+    date, whose day is dropped); a month to come is read too (months applied for)."""
+    if isinstance(value, datetime):
+        return value.date().replace(day=1)
+    if isinstance(value, date):
+        return value.replace(day=1)
+    text = cell_text(value).replace("\u00a0", " ").replace("\u3000", " ").strip()
+    for pattern in (*_MONTH_PATTERNS, *_DATE_PATTERNS):
+        match = pattern.match(text)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            if 1850 <= year <= 2200 and 1 <= month <= 12:
+                return date(year, month, 1)
+    raise CellProblem("roster_bad_month", value=text, formats="、".join(MONTH_FORMATS))
+
+
 _SEXES = {
     "男": "M",
     "女": "F",

@@ -33,4 +33,11 @@ def label_of(name: str, value: Any) -> Any:
 
         choices = dict(Cycle._meta.get_field("programme").flatchoices)
         return str(choices.get(value, value))
+    if name == "category":
+        from renkou.cases.choices import Category
+
+        try:
+            return str(Category(value).label)
+        except ValueError:
+            return value
     return value

@@ -59,6 +59,8 @@ def link_of(notification: Notification) -> str:
         return reverse("change_detail", args=[pk])
     if kind == "benefits.cycle":
         return reverse("benefits_cycle", args=[pk])
+    if kind == "cases.case":
+        return reverse("case_detail", args=[pk])
     if kind == "job":
         target = (notification.params or {}).get("url", "")
         return str(target) if str(target).startswith("/") else reverse("job_status", args=[pk])

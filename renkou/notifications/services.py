@@ -34,6 +34,21 @@ MESSAGES: dict[str, str] = {
     ),
 }
 
+# Petitions and hotline cases (renkou.cases). Their verbs are not among Verb's choices,
+# which would take a migration of this app; nothing reads the choices of a stored verb.
+CASE_ASSIGNED = "case_assigned"
+CASE_ACCEPT_LATE = "case_accept_late"
+CASE_ANSWER_LATE = "case_answer_late"
+MESSAGES |= {
+    CASE_ASSIGNED: gettext_noop("A case was given to you: %(number)s, %(category)s"),
+    CASE_ACCEPT_LATE: gettext_noop(
+        "Case %(number)s (%(category)s) was to be accepted by %(due)s and is not yet"
+    ),
+    CASE_ANSWER_LATE: gettext_noop(
+        "Case %(number)s (%(category)s) was to be answered by %(due)s and is not yet"
+    ),
+}
+
 
 def _ancestors(code: str) -> list[str]:
     """Every code prefix of ``code`` (the units whose subtree holds it, itself included)."""
@@ -135,6 +150,24 @@ def notifications_mark_all_read(*, actor: Any, today: datetime.date | None = Non
             after={"count": len(ids)},
         )
     return len(ids)
+
+
+def withdraw_pending(
+    *,
+    verbs: Iterable[str],
+    object_type: str,
+    object_id: Any,
+    recipients: Iterable[int] | None = None,
+) -> int:
+    """Remove the unread notifications of ``verbs`` about one object (a reminder of a
+    deadline the object no longer has); returns how many. Read ones stay: they are what the
+    reader was told. Runs in the caller's transaction."""
+    qs = Notification.objects.filter(
+        verb__in=list(verbs), object_type=object_type, object_id=str(object_id), read_at=None
+    )
+    if recipients is not None:
+        qs = qs.filter(recipient_id__in=list(recipients))
+    return qs.delete()[0]
 
 
 def active_user_ids(ids: Iterable[int | None]) -> set[int]:

@@ -18,6 +18,8 @@ from renkou.analytics.labels import not_a_period
 from renkou.analytics.models import IndicatorValue, stored_srb_settings
 from renkou.analytics.periods import Period, PeriodError, add_months, parse
 from renkou.benefits.selectors import PaidLine, paid_in
+from renkou.cases.rates import CaseRates
+from renkou.cases.selectors import channel_counts, rates_of
 from renkou.exchange.completeness import Completeness, completeness
 from renkou.floating.selectors import unit_rates
 from renkou.orgunits.models import OrgUnit
@@ -54,6 +56,9 @@ class ReportData:
     benefits: list[PaidLine] = field(default_factory=list)
     # collaboration over the floating population: 通报率, 协查反馈率, 反馈及时率 (floating.rates)
     floating: dict[str, Any] = field(default_factory=dict)
+    # petitions and hotline cases received in the period: rates, and counts per channel
+    cases: CaseRates | None = None
+    case_channels: dict[str, int] = field(default_factory=dict)
 
     @property
     def as_of(self) -> datetime.datetime | None:
@@ -163,6 +168,8 @@ def report_data(*, code: str, period: str, basis: str = "registered") -> ReportD
         registration=registration_of(unit, chosen),
         benefits=paid_in(unit.code, chosen.start, chosen.end),
         floating=unit_rates(unit.code, chosen.start, chosen.end),
+        cases=rates_of(unit.code, chosen),
+        case_channels=channel_counts(unit.code, chosen),
     )
 
 

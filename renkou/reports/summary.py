@@ -95,6 +95,7 @@ def context(data: ReportData) -> dict[str, Any]:
         ],
         "benefits_total": Fig(float(sum(line.amount for line in data.benefits)), 2),
         "floating": floating_figures(data),
+        "cases": cases_figures(data),
     }
 
 
@@ -117,6 +118,27 @@ def floating_figures(data: ReportData) -> dict[str, Any]:
         "reply_rate": Fig(reply.percent, 1),
         "on_time_rate": Fig(on_time.percent, 1),
     }
+
+
+def cases_figures(data: ReportData) -> dict[str, Any]:
+    """Petitions and hotline cases for the template: ``cases.received`` and one count per
+    channel (``cases.letter``, ``.visit``, ``.phone``, ``.hotline``, ``.online``), each rate
+    in per cent with its interval (``cases.closed``, ``.closed.low`` …) and ``cases.small``
+    (fewer than 100 cases: rates to be read with care)."""
+    rates = data.cases
+    out: dict[str, Any] = {k: Fig(v) for k, v in data.case_channels.items()}
+    out["received"] = Fig(rates.received if rates else 0)
+    out["small"] = bool(rates) and 0 < rates.received < 100
+    for key in ("accepted_on_time", "closed", "closed_on_time", "satisfaction"):
+        rate = getattr(rates, key) if rates else None
+        interval = rate.interval if rate else None
+        out[key] = Fig(
+            rate.value if rate else None,
+            1,
+            low_raw=interval[0] if interval else None,
+            high_raw=interval[1] if interval else None,
+        )
+    return out
 
 
 def registration(data: ReportData) -> dict[str, Any]:

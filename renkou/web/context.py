@@ -30,6 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "exchange": bool(office - {"auditor"}),
             "benefits": bool(office),
             "floating": bool(office - {"auditor"}),
+            "cases": bool(roles & {"statistician", "county_admin", "auditor", "sysadmin"}),
             "reports": bool(office - {"auditor"}),
             "orgunits": bool(office),
             "staff": bool(roles & {"sysadmin", "county_admin"}),

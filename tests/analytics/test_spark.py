@@ -1,13 +1,18 @@
-"""The same indicator definitions on PySpark (local mode) give every number DuckDB gives, and
-every figure of the definitions register equals its hand computation there too."""
+"""The same indicator definitions on Spark give every number DuckDB gives, and every figure
+of the definitions register equals its hand computation there too: in local mode, or on
+the standalone cluster ``RENKOU_TEST_SPARK_MASTER`` names (spark://host:7077), the engine
+chosen as an installation chooses it (``RENKOU_ANALYTICS_ENGINE``, ``RENKOU_SPARK_MASTER``).
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import shutil
 
 import pytest
+from django.test import override_settings
 
 from renkou.analytics import indicators, srb_settings
 from renkou.analytics.engines import DuckDBEngine
@@ -20,16 +25,25 @@ from tests.conftest import need
 pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.sqlite_leg]
 
 
+def cluster() -> str:
+    """The master of the test cluster, local[2] without one."""
+    return os.environ.get("RENKOU_TEST_SPARK_MASTER", "") or "local[2]"
+
+
 def test_spark_and_duckdb_agree_on_every_figure(tmp_path):
     need(importlib.util.find_spec("pyspark") is not None, "needs pyspark (requirements/dev)")
     need(shutil.which("java") is not None, "needs Java 17 for PySpark")
-    from renkou.analytics.engines import SparkEngine
+    master = cluster()
+    from renkou.analytics.engines import SparkEngine, default_engine
 
     spec = build_register(tmp_path / "load")
     snapshot_refresh(tmp_path / "snap")
     periods = [parse(p) for p in PERIODS]
     duck = {r[:4]: r for r in indicators.compute(DuckDBEngine(), tmp_path / "snap", periods)}
-    spark = {r[:4]: r for r in indicators.compute(SparkEngine(), tmp_path / "snap", periods)}
+    with override_settings(RENKOU_ANALYTICS_ENGINE="spark", RENKOU_SPARK_MASTER=master):
+        engine = default_engine()
+    assert isinstance(engine, SparkEngine) and engine.session.sparkContext.master == master
+    spark = {r[:4]: r for r in indicators.compute(engine, tmp_path / "snap", periods)}
     # every indicator of every unit, period and basis (the weighted SRB of years only)
     per_cell = len(indicators.INDICATORS)
     cells = sum(per_cell - (p.kind not in srb_settings.WEIGHTED_KINDS) for p in periods)
@@ -51,3 +65,13 @@ def test_spark_and_duckdb_agree_on_every_figure(tmp_path):
     # and both equal the hand computation (not vacuous: births, deaths, moves in every year)
     assert mismatches(spark, reg.expected(spec, periods)) == []
     assert duck[("births", "330122", "2024", "registered")][4] >= 15
+
+
+def test_the_engine_is_chosen_by_the_settings() -> None:
+    from renkou.analytics.engines import EngineError, default_engine
+
+    with override_settings(RENKOU_ANALYTICS_ENGINE="duckdb"):
+        assert isinstance(default_engine(), DuckDBEngine)
+    with override_settings(RENKOU_ANALYTICS_ENGINE="spark2"), pytest.raises(EngineError) as refused:
+        default_engine()
+    assert "choose duckdb or spark" in str(refused.value)

@@ -24,6 +24,7 @@ from renkou.benefits.payments import (
 from renkou.benefits.services import (
     CycleError,
     bank_account_set,
+    childcare_application_end,
     childcare_apply,
     cycle_approve,
     cycle_compute,
@@ -256,3 +257,41 @@ def test_every_parameter_description_and_reason_is_in_the_pages_language():
     for english, chinese in zip(texts["en"], texts["zh-hans"], strict=True):
         assert not CJK.search(english), english
         assert CJK.search(chinese) and not LATIN.search(chinese), (english, chinese)
+
+
+def test_an_application_ends_early_or_is_withdrawn_but_never_drops_a_month_sent(childcare):
+    cycle, clerk, mother = childcare
+    t1, j_c, k_c = _ref("T_1"), _ref("J_C"), _ref("K_C")
+    sent = _apply(t1, mother, D(2025, 1, 1), D(2025, 6, 1), clerk)
+    batch_create(cycle=cycle, path=None, actor=clerk)  # T_1's six months in a file
+    with pytest.raises(CycleError, match="2025-06"):  # the latest month sent
+        childcare_application_end(
+            application=sent, last_month=D(2025, 3, 1), reason="搬走", actor=clerk
+        )
+    with pytest.raises(CycleError):  # a reason is needed
+        childcare_application_end(application=sent, last_month=None, reason=" ", actor=clerk)
+    later = _apply(j_c, mother, D(2025, 6, 1), D(2025, 12, 1), clerk)
+    with pytest.raises(CycleError):  # not after the application's own last month
+        childcare_application_end(
+            application=later, last_month=D(2025, 12, 1), reason="x", actor=clerk
+        )
+    childcare_application_end(
+        application=later, last_month=D(2025, 9, 1), reason="随父迁出", actor=clerk
+    )
+    withdrawn = _apply(k_c, mother, D(2025, 1, 1), D(2025, 2, 1), clerk)
+    assert (
+        childcare_application_end(
+            application=withdrawn, last_month=None, reason="重复申领", actor=clerk
+        )
+        is None
+    )
+    assert not ChildcareApplication.objects.filter(child=k_c).exists()
+    # the next file pays J_C's June to September alone: 4 months of 300 yuan
+    result = batch_create(cycle=cycle, path=None, actor=clerk)
+    assert (result.lines, result.total) == (1, Decimal("1200.00"))
+    assert Payment.objects.get(batch=result.batch).person_id == j_c.pk
+    log = AuditLog.objects.filter(action="benefits.childcare_application.ended").order_by("pk")
+    assert [(e.reason, e.after) for e in log] == [
+        ("随父迁出", {"last_month": "2025-09-01"}),
+        ("重复申领", {"withdrawn": True}),
+    ]

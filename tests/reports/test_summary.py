@@ -219,7 +219,7 @@ def test_the_summary_states_benefits_paid_and_completeness_against_rosters(
 
     (docx,) = write(tmp_path, ".docx")
     text = text_of(docx)
-    assert "六、奖励扶助与补贴发放" in text and "七、图表" in text
+    assert "六、奖励扶助与补贴发放" in text and "八、图表" in text
     # two persons paid 960 each for 2024; one child paid two months of 300
     assert "已发放：农村部分计划生育家庭奖励扶助2人，1920.00元；育儿补贴1人，600.00元。" in text
     assert "合计2520.00元" in text
@@ -301,3 +301,71 @@ def test_without_payments_or_rosters_the_summary_says_so(register: None, tmp_pat
     text = text_of(docx)
     assert "2024年没有已发放的奖励扶助金或补贴" in text
     assert "本期未收到医院或公安名册，暂无登记完整率" in text
+    assert "2024年没有登记信访件和热线来电" in text
+
+
+def test_the_summary_states_the_cases_and_their_rates(register: None, tmp_path: Path) -> None:
+    import datetime
+    import uuid
+
+    from renkou.cases.services import case_accept, case_close, case_register
+    from renkou.orgunits.models import OrgUnit
+    from tests.builders import user_with_role
+
+    officer = user_with_role("cases-officer", "county_admin", COUNTY)
+    county = OrgUnit.objects.get(code=COUNTY)
+    today = datetime.date(2025, 1, 10)
+
+    def case(channel: str, received: str) -> Any:
+        return case_register(
+            token=uuid.uuid4().hex,
+            channel=channel,
+            category="consultation",
+            received_on=datetime.date.fromisoformat(received),
+            orgunit=county,
+            petitioner_name="来访人",
+            request="咨询",
+            actor=officer,
+            today=today,
+        )
+
+    # 2024: two visits, one call to the hotline, one letter; 2023: one visit (not counted)
+    visit, late, call = (
+        case("visit", "2024-03-01"),
+        case("visit", "2024-05-01"),
+        case("hotline", "2024-06-01"),
+    )
+    case("letter", "2024-12-20")
+    case("visit", "2023-12-31")
+    # by hand: the visit accepted and answered in time (satisfied); the second visit
+    # accepted a day late (05-17 after 05-16) and answered in time (not satisfied); the
+    # call accepted in time, answered after its 5 days (not reached); the letter waits.
+    for c, accepted, closed, satisfaction in (
+        (visit, "2024-03-05", "2024-04-01", "satisfied"),
+        (late, "2024-05-17", "2024-06-01", "dissatisfied"),
+        (call, "2024-06-02", "2024-06-20", "not_reached"),
+    ):
+        case_accept(
+            case=c, accepted_on=datetime.date.fromisoformat(accepted), actor=officer, today=today
+        )
+        case_close(
+            case=c,
+            reply="已答复",
+            closed_on=datetime.date.fromisoformat(closed),
+            satisfaction=satisfaction,
+            actor=officer,
+            today=today,
+        )
+    # received 4; accepted on time 2 (visit, call) = 50.0 %; closed 3 = 75.0 %; closed on
+    # time 2 (visit, late) = 50.0 %; satisfied 1 of the 2 reached = 50.0 %
+    (docx,) = write(tmp_path, ".docx")
+    text = text_of(docx)
+    assert (
+        "2024年共收到群众来信1件，接待来访2次，电话咨询0次，12356热线来电1件，网上信访0件，合计4件。"
+        "按期受理率50.0%，办结率75.0%，按期办结率50.0%，群众满意率50.0%。"
+    ) in text
+    assert "件数不足100件" in text
+    (en,) = write(tmp_path, ".docx", lang="en")
+    english = text_of(en)
+    assert "1 letter, 2 visits, 0 telephone enquiries, 1 12356 hotline call" in english
+    assert "4 cases in all. Accepted on time 50.0%, closed 75.0%" in english

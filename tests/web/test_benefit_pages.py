@@ -12,7 +12,14 @@ from django.test import override_settings
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
-from renkou.benefits.models import BankAccount, Cycle, Entitlement, Objection, Payment
+from renkou.benefits.models import (
+    BankAccount,
+    ChildcareApplication,
+    Cycle,
+    Entitlement,
+    Objection,
+    Payment,
+)
 from renkou.benefits.services import bank_account_set, childcare_window
 from renkou.core.models import AuditLog, Job
 from renkou.registry.models import Person
@@ -295,3 +302,33 @@ def test_a_payment_file_with_nothing_to_pay_is_not_made_and_the_page_says_who_wa
         f"/benefits/cycles/{cycle.pk}/pay/", follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
     assert "没有可发放的款项" in messages_of(page)[0] and "没有银行账户" in messages_of(page)[0]
+
+
+def test_an_application_is_ended_early_and_withdrawn_from_the_persons_page(
+    people: dict[str, Any],
+) -> None:
+    child = Person.objects.get(person_ref="J_C")  # months 2025-06 to 2028-05
+    mother = Person.objects.get(person_ref="T_M")
+    url = f"/benefits/persons/{child.pk}/"
+    people["clerk"].post(
+        f"{url}childcare-application/",
+        {
+            "applicant": str(mother.pk),
+            "applied_on": "2025-06-20",
+            "first_month": "2025-06",
+            "last_month": "2025-12",
+        },
+    )
+    (application,) = ChildcareApplication.objects.filter(child=child)
+    end = f"{url}childcare-applications/{application.pk}/end/"
+    assert f'action="{end}"' in people["clerk"].get(url).content.decode()
+    assert people["reporter"].post(end, {"last_month": "2025-08", "reason": "x"}).status_code == 403
+    no_reason = people["clerk"].post(end, {"last_month": "2025-08", "reason": ""}, follow=True)
+    assert messages_of(no_reason) == ["Give the reason the application ends."]
+    ended = people["clerk"].post(end, {"last_month": "2025-08", "reason": "迁出"}, follow=True)
+    assert messages_of(ended) == ["Recorded."]
+    assert "for 2025-06 to 2025-08" in ended.content.decode()
+    withdrawn = people["clerk"].post(end, {"last_month": "", "reason": "重复申领"}, follow=True)
+    assert messages_of(withdrawn) == ["Recorded."]
+    assert not ChildcareApplication.objects.filter(child=child).exists()
+    assert "No application yet" in withdrawn.content.decode()

@@ -27,6 +27,7 @@ from renkou.benefits.services import (
     cycle_compute,
     cycle_notice,
 )
+from renkou.cases.services import case_register
 from renkou.core.jobs import job_start
 from renkou.exchange.linking import roster_link
 from renkou.exchange.models import RosterImport
@@ -80,6 +81,9 @@ class Ids:
     job: int = 0
     message: str = ""  # the arrival notice of a person arrived in A1 from outside
     arrived: int = 0  # that person
+    case: int = 0
+    child: int = 0  # the child of the childcare application below
+    application: int = 0
 
 
 @dataclass
@@ -253,6 +257,13 @@ PAGES: dict[str, Case] = {
         {"county_admin": 302, "reporter_this_village": 403},
         body={"applicant": "0", "first_month": "2025-01", "last_month": "2025-02"},
     ),
+    # without a reason: refused, the shared application left as it is
+    "end childcare application": Case(
+        "post",
+        lambda i: f"/benefits/persons/{i.child}/childcare-applications/{i.application}/end/",
+        {"county_admin": 302, "reporter_this_village": 403},
+        body={"last_month": "2025-03", "reason": ""},
+    ),
     "compute benefits": Case(
         "post",
         lambda i: f"/benefits/area/{VILLAGE_A1}/compute/",
@@ -294,6 +305,12 @@ PAGES: dict[str, Case] = {
             "county_admin": 302,
             **dict.fromkeys(["reporter_this_village", "reporter_other_village"], 403),
         },
+    ),
+    # offered on a demo installation only (tests/benefits/test_demo_history.py): refused here
+    "sample bank result": Case(
+        "get",
+        lambda i: f"/benefits/batches/{i.batch}/result-sample.xlsx",
+        dict.fromkeys(["county_admin", "reporter_this_village", "reporter_other_village"], 403),
     ),
     "reports": Case("get", lambda i: "/reports/", everyone()),
     "reports of village": Case("get", lambda i: f"/reports/{VILLAGE_A1}/", in_area()),
@@ -458,6 +475,68 @@ PAGES: dict[str, Case] = {
     "floating new request": Case(
         "get", lambda i: f"/floating/requests/new/?person={i.arrived}", in_area()
     ),
+    # --- cases: petitions and hotline; read by case officers and auditors of the area (a
+    # village reporter only the cases given to them: none here), written by case officers
+    "cases": Case("get", lambda i: "/cases/", everyone()),
+    "cases of village": Case("get", lambda i: f"/cases/area/{VILLAGE_A1}/", in_area()),
+    "case form": Case(
+        "get",
+        lambda i: "/cases/new/",
+        {"county_admin": 200, "statistician_other_township": 200},
+        otherwise=403,
+    ),
+    "register case": Case(
+        "post",
+        lambda i: "/cases/new/",
+        # A1 is not among the other township's units: the form comes back with the error
+        {"county_admin": 302, "statistician_other_township": 200},
+        otherwise=403,
+        body={
+            "token": "matrix-case",
+            "channel": "hotline",
+            "received_on": "2025-06-01",
+            "category": "consultation",
+            "orgunit": VILLAGE_A1,
+            "request": "咨询育儿补贴",
+        },
+    ),
+    "case page": Case("get", lambda i: f"/cases/{i.case}/", {"county_admin": 200}),
+    "accept case": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/accept/",
+        {"county_admin": 302},
+        body={"accepted_on": "2025-06-02"},
+    ),
+    "assign case": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/assign/",
+        {"county_admin": 302},
+        body={"handler": f"{COUNTY}:0"},
+    ),
+    "record case step": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/steps/",
+        {"county_admin": 302},
+        body={"on": "2025-06-02", "text": "电话回复"},
+    ),
+    "extend case": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/extend/",
+        {"county_admin": 302},  # not accepted yet: refused on the case page
+        body={"days": "10", "reason": "情况复杂"},
+    ),
+    "close case": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/close/",
+        {"county_admin": 302},  # not accepted yet: refused on the case page
+        body={"reply": "已答复", "closed_on": "2025-06-02", "satisfaction": "satisfied"},
+    ),
+    "show petitioner": Case(
+        "post",
+        lambda i: f"/cases/{i.case}/petitioner/",
+        {"county_admin": 200},
+        body={"reason": "回访"},
+    ),
 }
 
 API: dict[str, Case] = {
@@ -565,7 +644,7 @@ def records() -> Ids:
     # the mother applied and has an account: a payment file of one line (none is empty)
     mother = Person.objects.get(person_ref="P2")
     bank_account_set(person=mother, bank="农商银行", account="6230000011112222", actor=clerk)
-    childcare_apply(
+    application = childcare_apply(
         child=born.person,
         applicant=mother,
         applied_on=datetime.date(2025, 4, 1),
@@ -589,6 +668,17 @@ def records() -> Ids:
     )
     arrival = services.event_apply(event=arrival, actor="test")
     notice = Message.objects.get(arrival=arrival)
+    case = case_register(
+        token="matrix-a1",
+        channel="visit",
+        category="benefits",
+        received_on=datetime.date(2025, 6, 1),
+        orgunit=OrgUnit.objects.get(code=VILLAGE_A1),
+        petitioner_name="赵六",
+        petitioner_phone="13700000000",
+        request="询问奖励扶助",
+        actor=clerk,
+    )
     return Ids(
         message=str(notice.message_id),
         arrived=arrival.person_id,
@@ -602,6 +692,9 @@ def records() -> Ids:
         roster_import=roster.pk,
         roster_row=roster.rows.get().pk,
         job=job.pk,
+        case=case.pk,
+        child=born.person.pk,
+        application=application.pk,
     )
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
+from django.utils import timezone, translation
 
 from renkou.core.accounts import user_create_with_one_time_password
 from renkou.core.models import Role
@@ -110,3 +110,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {user.get_username():<18} {password}  {role} {label} @ {unit.name} {unit.code}"
             )
+        from renkou.benefits.demo import demo_history_prepare, history_lines
+
+        history = demo_history_prepare(county=COUNTY[0], today=timezone.localdate())
+        for line in history_lines(history):
+            self.stdout.write(line)

@@ -22,6 +22,7 @@ from renkou.core.audit import audit_record
 from renkou.core.keycheck import CHECK_TEXT, DOMAIN, KeysDoNotFit, keys_check
 from renkou.core.keyfile import KeyFileError, Keys, keys_export, keys_install, keys_read
 from renkou.core.models import KeyCheck
+from renkou.core.tokens import tokens_by_key, tokens_rotate
 from renkou.registry.keyrotation import identity_tokens_by_key, identity_tokens_rotate
 
 
@@ -60,9 +61,15 @@ class Command(BaseCommand):
                 f"re-encrypted: {done['persons']} persons, {done['events']} events, "
                 f"{done['phones']} phone tokens"
             )
+            for label, n in tokens_rotate(actor="cli").items():
+                self.stdout.write(f"re-encrypted: {n} {label}")
             keys_check()  # the key check itself under the newest key
         for key_id, n in sorted(identity_tokens_by_key().items()):
             self.stdout.write(f"{key_id}: {n} person tokens")
+        for key_id, n in sorted(tokens_by_key().items()):
+            self.stdout.write(
+                f"{key_id}: {n} other tokens (accounts, objections, petitioners, rosters)"
+            )
 
     def _passphrase(self, options: dict[str, Any], *, twice: bool) -> str:
         given = os.environ.get(options["passphrase_env"])
