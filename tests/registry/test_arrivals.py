@@ -274,3 +274,40 @@ def test_a_rejected_arrival_is_corrected_and_submitted_again(county: None) -> No
     assert response.status_code == 302, response.content[:2000]
     again = Event.objects.get(replaces=first)
     assert again.payload["state"]["name"] == "刘强" and again.status == "submitted"
+
+
+def test_keys_rotate_re_encrypts_phone_numbers(county: None) -> None:
+    from django.conf import settings
+    from django.test import override_settings
+
+    from renkou.registry import services
+    from renkou.registry.keyrotation import identity_tokens_rotate
+
+    event = services.arrival_submit(
+        id_number=NUMBER,
+        name="刘强",
+        sex="M",
+        birth_date=datetime.date(1988, 4, 2),
+        hukou_region=ORIGIN,
+        orgunit=Person.objects.get(person_ref="P1").residence_orgunit,
+        effective_date=datetime.date(2025, 3, 10),
+        actor="test",
+        ethnicity="01",
+        marital_status="single",
+        hukou_type="urban",
+        phone="13800138000",
+    )
+    person = services.event_apply(event=event, actor="test").person
+    old_key = person.phone_enc.partition("$")[0]
+    with override_settings(
+        RENKOU_ENCRYPTION_KEYS=crypto.add_new_key(settings.RENKOU_ENCRYPTION_KEYS)
+    ):
+        new_key = crypto.default_protector().primary_key_id
+        # one person row; its event gets the same new token with it (nothing left after)
+        assert identity_tokens_rotate(actor="test")["phones"] == 1
+        person.refresh_from_db()
+        event.refresh_from_db()
+        assert person.phone_enc.partition("$")[0] == new_key != old_key
+        assert event.payload["state"]["phone_enc"] == person.phone_enc
+        assert crypto.decrypt(person.phone_enc) == "13800138000"
+        assert registry_rebuild(fix=False, actor="test").differences == []
