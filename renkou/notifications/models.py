@@ -17,6 +17,9 @@ class Verb(models.TextChoices):
     JOB_DONE = "job_done", _("Job finished")
     JOB_FAILED = "job_failed", _("Job failed")
     CYCLE_APPROVAL = "cycle_approval", _("Cycle waiting for approval")
+    CASE_ASSIGNED = "case_assigned", _("Case given to you")
+    CASE_ACCEPT_LATE = "case_accept_late", _("Case not accepted in time")
+    CASE_ANSWER_LATE = "case_answer_late", _("Case not answered in time")
 
 
 class Notification(models.Model):

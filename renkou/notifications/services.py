@@ -34,11 +34,10 @@ MESSAGES: dict[str, str] = {
     ),
 }
 
-# Petitions and hotline cases (renkou.cases). Their verbs are not among Verb's choices,
-# which would take a migration of this app; nothing reads the choices of a stored verb.
-CASE_ASSIGNED = "case_assigned"
-CASE_ACCEPT_LATE = "case_accept_late"
-CASE_ANSWER_LATE = "case_answer_late"
+# Petitions and hotline cases (renkou.cases)
+CASE_ASSIGNED = Verb.CASE_ASSIGNED
+CASE_ACCEPT_LATE = Verb.CASE_ACCEPT_LATE
+CASE_ANSWER_LATE = Verb.CASE_ANSWER_LATE
 MESSAGES |= {
     CASE_ASSIGNED: gettext_noop("A case was given to you: %(number)s, %(category)s"),
     CASE_ACCEPT_LATE: gettext_noop(
