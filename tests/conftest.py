@@ -14,9 +14,29 @@ LEG = os.environ.get("RENKOU_TEST_LEG", "sqlite")
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
 
+# What the PostgreSQL leg runs besides the data layer: the pages, the work summary and the
+# statistics computed by DuckDB from the snapshot read the database only through the
+# selectors and the snapshot, whose PostgreSQL behaviour (queries, scoping, the snapshot's
+# REPEATABLE READ transaction, the cache's locks) these files test there. The rest of those
+# directories runs in the SQLite leg only, so that the suite keeps within its ten minutes on
+# two cores: the pages' permission matrix alone is half the PostgreSQL leg's tests.
+SQLITE_ONLY_DIRS = ("tests/web/", "tests/reports/", "tests/analytics/")
+BOTH_LEGS_FILES = {
+    "tests/web/test_scoping.py",
+    "tests/analytics/test_snapshot.py",
+    "tests/analytics/test_cache_lock.py",
+}
+
+
+def _sqlite_only(item: pytest.Item) -> bool:
+    path = str(item.path.relative_to(item.config.rootpath)).replace("\\", "/")
+    return path.startswith(SQLITE_ONLY_DIRS) and path not in BOTH_LEGS_FILES
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In the PostgreSQL leg run only tests that touch the database; browsers and the tests
-    marked ``sqlite_leg`` only once (in the SQLite leg)."""
+    """In the PostgreSQL leg run only tests that touch the database, outside
+    ``SQLITE_ONLY_DIRS`` (but for ``BOTH_LEGS_FILES``); browsers and the tests marked
+    ``sqlite_leg`` only once (in the SQLite leg)."""
     if LEG != "postgres":
         # a test that needs PostgreSQL itself (the ``postgres`` fixture) runs in its leg
         keep = [i for i in items if "postgres" not in getattr(i, "fixturenames", ())]
@@ -29,7 +49,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         uses_db = bool(
             DB_FIXTURES & set(getattr(item, "fixturenames", ()))
         ) or item.get_closest_marker("django_db")
-        once = item.get_closest_marker("browser") or item.get_closest_marker("sqlite_leg")
+        once = (
+            item.get_closest_marker("browser")
+            or item.get_closest_marker("sqlite_leg")
+            or _sqlite_only(item)
+        )
         if uses_db and not once:
             keep.append(item)
         else:
