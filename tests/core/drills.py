@@ -80,8 +80,18 @@ def worker(tmp_path: Path, stall: str = "") -> subprocess.Popen[bytes]:
     return renkou(tmp_path, "worker", "--verbosity", "0", log="worker", **extra)
 
 
+# How long a drill waits for a process to reach a state: generous, since on a loaded two-core
+# CI machine a Django process takes 10 to 20 s to start (30 s timed out there); waiting
+# longer changes nothing when the state comes, only how late a drill that fails says so.
+WAIT_SECONDS = 120.0
+
+
 def wait_for(
-    check: Callable[[], Any], what: str, seconds: float = 30.0, *, tmp_path: Path | None = None
+    check: Callable[[], Any],
+    what: str,
+    seconds: float = WAIT_SECONDS,
+    *,
+    tmp_path: Path | None = None,
 ) -> Any:
     """Poll ``check`` until it gives something true; fail naming ``what`` after ``seconds``."""
     deadline = time.monotonic() + seconds
