@@ -889,45 +889,31 @@ def person_viewed(*, person: Person, actor: Any) -> None:
     audit_record(actor=actor, action="person.view", object_type="person", object_id=person.pk)
 
 
-@transaction.atomic
-def person_id_number_reveal(*, person: Person, actor: Any, reason: str) -> str:
-    """The person's identity number in clear, for a permitted user giving a reason; audited."""
+def _reveal(person: Person, actor: Any, reason: str, field: str, action: str, what: str) -> str:
+    """A token field of the person in clear, for a permitted user giving a reason; audited."""
     from renkou.core.scoping import user_roles
 
     if not reason.strip():
         raise EventRefused.single("required", column="reason", value="")
     if not (user_roles(actor) & REVEAL_ROLES):
-        raise PermissionError("role may not see identity numbers")
-    if not person.id_number_enc:
+        raise PermissionError(f"role may not see {what}")
+    token = getattr(person, field)
+    if not token:
         return ""
-    number = crypto.decrypt(person.id_number_enc)
+    clear = crypto.decrypt(token)
     audit_record(
-        actor=actor,
-        action="person.unmask",
-        object_type="person",
-        object_id=person.pk,
-        reason=reason.strip(),
+        actor=actor, action=action, object_type="person", object_id=person.pk, reason=reason.strip()
     )
-    return number
+    return clear
+
+
+@transaction.atomic
+def person_id_number_reveal(*, person: Person, actor: Any, reason: str) -> str:
+    """The person's identity number in clear, for a permitted user giving a reason; audited."""
+    return _reveal(person, actor, reason, "id_number_enc", "person.unmask", "identity numbers")
 
 
 @transaction.atomic
 def person_phone_reveal(*, person: Person, actor: Any, reason: str) -> str:
     """The person's phone number in clear, for a permitted user giving a reason; audited."""
-    from renkou.core.scoping import user_roles
-
-    if not reason.strip():
-        raise EventRefused.single("required", column="reason", value="")
-    if not (user_roles(actor) & REVEAL_ROLES):
-        raise PermissionError("role may not see phone numbers")
-    if not person.phone_enc:
-        return ""
-    number = crypto.decrypt(person.phone_enc)
-    audit_record(
-        actor=actor,
-        action="person.unmask_phone",
-        object_type="person",
-        object_id=person.pk,
-        reason=reason.strip(),
-    )
-    return number
+    return _reveal(person, actor, reason, "phone_enc", "person.unmask_phone", "phone numbers")
