@@ -280,6 +280,9 @@ RENKOU_LINKAGE_MODEL_MAX_CHANGE = float(env("LINKAGE_MODEL_MAX_CHANGE", "0.1"))
 # DuckDB (docs/indicators.md).
 RENKOU_ANALYTICS_ENGINE = env("ANALYTICS_ENGINE", "duckdb").strip().lower()
 RENKOU_SPARK_MASTER = env("SPARK_MASTER", "local[2]")
+# Further Spark settings, "key=value" pairs separated by spaces or commas, handed to the
+# session as they are (e.g. "spark.sql.shuffle.partitions=64" for a large register).
+RENKOU_SPARK_CONF = env("SPARK_CONF", "")
 
 # --- Monthly reports --------------------------------------------------------------------
 # A village's report for a month is on time when received by this day of the next month.

@@ -11,6 +11,11 @@ from django.test import override_settings
 
 REQUIRE_ALL = os.environ.get("RENKOU_REQUIRE_ALL") == "1"
 LEG = os.environ.get("RENKOU_TEST_LEG", "sqlite")
+# The legs of this run that reach their database (tests/run.py); a test marked ``once_leg``
+# runs in the PostgreSQL leg when there is one, so that the SQLite leg, which alone runs
+# the browsers, does not carry it too.
+RUN_LEGS = os.environ.get("RENKOU_TEST_RUN_LEGS", LEG).split(",")
+ONCE_LEG = "postgres" if "postgres" in RUN_LEGS else "sqlite"
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
 
@@ -36,10 +41,16 @@ def _sqlite_only(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In the PostgreSQL leg run only tests that touch the database, outside
     ``SQLITE_ONLY_DIRS`` (but for ``BOTH_LEGS_FILES``); browsers and the tests marked
-    ``sqlite_leg`` only once (in the SQLite leg)."""
+    ``sqlite_leg`` only once (in the SQLite leg); those marked ``once_leg`` only in
+    ``ONCE_LEG``."""
     if LEG != "postgres":
         # a test that needs PostgreSQL itself (the ``postgres`` fixture) runs in its leg
-        keep = [i for i in items if "postgres" not in getattr(i, "fixturenames", ())]
+        keep = [
+            i
+            for i in items
+            if "postgres" not in getattr(i, "fixturenames", ())
+            and (ONCE_LEG == LEG or not i.get_closest_marker("once_leg"))
+        ]
         if len(keep) != len(items):
             config.hook.pytest_deselected(items=[i for i in items if i not in keep])
             items[:] = keep
@@ -49,6 +60,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         uses_db = bool(
             DB_FIXTURES & set(getattr(item, "fixturenames", ()))
         ) or item.get_closest_marker("django_db")
+        if item.get_closest_marker("once_leg"):
+            (keep if ONCE_LEG == LEG else drop).append(item)
+            continue
         once = (
             item.get_closest_marker("browser")
             or item.get_closest_marker("sqlite_leg")

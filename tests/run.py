@@ -177,6 +177,8 @@ def main() -> int:
             print(f"unknown test leg {leg!r}", file=sys.stderr)
             return 2
         ready[leg] = env
+    for env in ready.values():
+        env["RENKOU_TEST_RUN_LEGS"] = ",".join(ready)
     at_once = os.environ.get("RENKOU_TEST_LEGS_AT_ONCE", "1").strip() != "0" and len(ready) > 1
     if at_once:
         ran = run_legs_at_once(ready, args)

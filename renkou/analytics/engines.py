@@ -184,7 +184,9 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, session: Any = None, master: str = "local[2]") -> None:
+    def __init__(
+        self, session: Any = None, master: str = "local[2]", conf: str | None = None
+    ) -> None:
         if session is None:
             from pyspark.sql import SparkSession
 
@@ -199,15 +201,17 @@ class SparkEngine:
                 builder = builder.config(
                     "spark.executor.memory", os.environ.get("RENKOU_SPARK_EXECUTOR_MEMORY", "1g")
                 )
-            session = (
+            builder = (
                 builder.appName("renkou-indicators")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", "2")
                 .config("spark.default.parallelism", "2")
                 .config("spark.sql.autoBroadcastJoinThreshold", str(64 * 1024 * 1024))
-                .getOrCreate()
             )
+            for key, value in spark_conf(conf or "").items():
+                builder = builder.config(key, value)
+            session = builder.getOrCreate()
             session.sparkContext.setLogLevel("ERROR")
         self.session = session
         self.backend = ibis.pyspark.connect(session)
@@ -242,6 +246,19 @@ class EngineError(ValueError):
     """The configured analytics engine cannot be used."""
 
 
+def spark_conf(text: str) -> dict[str, str]:
+    """``RENKOU_SPARK_CONF``'s "key=value" pairs (separated by spaces or commas)."""
+    pairs: dict[str, str] = {}
+    for item in re.split(r"[\s,]+", text.strip()):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.startswith("spark.") or not value:
+            raise EngineError(f"RENKOU_SPARK_CONF: {item!r} is not spark.key=value")
+        pairs[key] = value
+    return pairs
+
+
 def default_engine() -> Engine:
     """The engine of ``RENKOU_ANALYTICS_ENGINE`` (duckdb, or spark on
     ``RENKOU_SPARK_MASTER``)."""
@@ -251,5 +268,7 @@ def default_engine() -> Engine:
     if name == "duckdb":
         return DuckDBEngine()
     if name == "spark":
-        return SparkEngine(master=str(settings.RENKOU_SPARK_MASTER))
+        conf = str(getattr(settings, "RENKOU_SPARK_CONF", ""))
+        spark_conf(conf)  # a wrong setting is refused before a session starts
+        return SparkEngine(master=str(settings.RENKOU_SPARK_MASTER), conf=conf)
     raise EngineError(f"RENKOU_ANALYTICS_ENGINE={name!r}: choose duckdb or spark")
