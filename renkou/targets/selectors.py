@@ -1,0 +1,318 @@
+"""Reads of target agreements, scoped, and their scorecards computed from the indicator
+cache (and the quality tallies and floating messages for those rates) for any period.
+
+A scorecard reads every figure it needs in a few queries (one for the cache, whatever the
+number of units, targets and periods), then scores in plain Python (``scoring``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from renkou import demography as dm
+from renkou.analytics.models import IndicatorValue
+from renkou.analytics.periods import Period, containing, periods_within
+from renkou.core.scoping import can_see_code, user_prefixes
+from renkou.floating.selectors import unit_rates
+from renkou.orgunits.models import OrgUnit
+from renkou.orgunits.scoping import codes_prefix_q
+from renkou.quality.models import Tally
+from renkou.targets import catalogue, scoring
+from renkou.targets.models import Agreement, Target
+
+# Who reads agreements and scorecards of a unit: its officers and auditors (a village
+# reporter has no business with the ranking of villages).
+READ_ROLES = frozenset({"statistician", "county_admin", "auditor"})
+TREND_KINDS = ("month", "quarter", "dekad")
+
+
+def agreements_for(user: Any) -> QuerySet[Agreement]:
+    """The agreements ``user`` may read: those set by a unit of their area."""
+    prefixes = user_prefixes(user, READ_ROLES)
+    qs = Agreement.objects.select_related("orgunit")
+    if prefixes is None:
+        return qs
+    return qs.filter(codes_prefix_q("orgunit_id", prefixes))
+
+
+def agreement_get(user: Any, pk: int) -> Agreement:
+    """One agreement the user may read (404 otherwise)."""
+    agreement = agreements_for(user).filter(pk=pk).first()
+    if agreement is None:
+        raise Http404
+    return agreement
+
+
+def may_read_unit(user: Any, code: str) -> bool:
+    """Whether the user reads the agreements of the unit ``code``."""
+    return can_see_code(user, code, READ_ROLES)
+
+
+def year_of(agreement: Agreement) -> Period:
+    """The calendar year of the agreement, as a period."""
+    return Period(datetime.date(agreement.year, 1, 1), "year")
+
+
+def scored_units(agreement: Agreement) -> list[OrgUnit]:
+    """The sub-units the agreement scores: the unit's children that existed in its year."""
+    first, last = datetime.date(agreement.year, 1, 1), datetime.date(agreement.year, 12, 31)
+    children = OrgUnit.objects.filter(parent_id=agreement.orgunit_id).order_by("code")
+    return [
+        c for c in children if c.valid_from <= last and (c.valid_to is None or c.valid_to >= first)
+    ]
+
+
+Key = tuple[str, str, str, str]  # (period id, indicator, basis, unit code)
+
+
+def _cache_measures(
+    targets: list[Target], codes: list[str], periods: list[Period]
+) -> dict[Key, scoring.Measure]:
+    names = {t.indicator for t in targets if catalogue.CATALOGUE[t.indicator].source == "cache"}
+    if not names:
+        return {}
+    bases = {t.basis for t in targets}
+    rows = IndicatorValue.objects.filter(
+        period__in=[p.id for p in periods],
+        indicator__in=sorted(names),
+        basis__in=sorted(bases),
+        orgunit__in=codes,
+    ).values_list("period", "indicator", "basis", "orgunit", "value", "low", "high", "count")
+    return {
+        (period, name, basis, unit): scoring.Measure(value, low, high, count)
+        for period, name, basis, unit, value, low, high, count in rows.iterator(chunk_size=20_000)
+    }
+
+
+def _share(part: int, whole: int) -> scoring.Measure:
+    if whole <= 0:
+        return scoring.Measure(None, count=0)
+    low, high = dm.bounded_rate_interval(part, whole, per=100)
+    return scoring.Measure(100.0 * part / whole, low, high, whole)
+
+
+def _quality_measures(
+    agreement: Agreement, targets: list[Target], codes: list[str], periods: list[Period]
+) -> dict[Key, scoring.Measure]:
+    """Logic accuracy and completeness of each unit at each period's end: the villages'
+    latest tallies on or before that day, summed (as ``quality.rates`` sums them)."""
+    wanted = [t for t in targets if catalogue.CATALOGUE[t.indicator].source == "quality"]
+    if not wanted:
+        return {}
+    tallies = list(
+        Tally.objects.filter(unit__startswith=agreement.orgunit_id)
+        .order_by("unit", "day")
+        .values_list(
+            "unit", "day", "persons", "persons_with_error", "required_fields", "filled_fields"
+        )
+    )
+    out: dict[Key, scoring.Measure] = {}
+    for period in periods:
+        latest: dict[str, tuple[Any, ...]] = {}
+        for row in tallies:
+            if row[1] <= period.end:
+                latest[row[0]] = row
+        for code in codes:
+            mine = [r for u, r in latest.items() if u.startswith(code)]
+            persons = sum(r[2] for r in mine)
+            errors = sum(r[3] for r in mine)
+            required = sum(r[4] for r in mine)
+            filled = sum(r[5] for r in mine)
+            for t in wanted:
+                if t.indicator == "quality_logic_accuracy":
+                    m = _share(persons - errors, persons)
+                else:
+                    m = _share(filled, required)
+                out[(period.id, t.indicator, t.basis, code)] = m
+    return out
+
+
+_FLOATING = {
+    "floating_notice_rate": "notice",
+    "floating_reply_rate": "reply",
+    "floating_on_time_rate": "on_time",
+}
+
+
+def _floating_measures(
+    targets: list[Target], codes: list[str], periods: list[Period]
+) -> dict[Key, scoring.Measure]:
+    """The collaboration rates of each unit and period, counted from the messages."""
+    wanted = [t for t in targets if catalogue.CATALOGUE[t.indicator].source == "floating"]
+    if not wanted:
+        return {}
+    out: dict[Key, scoring.Measure] = {}
+    for period in periods:
+        for code in codes:
+            rates = unit_rates(code, period.start, period.end)
+            for t in wanted:
+                ratio = rates[_FLOATING[t.indicator]]
+                out[(period.id, t.indicator, t.basis, code)] = _share(
+                    ratio.numerator, ratio.denominator
+                )
+    return out
+
+
+def rule_of(target: Target) -> scoring.TargetRule:
+    """The scoring rule of a stored target."""
+    return scoring.TargetRule(
+        target=target.target_value,
+        direction=target.direction,
+        weight=target.weight,
+        rule=target.rule,
+        floor=target.floor,
+        lenient=target.lenient,
+    )
+
+
+@dataclass
+class Row:
+    """One unit of a scorecard: its scores, rank and the reasons it is on the watch list."""
+
+    unit: OrgUnit
+    score: scoring.UnitScore
+    rank: int | None = None
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def watched(self) -> bool:
+        """Whether the unit is on the watch list (警示)."""
+        return bool(self.reasons)
+
+
+@dataclass
+class Scorecard:
+    """An agreement's scores for one period: units ranked, and whether figures are missing."""
+
+    agreement: Agreement
+    period: Period
+    targets: list[Target]
+    rows: list[Row]
+    missing: bool = False
+
+    @property
+    def watch_list(self) -> list[Row]:
+        """The units on the watch list, lowest score first."""
+        rows = [r for r in self.rows if r.watched]
+        return sorted(rows, key=lambda r: (r.score.total is None, r.score.total or 0.0))
+
+    @property
+    def average(self) -> float | None:
+        """The mean total of the units that have one."""
+        known = [r.score.total for r in self.rows if r.score.total is not None]
+        return sum(known) / len(known) if known else None
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _reasons(row: Row, card_targets: list[Target], agreement: Agreement, ranked: int) -> list[str]:
+    reasons = []
+    total = row.score.total
+    if total is None:
+        reasons.append(_("No figure for any target."))
+    elif total < agreement.watch_line:
+        reasons.append(
+            _("Score %(score)s is below the watch line %(line)s.")
+            % {"score": _fmt(total), "line": _fmt(agreement.watch_line)}
+        )
+    for target, outcome in zip(card_targets, row.score.targets, strict=True):
+        name = catalogue.CATALOGUE[target.indicator].label
+        if outcome.status == "below_floor":
+            reasons.append(
+                _("%(name)s: %(value)s is beyond the floor %(floor)s (target %(target)s).")
+                % {
+                    "name": name,
+                    "value": _fmt(outcome.value),
+                    "floor": _fmt(target.floor),
+                    "target": _fmt(target.target_value),
+                }
+            )
+        elif outcome.status == "failed":
+            reasons.append(
+                _("%(name)s: %(value)s does not meet the target %(target)s.")
+                % {"name": name, "value": _fmt(outcome.value), "target": _fmt(target.target_value)}
+            )
+    if ranked > 1 and row.rank is not None and row.rank == ranked and total is not None:
+        reasons.append(_("Last place in the ranking (of %(n)d).") % {"n": ranked})
+    return reasons
+
+
+def scorecards(agreement: Agreement, periods: Iterable[Period]) -> dict[str, Scorecard]:
+    """The agreement's scorecard for each period (figures read in one go for all)."""
+    chosen = list(periods)
+    targets = list(agreement.targets.order_by("position"))
+    units = scored_units(agreement)
+    codes = [u.code for u in units]
+    measures = _cache_measures(targets, codes, chosen)
+    measures.update(_quality_measures(agreement, targets, codes, chosen))
+    measures.update(_floating_measures(targets, codes, chosen))
+    rules = [rule_of(t) for t in targets]
+    empty = scoring.Measure(None)
+    out = {}
+    for period in chosen:
+        rows = [
+            Row(
+                unit,
+                scoring.score_unit(
+                    rules,
+                    [
+                        measures.get((period.id, t.indicator, t.basis, unit.code), empty)
+                        for t in targets
+                    ],
+                    agreement.total_weight,
+                ),
+            )
+            for unit in units
+        ]
+        ranks = scoring.ranks(
+            [None if r.score.total is None else round(r.score.total, 6) for r in rows]
+        )
+        for row, rank in zip(rows, ranks, strict=True):
+            row.rank = rank
+        ranked = sum(1 for r in ranks if r is not None)
+        for row in rows:
+            row.reasons = _reasons(row, targets, agreement, ranked)
+        rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
+        cached = any(catalogue.CATALOGUE[t.indicator].source == "cache" for t in targets)
+        missing = (
+            cached
+            and bool(codes)
+            and not any(
+                k[0] == period.id for k in measures if catalogue.CATALOGUE[k[1]].source == "cache"
+            )
+        )
+        out[period.id] = Scorecard(agreement, period, targets, rows, missing)
+    return out
+
+
+def scorecard(agreement: Agreement, period: Period) -> Scorecard:
+    """The agreement's scorecard for one period."""
+    return scorecards(agreement, [period])[period.id]
+
+
+def trend_periods(agreement: Agreement, kind: str, today: datetime.date) -> list[Period]:
+    """The periods of ``kind`` of the agreement's year that have begun by ``today``."""
+    year = year_of(agreement)
+    return [p for p in periods_within(year.start, year.end, (kind,)) if p.start <= today]  # type: ignore[arg-type]
+
+
+def default_period(agreement: Agreement, today: datetime.date) -> Period:
+    """The year of the agreement (the current month's ten days if the year is running are a
+    choice away)."""
+    return year_of(agreement) if agreement.year != today.year else containing(today, "year")
+
+
+def periods_to_compute(agreement: Agreement) -> list[Period]:
+    """What a scorecard of the agreement's year can ask for: the year, its quarters, months
+    and ten-day periods."""
+    year = year_of(agreement)
+    return [year, *periods_within(year.start, year.end, ("quarter", "month", "dekad"))]
