@@ -96,6 +96,7 @@ def context(data: ReportData) -> dict[str, Any]:
         "benefits_total": Fig(float(sum(line.amount for line in data.benefits)), 2),
         "floating": floating_figures(data),
         "cases": cases_figures(data),
+        "targets": targets_figures(data),
     }
 
 
@@ -138,6 +139,52 @@ def cases_figures(data: ReportData) -> dict[str, Any]:
             low_raw=interval[0] if interval else None,
             high_raw=interval[1] if interval else None,
         )
+    return out
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def targets_figures(data: ReportData) -> dict[str, Any]:
+    """Target agreements for the template. ``targets.own`` (the agreement the unit set for
+    its sub-units): ``year``, ``units`` scored, ``count`` of targets, ``total``, ``average``,
+    ``top`` and ``bottom`` (name and score), ``watched`` (name, score and reasons of each
+    unit on the watch list); ``targets.mine`` (the parent's agreement that scores the unit):
+    ``by`` (the parent's name), ``score``, ``rank`` and ``of``; ``targets.any``."""
+    own, parent = data.targets
+    out: dict[str, Any] = {"any": bool(own or parent), "own": None, "mine": None}
+    if own is not None and own.rows:
+        ranked = [r for r in own.rows if r.score.total is not None]
+        out["own"] = {
+            "year": own.agreement.year,
+            "units": len(own.rows),
+            "count": len(own.targets),
+            "total": f"{own.agreement.total_weight:g}",
+            "average": _score(own.average),
+            "scored": bool(ranked),
+            "top": {"name": ranked[0].unit.name, "score": _score(ranked[0].score.total)}
+            if ranked
+            else None,
+            "bottom": {"name": ranked[-1].unit.name, "score": _score(ranked[-1].score.total)}
+            if ranked
+            else None,
+            "watched": [
+                {"name": r.unit.name, "score": _score(r.score.total), "reasons": r.reasons}
+                for r in own.watch_list
+            ],
+        }
+    if parent is not None:
+        row = next((r for r in parent.rows if r.unit.code == data.unit.code), None)
+        if row is not None:
+            out["mine"] = {
+                "by": parent.agreement.orgunit.name,
+                "year": parent.agreement.year,
+                "score": _score(row.score.total),
+                "rank": row.rank,
+                "of": sum(1 for r in parent.rows if r.rank is not None),
+                "watched": row.watched,
+            }
     return out
 
 

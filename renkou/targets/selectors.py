@@ -215,19 +215,22 @@ def _fmt(value: float | None) -> str:
 
 
 def _reasons(row: Row, card_targets: list[Target], agreement: Agreement, ranked: int) -> list[str]:
-    reasons = []
+    """Why a unit is on the watch list (empty: it is not). A unit is put on it for a score
+    below the watch line, a figure beyond a target's floor, or the last place; a target it
+    failed is then listed among the reasons too (alone it puts no unit on the list)."""
+    triggers, failed = [], []
     total = row.score.total
     if total is None:
-        reasons.append(_("No figure for any target."))
+        triggers.append(_("No figure for any target."))
     elif total < agreement.watch_line:
-        reasons.append(
+        triggers.append(
             _("Score %(score)s is below the watch line %(line)s.")
             % {"score": _fmt(total), "line": _fmt(agreement.watch_line)}
         )
     for target, outcome in zip(card_targets, row.score.targets, strict=True):
         name = catalogue.CATALOGUE[target.indicator].label
         if outcome.status == "below_floor":
-            reasons.append(
+            triggers.append(
                 _("%(name)s: %(value)s is beyond the floor %(floor)s (target %(target)s).")
                 % {
                     "name": name,
@@ -237,13 +240,13 @@ def _reasons(row: Row, card_targets: list[Target], agreement: Agreement, ranked:
                 }
             )
         elif outcome.status == "failed":
-            reasons.append(
+            failed.append(
                 _("%(name)s: %(value)s does not meet the target %(target)s.")
                 % {"name": name, "value": _fmt(outcome.value), "target": _fmt(target.target_value)}
             )
     if ranked > 1 and row.rank is not None and row.rank == ranked and total is not None:
-        reasons.append(_("Last place in the ranking (of %(n)d).") % {"n": ranked})
-    return reasons
+        triggers.append(_("Last place in the ranking (of %(n)d).") % {"n": ranked})
+    return [*triggers, *failed] if triggers else []
 
 
 def scorecards(agreement: Agreement, periods: Iterable[Period]) -> dict[str, Scorecard]:
@@ -316,3 +319,27 @@ def periods_to_compute(agreement: Agreement) -> list[Period]:
     and ten-day periods."""
     year = year_of(agreement)
     return [year, *periods_within(year.start, year.end, ("quarter", "month", "dekad"))]
+
+
+def agreement_year(period: Period) -> int:
+    """The agreement year a period is scored under: the calendar year it starts in, or the
+    one a statistical year (or half) ends in."""
+    return period.end.year if period.kind in ("stat_year", "stat_half") else period.start.year
+
+
+def summary_cards(unit: OrgUnit, period: Period) -> tuple[Scorecard | None, Scorecard | None]:
+    """For the work summary: the scorecard of the agreement ``unit`` set for its sub-units,
+    and that of its parent's agreement that scores it (None where there is none)."""
+    year = agreement_year(period)
+    own = Agreement.objects.filter(orgunit=unit, year=year).select_related("orgunit").first()
+    parent = None
+    if unit.parent_id:
+        parent = (
+            Agreement.objects.filter(orgunit_id=unit.parent_id, year=year)
+            .select_related("orgunit")
+            .first()
+        )
+    return (
+        scorecard(own, period) if own else None,
+        scorecard(parent, period) if parent else None,
+    )
