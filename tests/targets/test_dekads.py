@@ -4,11 +4,16 @@ their dates."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from renkou.analytics.cache import indicators_refresh
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import dekads_of, parse
+from renkou.orgunits.models import OrgUnit
+from renkou.registry import services
+from renkou.registry.models import Person
 from tests.analytics.hand_register import A1, B1, COUNTY, hand_register
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +55,21 @@ def test_ten_day_figures_add_up_to_their_months_and_match_the_dates(tmp_path):
     assert value("births", A1, "202407D2") == 2
     assert value("sex_ratio_at_birth", A1, "202407D2") == 100.0
     assert value("deaths", A1, "202412D3") == 1
+
+    # a new death (M4, B1, 1 August) makes the cached ten days stale; the next refresh
+    # computes them again from counts per ten days
+    death = services.event_submit(
+        kind="death",
+        person=Person.objects.get(person_ref="M4"),
+        orgunit=OrgUnit.objects.get(code=B1),
+        effective_date=datetime.date(2024, 8, 1),
+        source="village",
+        actor="test",
+    )
+    services.event_apply(event=death, actor="test")
+    indicators_refresh(directory=tmp_path / "snap")
+    assert not IndicatorValue.objects.filter(stale=True).exists()
+    assert value("deaths", B1, "202408D1") == 1
+    assert value("deaths", B1, "202408D2") == 0
+    assert value("deaths", B1, "202408") == 1
+    assert value("population_end", B1, "202407D3") - value("population_end", B1, "202408D1") == 1
