@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from renkou import demography as dm
 from renkou.analytics.models import IndicatorValue
-from renkou.analytics.periods import Period, containing, periods_within
+from renkou.analytics.periods import Period, periods_within
 from renkou.core.scoping import can_see_code, user_prefixes
 from renkou.floating.selectors import unit_rates
 from renkou.orgunits.models import OrgUnit
@@ -306,19 +306,6 @@ def trend_periods(agreement: Agreement, kind: str, today: datetime.date) -> list
     """The periods of ``kind`` of the agreement's year that have begun by ``today``."""
     year = year_of(agreement)
     return [p for p in periods_within(year.start, year.end, (kind,)) if p.start <= today]  # type: ignore[arg-type]
-
-
-def default_period(agreement: Agreement, today: datetime.date) -> Period:
-    """The year of the agreement (the current month's ten days if the year is running are a
-    choice away)."""
-    return year_of(agreement) if agreement.year != today.year else containing(today, "year")
-
-
-def periods_to_compute(agreement: Agreement) -> list[Period]:
-    """What a scorecard of the agreement's year can ask for: the year, its quarters, months
-    and ten-day periods."""
-    year = year_of(agreement)
-    return [year, *periods_within(year.start, year.end, ("quarter", "month", "dekad"))]
 
 
 def agreement_year(period: Period) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -45,7 +46,11 @@ def _setting_units(user: Any) -> list[OrgUnit]:
 def home(request: HttpRequest) -> HttpResponse:
     """The agreements the user may read, newest year first, and the start of a new one."""
     today = timezone.localdate()
-    agreements = list(selectors.agreements_for(request.user).order_by("-year", "orgunit_id")[:200])
+    agreements = list(
+        selectors.agreements_for(request.user)
+        .annotate(n_targets=Count("targets"))
+        .order_by("-year", "orgunit_id")[:200]
+    )
     return render(
         request,
         "targets/home.html",
@@ -124,7 +129,6 @@ def _edit(
             "form": form,
             "rows": rows,
             "errors": errors,
-            "scored": selectors.scored_units(agreement) if agreement else unit.children.count(),
         },
     )
 

@@ -160,3 +160,19 @@ def test_the_scorecard_is_not_shown_outside_the_area(staff: dict[str, Any]) -> N
     assert client(staff["rep_a1"]).get(f"/targets/{own.pk}/").status_code == 404
     assert client(staff["stat_a"]).get(f"/targets/{own.pk}/").status_code == 200
     assert client(staff["auditor"]).get(f"/targets/{own.pk}/edit/").status_code == 403
+
+
+def test_the_scorecard_reads_its_figures_in_a_few_queries(
+    staff: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    deal = agreement(staff["admin"], COUNTY)
+    cache_cells(CELLS)
+    c = client(staff["admin"])
+    # session, user, roles, agreement, targets, units, the cache's figures, jobs, notices:
+    # the same whatever the number of units and targets
+    with django_assert_max_num_queries(16):
+        assert c.get(f"/targets/{deal.pk}/?period=2025").status_code == 200
+    with django_assert_max_num_queries(16):
+        assert c.get(f"/targets/{deal.pk}/trend/?kind=dekad").status_code == 200
+    with django_assert_max_num_queries(16):
+        assert c.get("/targets/").status_code == 200
