@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from renkou.analytics.labels import not_a_period
 from renkou.analytics.models import IndicatorValue, stored_srb_settings
-from renkou.analytics.periods import Period, PeriodError, add_months, parse
+from renkou.analytics.periods import Period, PeriodError, add_months, containing, parse
 from renkou.benefits.selectors import PaidLine, paid_in
 from renkou.cases.rates import CaseRates
 from renkou.cases.selectors import channel_counts, rates_of
@@ -112,6 +112,8 @@ def unit_of(code: str) -> OrgUnit:
 
 def previous_of(period: Period) -> Period:
     """The period of the same kind just before ``period``."""
+    if period.kind == "dekad":
+        return containing(period.start - datetime.timedelta(days=1), "dekad")
     return Period(add_months(period.start, -period.months), period.kind)
 
 
