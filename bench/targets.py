@@ -46,18 +46,24 @@ names = ["crude_birth_rate", "crude_death_rate", "natural_growth_rate", "sex_rat
     "parity_share_1", "parity_share_2", "general_fertility_rate", "total_fertility_rate",
     "infant_mortality_rate", "parity_share_3plus"]
 lower = {{"crude_death_rate", "sex_ratio_at_birth", "infant_mortality_rate", "parity_share_3plus"}}
+county = OrgUnit.objects.get(level=3)
+# each target at the county's own figure of the year, so that some units meet it and some not
+own = {{(v.indicator, v.basis): v.value for v in IndicatorValue.objects.filter(
+    orgunit=county.code, period=str(YEAR), indicator__in=names)}}
 specs = []
 for basis in ("registered", "resident"):
     for n, name in enumerate(names):
-        target = {{"sex_ratio_at_birth": 107, "infant_mortality_rate": 5,
-            "total_fertility_rate": 1.5, "parity_share_3plus": 10}}.get(name, 10.0)
+        target = round(abs(own.get((name, basis)) or 0) or 1.0, 2)
+        if name == "natural_growth_rate":
+            target = round(own.get((name, basis)) or 0.0, 2)
+            specs.append(TargetSpec(name, target, "higher", 5, "linear", target - 5, basis, True))
+            continue
         if name in lower:
             specs.append(TargetSpec(name, target, "lower", 5, "linear" if n % 2 else "pass_fail",
                 target * 1.5 if n % 2 else None, basis, True))
         else:
             specs.append(TargetSpec(name, target, "higher", 5, "linear" if n % 2 else "pass_fail",
                 target * 0.5 if n % 2 else None, basis, n % 3 == 0))
-county = OrgUnit.objects.get(level=3)
 units = [county, *OrgUnit.objects.filter(parent=county).order_by("code")]
 for unit in units:
     agreement_save(unit=unit, year=YEAR, total_weight=100, watch_line=60, targets=specs,

@@ -71,6 +71,36 @@ def scored_units(agreement: Agreement) -> list[OrgUnit]:
 
 Key = tuple[str, str, str, str]  # (period id, indicator, basis, unit code)
 
+# Rates per population and time (‰ a year, children per woman): the cache holds them per
+# period (births in ten days ÷ population × 1000), so a quarter's, month's or ten days'
+# figure is annualised before it is compared with a yearly target. Shares and ratios (SRB,
+# parity shares, infant mortality, quality and collaboration rates) and counts are not.
+ANNUALISED = frozenset(
+    {
+        "crude_birth_rate",
+        "crude_death_rate",
+        "natural_growth_rate",
+        "general_fertility_rate",
+        "total_fertility_rate",
+        "total_fertility_rate_single_years",
+        *(name for name in catalogue.CATALOGUE if name.startswith("asfr_")),
+    }
+)
+
+
+def annual_factor(period: Period) -> float:
+    """What a period's rate is multiplied by to be a rate a year: the days of its calendar
+    year over its own days (1 for a year and a statistical year)."""
+    if period.kind in ("year", "stat_year"):
+        return 1.0
+    first = datetime.date(period.start.year, 1, 1)
+    year_days = (datetime.date(period.start.year + 1, 1, 1) - first).days
+    return year_days / period.days
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
 
 def _cache_measures(
     targets: list[Target], codes: list[str], periods: list[Period]
@@ -85,10 +115,17 @@ def _cache_measures(
         basis__in=sorted(bases),
         orgunit__in=codes,
     ).values_list("period", "indicator", "basis", "orgunit", "value", "low", "high", "count")
-    return {
-        (period, name, basis, unit): scoring.Measure(value, low, high, count)
-        for period, name, basis, unit, value, low, high, count in rows.iterator(chunk_size=20_000)
-    }
+    factors = {p.id: annual_factor(p) for p in periods}
+    out = {}
+    for period, name, basis, unit, value, low, high, count in rows.iterator(chunk_size=20_000):
+        if name in ANNUALISED and factors[period] != 1.0:
+            f = factors[period]
+            out[(period, name, basis, unit)] = scoring.Measure(
+                _scaled(value, f), _scaled(low, f), _scaled(high, f), count
+            )
+        else:
+            out[(period, name, basis, unit)] = scoring.Measure(value, low, high, count)
+    return out
 
 
 def _share(part: int, whole: int) -> scoring.Measure:

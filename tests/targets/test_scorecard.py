@@ -26,11 +26,12 @@ CELLS = [
     ("crude_birth_rate", TOWNSHIP_B, "2025", 11.0, 9.5, 12.5),
     ("infant_mortality_rate", TOWNSHIP_B, "2025", 4.0, 1.0, 9.0),
     ("general_fertility_rate", TOWNSHIP_B, "2025", None, None, None),
-    # ten days of March: A misses the CBR floor, B meets everything it has a figure for
+    # ten days of March (the cache's rates are of the ten days: births in them ÷ population
+    # × 1000): A misses the CBR floor once annualised, B meets everything it has a figure for
     ("sex_ratio_at_birth", TOWNSHIP_A, "202503D1", 100.0, 60.0, 160.0),
-    ("crude_birth_rate", TOWNSHIP_A, "202503D1", 5.0, 2.0, 9.0),
+    ("crude_birth_rate", TOWNSHIP_A, "202503D1", 0.14, 0.05, 0.25),
     ("sex_ratio_at_birth", TOWNSHIP_B, "202503D1", 105.0, 70.0, 150.0),
-    ("crude_birth_rate", TOWNSHIP_B, "202503D1", 12.0, 8.0, 16.0),
+    ("crude_birth_rate", TOWNSHIP_B, "202503D1", 0.33, 0.2, 0.45),
 ]
 
 
@@ -82,7 +83,15 @@ def test_ten_day_scorecards_read_the_same_cache(staff: dict[str, Any]) -> None:
     cache_cells(CELLS)
     cards = scorecards(deal, [parse("202503D1"), parse("202503D2")])
     rows = {r.unit.code: r for r in cards["202503D1"].rows}
-    # A: SRB 100 meets 107 (30), CBR 5 below the floor 6 (0); IMR, GFR without figures
+    # the CBR of ten days a year: × 365 days ÷ 10 (0.14 ‰ → 5.11 ‰, 0.33 ‰ → 12.045 ‰); the
+    # SRB is a ratio, the same whatever the period's length
+    a_cbr = rows[TOWNSHIP_A].score.targets[1].measure
+    assert (a_cbr.value, a_cbr.low, a_cbr.high) == pytest.approx(
+        (0.14 * 36.5, 0.05 * 36.5, 0.25 * 36.5)
+    )
+    assert rows[TOWNSHIP_B].score.targets[1].value == pytest.approx(0.33 * 365 / 10)
+    assert rows[TOWNSHIP_A].score.targets[0].value == 100.0
+    # A: SRB 100 meets 107 (30), CBR 5.11 below the floor 6 (0); IMR, GFR without figures
     assert rows[TOWNSHIP_A].score.total == pytest.approx(30 / 50 * 100)
     assert rows[TOWNSHIP_B].score.total == pytest.approx(100)
     assert (rows[TOWNSHIP_B].rank, rows[TOWNSHIP_A].rank) == (1, 2)
