@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from renkou.analytics import labels
 from renkou.analytics.counts import LAST_AGE_GROUP
 from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
 from renkou.analytics.labels import RATES, label
@@ -225,6 +226,8 @@ def registration(data: ReportData) -> dict[str, Any]:
 def period_name(period: Period) -> str:
     """The period as a sentence names it: 2024年, 2024年3月, 2024年第1季度 …"""
     start, end = period.start, period.end
+    if period.kind == "dekad":  # 2024年3月上旬, as the statistics pages name it
+        return labels.period_name(period)
     names = {
         "year": _("%(year)s") % {"year": start.year},
         "month": _("%(month)s/%(year)s") % {"year": start.year, "month": start.month},
