@@ -14,6 +14,7 @@ from renkou.analytics.periods import dekads_of, parse
 from renkou.orgunits.models import OrgUnit
 from renkou.registry import services
 from renkou.registry.models import Person
+from renkou.targets.jobs import targets_compute_job
 from tests.analytics.hand_register import A1, B1, COUNTY, hand_register
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +26,17 @@ def value(indicator, unit, period, basis="registered"):
     ).value
 
 
-def test_ten_day_figures_add_up_to_their_months_and_match_the_dates(tmp_path):
+def test_ten_day_figures_add_up_to_their_months_and_match_the_dates(tmp_path, settings):
+    settings.DATA_DIR = tmp_path / "data"  # the snapshot and kept counts of this test
     hand_register(tmp_path / "load")
     year = parse("2024")
     months = [parse(f"2024{m:02d}") for m in range(1, 13)]
-    indicators_refresh(directory=tmp_path / "snap", full=True, periods=[year, *months])
-    # asked for later, as a ranking asks: computed on demand, beside the kept monthly counts
-    indicators_refresh(directory=tmp_path / "snap", periods=dekads_of(year))
+    indicators_refresh(full=True, periods=[year, *months])
+    # asked for later, as a scorecard's "compute" asks (the job the worker runs): the year's
+    # quarters, months and ten days, beside the kept monthly counts
+    result = targets_compute_job(progress=lambda *args: None, year=2024)
+    assert result["periods"] == 1 + 4 + 12 + 36
+    assert len(dekads_of(year)) == 36
     for month in months:
         parts = [f"{month.id}D{n}" for n in (1, 2, 3)]
         for name in ("births", "deaths", "moves_in", "moves_out"):
@@ -67,7 +72,7 @@ def test_ten_day_figures_add_up_to_their_months_and_match_the_dates(tmp_path):
         actor="test",
     )
     services.event_apply(event=death, actor="test")
-    indicators_refresh(directory=tmp_path / "snap")
+    indicators_refresh()
     assert not IndicatorValue.objects.filter(stale=True).exists()
     assert value("deaths", B1, "202408D1") == 1
     assert value("deaths", B1, "202408D2") == 0
