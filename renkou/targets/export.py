@@ -89,7 +89,7 @@ def scorecard_xlsx(card: Scorecard) -> bytes:
         write_cell(watch, 0, c, text, bold)
     for r, row in enumerate(card.watch_list, start=1):
         total = None if row.score.total is None else round(row.score.total, 2)
-        for c, value in enumerate([row.unit.name, total, "；".join(row.reasons)]):
+        for c, value in enumerate([row.unit.name, total, " ".join(row.reasons)]):
             write_cell(watch, r, c, value)
     watch.set_column(2, 2, 80)
     book.close()
