@@ -1,6 +1,7 @@
 """The indicators a target can name: every figure of the indicator cache, the quality
-rates (逻辑准确率, 完整率) and the collaboration rates over the floating population (通报率,
-协查反馈率, 反馈及时率). A target on anything else is refused: there is nothing to score it on."""
+rates (逻辑准确率, 完整率), the collaboration rates over the floating population (通报率,
+协查反馈率, 反馈及时率) and the benefits' disbursement rate (资金发放到位率). A target on
+anything else is refused: there is nothing to score it on."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from renkou.analytics.labels import RATES, label
 CACHE = "cache"
 QUALITY = "quality"
 FLOATING = "floating"
+BENEFITS = "benefits"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,12 @@ OTHERS: tuple[Scorable, ...] = (
     Scorable("floating_notice_rate", FLOATING, True, _("Arrivals notified in time (per cent)")),
     Scorable("floating_reply_rate", FLOATING, True, _("Verification requests answered (per cent)")),
     Scorable("floating_on_time_rate", FLOATING, True, _("Requests answered in time (per cent)")),
+    Scorable(
+        "benefits_disbursement_rate",
+        BENEFITS,
+        True,
+        _("Benefits paid of the amounts due (per cent)"),
+    ),
 )
 
 CATALOGUE: dict[str, Scorable] = {

@@ -22,7 +22,7 @@ from renkou.analytics.periods import Period, periods_within
 from renkou.core.scoping import can_see_code, user_prefixes
 from renkou.floating.selectors import unit_rates
 from renkou.orgunits.models import OrgUnit
-from renkou.orgunits.scoping import codes_prefix_q
+from renkou.orgunits.scoping import code_prefix_q, codes_prefix_q
 from renkou.quality.models import Tally
 from renkou.targets import catalogue, scoring
 from renkou.targets.models import Agreement, Target
@@ -197,6 +197,47 @@ def _floating_measures(
     return out
 
 
+def _benefit_measures(
+    agreement: Agreement, targets: list[Target], codes: list[str], periods: list[Period]
+) -> dict[Key, scoring.Measure]:
+    """资金发放到位率 of each unit and period: the amounts paid of the amounts due for the
+    months of the period (a ten-day period: its month), every programme, by the recipient's
+    registered place, as ``benefits.payments.disbursement_rate`` counts a cycle (stopped
+    entitlements left out). Money, not persons: no interval."""
+    wanted = [t for t in targets if catalogue.CATALOGUE[t.indicator].source == "benefits"]
+    if not wanted or not periods:
+        return {}
+    from renkou.benefits.choices import EntitlementStatus
+    from renkou.benefits.models import Entitlement
+
+    first = min(p.start for p in periods).replace(day=1)
+    last = max(p.end for p in periods)
+    rows = list(
+        Entitlement.objects.filter(
+            code_prefix_q("person__hukou_orgunit_id", agreement.orgunit_id),
+            month__gte=first,
+            month__lte=last,
+        )
+        .exclude(status=EntitlementStatus.STOPPED)
+        .values_list("person__hukou_orgunit_id", "month", "amount", "status")
+    )
+    out: dict[Key, scoring.Measure] = {}
+    for period in periods:
+        start = period.start.replace(day=1)
+        mine = [r for r in rows if start <= r[1] <= period.end]
+        for code in codes:
+            owed = sum(float(r[2]) for r in mine if r[0] and r[0].startswith(code))
+            paid = sum(
+                float(r[2])
+                for r in mine
+                if r[0] and r[0].startswith(code) and r[3] == EntitlementStatus.PAID
+            )
+            value = 100.0 * paid / owed if owed > 0 else None
+            for t in wanted:
+                out[(period.id, t.indicator, t.basis, code)] = scoring.Measure(value)
+    return out
+
+
 def rule_of(target: Target) -> scoring.TargetRule:
     """The scoring rule of a stored target."""
     return scoring.TargetRule(
@@ -295,6 +336,7 @@ def scorecards(agreement: Agreement, periods: Iterable[Period]) -> dict[str, Sco
     measures = _cache_measures(targets, codes, chosen)
     measures.update(_quality_measures(agreement, targets, codes, chosen))
     measures.update(_floating_measures(targets, codes, chosen))
+    measures.update(_benefit_measures(agreement, targets, codes, chosen))
     rules = [rule_of(t) for t in targets]
     empty = scoring.Measure(None)
     out = {}
