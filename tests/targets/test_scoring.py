@@ -63,3 +63,18 @@ def test_a_unit_is_scored_on_the_targets_with_a_figure_scaled_to_the_total():
 
 def test_ranks_share_places_and_skip_after_ties():
     assert ranks([70.0, 90.0, 70.0, None, 50.0]) == [2, 1, 2, None, 4]
+
+
+def test_seed_004_a_townships_weighted_srb_against_107():
+    # seed 004: 2012–2014 pooled (324 boys, 335 girls) at 40 %, 2015 (84 boys, 69 + 3 girls
+    # reported late) at 60 %: 38.68 + 70.00 = 108.68, "比责任目标107高1.68"
+    from renkou.demography.sex_ratio import weighted_sex_ratio_score
+
+    srb = weighted_sex_ratio_score([(324, 335, 0.4), (84, 72, 0.6)]).total
+    assert srb == pytest.approx(108.68)
+    rule = TargetRule(107, "lower", 10, "linear", 115, lenient=False)
+    outcome = score_target(rule, Measure(srb))
+    # 10 × (115 − 108.68) ÷ (115 − 107) = 7.9 points of 10
+    assert outcome.points == pytest.approx(10 * (115 - 108.68) / (115 - 107))
+    assert outcome.status == "partial"
+    assert score_target(TargetRule(107, "lower", 10, "pass_fail"), Measure(srb)).points == 0
