@@ -14,13 +14,15 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from renkou import demography as dm
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import Period, periods_within
 from renkou.core.scoping import can_see_code, user_prefixes
-from renkou.floating.selectors import unit_rates
+from renkou.floating import rates as floating_rates
+from renkou.floating.models import Message, MessageKind
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q, codes_prefix_q
 from renkou.quality.models import Tally
@@ -179,18 +181,59 @@ _FLOATING = {
 
 
 def _floating_measures(
-    targets: list[Target], codes: list[str], periods: list[Period]
+    agreement: Agreement, targets: list[Target], codes: list[str], periods: list[Period]
 ) -> dict[Key, scoring.Measure]:
-    """The collaboration rates of each unit and period, counted from the messages."""
+    """The collaboration rates of each unit and period, as ``floating.selectors.unit_rates``
+    counts them (arrivals by their date, requests by the day received, answered by now),
+    from the messages of the whole area read once."""
     wanted = [t for t in targets if catalogue.CATALOGUE[t.indicator].source == "floating"]
-    if not wanted:
+    if not wanted or not periods:
         return {}
+    first, last = min(p.start for p in periods), max(p.end for p in periods)
+    notices = [
+        (area, day, timezone.localtime(sent).date() if sent else None, days)
+        for area, day, sent, days in Message.objects.filter(
+            code_prefix_q("sender_area", agreement.orgunit_id),
+            kind=MessageKind.NOTICE,
+            event_date__gte=first,
+            event_date__lte=last,
+        ).values_list("sender_area", "event_date", "sent_at", "deadline_days")
+    ]
+    requests = [
+        (
+            area,
+            timezone.localtime(received).date(),
+            timezone.localtime(answered).date() if answered else None,
+            due,
+        )
+        for area, received, answered, due in Message.objects.filter(
+            code_prefix_q("receiver_area", agreement.orgunit_id),
+            kind=MessageKind.REQUEST,
+            received_at__date__gte=first,
+            received_at__date__lte=last,
+        ).values_list("receiver_area", "received_at", "answered_at", "due_on")
+    ]
     out: dict[Key, scoring.Measure] = {}
     for period in periods:
         for code in codes:
-            rates = unit_rates(code, period.start, period.end)
+            arrived = [
+                (day, sent, days)
+                for area, day, sent, days in notices
+                if area.startswith(code) and period.start <= day <= period.end
+            ]
+            received = [
+                (answered, due)
+                for area, day, answered, due in requests
+                if area.startswith(code) and period.start <= day <= period.end
+            ]
+            replied, on_time = floating_rates.reply_rates(received)
+            ratios = {
+                "notice": floating_rates.notice_rate(arrived),
+                "reply": replied,
+                "on_time": on_time,
+            }
             for t in wanted:
-                ratio = rates[_FLOATING[t.indicator]]
+                ratio = ratios[_FLOATING[t.indicator]]
                 out[(period.id, t.indicator, t.basis, code)] = _share(
                     ratio.numerator, ratio.denominator
                 )
@@ -335,7 +378,7 @@ def scorecards(agreement: Agreement, periods: Iterable[Period]) -> dict[str, Sco
     codes = [u.code for u in units]
     measures = _cache_measures(targets, codes, chosen)
     measures.update(_quality_measures(agreement, targets, codes, chosen))
-    measures.update(_floating_measures(targets, codes, chosen))
+    measures.update(_floating_measures(agreement, targets, codes, chosen))
     measures.update(_benefit_measures(agreement, targets, codes, chosen))
     rules = [rule_of(t) for t in targets]
     empty = scoring.Measure(None)
