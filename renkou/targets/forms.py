@@ -12,7 +12,8 @@ from renkou.targets import catalogue
 from renkou.targets.models import Direction, Rule
 from renkou.targets.services import TargetSpec
 
-EXTRA_ROWS = 3
+NEW_ROWS = 20  # empty rows of a new agreement: weights must add up before it is saved
+EXTRA_ROWS = 5  # empty rows below an agreement's targets
 
 
 class AgreementForm(forms.Form):
@@ -50,7 +51,12 @@ class TargetForm(forms.Form):
         self.fields["indicator"].widget = forms.Select(choices=[("", "—"), *catalogue.choices()])
 
 
-TargetFormSet = forms.formset_factory(TargetForm, extra=EXTRA_ROWS, max_num=50, absolute_max=60)
+def target_formset(extra: int = EXTRA_ROWS) -> Any:
+    """The formset class of the target rows, with ``extra`` empty rows shown."""
+    return forms.formset_factory(TargetForm, extra=extra, max_num=50, absolute_max=60)
+
+
+TargetFormSet = target_formset()
 
 
 def specs_from(formset: Any) -> list[TargetSpec]:

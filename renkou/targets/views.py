@@ -27,7 +27,13 @@ from renkou.orgunits.scoping import codes_prefix_q
 from renkou.targets import catalogue, selectors, services
 from renkou.targets.display import status_label
 from renkou.targets.export import scorecard_xlsx
-from renkou.targets.forms import AgreementForm, TargetFormSet, specs_from
+from renkou.targets.forms import (
+    NEW_ROWS,
+    AgreementForm,
+    TargetFormSet,
+    specs_from,
+    target_formset,
+)
 from renkou.targets.jobs import year_periods
 from renkou.targets.models import Agreement
 from renkou.web.lists import XLSX
@@ -119,7 +125,7 @@ def _edit(
             rows = TargetFormSet(prefix="t", initial=initial)
         else:
             form = AgreementForm(initial={"year": year or timezone.localdate().year})
-            rows = TargetFormSet(prefix="t")
+            rows = target_formset(NEW_ROWS)(prefix="t")
     return render(
         request,
         "targets/edit.html",

@@ -83,6 +83,8 @@ def test_the_county_sets_its_targets_through_the_form(staff: dict[str, Any]) -> 
     page = c.get(f"/targets/new/?unit={COUNTY}&year=2025")
     assert page.status_code == 200
     chinese(page.content.decode())
+    # rows for a whole agreement at once (it is saved only when the weights add up)
+    assert 'name="t-TOTAL_FORMS" value="20"' in page.content.decode()
     # a floor above the target when higher is better: the form comes back saying why
     bad = c.post(f"/targets/new/?unit={COUNTY}", form_data([{**ROW, "floor": "12"}]))
     assert bad.status_code == 200
