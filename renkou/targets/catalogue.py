@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from renkou.analytics.indicators import INDICATORS
-from renkou.analytics.labels import RATES, label
+from renkou.analytics.labels import label
 
 CACHE = "cache"
 QUALITY = "quality"
@@ -21,12 +21,11 @@ BENEFITS = "benefits"
 
 @dataclass(frozen=True)
 class Scorable:
-    """One indicator a target can be set on: where its figure comes from, and which way is
-    better by default (a suggestion for the form; each target says its own direction)."""
+    """One indicator a target can be set on, and where its figure comes from (each target
+    says its own direction)."""
 
     name: str
     source: str
-    higher_is_better: bool = True
     label_text: str | Promise = ""
 
     @property
@@ -35,37 +34,21 @@ class Scorable:
         return str(self.label_text) if self.label_text else label(self.name)
 
 
-# Lower is better by default for these (a target on them is usually a ceiling).
-_LOWER = frozenset(
-    {
-        "crude_death_rate",
-        "infant_deaths",
-        "infant_mortality_rate",
-        "late_births_reported",
-        "sex_ratio_at_birth",
-        "weighted_sex_ratio_at_birth",
-        "parity_share_3plus",
-    }
-)
-
 OTHERS: tuple[Scorable, ...] = (
-    Scorable("quality_logic_accuracy", QUALITY, True, _("Logic accuracy (per cent)")),
-    Scorable(
-        "quality_completeness", QUALITY, True, _("Completeness of required fields (per cent)")
-    ),
-    Scorable("floating_notice_rate", FLOATING, True, _("Arrivals notified in time (per cent)")),
-    Scorable("floating_reply_rate", FLOATING, True, _("Verification requests answered (per cent)")),
-    Scorable("floating_on_time_rate", FLOATING, True, _("Requests answered in time (per cent)")),
+    Scorable("quality_logic_accuracy", QUALITY, _("Logic accuracy (per cent)")),
+    Scorable("quality_completeness", QUALITY, _("Completeness of required fields (per cent)")),
+    Scorable("floating_notice_rate", FLOATING, _("Arrivals notified in time (per cent)")),
+    Scorable("floating_reply_rate", FLOATING, _("Verification requests answered (per cent)")),
+    Scorable("floating_on_time_rate", FLOATING, _("Requests answered in time (per cent)")),
     Scorable(
         "benefits_disbursement_rate",
         BENEFITS,
-        True,
         _("Benefits paid of the amounts due (per cent)"),
     ),
 )
 
 CATALOGUE: dict[str, Scorable] = {
-    **{name: Scorable(name, CACHE, name not in _LOWER) for name in INDICATORS},
+    **{name: Scorable(name, CACHE) for name in INDICATORS},
     **{s.name: s for s in OTHERS},
 }
 
@@ -73,11 +56,6 @@ CATALOGUE: dict[str, Scorable] = {
 def scorable(name: str) -> Scorable | None:
     """The indicator of that name, or None if renkou computes none such."""
     return CATALOGUE.get(name)
-
-
-def is_rate(name: str) -> bool:
-    """Whether the figure is a rate or share (shown with its interval)."""
-    return name in RATES or CATALOGUE[name].source != CACHE
 
 
 def choices() -> list[tuple[str, str]]:
