@@ -36,7 +36,7 @@ lint: $(DEVSTAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy renkou/core/idnumber.py renkou/core/crypto.py renkou/core/regions.py renkou/registry/folding.py renkou/linkage
 	$(VENV)/bin/mypy --strict renkou/demography renkou/core/cells.py
-	$(VENV)/bin/mypy --strict renkou/analytics/periods.py renkou/analytics/counts.py renkou/analytics/engines.py renkou/analytics/indicators.py
+	$(VENV)/bin/mypy --strict renkou/analytics/periods.py renkou/analytics/counts.py renkou/analytics/engines.py renkou/analytics/indicators.py renkou/targets/scoring.py
 
 test: $(DEVSTAMP) lint
 	RENKOU_DATA_DIR=$${RENKOU_DATA_DIR:-$(CURDIR)/data/test} $(VENV)/bin/renkou makemigrations --check --dry-run

@@ -25,6 +25,7 @@ ALL = [
     "linkage",
     "benefits",
     "reports",
+    "targets",
     "backup",
 ]
 

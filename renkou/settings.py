@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "renkou.benefits",
     "renkou.floating",
     "renkou.cases",
+    "renkou.targets",
     "renkou.reports",
     "renkou.synth",
     "renkou.notifications",

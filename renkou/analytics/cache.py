@@ -369,6 +369,7 @@ def counts_save(
                 "last": saved.window.last.isoformat(),
                 "units": saved.units,
                 "updates": saved.updates,
+                "per_month": saved.window.per_month,
             }
         ),
         "utf-8",
@@ -389,6 +390,7 @@ def _manifest_window(manifest: dict[str, Any]) -> Window:
         datetime.date.fromisoformat(manifest["first"]),
         datetime.date.fromisoformat(manifest["last"]),
         datetime.date.fromisoformat(manifest.get("births_first") or manifest["first"]),
+        int(manifest.get("per_month", 1)),
     )
 
 
@@ -624,6 +626,7 @@ def _covers(window: Window, periods: list[Period]) -> bool:
         window.first <= needed.first
         and needed.last <= window.last
         and window.births_start <= needed.births_start
+        and window.per_month % needed.per_month == 0
     )
 
 

@@ -22,7 +22,9 @@ ancestor unit by code prefix (``ancestry``); a region elsewhere (``R`` + code) i
 
 **Months.** All periods are unions of calendar months, so every count is kept per month
 index ``k`` of a :class:`Window` (month ``k`` starts at the window's boundary ``k``); the
-period sums are made afterwards (``indicators.py``). A stock (population at instants) is
+period sums are made afterwards (``indicators.py``). A window for ten-day periods (旬,
+``per_month=3``) keeps every count per ten-day slot instead (boundaries on the 1st, 11th
+and 21st of each month), so ``k`` numbers slots there. A stock (population at instants) is
 kept as deltas: ``+1`` at the first boundary a spell covers and ``-1`` at the first one it
 no longer covers, with the days lived in the part-month before each, so that a cumulative
 sum gives the population at every boundary and the person-days of every month.
@@ -59,8 +61,11 @@ class Window:
     first: datetime.date
     last: datetime.date
     births_first: datetime.date | None = None
+    per_month: int = 1  # slots per month: 1 (months) or 3 (ten-day periods)
 
     def __post_init__(self) -> None:
+        if self.per_month not in (1, 3):
+            raise ValueError("a window counts months (1 a month) or ten-day periods (3)")
         if self.first.day != 1 or self.last.day != 1 or self.last <= self.first:
             raise ValueError("a window runs from the first of a month to a later first of a month")
         if self.births_first is not None and (
@@ -75,17 +80,27 @@ class Window:
 
     @property
     def births_offset(self) -> int:
-        """Months between ``births_first`` and ``first``."""
+        """Slots (months) between ``births_first`` and ``first``."""
         return -self.month_index(self.births_start)
 
     @property
     def months(self) -> int:
-        """Number of months; boundaries are numbered 0 … ``months``."""
-        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month
+        """Number of slots (months, or ten-day periods); boundaries are numbered 0 … this."""
+        whole = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month
+        return whole * self.per_month
 
     def month_index(self, day: datetime.date) -> int:
-        """Index of the month containing ``day``."""
-        return (day.year - self.first.year) * 12 + day.month - self.first.month
+        """Index of the slot (month, or ten-day period) containing ``day``."""
+        whole = (day.year - self.first.year) * 12 + day.month - self.first.month
+        if self.per_month == 1:
+            return whole
+        return whole * 3 + min((day.day - 1) // 10, 2)
+
+    def boundary(self, k: int) -> datetime.date:
+        """The first day of slot ``k`` (boundary ``k``)."""
+        month, slot = divmod(k, self.per_month)
+        index = self.first.year * 12 + self.first.month - 1 + month
+        return datetime.date(index // 12, index % 12 + 1, 1 + 10 * slot)
 
 
 def _month_number(day: ir.DateValue) -> ir.IntegerValue:
@@ -93,14 +108,26 @@ def _month_number(day: ir.DateValue) -> ir.IntegerValue:
 
 
 def month_index(day: ir.DateValue, window: Window) -> ir.IntegerValue:
-    """Index in ``window`` of the month containing ``day``."""
+    """Index in ``window`` of the slot (month, or ten-day period) containing ``day``."""
     first = window.first.year * 12 + window.first.month - 1
-    return (_month_number(day) - first).cast("int32")
+    if window.per_month == 1:
+        return (_month_number(day) - first).cast("int32")
+    slot = ibis.least((day.day() - 1) // 10, 2)
+    return ((_month_number(day) - first) * 3 + slot).cast("int32")
 
 
-def _boundary_after(day: ir.DateValue) -> ir.DateValue:
-    """The first month boundary on or after ``day``."""
-    return ibis.ifelse(day.day() == 1, day, day.truncate("M") + ibis.interval(months=1))
+def _boundary_after(day: ir.DateValue, window: Window) -> ir.DateValue:
+    """The first slot boundary (first of a month; or 1st, 11th, 21st) on or after ``day``."""
+    next_month = day.truncate("M") + ibis.interval(months=1)
+    if window.per_month == 1:
+        return ibis.ifelse(day.day() == 1, day, next_month)
+    d = day.day()
+    return ibis.cases(
+        (d.isin((1, 11, 21)), day),
+        (d < 11, day.truncate("M") + ibis.interval(days=10)),
+        (d < 21, day.truncate("M") + ibis.interval(days=20)),
+        else_=next_month,
+    ).cast("date")
 
 
 def age_at(birth: ir.DateValue, day: ir.DateValue) -> ir.IntegerValue:
@@ -358,7 +385,7 @@ def stock_deltas(table: ir.Table, window: Window, keys: list[str]) -> ir.Table:
     """
     t = _clamped(table, window)
     last_plus = ibis.literal(window.last + datetime.timedelta(days=1))
-    start_b = _boundary_after(t.start)
+    start_b = _boundary_after(t.start, window)
     starts = t.select(
         "place",
         *keys,
@@ -367,7 +394,7 @@ def stock_deltas(table: ir.Table, window: Window, keys: list[str]) -> ir.Table:
         part_days=start_b.delta(t.start, unit="day").cast("int64"),
     )
     ended = t.filter(t.end < last_plus)
-    end_b = _boundary_after(ended.end)
+    end_b = _boundary_after(ended.end, window)
     ends = ended.select(
         "place",
         *keys,

@@ -24,7 +24,14 @@ import pyarrow.compute as pc
 from renkou import demography as dm
 from renkou.analytics import counts, srb_settings
 from renkou.analytics.engines import Engine
-from renkou.analytics.periods import KINDS, Period, PeriodKind, containing, periods_within
+from renkou.analytics.periods import (
+    KINDS,
+    Period,
+    PeriodKind,
+    add_months,
+    containing,
+    periods_within,
+)
 from renkou.demography.sex_ratio import weighted_sex_ratio_score
 
 AGE_GROUPS = counts.LAST_AGE_GROUP + 1
@@ -140,6 +147,8 @@ def run_counts(
     prefix = f"{mode}:{window.first.isoformat()}:{window.last.isoformat()}"
     if window.births_first is not None:
         prefix += f":births-{window.births_first.isoformat()}"
+    if window.per_month != 1:
+        prefix += f":slots-{window.per_month}"
     if person_ids is not None:
         # The persons and their children: mothers' ages and living children are looked up
         # there (``person_ids`` holds the mothers and children of whoever an event touched).
@@ -437,9 +446,8 @@ def female(sex: pd.Series) -> np.ndarray:
 
 
 def counts_month_start(window: counts.Window, month: int) -> datetime.date:
-    """The first day of month ``month`` of the window."""
-    index = window.first.year * 12 + window.first.month - 1 + month
-    return datetime.date(index // 12, index % 12 + 1, 1)
+    """The first day of slot ``month`` of the window (a month, or a ten-day period)."""
+    return window.boundary(month)
 
 
 def _single_year_tfr(
@@ -470,7 +478,7 @@ def year_start(period: Period) -> datetime.date:
     for statistical-year periods and their halves, else the calendar year."""
     if period.kind in ("stat_year", "stat_half"):
         return containing(period.start, "stat_year").start
-    return period.start.replace(month=1)
+    return period.start.replace(month=1, day=1)
 
 
 def _period_rows(cube: Cube, period: Period, basis: str, k0: int, k1: int) -> Iterator[Row]:
@@ -685,10 +693,15 @@ def window_for(
     """The smallest window holding every period and the earlier years the weighted SRB of
     its years and statistical years pools (``settings``: by default the stored ones)."""
     items = list(periods)
-    first = min(p.start for p in items)
+    # Ten-day periods need counts per ten days; the window still runs over whole months.
+    first = min(p.start for p in items).replace(day=1)
+    last = max(p.end_boundary for p in items)
+    if last.day != 1:
+        last = add_months(last, 1)
     needed = srb_settings.window_start(items, settings or srb_settings.current())
     births_first = needed if needed is not None and needed < first else None
-    return counts.Window(first, max(p.end_boundary for p in items), births_first)
+    per_month = 3 if any(p.kind == "dekad" for p in items) else 1
+    return counts.Window(first, last, births_first, per_month)
 
 
 def compute(
@@ -751,7 +764,8 @@ def _rows_from_counts(
         cube = Cube(frames[basis], floating, chosen, window)
         for period in periods:
             k0 = window.month_index(period.start)
-            yield from _period_rows(cube, period, basis, k0, k0 + period.months)
+            k1 = window.month_index(period.end_boundary)
+            yield from _period_rows(cube, period, basis, k0, k1)
             if period.kind in srb_settings.WEIGHTED_KINDS:
                 yield from _weighted_srb_rows(cube, period, basis, settings.for_period(period))
 

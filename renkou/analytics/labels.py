@@ -97,6 +97,13 @@ def period_name(period: Period) -> str:
         }
     if period.kind == "month":
         return _("%(year)s-%(month)02d") % {"year": start.year, "month": start.month}
+    if period.kind == "dekad":
+        names = {
+            1: _("%(year)s-%(month)02d, days 1–10"),
+            11: _("%(year)s-%(month)02d, days 11–20"),
+            21: _("%(year)s-%(month)02d, days 21 to the end"),
+        }
+        return names[start.day] % {"year": start.year, "month": start.month}
     return _("Year %(year)s") % {"year": start.year}
 
 

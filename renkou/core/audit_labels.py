@@ -97,6 +97,10 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "cases.case.closed": _("Replied to and closed a case"),
     "cases.case.viewed": _("Viewed a case"),
     "cases.petitioner.unmask": _("Showed a petitioner's name and telephone in full"),
+    # target agreements of units
+    "targets.agreement.saved": _("Set the targets of a target agreement"),
+    "targets.agreement.copied": _("Copied last year's target agreement"),
+    "targets.scorecard.export": _("Downloaded the scores of a target agreement"),
 }
 
 OBJECT_LABELS: dict[str, str | Promise] = {
@@ -123,6 +127,7 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "benefits.fact_import": _("Benefit fact import"),
     "floating_message": _("Message between areas"),
     "cases.case": _("Case"),
+    "targets.agreement": _("Target agreement"),
     # lists exported with renkou.web.lists (object type = the list's name)
     "audit": _("Audit log"),
     "findings": _("Findings"),

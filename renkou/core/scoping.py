@@ -106,6 +106,9 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     # petitions and hotline cases: register, accept, assign, close (a case's assignee, of
     # any role, records its steps; auditors read them)
     "cases": frozenset({"statistician", "county_admin"}),
+    # target agreements (目标管理责任书) a unit sets for its sub-units: a county's
+    # administrator for its townships, a township's statistician for its villages
+    "targets": frozenset({"statistician", "county_admin"}),
 }
 
 

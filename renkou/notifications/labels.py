@@ -14,6 +14,7 @@ JOB_KINDS: dict[str, str | Promise] = {
     "exchange.link": _("Linking a department roster"),
     "reports.generate": _("Generating reports"),
     "indicators.compute": _("Computing the statistics"),
+    "targets.compute": _("Computing the figures of a year's targets"),
 }
 
 

@@ -82,6 +82,8 @@ def _job_url(job: Any) -> str:
             return reverse("quality_unit", args=[job.orgunit])
         if job.kind == "indicators.compute":
             return reverse("statistics")
+        if job.kind == "targets.compute":
+            return reverse("targets")
     except NoReverseMatch:
         return ""
     return ""

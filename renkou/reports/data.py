@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from renkou.analytics.labels import not_a_period
 from renkou.analytics.models import IndicatorValue, stored_srb_settings
-from renkou.analytics.periods import Period, PeriodError, add_months, parse
+from renkou.analytics.periods import Period, PeriodError, add_months, containing, parse
 from renkou.benefits.selectors import PaidLine, paid_in
 from renkou.cases.rates import CaseRates
 from renkou.cases.selectors import channel_counts, rates_of
@@ -24,6 +24,7 @@ from renkou.exchange.completeness import Completeness, completeness
 from renkou.floating.selectors import unit_rates
 from renkou.orgunits.models import OrgUnit
 from renkou.quality.rates import Rates, quality_rates
+from renkou.targets.selectors import summary_cards
 
 LANGUAGES = {"zh": "zh-hans", "zh-hans": "zh-hans", "en": "en"}
 BASES = ("registered", "resident")
@@ -59,6 +60,8 @@ class ReportData:
     # petitions and hotline cases received in the period: rates, and counts per channel
     cases: CaseRates | None = None
     case_channels: dict[str, int] = field(default_factory=dict)
+    # target agreements: the one the unit set for its sub-units, the parent's that scores it
+    targets: tuple[Any, Any] = (None, None)
 
     @property
     def as_of(self) -> datetime.datetime | None:
@@ -109,6 +112,8 @@ def unit_of(code: str) -> OrgUnit:
 
 def previous_of(period: Period) -> Period:
     """The period of the same kind just before ``period``."""
+    if period.kind == "dekad":
+        return containing(period.start - datetime.timedelta(days=1), "dekad")
     return Period(add_months(period.start, -period.months), period.kind)
 
 
@@ -170,6 +175,7 @@ def report_data(*, code: str, period: str, basis: str = "registered") -> ReportD
         floating=unit_rates(unit.code, chosen.start, chosen.end),
         cases=rates_of(unit.code, chosen),
         case_channels=channel_counts(unit.code, chosen),
+        targets=summary_cards(unit, chosen),
     )
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from renkou.analytics import labels
 from renkou.analytics.counts import LAST_AGE_GROUP
 from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
 from renkou.analytics.labels import RATES, label
@@ -96,6 +97,7 @@ def context(data: ReportData) -> dict[str, Any]:
         "benefits_total": Fig(float(sum(line.amount for line in data.benefits)), 2),
         "floating": floating_figures(data),
         "cases": cases_figures(data),
+        "targets": targets_figures(data),
     }
 
 
@@ -141,6 +143,52 @@ def cases_figures(data: ReportData) -> dict[str, Any]:
     return out
 
 
+def _score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def targets_figures(data: ReportData) -> dict[str, Any]:
+    """Target agreements for the template. ``targets.own`` (the agreement the unit set for
+    its sub-units): ``year``, ``units`` scored, ``count`` of targets, ``total``, ``average``,
+    ``top`` and ``bottom`` (name and score), ``watched`` (name, score and reasons of each
+    unit on the watch list); ``targets.mine`` (the parent's agreement that scores the unit):
+    ``by`` (the parent's name), ``score``, ``rank`` and ``of``; ``targets.any``."""
+    own, parent = data.targets
+    out: dict[str, Any] = {"any": bool(own or parent), "own": None, "mine": None}
+    if own is not None and own.rows:
+        ranked = [r for r in own.rows if r.score.total is not None]
+        out["own"] = {
+            "year": own.agreement.year,
+            "units": len(own.rows),
+            "count": len(own.targets),
+            "total": f"{own.agreement.total_weight:g}",
+            "average": _score(own.average),
+            "scored": bool(ranked),
+            "top": {"name": ranked[0].unit.name, "score": _score(ranked[0].score.total)}
+            if ranked
+            else None,
+            "bottom": {"name": ranked[-1].unit.name, "score": _score(ranked[-1].score.total)}
+            if ranked
+            else None,
+            "watched": [
+                {"name": r.unit.name, "score": _score(r.score.total), "reasons": r.reasons}
+                for r in own.watch_list
+            ],
+        }
+    if parent is not None:
+        row = next((r for r in parent.rows if r.unit.code == data.unit.code), None)
+        if row is not None:
+            out["mine"] = {
+                "by": parent.agreement.orgunit.name,
+                "year": parent.agreement.year,
+                "score": _score(row.score.total),
+                "rank": row.rank,
+                "of": sum(1 for r in parent.rows if r.rank is not None),
+                "watched": row.watched,
+            }
+    return out
+
+
 def registration(data: ReportData) -> dict[str, Any]:
     """Registration completeness against the departments' rosters, for the template:
     ``registration.births.roster`` (the births the hospitals listed), ``.found`` (of them,
@@ -178,6 +226,8 @@ def registration(data: ReportData) -> dict[str, Any]:
 def period_name(period: Period) -> str:
     """The period as a sentence names it: 2024年, 2024年3月, 2024年第1季度 …"""
     start, end = period.start, period.end
+    if period.kind == "dekad":  # 2024年3月上旬, as the statistics pages name it
+        return labels.period_name(period)
     names = {
         "year": _("%(year)s") % {"year": start.year},
         "month": _("%(month)s/%(year)s") % {"year": start.year, "month": start.month},

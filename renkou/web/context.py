@@ -31,6 +31,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "benefits": bool(office),
             "floating": bool(office - {"auditor"}),
             "cases": bool(roles & {"statistician", "county_admin", "auditor", "sysadmin"}),
+            "targets": bool(roles & {"statistician", "county_admin", "auditor", "sysadmin"}),
             "reports": bool(office - {"auditor"}),
             "orgunits": bool(office),
             "staff": bool(roles & {"sysadmin", "county_admin"}),

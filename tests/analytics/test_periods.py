@@ -1,6 +1,7 @@
 """Period identifiers: parsing, formatting, bounds, containment and ranges."""
 
 import datetime
+import itertools
 
 import pytest
 from hypothesis import given
@@ -67,3 +68,28 @@ def test_periods_between_lists_every_period_of_a_range_in_order():
     assert len(months) == 60
     within = [p.id for p in periods.periods_within(D(2023, 1, 1), D(2024, 12, 31), ["stat_year"])]
     assert within == ["2023Oct"]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("202403D1", D(2024, 3, 1), D(2024, 3, 10)),
+        ("202403D2", D(2024, 3, 11), D(2024, 3, 20)),
+        ("202403D3", D(2024, 3, 21), D(2024, 3, 31)),
+        ("202402D3", D(2024, 2, 21), D(2024, 2, 29)),
+        ("202302D3", D(2023, 2, 21), D(2023, 2, 28)),
+    ],
+)
+def test_ten_day_periods(text, start, end):
+    period = parse(text)
+    assert (period.start, period.end, period.kind) == (start, end, "dekad")
+    assert period.id == text
+    assert periods.containing(end, "dekad") == period
+    assert period.end_boundary == end + datetime.timedelta(days=1)
+
+
+def test_a_year_has_36_ten_day_periods_covering_it_day_by_day():
+    dekads = periods.dekads_of(parse("2024"))
+    assert len(dekads) == 36
+    assert sum(p.days for p in dekads) == 366
+    assert all(a.end_boundary == b.start for a, b in itertools.pairwise(dekads))

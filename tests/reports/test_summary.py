@@ -219,7 +219,7 @@ def test_the_summary_states_benefits_paid_and_completeness_against_rosters(
 
     (docx,) = write(tmp_path, ".docx")
     text = text_of(docx)
-    assert "六、奖励扶助与补贴发放" in text and "八、图表" in text
+    assert "六、奖励扶助与补贴发放" in text and "八、目标管理考核" in text and "九、图表" in text
     # two persons paid 960 each for 2024; one child paid two months of 300
     assert "已发放：农村部分计划生育家庭奖励扶助2人，1920.00元；育儿补贴1人，600.00元。" in text
     assert "合计2520.00元" in text
@@ -369,3 +369,43 @@ def test_the_summary_states_the_cases_and_their_rates(register: None, tmp_path: 
     english = text_of(en)
     assert "1 letter, 2 visits, 0 telephone enquiries, 1 12356 hotline call" in english
     assert "4 cases in all. Accepted on time 50.0%, closed 75.0%" in english
+
+
+def test_the_summary_states_the_targets_scores_and_watch_list(
+    register: None, tmp_path: Path
+) -> None:
+    from renkou.orgunits.models import OrgUnit
+    from renkou.targets.services import TargetSpec, agreement_save
+    from tests.builders import user_with_role
+
+    admin = user_with_role("targets-admin", "county_admin", COUNTY)
+    agreement_save(
+        unit=OrgUnit.objects.get(code=COUNTY),
+        year=2024,
+        total_weight=100,
+        watch_line=60,
+        targets=[
+            TargetSpec("births", 3, "higher", 50, "pass_fail"),
+            TargetSpec("deaths", 1, "lower", 50, "pass_fail"),
+        ],
+        actor=admin,
+    )
+    # by hand, 2024, registered basis: township A (甲镇) 4 births (C1, C2 and the twins of
+    # M3, registered in A1) and 1 death (D1): 50 + 50 = 100; township B (乙乡) 1 birth (I1;
+    # L1 was born in 2023) and 1 death (I1): 0 + 50 = 50, below the line of 60 and last
+    (docx,) = write(tmp_path, ".docx")
+    text = text_of(docx)
+    assert "八、目标管理考核" in text and "九、图表" in text
+    assert (
+        "2024年度，桐庐县对所辖2个单位签订目标管理责任书，设考核指标2项，总分100分。"
+        "按2024年数据考核，平均得分75.00分，最高为甲镇（100.00分），最低为乙乡（50.00分）。"
+        "列入警示名单的有1个：乙乡（50.00分；得分50，低于警示线60。排名末位（共2个）。"
+        "出生人数：1，未达到目标值3。）。"
+    ) in text
+    (en,) = write(tmp_path, ".docx", lang="en")
+    english = text_of(en)
+    assert "8. Targets" in english
+    assert (
+        "the average score is 75.00; the highest 甲镇 (100.00), the lowest 乙乡 (50.00)" in english
+    )
+    assert "Live births: 1 does not meet the target 3." in english

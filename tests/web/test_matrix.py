@@ -37,6 +37,7 @@ from renkou.orgunits.models import OrgUnit
 from renkou.registry import services
 from renkou.registry.loading import registry_load
 from renkou.registry.models import Event, Household, Person
+from renkou.targets.services import TargetSpec, agreement_save
 from tests.builders import (
     COUNTY,
     TOWNSHIP_A,
@@ -84,6 +85,7 @@ class Ids:
     case: int = 0
     child: int = 0  # the child of the childcare application below
     application: int = 0
+    agreement: int = 0  # the county's target agreement of 2025 for its townships
 
 
 @dataclass
@@ -537,6 +539,54 @@ PAGES: dict[str, Case] = {
         {"county_admin": 200},
         body={"reason": "回访"},
     ),
+    # --- targets: a county's agreement for its townships, read by the county's officers and
+    # auditors, set by its administrator (a township's statistician sets only its own)
+    "targets": Case("get", lambda i: "/targets/", everyone()),
+    "targets scorecard": Case("get", lambda i: f"/targets/{i.agreement}/", {"county_admin": 200}),
+    "targets ten days": Case(
+        "get", lambda i: f"/targets/{i.agreement}/?period=202503D2", {"county_admin": 200}
+    ),
+    "targets trend": Case(
+        "get", lambda i: f"/targets/{i.agreement}/trend/?kind=dekad", {"county_admin": 200}
+    ),
+    "targets export": Case(
+        "get", lambda i: f"/targets/{i.agreement}/export.xlsx", {"county_admin": 200}
+    ),
+    "targets edit form": Case(
+        "get", lambda i: f"/targets/{i.agreement}/edit/", {"county_admin": 200}
+    ),
+    "targets new form": Case(
+        "get", lambda i: f"/targets/new/?unit={COUNTY}&year=2026", {"county_admin": 200}, 403
+    ),
+    "targets save": Case(
+        "post",
+        lambda i: f"/targets/new/?unit={COUNTY}",
+        {"county_admin": 302},
+        otherwise=403,
+        body={
+            "year": "2026",
+            "total_weight": "100",
+            "watch_line": "60",
+            "t-TOTAL_FORMS": "1",
+            "t-INITIAL_FORMS": "0",
+            "t-0-indicator": "births",
+            "t-0-basis": "registered",
+            "t-0-target_value": "100",
+            "t-0-direction": "higher",
+            "t-0-weight": "100",
+            "t-0-rule": "pass_fail",
+        },
+    ),
+    "targets copy": Case(
+        "post",
+        lambda i: "/targets/copy/",
+        {"county_admin": 302},
+        otherwise=403,
+        body={"unit": COUNTY, "year": "2026"},
+    ),
+    "targets compute": Case(
+        "post", lambda i: f"/targets/{i.agreement}/compute/", {"county_admin": 302}
+    ),
 }
 
 API: dict[str, Case] = {
@@ -679,7 +729,16 @@ def records() -> Ids:
         request="询问奖励扶助",
         actor=clerk,
     )
+    deal = agreement_save(
+        unit=OrgUnit.objects.get(code=COUNTY),
+        year=2025,
+        total_weight=100,
+        watch_line=60,
+        targets=[TargetSpec("sex_ratio_at_birth", 107, "lower", 100, "linear", 115)],
+        actor=user_with_role("matrix-targets", "county_admin", COUNTY),
+    )
     return Ids(
+        agreement=deal.pk,
         message=str(notice.message_id),
         arrived=arrival.person_id,
         cycle=cycle.pk,
