@@ -1,6 +1,6 @@
 """Messages between servers: the form a message travels in (``message_wire``), and storing
-one that comes in (``message_receive``). The delivery itself (peers, tokens, an outbox with
-retries) is to come; these are the two ends it will use."""
+one that comes in (``message_receive``): the two ends of the delivery between servers
+(``floating.outbox`` posts, ``floating.inbox`` receives)."""
 
 from __future__ import annotations
 
