@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
+from renkou.core.problems import InputRefused
 from renkou.floating import peers
 from renkou.floating.models import OutboxItem, Peer
 from renkou.registry.validation import EventRefused
@@ -102,14 +103,24 @@ class Command(BaseCommand):
     def _do_export(self, options: dict[str, Any]) -> None:
         from renkou.floating.offline import no_peer_export
 
-        n = no_peer_export(path=Path(options["out"]), actor="cli")
+        data, n = no_peer_export(actor="cli")
+        Path(options["out"]).write_bytes(data)
         self.stdout.write(f"{n} messages written to {options['out']} / 已导出 {n} 条")
 
     def _do_import(self, options: dict[str, Any]) -> None:
         from renkou.floating.offline import replies_import
 
         path = Path(options["file"])
-        counts = replies_import(raw=path.read_bytes(), name=path.name, actor="cli")
+        try:
+            counts = replies_import(raw=path.read_bytes(), name=path.name, actor="cli")
+        except InputRefused as refused:
+            raise CommandError(
+                "\n".join(
+                    f"{p.file} row {p.row} {p.column}: {p.message_en} / "
+                    f"第 {p.row} 行 {p.column}：{p.message_zh}"
+                    for p in refused.problems
+                )
+            ) from None
         self.stdout.write(
             f"{counts['stored']} stored, {counts['duplicate']} already here"
             f" / 已导入 {counts['stored']} 条，已有 {counts['duplicate']} 条"
