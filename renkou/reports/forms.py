@@ -397,7 +397,7 @@ def _collaboration_line(rates: dict[str, Any]) -> list[float | None]:
 def collaboration_form(data: ReportData) -> Form:
     """Form 4: the floating population's collaboration (一盘棋): 通报率, 协查反馈率 and
     反馈及时率 per sub-unit, counted from the messages (``floating.selectors.unit_rates``)."""
-    from renkou.floating.selectors import unit_rates
+    from renkou.floating.selectors import rates_of_periods, unit_rates
 
     columns = [
         Column("arrivals", _("Arrivals from outside"), "", False, 0),
@@ -410,8 +410,9 @@ def collaboration_form(data: ReportData) -> Form:
         Column("on_time_rate", _("On-time reply rate"), "%", False, 1),
     ]
     start, end = data.period.start, data.period.end
+    figures = rates_of_periods([c.code for c in data.children], [data.period])
     rows = [
-        Row(c.name, c.code, _collaboration_line(unit_rates(c.code, start, end)), "unit")
+        Row(c.name, c.code, _collaboration_line(figures[(c.code, data.period.id)]), "unit")
         for c in data.children
     ]
     own = _collaboration_line(data.floating or unit_rates(data.unit.code, start, end))

@@ -26,11 +26,13 @@ import django
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from renkou.core import crypto  # noqa: E402
 from renkou.floating import peers, services  # noqa: E402
-from renkou.floating.models import Message, OutboxItem, Peer  # noqa: E402
+from renkou.floating.models import Message, MessageKind, OutboxItem, Peer  # noqa: E402
 from renkou.floating.wire import message_wire  # noqa: E402
 from renkou.orgunits.models import OrgUnit  # noqa: E402
 from renkou.registry import services as registry_services  # noqa: E402
@@ -199,7 +201,57 @@ def act(county: str, command: dict[str, Any]) -> Any:
     if what == "person":
         p = Person.objects.get(id_number_hash=crypto.blind_index(command["id_number"]))
         return {"name": p.name, "hukou": p.hukou_orgunit_id or p.hukou_region}
+    if what == "notices_bulk":
+        return _notices_bulk(county, int(command["n"]), command["region"], int(command["seed"]))
+    if what == "send_all":
+        return _send_all()
+    if what == "count":
+        rows = Message.objects.values_list("kind", "state").annotate(n=Count("pk"))
+        return {f"{k}:{s}": n for k, s, n in rows}
     raise ValueError(f"unknown action {what}")
+
+
+def _notices_bulk(county: str, n: int, region: str, seed: int) -> int:
+    """``n`` arrival notices to send, of people registered in ``region`` living in our
+    village (the benchmark's: written at once, as a register's year of arrivals would
+    have written them one by one)."""
+    today = timezone.localdate()
+    rows = []
+    for i in range(n):
+        birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=(seed * 7919 + i) % 15000)
+        number = id_number(birth.isoformat(), 1 + i % 999, region=region)
+        rows.append(
+            Message(
+                kind=MessageKind.NOTICE,
+                sender_area=village(county),
+                receiver_area=region,
+                person_data={
+                    "name": f"流动{i}",
+                    "sex": "M" if i % 2 else "F",
+                    "birth_date": birth.isoformat(),
+                    **registry_services.protected_id_fields(number),
+                    "hukou": region,
+                    "residence": village(county),
+                },
+                body={"arrived_on": today.isoformat()},
+                event_date=today,
+                deadline_days=7,
+                due_on=today + datetime.timedelta(days=7),
+            )
+        )
+    Message.objects.bulk_create(rows, batch_size=1000)
+    return n
+
+
+def _send_all() -> int:
+    """Send every message to send (as the worklist's "to send" tab would, one by one),
+    500 to a transaction."""
+    ids = list(Message.objects.filter(state="to_send").order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), 500):
+        with transaction.atomic():
+            for m in Message.objects.filter(pk__in=ids[start : start + 500]).order_by("pk"):
+                services.message_send(message=m, actor="office")
+    return len(ids)
 
 
 def main() -> None:
