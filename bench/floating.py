@@ -7,8 +7,8 @@ Limits from issue 19:
    servers (``renkou init`` in data directories of their own, peers of each other, each
    ``renkou serve`` with its worker), as in tests/floating/test_between_servers.py. The
    notices are written at once (a year of arrivals, not timed); the time runs from the
-   office sending them (the worklist's "to send", one message at a time, 500 to a
-   transaction) until the last reply is back at 桐庐县: each notice delivered by 桐庐县's
+   office sending them (all the worklist's "to send" at once: ``batch.messages_send``)
+   until the last reply is back at 桐庐县: each notice delivered by 桐庐县's
    worker to 朝阳区's inbox, stored there, answered there ("not registered here": the
    people are of 朝阳区 by their numbers, not in its register, so its server answers by
    itself), the reply delivered back by 朝阳区's worker and matched to its notice.

@@ -3,9 +3,10 @@
 A peer posts ``{"messages": [wire, …]}`` (``floating.wire.message_wire``) with the token we
 issued to it (``Authorization: Bearer rkp_…``). An unknown or revoked token is answered 401
 and logged, and nothing is stored. Otherwise each message is stored in its order
-(``message_receive``: the same message id twice is stored once) and the answer says, per
-message id, "stored", "duplicate" or "refused" with the reasons (zh and en). A peer may
-send only from its declared areas and only to ours.
+(``batch.messages_receive``, as ``wire.message_receive`` stores each: the same message
+id twice is stored once) and the answer says, per message id, "stored", "duplicate" or
+"refused" with the reasons (zh and en). A peer may send only from its declared areas and
+only to ours.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from renkou.api.middleware import api_error
+from renkou.floating.batch import Ours, messages_receive
 from renkou.floating.models import Peer
 from renkou.floating.peers import peer_declares, peer_for_token
-from renkou.floating.services import MessageRefused, is_ours
-from renkou.floating.wire import message_receive
+from renkou.floating.services import MessageRefused
 
 log = logging.getLogger(__name__)
 MAX_MESSAGES = 1000
@@ -34,23 +35,44 @@ def _bearer(request: HttpRequest) -> str:
     return token.strip() if kind.lower() == "bearer" else ""
 
 
-def _result(peer: Peer, wire: Any) -> dict[str, Any]:
-    message_id = str(wire.get("message_id", "")) if isinstance(wire, dict) else ""
-    try:
-        if not isinstance(wire, dict):
-            raise MessageRefused.of("bad_message", column="message", value="not an object")
-        if not peer_declares(peer, str(wire.get("from", ""))):
-            raise MessageRefused.of("not_from_peer", column="from", value=wire.get("from"))
-        if not is_ours(str(wire.get("to", ""))):
-            raise MessageRefused.of("not_ours", column="to", value=wire.get("to"))
-        _message, stored = message_receive(wire=wire, actor=f"peer:{peer.name}")
-    except MessageRefused as refused:
-        errors = [
-            {"code": p.code, "field": p.column, "message": p.message_en, "message_zh": p.message_zh}
-            for p in refused.problems
-        ]
-        return {"message_id": message_id, "status": "refused", "errors": errors}
-    return {"message_id": message_id, "status": "stored" if stored else "duplicate"}
+def _errors(problems: list[Any]) -> list[dict[str, str]]:
+    return [
+        {"code": p.code, "field": p.column, "message": p.message_en, "message_zh": p.message_zh}
+        for p in problems
+    ]
+
+
+def _check(peer: Peer, wire: Any, ours: Any) -> None:
+    """A peer sends only from its declared areas, only to ours."""
+    if not isinstance(wire, dict):
+        raise MessageRefused.of("bad_message", column="message", value="not an object")
+    if not peer_declares(peer, str(wire.get("from", ""))):
+        raise MessageRefused.of("not_from_peer", column="from", value=wire.get("from"))
+    if not ours(str(wire.get("to", ""))):
+        raise MessageRefused.of("not_ours", column="to", value=wire.get("to"))
+
+
+def _results(peer: Peer, wires: list[Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any] | None] = [None] * len(wires)
+    fit: list[tuple[int, Any]] = []
+    ours = Ours()
+    for n, wire in enumerate(wires):
+        try:
+            _check(peer, wire, ours)
+            fit.append((n, wire))
+        except MessageRefused as refused:
+            message_id = str(wire.get("message_id", "")) if isinstance(wire, dict) else ""
+            out[n] = {
+                "message_id": message_id,
+                "status": "refused",
+                "errors": _errors(refused.problems),
+            }
+    received = messages_receive(wires=[w for _n, w in fit], actor=f"peer:{peer.name}")
+    for (n, _wire), r in zip(fit, received, strict=True):
+        out[n] = {"message_id": r.message_id, "status": r.status}
+        if r.problems:
+            out[n]["errors"] = _errors(r.problems)
+    return [r for r in out if r is not None]
 
 
 @csrf_exempt
@@ -75,4 +97,4 @@ def inbox(request: HttpRequest) -> JsonResponse:
     except (ValueError, KeyError, TypeError):
         return api_error(400)
     Peer.objects.filter(pk=peer.pk).update(last_seen_at=timezone.now())
-    return JsonResponse({"results": [_result(peer, w) for w in wires]})
+    return JsonResponse({"results": _results(peer, wires)})
