@@ -296,7 +296,7 @@ RENKOU_FLOATING_REVIEW_DAYS = int(env("FLOATING_REVIEW_DAYS", "15"))
 # again after RETRY seconds, doubled per failure up to RETRY_MAX; BATCH messages per request.
 RENKOU_OUTBOX_RETRY_SECONDS = float(env("OUTBOX_RETRY_SECONDS", "30"))
 RENKOU_OUTBOX_RETRY_MAX_SECONDS = float(env("OUTBOX_RETRY_MAX_SECONDS", "3600"))
-RENKOU_OUTBOX_BATCH = int(env("OUTBOX_BATCH", "200"))
+RENKOU_OUTBOX_BATCH = int(env("OUTBOX_BATCH", "500"))
 RENKOU_OUTBOX_TIMEOUT_SECONDS = float(env("OUTBOX_TIMEOUT_SECONDS", "30"))
 # How often the worker looks for deliveries due (a safety net: sending queues its own).
 RENKOU_OUTBOX_EVERY_SECONDS = float(env("OUTBOX_EVERY_SECONDS", "60"))

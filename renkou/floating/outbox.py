@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from renkou.floating.models import Message, OutboxItem, OutboxState, Peer
@@ -213,23 +213,22 @@ def _settle(
     refused (its reason kept). False if the answer lacks one (the batch is tried again)."""
     if any(str(i.message.message_id) not in results for i in items):
         return False
+    delivered = []
     for item in items:
         result = results[str(item.message.message_id)]
         if result.get("status") in ("stored", "duplicate"):
-            item.state, item.delivered_at = OutboxState.DELIVERED, at
-            done.delivered += 1
-        else:
-            errors = result.get("errors") or []
-            item.state = OutboxState.REFUSED
-            item.last_error = "; ".join(str(e.get("message", e)) for e in errors)[:300]
-            done.refused += 1
-        item.attempts += 1
+            delivered.append(item.pk)
+            continue
+        errors = result.get("errors") or []
+        reason = "; ".join(str(e.get("message", e)) for e in errors)[:300]
         OutboxItem.objects.filter(pk=item.pk).update(
-            state=item.state,
-            delivered_at=item.delivered_at,
-            attempts=item.attempts,
-            last_error=item.last_error,
+            state=OutboxState.REFUSED, attempts=F("attempts") + 1, last_error=reason
         )
+        done.refused += 1
+    OutboxItem.objects.filter(pk__in=delivered).update(
+        state=OutboxState.DELIVERED, delivered_at=at, attempts=F("attempts") + 1
+    )
+    done.delivered += len(delivered)
     return True
 
 

@@ -171,6 +171,8 @@ def wait_for(
 
 def port_free(port: int) -> bool:
     with socket.socket() as probe:
+        # as gunicorn binds: a port whose last connections wait out TIME_WAIT is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
