@@ -32,10 +32,19 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write the counts and the slowest tests (controller or single process only)."""
+    """Write the counts, the slowest tests and each file's total (controller or single
+    process only)."""
     target = os.environ.get("RENKOU_TEST_TIMES")
     if not target or hasattr(session.config, "workerinput"):
         return
     slowest = sorted(((s, n) for n, s in _seconds.items()), reverse=True)[:25]
-    data = {"counts": dict(Counter(_outcomes.values())), "slowest": slowest}
+    files: dict[str, float] = defaultdict(float)
+    for nodeid, seconds in _seconds.items():
+        files[nodeid.split("::", 1)[0]] += seconds
+    by_file = sorted(((round(s, 1), f) for f, s in files.items()), reverse=True)
+    data = {
+        "counts": dict(Counter(_outcomes.values())),
+        "slowest": slowest,
+        "files": by_file,
+    }
     Path(target).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
