@@ -105,6 +105,8 @@ def message_detail(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
             "replies": shown_replies,
             "changes": own_changes,
             "today": timezone.localdate(),
+            # a message for another server: where its delivery is (outbox)
+            "delivery": message.outbox.select_related("peer").order_by("-pk").first(),
             "can_send": message.state == MessageState.TO_SEND
             and may(user, "report", message.sender_area),
             "can_answer": message.kind != MessageKind.REPLY

@@ -76,6 +76,9 @@ def test_a_bad_peer_is_refused_with_the_reason_in_the_page_language(county: None
 def test_the_messages_without_a_peer_go_out_and_their_replies_come_in(county: None) -> None:
     admin = client_as("county_admin", COUNTY, "admin")
     notice = sent_notice(1, region="430521")
+    admin.cookies["django_language"] = "zh-hans"
+    page = admin.get(f"/floating/messages/{notice.message_id}/").content.decode()
+    assert "向对方服务器投递" in page and "无对端服务器" in page  # its delivery: no peer
     export = admin.get("/floating/no-peer.xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd")
     bad = SimpleUploadedFile(
