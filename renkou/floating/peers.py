@@ -100,7 +100,22 @@ def peer_create(
         their_token_enc=crypto.encrypt(their_token.strip()) if their_token.strip() else "",
     )
     _audit(peer, "floating.peer_create", actor, None)
+    _no_peer_route(peer)
     return peer, token
+
+
+def _no_peer_route(peer: Peer) -> int:
+    """Messages that waited as "no peer" for the new peer's areas, and were not exported
+    (to be sent by other means), now wait for its delivery, in their order."""
+    from renkou.floating.models import OutboxItem, OutboxState
+    from renkou.floating.outbox import delivery_queue_on_commit
+
+    waiting = OutboxItem.objects.filter(state=OutboxState.NO_PEER, exported_at__isnull=True)
+    routed = [i.pk for i in waiting.only("pk", "area") if peer_for_area(i.area) == peer]
+    OutboxItem.objects.filter(pk__in=routed).update(peer=peer, state=OutboxState.PENDING)
+    if routed:
+        delivery_queue_on_commit(peer.pk)
+    return len(routed)
 
 
 @transaction.atomic

@@ -342,3 +342,20 @@ def test_the_inbox_stores_each_message_once_and_answers_not_registered(
     assert [r["status"] for r in results] == ["refused", "refused"]
     assert [r["errors"][0]["code"] for r in results] == ["not_from_peer", "not_ours"]
     assert Message.objects.count() == 2  # the request and its reply
+
+
+def test_a_new_peer_takes_the_messages_that_waited_without_one(county: None) -> None:
+    first, second = sent_notice(1), sent_notice(3)
+    exported = sent_notice(5)
+    OutboxItem.objects.filter(message=exported).update(exported_at=T0)  # sent by other means
+    other = sent_notice(7, region="430521")
+    peer, _token = peers.peer_create(
+        name="朝阳区", base_url="http://b.example", areas=["110105"], their_token="t", actor="x"
+    )
+    states = {i.message_id: (i.state, i.peer_id) for i in OutboxItem.objects.all()}
+    assert states == {
+        first.pk: ("pending", peer.pk),
+        second.pk: ("pending", peer.pk),
+        exported.pk: ("no_peer", None),
+        other.pk: ("no_peer", None),
+    }
