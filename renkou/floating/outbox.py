@@ -129,7 +129,7 @@ def http_post(url: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
             return dict(json.loads(answer.read() or b"{}"))
     except urllib.error.HTTPError as exc:
         raise DeliveryFailed(f"HTTP {exc.code}") from None
-    except (OSError, ValueError) as exc:  # refused, timed out, not JSON
+    except (OSError, ValueError, TypeError) as exc:  # refused, timed out, not JSON
         raise DeliveryFailed(str(exc)[:200] or type(exc).__name__) from None
 
 
@@ -184,7 +184,10 @@ def outbox_deliver(
                     raise DeliveryFailed("no token of the peer's is kept")
                 body = {"messages": [message_wire(i.message) for i in items]}
                 answer = post(fresh.base_url + INBOX_PATH, token, body)
-                results = {str(r.get("message_id")): r for r in answer.get("results", [])}
+                try:
+                    results = {str(r["message_id"]): r for r in answer["results"]}
+                except (KeyError, TypeError):
+                    raise DeliveryFailed("the peer's answer is not a list of results") from None
             except DeliveryFailed as exc:
                 done.retry_at = _failed(head, str(exc), now())
                 return done

@@ -245,6 +245,17 @@ def test_an_answer_that_lacks_a_message_is_tried_again(beijing: Peer) -> None:
     assert OutboxItem.objects.get().state == "pending"
 
 
+def test_an_answer_that_is_no_list_of_results_is_tried_again(beijing: Peer) -> None:
+    sent_notice(1)
+    for answer in ({}, {"results": [1]}, {"results": None}):
+        OutboxItem.objects.update(next_attempt_at=None)
+        done = outbox_deliver(peer=beijing, post=lambda u, t, b, a=answer: a, now=Clock(T0))
+        assert done.delivered == 0 and done.retry_at is not None
+    item = OutboxItem.objects.get()
+    assert (item.state, item.attempts) == ("pending", 3)
+    assert item.last_error == "the peer's answer is not a list of results"
+
+
 def test_nothing_goes_to_a_revoked_peer_and_nothing_is_lost(beijing: Peer) -> None:
     sent_notice(1)
     peers.peer_revoke(peer=beijing, actor="test")
