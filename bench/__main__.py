@@ -24,6 +24,7 @@ ALL = [
     "exchange",
     "linkage",
     "benefits",
+    "floating",
     "reports",
     "targets",
     "backup",

@@ -31,6 +31,12 @@ COMMANDS = [
         "benefits cycle compute|notice|approve|pay|reconcile|rate …",
         "a yearly benefit cycle, step by step (--help for each step)",
     ),
+    (
+        "floating peer add|token|list|revoke …",
+        "peer servers for floating-population messages (docs/floating.md)",
+    ),
+    ("floating outbox", "messages waiting for, or done with, delivery to peer servers"),
+    ("floating export OUT | import FILE", "messages for areas without a peer, and their replies"),
     ("report forms --orgunit CODE --period ID --out F", "statistical forms, .xlsx or .csv"),
     ("report summary --orgunit CODE --period ID --out F", "work summary, .docx or .pdf"),
     (

@@ -296,6 +296,14 @@ RENKOU_REPORT_DEADLINE_DAY = min(28, max(1, int(env("REPORT_DEADLINE_DAY", "5"))
 RENKOU_FLOATING_NOTICE_DAYS = int(env("FLOATING_NOTICE_DAYS", "7"))
 RENKOU_FLOATING_REPLY_DAYS = int(env("FLOATING_REPLY_DAYS", "15"))
 RENKOU_FLOATING_REVIEW_DAYS = int(env("FLOATING_REVIEW_DAYS", "15"))
+# Delivery to peer servers (docs/floating.md, "Between servers"): a failed delivery is tried
+# again after RETRY seconds, doubled per failure up to RETRY_MAX; BATCH messages per request.
+RENKOU_OUTBOX_RETRY_SECONDS = float(env("OUTBOX_RETRY_SECONDS", "30"))
+RENKOU_OUTBOX_RETRY_MAX_SECONDS = float(env("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+RENKOU_OUTBOX_BATCH = int(env("OUTBOX_BATCH", "500"))
+RENKOU_OUTBOX_TIMEOUT_SECONDS = float(env("OUTBOX_TIMEOUT_SECONDS", "30"))
+# How often the worker looks for deliveries due (a safety net: sending queues its own).
+RENKOU_OUTBOX_EVERY_SECONDS = float(env("OUTBOX_EVERY_SECONDS", "60"))
 # --- Petitions and hotline cases ------------------------------------------------------------
 # Their deadlines: a YAML file replacing renkou/cases/deadlines.yaml (docs/cases.md).
 RENKOU_CASE_DEADLINES = env("CASE_DEADLINES")

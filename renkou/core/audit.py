@@ -138,6 +138,45 @@ def audit_record(
     return row
 
 
+def audit_records(
+    *, actor: Any, action: str, object_type: str, rows: list[tuple[Any, Any, Any]]
+) -> int:
+    """Append one audit row per (object id, before, after) of ``rows``, chained in their
+    order, in one insert (a batch of like changes: messages received from a peer). Call
+    inside the write's transaction."""
+    if not rows:
+        return 0
+    ctx = current_context()
+    user = actor if getattr(actor, "pk", None) else None
+    label = (user.get_username() if user else str(actor or "system"))[:150]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        last = AuditLog.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+        at = timezone.now()
+        out = []
+        for object_id, before, after in rows:
+            row = AuditLog(
+                at=at,
+                actor=user,
+                actor_label=label,
+                ip=ctx.ip,
+                channel=ctx.channel,
+                action=action,
+                object_type=object_type,
+                object_id=str(object_id or ""),
+                before=_canonical(before),
+                after=_canonical(after),
+                reason="",
+                prev_hash=last,
+            )
+            row.hash = last = _row_hash(last, _hashed_fields(row))
+            out.append(row)
+        AuditLog.objects.bulk_create(out, batch_size=500)
+    return len(out)
+
+
 @dataclass
 class ChainProblem:
     """A row whose stored hash or predecessor does not match."""

@@ -88,6 +88,11 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "floating.receive": _("Received a message from another server"),
     "floating.answered": _("Matched a reply to its notice or request"),
     "floating.review": _("Reviewed a reply"),
+    "floating.peer_create": _("Registered a peer server"),
+    "floating.peer_token": _("Kept a peer server's token"),
+    "floating.peer_revoke": _("Revoked a peer server"),
+    "floating.no_peer_export": _("Exported the messages for areas without a peer server"),
+    "floating.reply_import": _("Imported replies from a file"),
     # petitions and hotline cases
     "cases.case.registered": _("Registered a petition or hotline case"),
     "cases.case.accepted": _("Accepted a case"),
@@ -126,6 +131,7 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "benefits.batch": _("Payment file"),
     "benefits.fact_import": _("Benefit fact import"),
     "floating_message": _("Message between areas"),
+    "floating_peer": _("Peer server"),
     "cases.case": _("Case"),
     "targets.agreement": _("Target agreement"),
     # lists exported with renkou.web.lists (object type = the list's name)

@@ -28,6 +28,7 @@ TOKEN_FIELDS: dict[str, tuple[str, ...]] = {
     "exchange.rosterrow": ("original_enc",),
     "exchange.quarantinedrow": ("original_enc",),
     "cases.case": ("petitioner_name_enc", "petitioner_phone_enc"),
+    "floating.peer": ("their_token_enc",),
 }
 ROTATED_ELSEWHERE = {"registry.person": ("id_number_enc", "phone_enc")}
 

@@ -135,3 +135,80 @@ class Message(FastChoiceDisplay):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message_id}"
+
+
+class Peer(models.Model):
+    """Another renkou server (of another county) messages are exchanged with.
+
+    ``areas`` are the GB/T 2260 region-code prefixes it declared as its own: a message for
+    a person registered there goes to it (the longest prefix wins). ``prefix`` and
+    ``digest`` are of the token *we* issued to it (``rkp_<prefix>_<secret>``, shown once,
+    only its SHA-256 kept); ``their_token_enc`` is the token *it* issued to us, encrypted.
+    """
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    base_url = models.URLField(_("address"), max_length=200)
+    areas = models.JSONField(_("areas"), default=list)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    their_token_enc = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last heard from"), null=True, blank=True)
+    # who delivers to it now (a lease: one worker at a time keeps the order)
+    delivering_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("peer server")
+        verbose_name_plural = _("peer servers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OutboxState(models.TextChoices):
+    """Where a message to another server is."""
+
+    PENDING = "pending", _("Waiting to be delivered")
+    DELIVERED = "delivered", _("Delivered")
+    REFUSED = "refused", _("Refused by the peer")
+    NO_PEER = "no_peer", _("No peer for this area")
+
+
+class OutboxItem(FastChoiceDisplay):
+    """A message waiting for (or done with) its delivery to another server.
+
+    Written in the transaction that sends the message; the worker delivers the items of a
+    peer in their order (``pk``), a later one never before an earlier one still waiting.
+    ``next_attempt_at`` is when a failed delivery is tried again (backoff)."""
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.PROTECT, related_name="outbox"
+    )
+    peer = models.ForeignKey(
+        Peer,
+        verbose_name=_("peer server"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbox",
+    )
+    area = models.CharField(_("to"), max_length=12)
+    state = models.CharField(
+        _("state"), max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    exported_at = models.DateTimeField(_("exported"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox item")
+        verbose_name_plural = _("outbox")
+        indexes = [models.Index(fields=["peer", "state", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} → {self.area} ({self.state})"

@@ -1,10 +1,10 @@
 """Writes of the floating-population messages: each in one transaction, each audited.
 
 A message between two areas of this server is delivered when it is sent; a message for an
-area elsewhere waits as sent until the delivery between servers (to come) carries it, in
-the form ``floating.wire`` gives and stores. Nothing here writes the register: a reply's
-corrections are applied by the receiving office's review, through the registry's own
-services.
+area elsewhere is written to the outbox in the same transaction, and the worker delivers it
+to the peer server of that area (``floating.outbox``) in the form ``floating.wire`` gives.
+Nothing here writes the register: a reply's corrections are applied by the receiving
+office's review, through the registry's own services.
 """
 
 from __future__ import annotations
@@ -53,6 +53,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "same_area": (
         "发送方和接收方是同一地区",
         "the sender and the receiver are the same area",
+    ),
+    "bad_area": (
+        "辖区代码 {value} 不是省、市或县的区划代码",
+        "area {value} is not the region code of a province, prefecture or county",
+    ),
+    "our_area": (
+        "辖区代码 {value} 与本服务器的辖区重叠",
+        "area {value} overlaps this server's own areas",
+    ),
+    "bad_url": ("地址 {value} 不是 http(s) 网址", "address {value} is not an http(s) URL"),
+    "peer_exists": ("已有名为 {value} 的对端服务器", "there is a peer server named {value}"),
+    "not_from_peer": (
+        "发送地区 {value} 不在对端服务器声明的辖区内",
+        "the sending area {value} is not among the peer server's declared areas",
+    ),
+    "not_ours": (
+        "接收地区 {value} 不在本服务器",
+        "the receiving area {value} is not on this server",
     ),
     "no_place": (
         "此人员的户籍地和现居住地都在本辖区内，无需协查",
@@ -274,6 +292,10 @@ def message_send(*, message: Message, actor: Any, now: datetime.datetime | None 
         message.received_at = now
     message.save()
     message_audit(message, "floating.send", actor, before)
+    if message.received_at is None:
+        from renkou.floating.outbox import outbox_write
+
+        outbox_write(message)  # for another server: delivered by the worker
     if message.kind == MessageKind.REPLY:
         _answer(message)  # answered when the reply is sent, wherever it is delivered
     elif message.received_at is not None:

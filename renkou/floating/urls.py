@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from renkou.floating import views
+from renkou.floating import peer_views, views
 
 urlpatterns = [
     path("floating/", views.worklist, name="floating_worklist"),
@@ -24,4 +24,9 @@ urlpatterns = [
         views.message_review,
         name="floating_message_review",
     ),
+    path("floating/peers/", peer_views.peer_list, name="floating_peers"),
+    path("floating/peers/<int:pk>/token/", peer_views.peer_token, name="floating_peer_token"),
+    path("floating/peers/<int:pk>/revoke/", peer_views.peer_revoke, name="floating_peer_revoke"),
+    path("floating/no-peer.xlsx", peer_views.no_peer_export, name="floating_no_peer_export"),
+    path("floating/replies/import/", peer_views.replies_import, name="floating_replies_import"),
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.analytics.periods import PeriodError, containing, parse
-from renkou.core.scoping import can_see_code, may, own_unit_code
+from renkou.core.scoping import can_see_code, may, own_unit_code, user_roles
 from renkou.floating import selectors, services
 from renkou.floating.models import Message, MessageKind, MessageState, ReplyOutcome
 from renkou.registry.changes import visible_person
@@ -65,6 +65,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "tab": tab,
             "unit": unit,
             "counts": selectors.tab_counts(request.user, unit),
+            "can_peers": bool(user_roles(request.user) & {"county_admin", "sysadmin"}),
             "rows": rows,
             "today": today,
             "tabs": [
@@ -104,6 +105,8 @@ def message_detail(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
             "replies": shown_replies,
             "changes": own_changes,
             "today": timezone.localdate(),
+            # a message for another server: where its delivery is (outbox)
+            "delivery": message.outbox.select_related("peer").order_by("-pk").first(),
             "can_send": message.state == MessageState.TO_SEND
             and may(user, "report", message.sender_area),
             "can_answer": message.kind != MessageKind.REPLY

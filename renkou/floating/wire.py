@@ -1,6 +1,6 @@
 """Messages between servers: the form a message travels in (``message_wire``), and storing
-one that comes in (``message_receive``). The delivery itself (peers, tokens, an outbox with
-retries) is to come; these are the two ends it will use."""
+one that comes in (``message_receive``): the two ends of the delivery between servers
+(``floating.outbox`` posts, ``floating.inbox`` receives)."""
 
 from __future__ import annotations
 
@@ -68,13 +68,8 @@ def _person_data_received(person: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
-def message_receive(
-    *, wire: dict[str, Any], actor: Any, now: datetime.datetime | None = None
-) -> tuple[Message, bool]:
-    """Store a message that came from another server; (message, stored now). The same
-    message id again is stored once (returned, False); a reply that comes before the request
-    it answers is kept and matched when the request comes."""
+def message_parse(wire: Any) -> dict[str, Any]:
+    """The fields of a message that came in, checked (``MessageRefused`` if malformed)."""
     try:
         message_id = uuid.UUID(str(wire["message_id"]))
         kind = MessageKind(wire["kind"])
@@ -87,12 +82,37 @@ def message_receive(
         body = dict(wire.get("body") or {})
         outcome = str(wire.get("outcome") or "")
         person = dict(wire.get("person") or {})
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise MessageRefused.of("bad_message", column="message", value=str(exc)[:80]) from None
     if kind == MessageKind.REPLY and in_reply_to is None:
         raise MessageRefused.of("bad_message", column="in_reply_to", value="in_reply_to")
     if outcome and outcome not in ReplyOutcome.values:
         raise MessageRefused.of("bad_message", column="outcome", value=outcome)
+    return {
+        "message_id": message_id,
+        "kind": kind,
+        "sender_area": sender[:12],
+        "receiver_area": receiver[:12],
+        "in_reply_to": in_reply_to,
+        "person_data": _person_data_received(person),
+        "body": body,
+        "outcome": outcome if kind == MessageKind.REPLY else "",
+        "event_date": event_date,
+        "deadline_days": days,
+    }
+
+
+@transaction.atomic
+def message_receive(
+    *, wire: dict[str, Any], actor: Any, now: datetime.datetime | None = None
+) -> tuple[Message, bool]:
+    """Store a message that came from another server; (message, stored now). The same
+    message id again is stored once (returned, False); a reply that comes before the request
+    it answers is kept and matched when the request comes."""
+    fields = message_parse(wire)
+    message_id, kind = fields["message_id"], fields["kind"]
+    sender, receiver = fields["sender_area"], fields["receiver_area"]
+    days = fields["deadline_days"]
     existing = Message.objects.filter(message_id=message_id).first()
     if existing is not None:
         if (existing.kind, existing.sender_area, existing.receiver_area) != (
@@ -106,17 +126,8 @@ def message_receive(
     try:
         with transaction.atomic():
             message = Message.objects.create(
-                message_id=message_id,
-                kind=kind,
+                **fields,
                 state=MessageState.SENT,
-                sender_area=sender,
-                receiver_area=receiver,
-                in_reply_to=in_reply_to,
-                person_data=_person_data_received(person),
-                body=body,
-                outcome=outcome if kind == MessageKind.REPLY else "",
-                event_date=event_date,
-                deadline_days=days,
                 due_on=timezone.localtime(now).date() + datetime.timedelta(days=days),
                 sent_at=now,
                 received_at=now,

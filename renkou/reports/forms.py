@@ -1,4 +1,4 @@
-"""The three statistical forms (统计报表) as tables: columns with units, one row per sub-unit,
+"""The four statistical forms (统计报表) as tables: columns with units, one row per sub-unit,
 a total row. ``xlsx.py`` and ``csv`` writing lay the same tables out.
 
 Totals: a column that adds up across sub-units (persons, births, deaths) gets a SUM formula
@@ -12,6 +12,7 @@ township is no move for the township): the total row holds the unit's own figure
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -379,6 +380,67 @@ def quality_form(data: ReportData) -> Form:
     )
 
 
+def _collaboration_line(rates: dict[str, Any]) -> list[float | None]:
+    notice, reply, on_time = rates["notice"], rates["reply"], rates["on_time"]
+    return [
+        notice.denominator,
+        notice.numerator,
+        notice.percent,
+        reply.denominator,
+        reply.numerator,
+        reply.percent,
+        on_time.numerator,
+        on_time.percent,
+    ]
+
+
+def collaboration_form(data: ReportData) -> Form:
+    """Form 4: the floating population's collaboration (一盘棋): 通报率, 协查反馈率 and
+    反馈及时率 per sub-unit, counted from the messages (``floating.selectors.unit_rates``)."""
+    from renkou.floating.selectors import rates_of_periods, unit_rates
+
+    columns = [
+        Column("arrivals", _("Arrivals from outside"), "", False, 0),
+        Column("notified", _("Notified in time"), "", False, 0),
+        Column("notice_rate", _("Notice rate"), "%", False, 1),
+        Column("requests", _("Verification requests received"), "", False, 0),
+        Column("answered", _("Answered"), "", False, 0),
+        Column("reply_rate", _("Reply rate"), "%", False, 1),
+        Column("on_time", _("Answered on time"), "", False, 0),
+        Column("on_time_rate", _("On-time reply rate"), "%", False, 1),
+    ]
+    start, end = data.period.start, data.period.end
+    figures = rates_of_periods([c.code for c in data.children], [data.period])
+    rows = [
+        Row(c.name, c.code, _collaboration_line(figures[(c.code, data.period.id)]), "unit")
+        for c in data.children
+    ]
+    own = _collaboration_line(data.floating or unit_rates(data.unit.code, start, end))
+    return Form(
+        key="collaboration",
+        title=_("Collaboration on the floating population"),
+        unit=f"{data.unit.name} ({data.unit.code})",
+        period=_header_period(data),
+        basis=_basis_label(data.basis),
+        measure=_("Unit of measure: persons and requests; rates in per cent (%)"),
+        columns=columns,
+        rows=_with_total(columns, rows, own, [False] * len(columns)),
+        first_header=_("Unit"),
+        notes=[
+            _(
+                "Notice rate (通报率): arrivals whose notice was sent within the days allowed"
+                " ÷ arrivals. Reply rate (协查反馈率): requests received and answered ÷"
+                " received. On-time reply rate (反馈及时率): answered by the due day ÷"
+                " received. Blank: nothing counted."
+            ),
+            _(
+                "Totals are the unit's own figures: a message between two of its sub-units"
+                " is counted once."
+            ),
+        ],
+    )
+
+
 def all_forms(data: ReportData) -> list[Form]:
-    """The three forms of a unit and period."""
-    return [vital_form(data), fertility_form(data), quality_form(data)]
+    """The four forms of a unit and period."""
+    return [vital_form(data), fertility_form(data), quality_form(data), collaboration_form(data)]

@@ -83,3 +83,27 @@ def test_the_floating_pages_read_in_chinese() -> None:
     # the stock of A1 at the end of 2024 counts the arrival and the migrant W1 (from 410102)
     page = client.get(f"/floating/rates/?unit={A1}&period=2024")
     assert page.context["stock"].inflow_by_county == {"430521": 1, "410102": 1}
+
+
+def test_the_statistical_forms_hold_the_collaboration_rates(tmp_path: Path) -> None:
+    """Hand count for 2024, as above: township A (of A1) and the county have one arrival,
+    notified late (0 in time, 0.0 %), no request received (blank rates); township B none."""
+    import openpyxl
+
+    from tests.analytics.hand_register import TOWNSHIP_A, TOWNSHIP_B
+
+    arrival_in_2024()
+    out = tmp_path / "forms.xlsx"
+    report_write(kind="forms", code=COUNTY, period="2024", lang="zh", outputs=[out], actor="test")
+    sheet = openpyxl.load_workbook(out, data_only=True).worksheets[3]
+    assert sheet.title.endswith("流动人口协作统计表")
+    rows = {
+        sheet.cell(row=r, column=1).value: [sheet.cell(row=r, column=c).value for c in range(2, 10)]
+        for r in range(7, 7 + 3)
+    }
+    names = dict(
+        OrgUnit.objects.filter(code__in=[TOWNSHIP_A, TOWNSHIP_B]).values_list("code", "name")
+    )
+    assert rows[names[TOWNSHIP_A]] == [1, 0, 0, 0, 0, None, 0, None]
+    assert rows[names[TOWNSHIP_B]] == [0, 0, None, 0, 0, None, 0, None]
+    assert rows["合计"] == [1, 0, 0, 0, 0, None, 0, None]

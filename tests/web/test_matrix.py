@@ -32,6 +32,7 @@ from renkou.core.jobs import job_start
 from renkou.exchange.linking import roster_link
 from renkou.exchange.models import RosterImport
 from renkou.exchange.services import roster_import
+from renkou.floating import peers
 from renkou.floating.models import Message
 from renkou.orgunits.models import OrgUnit
 from renkou.registry import services
@@ -82,6 +83,7 @@ class Ids:
     job: int = 0
     message: str = ""  # the arrival notice of a person arrived in A1 from outside
     arrived: int = 0  # that person
+    peer: int = 0  # a peer server (朝阳区)
     case: int = 0
     child: int = 0  # the child of the childcare application below
     application: int = 0
@@ -477,6 +479,26 @@ PAGES: dict[str, Case] = {
     "floating new request": Case(
         "get", lambda i: f"/floating/requests/new/?person={i.arrived}", in_area()
     ),
+    # the delivery between servers: a county administrator's
+    "floating peers": Case(
+        "get", lambda i: "/floating/peers/", {"county_admin": 200}, otherwise=403
+    ),
+    "floating peer token": Case(
+        "post",
+        lambda i: f"/floating/peers/{i.peer}/token/",
+        {"county_admin": 302},
+        otherwise=403,
+        body={"their_token": "rkp_x_y"},
+    ),
+    "floating peer revoke (confirm)": Case(
+        "get", lambda i: f"/floating/peers/{i.peer}/revoke/", {"county_admin": 200}, otherwise=403
+    ),
+    "floating no-peer export": Case(
+        "get", lambda i: "/floating/no-peer.xlsx", {"county_admin": 200}, otherwise=403
+    ),
+    "floating replies import": Case(
+        "post", lambda i: "/floating/replies/import/", {"county_admin": 302}, otherwise=403
+    ),
     # --- cases: petitions and hotline; read by case officers and auditors of the area (a
     # village reporter only the cases given to them: none here), written by case officers
     "cases": Case("get", lambda i: "/cases/", everyone()),
@@ -636,6 +658,15 @@ API: dict[str, Case] = {
         body={"id": "m-1", "kind": "death", "name": "张伟", "death_date": "2025-06-01"},
         api=True,
     ),
+    # a peer server's inbox: a user's token is not a peer's
+    "floating inbox": Case(
+        "post",
+        lambda i: "/api/floating/inbox/",
+        {},
+        otherwise=401,
+        body={"messages": []},
+        api=True,
+    ),
     "reject change": Case(
         "post",
         lambda i: f"/api/changes/{i.change}/reject/",
@@ -718,6 +749,9 @@ def records() -> Ids:
     )
     arrival = services.event_apply(event=arrival, actor="test")
     notice = Message.objects.get(arrival=arrival)
+    peer, _token = peers.peer_create(
+        name="朝阳区", base_url="http://b.example", areas=["110105"], their_token="", actor="test"
+    )
     case = case_register(
         token="matrix-a1",
         channel="visit",
@@ -740,6 +774,7 @@ def records() -> Ids:
     return Ids(
         agreement=deal.pk,
         message=str(notice.message_id),
+        peer=peer.pk,
         arrived=arrival.person_id,
         cycle=cycle.pk,
         decision=cycle.decisions.get().pk,

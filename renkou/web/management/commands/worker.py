@@ -6,6 +6,9 @@ schedule off) it queues the statistics refresh (unless one is waiting already), 
 takes new events in and computes every recent period missing from the cache. It also
 makes the scheduled backups (``RENKOU_BACKUP_EVERY_HOURS``, ``renkou.core.backup.schedule``).
 
+It also queues the deliveries to peer servers that are due (``outbox_watch``, every
+``RENKOU_OUTBOX_EVERY_SECONDS``), in case a worker stopped before queueing its retry.
+
 It also looks after jobs whose worker died (killed, out of memory, the machine restarted):
 when it starts and then every half ``RENKOU_JOB_LEASE_SECONDS`` it reaps them
 (``renkou.core.jobs.jobs_reap``): a resumable job is queued again, any other is failed with
@@ -55,6 +58,21 @@ def jobs_watch(every: float, stop: threading.Event) -> None:
             close_old_connections()
 
 
+def outbox_watch(every: float, stop: threading.Event) -> None:
+    """Queue the deliveries to peer servers that are due, every ``every`` seconds (sending
+    queues its own; this takes up what a stopped worker left)."""
+    from renkou.floating.outbox import deliveries_due, delivery_queue
+
+    while not stop.wait(every):
+        try:
+            for peer_id in deliveries_due():
+                delivery_queue(peer_id)
+        except Exception:  # tried again at the next tick
+            log.exception("could not queue the deliveries to peer servers")
+        finally:
+            close_old_connections()
+
+
 class Command(BaseCommand):
     """Run the django-tasks database worker, and the statistics schedule beside it."""
 
@@ -79,6 +97,12 @@ class Command(BaseCommand):
             args=(max(0.5, settings.RENKOU_JOB_LEASE_SECONDS / 2), stop),
             daemon=True,
             name="jobs-watch",
+        ).start()
+        threading.Thread(
+            target=outbox_watch,
+            args=(max(0.5, settings.RENKOU_OUTBOX_EVERY_SECONDS), stop),
+            daemon=True,
+            name="outbox-watch",
         ).start()
         if every > 0:
             threading.Thread(
