@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "renkou.floating",
     "renkou.cases",
     "renkou.targets",
+    "renkou.health",
     "renkou.reports",
     "renkou.synth",
     "renkou.notifications",
@@ -307,6 +308,10 @@ RENKOU_OUTBOX_EVERY_SECONDS = float(env("OUTBOX_EVERY_SECONDS", "60"))
 # --- Petitions and hotline cases ------------------------------------------------------------
 # Their deadlines: a YAML file replacing renkou/cases/deadlines.yaml (docs/cases.md).
 RENKOU_CASE_DEADLINES = env("CASE_DEADLINES")
+# The target couples of the pre-pregnancy check's coverage (国免目标人群): "entered" per
+# year and unit, or "estimated" from the register (married women 20-49 with fewer than
+# three living children); see docs/health.md
+RENKOU_HEALTH_TARGET_COUPLES = env("HEALTH_TARGET_COUPLES", "entered")
 
 # --- Backups ---------------------------------------------------------------------------
 # The worker writes a backup (renkou backup) into this directory every so many hours (0: no

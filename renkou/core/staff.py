@@ -34,6 +34,7 @@ RANK = {
     Role.REPORTER: 1,
     Role.STATISTICIAN: 2,
     Role.AUDITOR: 2,
+    Role.SERVICE_STAFF: 2,
     Role.COUNTY_ADMIN: 3,
     Role.SYSADMIN: 4,
 }
