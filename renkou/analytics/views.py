@@ -29,6 +29,8 @@ from renkou.core.models import Job
 from renkou.core.scoping import may, own_unit_code
 from renkou.demography.sex_ratio import band_position
 from renkou.floating.selectors import unit_rates
+from renkou.health import display as health_display
+from renkou.health import selectors as health_selectors
 from renkou.orgunits.models import OrgUnit
 from renkou.web.views import breadcrumb, unit_for_user
 
@@ -462,6 +464,8 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "floating": unit_rates(unit.code, period.start, period.end),
             "case_rates": rate_rows(cases),
             "cases_received": cases.received,
+            # the health services' rates: counts only (read live: the steps of the period)
+            "health_rates": health_display.rate_rows(health_selectors.rates_of(unit.code, period)),
         },
     )
 

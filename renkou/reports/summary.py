@@ -98,7 +98,33 @@ def context(data: ReportData) -> dict[str, Any]:
         "floating": floating_figures(data),
         "cases": cases_figures(data),
         "targets": targets_figures(data),
+        "health": health_figures(data),
     }
+
+
+def health_figures(data: ReportData) -> dict[str, Any]:
+    """The health services for the template: per rate (``health.coverage``,
+    ``.early_followup``, ``.outcome_followup``, ``.high_risk``, ``.screening_coverage``,
+    ``.positive_followup``, ``.premarital``) its per cent with interval and ``<rate>_n``,
+    ``<rate>_d`` its counts; ``health.any`` (any step counted)."""
+    rates = data.health
+    if rates is None:
+        return {"any": False}
+    out: dict[str, Any] = {}
+    for key, rate in rates.named():
+        interval = rate.interval
+        out[key] = Fig(
+            rate.value,
+            2,
+            low_raw=interval[0] if interval else None,
+            high_raw=interval[1] if interval else None,
+        )
+        out[f"{key}_n"] = Fig(rate.numerator)
+        out[f"{key}_d"] = Fig(rate.denominator)
+    out["any"] = any(rate.numerator for _key, rate in rates.named()) or bool(
+        rates.premarital.denominator
+    )
+    return out
 
 
 def floating_figures(data: ReportData) -> dict[str, Any]:
