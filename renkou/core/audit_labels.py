@@ -114,6 +114,7 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "health.step.recorded": _("Recorded a step of a service record"),
     "health.consent.withdrawn": _("Recorded the withdrawal of a consent"),
     "health.figure.set": _("Entered a yearly figure of the health services"),
+    "health.roster.imported": _("Imported a roster of health services"),
 }
 
 OBJECT_LABELS: dict[str, str | Promise] = {
@@ -145,6 +146,7 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "health.record": _("Service record"),
     "health.institution": _("Health institution"),
     "health.figure": _("Yearly figure of the health services"),
+    "health.roster_import": _("Roster of health services"),
     # lists exported with renkou.web.lists (object type = the list's name)
     "audit": _("Audit log"),
     "findings": _("Findings"),

@@ -163,3 +163,31 @@ class AreaFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.orgunit_id} {self.year} {self.kind}={self.value}"
+
+
+class RosterImport(models.Model):
+    """One roster of service steps from the maternal and child health system, imported
+    for a unit: how many rows, recorded, already there, and the rows quarantined with
+    their reasons (row, column, reason code; never a result or a name in clear).
+    ``digest`` makes the import idempotent: the same file again is this import."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    file_name = models.CharField(_("file"), max_length=200)
+    orgunit = models.ForeignKey(
+        "orgunits.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    recorded = models.PositiveIntegerField(_("steps recorded"), default=0)
+    already = models.PositiveIntegerField(_("steps already recorded"), default=0)
+    problems = models.JSONField(default=list)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service roster import")
+        verbose_name_plural = _("service roster imports")
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -67,6 +67,7 @@ def overview(request: HttpRequest, code: str | None = None) -> HttpResponse:
                 (child, rate_rows(r)) for child, r in selectors.rates_by_child(unit, period)
             ],
             "can_figures": services.may_set_figures(user, unit.code),
+            "can_import": selectors.is_service_staff(user),
         },
     )
 
@@ -332,4 +333,74 @@ def person_link(user: Any, person: Person) -> bool:
     """Whether the person page offers the link to the person's service records."""
     return selectors.is_service_staff(user) and services.may_serve(
         user, person.residence_orgunit_id or ""
+    )
+
+
+@login_required
+def imports(request: HttpRequest) -> HttpResponse:
+    """Rosters of service steps: the imports of the user's area, and the upload (service
+    staff only: the rows name persons and their services)."""
+    from renkou.core.problems import InputRefused
+    from renkou.exchange.uploads import upload_discard, upload_store
+    from renkou.health.models import RosterImport
+    from renkou.health.roster import roster_import
+
+    _service_staff(request)
+    prefixes = units_for(request.user, "health")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        unit = OrgUnit.objects.filter(code=request.POST.get("orgunit", "")).first()
+        if upload is None or unit is None or not services.may_serve(request.user, unit.code):
+            messages.error(request, _("Choose a file and a unit of your area."))
+            return redirect("health_imports")
+        path = upload_store(upload.chunks(), upload.name)
+        try:
+            made = roster_import(path=path, orgunit=unit, actor=request.user, name=upload.name)
+        except InputRefused as exc:
+            for problem in exc.problems:
+                messages.error(request, str(problem))
+            return redirect("health_imports")
+        finally:
+            upload_discard(path)
+        return redirect("health_import", pk=made.pk)
+    return render(
+        request,
+        "health/imports.html",
+        {
+            "imports": RosterImport.objects.filter(codes_prefix_q("orgunit_id", prefixes))
+            .select_related("orgunit")
+            .order_by("-imported_at")[:50],
+            "units": OrgUnit.objects.filter(codes_prefix_q("code", prefixes)).order_by("code")[
+                :2000
+            ],
+        },
+    )
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One roster import: its counts and the rows quarantined with their reasons."""
+    from renkou.health.models import RosterImport
+    from renkou.health.roster import KIND, reason_text
+
+    _service_staff(request)
+    prefixes = units_for(request.user, "health")
+    made = (
+        RosterImport.objects.filter(codes_prefix_q("orgunit_id", prefixes), pk=pk)
+        .select_related("orgunit")
+        .first()
+    )
+    if made is None:
+        raise Http404
+    headers = {c.name: c.synonyms[0] for c in KIND.columns}
+    return render(
+        request,
+        "health/import.html",
+        {
+            "made": made,
+            "problems": [
+                (p["row"], headers.get(p["column"], p["column"]), reason_text(p["reason"]))
+                for p in made.problems
+            ],
+        },
     )

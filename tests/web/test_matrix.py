@@ -686,6 +686,17 @@ HEALTH: dict[str, Case] = {
             "consent_given": "on",
         },
     ),
+    # rosters of service steps: service staff only (each sees its own area's imports)
+    "health imports": Case(
+        "get",
+        lambda i: "/health/imports/",
+        {**SERVICE_ONLY, "service_this_township": 200, "service_other_township": 200},
+    ),
+    "health import upload": Case(
+        "post",
+        lambda i: "/health/imports/",
+        {**SERVICE_ONLY, "service_this_township": 302, "service_other_township": 302},
+    ),
     # a record by its number: its service staff, and the auditor (read only)
     "health record": Case(
         "get",
