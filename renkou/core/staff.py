@@ -316,6 +316,7 @@ DEMO_USERS = (
     ("demo.statistician", Role.STATISTICIAN, Level.TOWNSHIP),
     ("demo.county", Role.COUNTY_ADMIN, Level.COUNTY),
     ("demo.auditor", Role.AUDITOR, Level.COUNTY),
+    ("demo.service", Role.SERVICE_STAFF, Level.TOWNSHIP),
 )
 
 
