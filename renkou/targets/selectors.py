@@ -319,6 +319,11 @@ class Scorecard:
     missing: bool = False
 
     @property
+    def empty(self) -> bool:
+        """Whether no unit has a figure for any target."""
+        return bool(self.rows) and all(r.score.total is None for r in self.rows)
+
+    @property
     def watch_list(self) -> list[Row]:
         """The units on the watch list, lowest score first."""
         rows = [r for r in self.rows if r.watched]
@@ -404,8 +409,11 @@ def scorecards(agreement: Agreement, periods: Iterable[Period]) -> dict[str, Sco
         for row, rank in zip(rows, ranks, strict=True):
             row.rank = rank
         ranked = sum(1 for r in ranks if r is not None)
-        for row in rows:
-            row.reasons = _reasons(row, targets, agreement, ranked)
+        # A period without a figure for any unit (nothing happened yet, nothing counted) puts
+        # nobody on the watch list: "no figure" singles a unit out only among units with some.
+        if ranked:
+            for row in rows:
+                row.reasons = _reasons(row, targets, agreement, ranked)
         rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
         cached = any(catalogue.CATALOGUE[t.indicator].source == "cache" for t in targets)
         missing = (
