@@ -6,7 +6,8 @@ every unit and period of the 1,000,000-person county in at most 10 s. The roster
 from the register (two rows per woman aged 35–64: screened, then a negative result), the
 import run through ``renkou.health.roster.roster_import`` as a service worker of the
 county; the rates are then computed for the county, every township and village, and the
-year, its quarters and months (``renkou.health.selectors.rates_of``), timed in-process.
+year, its quarters and months in one pass (``renkou.health.selectors.rates_many``),
+timed in-process.
 """
 
 from __future__ import annotations
@@ -71,18 +72,14 @@ print(json.dumps({{"seconds": took, "recorded": made.recorded, "set_aside": len(
 RATES = f"""
 import json, time
 from renkou.analytics.periods import parse
-from renkou.health.selectors import rates_of
+from renkou.health.selectors import rates_many
 from renkou.orgunits.models import OrgUnit
 periods = [parse("{YEAR}"), *[parse(f"{YEAR}Q{{q}}") for q in range(1, 5)],
     *[parse(f"{YEAR}{{m:02d}}") for m in range(1, 13)]]
 units = list(OrgUnit.objects.filter(level__gte=3, valid_to__isnull=True)
     .values_list("code", flat=True))
 started = time.perf_counter()
-n = 0
-for code in units:
-    for p in periods:
-        rates_of(code, p)
-        n += 1
+n = len(rates_many(units, periods))
 took = time.perf_counter() - started
 print(json.dumps({{"seconds": took, "cells": n, "units": len(units), "periods": len(periods)}}))
 """

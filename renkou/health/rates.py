@@ -101,6 +101,57 @@ def _in(day: datetime.date | None, start: datetime.date, end: datetime.date) -> 
     return day is not None and start <= day <= end
 
 
+COUNTS = (
+    "examined",
+    "early",
+    "outcome",
+    "assessed",
+    "high",
+    "screened",
+    "positive",
+    "followed",
+    "checked",
+)
+
+
+def record_counts(r: RecordFacts, start: datetime.date, end: datetime.date) -> dict[str, int]:
+    """What one record adds to the counts of the period ``start``–``end`` (both included):
+    its steps dated in the period (a positive result's referral counted at any date)."""
+    out = dict.fromkeys(COUNTS, 0)
+    if r.withdrawn:
+        return out
+    steps = r.steps
+    if r.programme == "pre_pregnancy":
+        out["examined"] = _in(steps.get("examined"), start, end)
+        out["early"] = _in(steps.get("early_followup"), start, end)
+        out["outcome"] = _in(steps.get("outcome_followup"), start, end)
+        if _in(steps.get("risk_assessed"), start, end):
+            out["assessed"] = 1
+            out["high"] = r.outcomes.get("risk_assessed") == "high"
+    elif r.programme == "screening":
+        out["screened"] = _in(steps.get("screened"), start, end)
+        if _in(steps.get("result"), start, end) and r.outcomes.get("result") == "positive":
+            out["positive"] = 1
+            out["followed"] = "referred" in steps
+    elif r.programme == "premarital":
+        out["checked"] = _in(steps.get("checked"), start, end)
+    return out
+
+
+def rates_from_counts(counts: Mapping[str, int], figures: Figures) -> HealthRates:
+    """The rates of a unit and period from its counts (``COUNTS``) and its figures."""
+    c = {k: int(counts.get(k, 0)) for k in COUNTS}
+    return HealthRates(
+        coverage=Rate(c["examined"], figures.target_couples),
+        early_followup=Rate(c["early"], figures.pregnancies),
+        outcome_followup=Rate(c["outcome"], figures.pregnancies_due),
+        high_risk=Rate(c["high"], c["assessed"]),
+        screening_coverage=Rate(c["screened"], figures.target_women),
+        positive_followup=Rate(c["followed"], c["positive"]),
+        premarital=Rate(c["checked"], figures.marriages),
+    )
+
+
 def health_rates(
     records: Iterable[RecordFacts],
     start: datetime.date,
@@ -109,35 +160,11 @@ def health_rates(
 ) -> HealthRates:
     """The rates of the records of one unit for the period ``start``–``end`` (both days
     included)."""
-    examined = early = outcome = assessed = high = screened = positive = followed = 0
-    checked = 0
+    total = dict.fromkeys(COUNTS, 0)
     for r in records:
-        if r.withdrawn:
-            continue
-        steps = r.steps
-        if r.programme == "pre_pregnancy":
-            examined += _in(steps.get("examined"), start, end)
-            early += _in(steps.get("early_followup"), start, end)
-            outcome += _in(steps.get("outcome_followup"), start, end)
-            if _in(steps.get("risk_assessed"), start, end):
-                assessed += 1
-                high += r.outcomes.get("risk_assessed") == "high"
-        elif r.programme == "screening":
-            screened += _in(steps.get("screened"), start, end)
-            if _in(steps.get("result"), start, end) and r.outcomes.get("result") == "positive":
-                positive += 1
-                followed += "referred" in steps
-        elif r.programme == "premarital":
-            checked += _in(steps.get("checked"), start, end)
-    return HealthRates(
-        coverage=Rate(examined, figures.target_couples),
-        early_followup=Rate(early, figures.pregnancies),
-        outcome_followup=Rate(outcome, figures.pregnancies_due),
-        high_risk=Rate(high, assessed),
-        screening_coverage=Rate(screened, figures.target_women),
-        positive_followup=Rate(followed, positive),
-        premarital=Rate(checked, figures.marriages),
-    )
+        for key, value in record_counts(r, start, end).items():
+            total[key] += value
+    return rates_from_counts(total, figures)
 
 
 def estimated_target_couples(women: Iterable[tuple[datetime.date, int]], at: datetime.date) -> int:

@@ -489,7 +489,7 @@ def _health_line(rates: Any) -> list[float | None]:
 def health_form(data: ReportData) -> Form:
     """Form 5: the health services (国免, 两癌筛查, 婚前医学检查): per sub-unit, each rate's
     numerator, denominator and per cent (``renkou.health.rates``): counts, never persons."""
-    from renkou.health.selectors import rates_of
+    from renkou.health.selectors import rates_many
 
     labels = _health_labels()
     columns = []
@@ -499,11 +499,13 @@ def health_form(data: ReportData) -> Form:
             Column(f"{key}_d", labels[den], "", False, 0),
             Column(key, labels[rate], "%", False, 2),
         ]
+    codes = [data.unit.code, *(c.code for c in data.children)]
+    many = rates_many(codes, [data.period])
     rows = [
-        Row(c.name, c.code, _health_line(rates_of(c.code, data.period)), "unit")
+        Row(c.name, c.code, _health_line(many[(c.code, data.period.id)]), "unit")
         for c in data.children
     ]
-    own = _health_line(data.health or rates_of(data.unit.code, data.period))
+    own = _health_line(data.health or many[(data.unit.code, data.period.id)])
     return Form(
         key="health",
         title=_("Health services"),

@@ -18,7 +18,7 @@ from renkou.orgunits.models import OrgUnit
 from renkou.reports.data import ReportData
 from renkou.reports.forms import health_form
 from renkou.reports.summary import health_figures
-from tests.builders import TOWNSHIP_A, VILLAGE_A1, VILLAGE_A2, client_as
+from tests.builders import COUNTY, TOWNSHIP_A, VILLAGE_A1, VILLAGE_A2, client_as
 from tests.health.build import open_record, step
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +106,25 @@ def test_the_dashboard_shows_the_rates_to_the_office(staff: dict[str, Any]) -> N
     page = client.get(f"/statistics/{TOWNSHIP_A}/?period=2025").content.decode()
     assert 'id="health"' in page and "目标人群覆盖率" in page and "(1/5)" in page
     assert datetime.date(2025, 1, 1)
+
+
+def test_many_units_and_periods_at_once_equal_each_one_alone(staff: dict[str, Any]) -> None:
+    from renkou.health.selectors import rates_many
+
+    _two_couples(staff)
+    periods = [parse("2025"), parse("2025Q1"), parse("202502"), parse("202505"), parse("2024")]
+    codes = [COUNTY, TOWNSHIP_A, VILLAGE_A1, VILLAGE_A2]
+    many = rates_many(codes, periods)
+    for code in codes:
+        for period in periods:
+            alone = rates_many([code], [period])[(code, period.id)]
+            assert many[(code, period.id)] == alone, (code, period.id)
+    # by hand: February 2025 holds the examination and the assessment, May the follow-up
+    feb, may = many[(VILLAGE_A1, "202502")], many[(VILLAGE_A1, "202505")]
+    assert (feb.coverage.numerator, feb.high_risk.numerator, feb.early_followup.numerator) == (
+        1,
+        1,
+        0,
+    )
+    assert (may.coverage.numerator, may.early_followup.numerator) == (0, 1)
+    assert many[(COUNTY, "2024")].coverage.numerator == 0
