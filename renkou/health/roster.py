@@ -14,6 +14,7 @@ a cell that is not what its column holds.
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from renkou.core import crypto
-from renkou.core.audit import audit_record
+from renkou.core.audit import audit_record, audit_records
 from renkou.exchange import values as v
 from renkou.exchange.kinds import DATE, ID, TEXT, Column, RosterKind, map_headers
 from renkou.exchange.linking import same_name
 from renkou.exchange.reading import open_roster
 from renkou.exchange.services import file_digest, header_samples, require_columns
 from renkou.health import services
-from renkou.health.models import Institution, RosterImport, ServiceRecord
+from renkou.health.models import Consent, Institution, RosterImport, ServiceRecord, ServiceStep
 from renkou.health.programmes import PROGRAMMES
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q
@@ -256,6 +257,25 @@ def _hashes(code: str, rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Pers
     return found
 
 
+def _existing(
+    keys: list[str],
+) -> dict[str, tuple[ServiceRecord, dict[str, datetime.date], dict[str, str]]]:
+    """The records of earlier imports among ``keys``, with their steps' dates and outcomes."""
+    out: dict[str, tuple[ServiceRecord, dict[str, datetime.date], dict[str, str]]] = {}
+    for i in range(0, len(keys), 500):
+        records = {r.pk: r for r in ServiceRecord.objects.filter(key__in=keys[i : i + 500])}
+        for r in records.values():
+            out[r.key] = (r, {}, {})
+        for record_id, step, on, token in ServiceStep.objects.filter(
+            record_id__in=list(records)
+        ).values_list("record_id", "step", "on", "result_enc"):
+            _r, done, outcomes = out[records[record_id].key]
+            done[step] = on
+            if token:
+                outcomes[step] = json.loads(crypto.decrypt(token)).get("outcome", "")
+    return out
+
+
 def roster_import(
     *, path: Path, orgunit: OrgUnit, actor: Any, name: str = "", today: datetime.date | None = None
 ) -> RosterImport:
@@ -283,63 +303,107 @@ def roster_import(
         else:
             groups[parsed.key].append(parsed)
     recorded = already = 0
-    with transaction.atomic():
-        for key, group in groups.items():
-            first = group[0]
-            order = [s.code for s in PROGRAMMES[first.programme].steps]
-            group.sort(key=lambda r: (order.index(r.step), r.on, r.number))
-            record = ServiceRecord.objects.filter(key=key).first()
-            if record is not None and record.withdrawn_on is not None:
-                problems += [_problem(r.number, "consent_on", "consent") for r in group]
+    existing = _existing(list(groups))
+    new_records: list[ServiceRecord] = []
+    consents: list[Consent] = []
+    steps: list[ServiceStep] = []
+    user = actor if getattr(actor, "pk", None) else None
+    for key, group in groups.items():
+        first = group[0]
+        order = [s.code for s in PROGRAMMES[first.programme].steps]
+        group.sort(key=lambda r: (order.index(r.step), r.on, r.number))
+        record, done, outcomes = existing.get(key, (None, {}, {}))
+        if record is not None and record.withdrawn_on is not None:
+            problems += [_problem(r.number, "consent_on", "consent") for r in group]
+            continue
+        if record is None:
+            # checked as ``record_open`` would: the consent dated on or before the record
+            record = ServiceRecord(
+                key=key,
+                programme=first.programme,
+                orgunit_id=first.woman.residence_orgunit_id,
+                woman=first.woman,
+                man=first.man,
+                opened_on=max(min(r.on for r in group), first.consent_on),
+                recorded_by=user,
+            )
+            new_records.append(record)
+            consents += [
+                Consent(
+                    record=record,
+                    person=p,
+                    given_on=first.consent_on,
+                    scope=first.consent_scope[:200],
+                    recorded_by=user,
+                )
+                for p in (first.woman, first.man)
+                if p is not None
+            ]
+        failed = False
+        for row in group:
+            if done.get(row.step) == row.on:
+                already += 1
                 continue
-            done: dict[str, datetime.date] = {}
-            if record is not None:
-                done = dict(record.steps.values_list("step", "on"))
-            failed = False
-            for row in group:
-                if done.get(row.step) == row.on:
-                    already += 1
-                    continue
-                if failed:
-                    problems.append(_problem(row.number, "on", "order"))
-                    continue
-                if record is None:
-                    opened = min(r.on for r in group)
-                    record = services.record_open(
-                        key=key,
-                        programme=row.programme,
-                        woman=row.woman,
-                        man=row.man,
-                        opened_on=max(opened, row.consent_on),
-                        consents=[
-                            services.ConsentGiven(p, row.consent_on, row.consent_scope)
-                            for p in (row.woman, row.man)
-                            if p is not None
-                        ],
-                        actor=actor,
-                        today=today,
-                    )
-                try:
-                    services.step_record(
-                        record=record,
-                        step=row.step,
-                        on=row.on,
-                        institution=row.institution,
-                        staff_name=row.staff_name,
-                        outcome=row.outcome,
-                        advice=row.advice,
-                        actor=actor,
-                        today=today,
-                    )
-                except services.HealthRefused as exc:
-                    failed = True
-                    reason = "twice" if row.step in done else "order"
-                    if exc.field == "outcome":
-                        reason = "outcome"
-                    problems.append(_problem(row.number, "on", reason))
-                    continue
-                done[row.step] = row.on
-                recorded += 1
+            if failed:
+                problems.append(_problem(row.number, "on", "order"))
+                continue
+            try:
+                services.step_check(record, row.step, row.on, row.outcome, done, outcomes, today)
+            except services.HealthRefused as exc:
+                failed = True
+                reason = "twice" if row.step in done else "order"
+                problems.append(
+                    _problem(row.number, "on", "outcome" if exc.field == "outcome" else reason)
+                )
+                continue
+            result = {k: x for k, x in (("outcome", row.outcome), ("advice", row.advice)) if x}
+            steps.append(
+                ServiceStep(
+                    record=record,
+                    step=row.step,
+                    on=row.on,
+                    institution=row.institution,
+                    staff_name=row.staff_name,
+                    result_enc=crypto.encrypt(json.dumps(result, ensure_ascii=False))
+                    if result
+                    else "",
+                    recorded_by=user,
+                )
+            )
+            done[row.step] = row.on
+            if row.outcome:
+                outcomes[row.step] = row.outcome
+            recorded += 1
+    with transaction.atomic():
+        ServiceRecord.objects.bulk_create(new_records, batch_size=2000)
+        for c in consents:
+            c.record_id = c.record.pk
+        for st in steps:
+            st.record_id = st.record.pk
+        Consent.objects.bulk_create(consents, batch_size=2000)
+        ServiceStep.objects.bulk_create(steps, batch_size=2000)
+        audit_records(
+            actor=actor,
+            action="health.record.opened",
+            object_type="health.record",
+            rows=[
+                (r.pk, None, {"programme": r.programme, "orgunit": r.orgunit_id})
+                for r in new_records
+            ],
+        )
+        audit_records(
+            actor=actor,
+            action="health.step.recorded",
+            object_type="health.record",
+            rows=[
+                (
+                    st.record_id,
+                    None,
+                    {"step": st.step, "on": st.on, "institution": st.institution.code},
+                )
+                for st in steps
+            ],
+        )
         problems.sort(key=lambda p: p["row"])
         made = RosterImport.objects.create(
             digest=digest,
