@@ -115,6 +115,7 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "health.consent.withdrawn": _("Recorded the withdrawal of a consent"),
     "health.figure.set": _("Entered a yearly figure of the health services"),
     "health.roster.imported": _("Imported a roster of health services"),
+    "health.roster.record": _("Recorded the steps of a service record from a roster"),
 }
 
 OBJECT_LABELS: dict[str, str | Promise] = {

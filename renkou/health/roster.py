@@ -382,26 +382,30 @@ def roster_import(
             st.record_id = st.record.pk
         Consent.objects.bulk_create(consents, batch_size=2000)
         ServiceStep.objects.bulk_create(steps, batch_size=2000)
+        # one audit row per record the roster touched, naming the steps it recorded there
+        # (never a result): the import's log stays a row per record, not per cell
+        opened = {r.pk for r in new_records}
+        touched: dict[int, list[list[str]]] = defaultdict(list)
+        programme_of = {r.pk: (r.programme, r.orgunit_id) for r in new_records}
+        for st in steps:
+            touched[st.record_id].append([st.step, st.on.isoformat(), st.institution.code])
+            programme_of.setdefault(st.record_id, (st.record.programme, st.record.orgunit_id))
         audit_records(
             actor=actor,
-            action="health.record.opened",
-            object_type="health.record",
-            rows=[
-                (r.pk, None, {"programme": r.programme, "orgunit": r.orgunit_id})
-                for r in new_records
-            ],
-        )
-        audit_records(
-            actor=actor,
-            action="health.step.recorded",
+            action="health.roster.record",
             object_type="health.record",
             rows=[
                 (
-                    st.record_id,
+                    pk,
                     None,
-                    {"step": st.step, "on": st.on, "institution": st.institution.code},
+                    {
+                        "programme": programme_of[pk][0],
+                        "orgunit": programme_of[pk][1],
+                        "opened": pk in opened,
+                        "steps": touched.get(pk, []),
+                    },
                 )
-                for st in steps
+                for pk in sorted(set(touched) | opened)
             ],
         )
         problems.sort(key=lambda p: p["row"])

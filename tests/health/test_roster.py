@@ -67,6 +67,13 @@ def test_a_roster_links_records_and_quarantines_bad_rows(
     record = ServiceRecord.objects.get(programme="pre_pregnancy")
     assert record.consents.count() == 2
     assert "高风险" not in str(ServiceStep.objects.values_list("result_enc", flat=True))
+    from renkou.core.models import AuditLog
+
+    rows = AuditLog.objects.filter(action="health.roster.record")
+    assert rows.count() == 2  # one per record, naming its steps, never a result
+    assert sorted(len(r.after["steps"]) for r in rows) == [1, 3]
+    assert all("high" not in str(r.after) and "高风险" not in str(r.after) for r in rows)
+    assert AuditLog.objects.filter(action="health.roster.imported").count() == 1
 
 
 def test_the_same_file_again_is_the_same_import_and_the_same_rows_change_nothing(
