@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from renkou.analytics.counts import LAST_AGE_GROUP
-from renkou.analytics.indicators import FERTILE_GROUPS, group_label
 from renkou.analytics.labels import RATES, label, not_a_period, period_text
 from renkou.analytics.models import IndicatorValue, stored_srb_settings
+from renkou.analytics.names import FERTILE_GROUPS, LAST_AGE_GROUP, group_label
 from renkou.analytics.periods import Period, PeriodError, add_months, containing, parse
 from renkou.cases.display import rate_rows
 from renkou.cases.selectors import rates_of

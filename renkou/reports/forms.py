@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from renkou import demography as dm
-from renkou.analytics.indicators import FERTILE_GROUPS, group_label
 from renkou.analytics.labels import period_text
+from renkou.analytics.names import FERTILE_GROUPS, group_label
 from renkou.exchange.completeness import completeness
 from renkou.reports.data import ReportData, Values
 

@@ -25,9 +25,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from renkou.analytics import labels
-from renkou.analytics.counts import LAST_AGE_GROUP
-from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
 from renkou.analytics.labels import RATES, label
+from renkou.analytics.names import FERTILE_GROUPS, INDICATORS, LAST_AGE_GROUP, group_label
 from renkou.analytics.periods import Period
 from renkou.benefits.choices import programme_label
 from renkou.core.files import scratch_directory
