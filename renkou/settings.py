@@ -188,9 +188,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Roles that must confirm each sign-in with a TOTP code (an authenticator app).
+# Roles that must confirm each sign-in with a TOTP code (an authenticator app): the
+# administrators, and the service staff, who read health records (sensitive personal
+# information under the PIPL).
 RENKOU_SECOND_FACTOR_ROLES = frozenset(
-    r.strip() for r in env("SECOND_FACTOR_ROLES", "county_admin,sysadmin").split(",") if r.strip()
+    r.strip()
+    for r in env("SECOND_FACTOR_ROLES", "county_admin,sysadmin,service_staff").split(",")
+    if r.strip()
 )
 OTP_TOTP_ISSUER = env("OTP_ISSUER", "renkou")
 LOGIN_URL = "login"
