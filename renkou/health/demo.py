@@ -117,9 +117,13 @@ def demo_services_prepare(*, county: str, today: datetime.date) -> Prepared:
         man_id = spouses.get(woman.pk)
         man = Person.objects.filter(pk=man_id, sex="M").first() if man_id else None
         village = figures[woman.residence_orgunit_id]
+        # The target women and couples are about three in ten; most of them, and a few
+        # outside the target, come for the service (so that an area's coverage is below or
+        # near 100 %, as it is where the targets are planned well).
+        in_target = _share(woman, "target") < 0.3
         if 35 <= age <= 64:
-            village[FigureKind.TARGET_WOMEN] += 1 if _share(woman, "target") < 0.3 else 0
-            if _share(woman, "screen") < 0.2:
+            village[FigureKind.TARGET_WOMEN] += 1 if in_target else 0
+            if _share(woman, "screen") < (0.65 if in_target else 0.01):
                 _screen(woman, today, mch, centre, actor, prepared)
         if man is None or woman.marital_status != "married":
             continue
@@ -127,8 +131,8 @@ def demo_services_prepare(*, county: str, today: datetime.date) -> Prepared:
         if married_on and _share(woman, "premarital") < 0.7:
             _premarital(woman, man, married_on, mch, actor, prepared, today)
         if 20 <= age <= 49:
-            village[FigureKind.TARGET_COUPLES] += 1 if _share(woman, "target") < 0.3 else 0
-            if _share(woman, "pre") < 0.25:
+            village[FigureKind.TARGET_COUPLES] += 1 if in_target else 0
+            if _share(woman, "pre") < (0.85 if in_target else 0.01):
                 _pre_pregnancy(woman, man, today, mch, centre, actor, prepared, village)
     year = today.year
     for code, values in figures.items():
