@@ -83,7 +83,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
             s.close()
 
 
-def test_a_notice_and_a_request_cross_and_their_replies_come_back(servers: dict[str, Any]) -> None:
+def a_notice_and_a_request_cross_and_their_replies_come_back(servers: dict[str, Any]) -> None:
     a, b = servers["a"], servers["b"]
     notice = a.do("arrive", person=ZHAO)
     request = a.do("request", id_number=ZHAO["id_number"], note="请核实家庭成员")
@@ -122,7 +122,7 @@ def test_a_notice_and_a_request_cross_and_their_replies_come_back(servers: dict[
     assert {i["state"] for i in a.do("outbox")} == {"delivered"}
 
 
-def test_the_receiver_stopped_midway_gets_every_message_after_in_order(
+def the_receiver_stopped_midway_gets_every_message_after_in_order(
     servers: dict[str, Any],
 ) -> None:
     a, b = servers["a"], servers["b"]
@@ -154,7 +154,7 @@ def test_the_receiver_stopped_midway_gets_every_message_after_in_order(
     assert {i["state"] for i in a.do("outbox")} == {"delivered"}
 
 
-def test_a_delivery_posted_twice_is_stored_once(servers: dict[str, Any]) -> None:
+def a_delivery_posted_twice_is_stored_once(servers: dict[str, Any]) -> None:
     a, b = servers["a"], servers["b"]
     first = next(i for i, m in a.messages().items() if m["kind"] == "notice")
     wire = a.do("wire", message_id=first)
@@ -165,7 +165,7 @@ def test_a_delivery_posted_twice_is_stored_once(servers: dict[str, Any]) -> None
     assert len(b.messages()) == before
 
 
-def test_a_revoked_token_is_refused_and_the_message_waits(servers: dict[str, Any]) -> None:
+def a_revoked_token_is_refused_and_the_message_waits(servers: dict[str, Any]) -> None:
     a, b = servers["a"], servers["b"]
     b.do("peer_revoke", name="桐庐县")
     before = len(b.messages())
@@ -183,3 +183,14 @@ def test_a_revoked_token_is_refused_and_the_message_waits(servers: dict[str, Any
     assert item["state"] == "pending" and item["last_error"] == "HTTP 401"
     assert len(b.messages()) == before  # nothing stored
     assert late not in b.messages()
+
+
+def test_two_servers_exchange_messages_through_their_workers(servers: dict[str, Any]) -> None:
+    """The four parts in their order, in one test: they share the two servers' state (the
+    later parts use the messages of the earlier ones, and the last revokes the peer), and
+    one test keeps them on one pytest-xdist worker, which a module of four tests does not
+    (a worker that took the later two started servers of its own, without the messages)."""
+    a_notice_and_a_request_cross_and_their_replies_come_back(servers)
+    the_receiver_stopped_midway_gets_every_message_after_in_order(servers)
+    a_delivery_posted_twice_is_stored_once(servers)
+    a_revoked_token_is_refused_and_the_message_waits(servers)
