@@ -208,6 +208,21 @@ def today() -> datetime.date:
     return datetime.date(2025, 6, 30)
 
 
+def orgunits_only() -> None:
+    """The org units of ``ORGUNITS`` in the database, without persons (for tests of cases,
+    targets and the like, which need the tree and its officers only)."""
+    from renkou.orgunits.models import Level, OrgUnit
+
+    levels = {2: Level.PROVINCE, 4: Level.PREFECTURE, 6: Level.COUNTY, 9: Level.TOWNSHIP}
+    for row in ORGUNITS:
+        OrgUnit.objects.create(
+            code=row["code"],
+            name=row["name"],
+            level=levels.get(len(row["code"]), Level.VILLAGE),
+            parent_id=row["parent_code"] or None,
+        )
+
+
 def user_with_role(username: str, role: str, code: str) -> Any:
     """A user holding ``role`` at org unit ``code`` (created through the accounts service)."""
     from django.contrib.auth import get_user_model

@@ -1,6 +1,7 @@
 """The indicators a target can name: every figure of the indicator cache, the quality
 rates (逻辑准确率, 完整率), the collaboration rates over the floating population (通报率,
-协查反馈率, 反馈及时率) and the benefits' disbursement rate (资金发放到位率). A target on
+协查反馈率, 反馈及时率), the completeness of registration against the departments' rosters
+(登记完整率) and the benefits' disbursement rate (资金发放到位率). A target on
 anything else is refused: there is nothing to score it on."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ CACHE = "cache"
 QUALITY = "quality"
 FLOATING = "floating"
 BENEFITS = "benefits"
+COMPLETENESS = "completeness"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,21 @@ OTHERS: tuple[Scorable, ...] = (
     Scorable("floating_notice_rate", FLOATING, _("Arrivals notified in time (per cent)")),
     Scorable("floating_reply_rate", FLOATING, _("Verification requests answered (per cent)")),
     Scorable("floating_on_time_rate", FLOATING, _("Requests answered in time (per cent)")),
+    Scorable(
+        "completeness_births",
+        COMPLETENESS,
+        _("Completeness of birth registration against the hospitals' births (per cent)"),
+    ),
+    Scorable(
+        "completeness_deaths_hospital",
+        COMPLETENESS,
+        _("Completeness of death registration against the hospitals' deaths (per cent)"),
+    ),
+    Scorable(
+        "completeness_deaths_police",
+        COMPLETENESS,
+        _("Completeness of death registration against the police's deaths (per cent)"),
+    ),
     Scorable(
         "benefits_disbursement_rate",
         BENEFITS,

@@ -21,6 +21,7 @@ from renkou import demography as dm
 from renkou.analytics.models import IndicatorValue
 from renkou.analytics.periods import Period, periods_within
 from renkou.core.scoping import can_see_code, user_prefixes
+from renkou.exchange.completeness import completeness
 from renkou.floating import rates as floating_rates
 from renkou.floating.models import Message, MessageKind
 from renkou.orgunits.models import OrgUnit
@@ -173,6 +174,46 @@ def _quality_measures(
     return out
 
 
+# target indicator → (event, roster kind) of ``exchange.completeness``
+_COMPLETENESS = {
+    "completeness_births": ("birth", "hospital_births"),
+    "completeness_deaths_hospital": ("death", "hospital_deaths"),
+    "completeness_deaths_police": ("death", "police_deaths"),
+}
+
+
+def _completeness_measures(
+    agreement: Agreement, targets: list[Target], codes: list[str], periods: list[Period]
+) -> dict[Key, scoring.Measure]:
+    """Completeness of registration of each sub-unit against a roster kind, as the
+    completeness page counts it (``exchange.completeness``: the roster's events the
+    register holds ÷ the roster's events, Wilson interval); no figure where the rosters
+    received do not cover the unit and the whole period."""
+    wanted = [t for t in targets if catalogue.CATALOGUE[t.indicator].source == "completeness"]
+    if not wanted:
+        return {}
+    out: dict[Key, scoring.Measure] = {}
+    unit = OrgUnit.objects.get(code=agreement.orgunit_id)
+    for period in periods:
+        for event in sorted({_COMPLETENESS[t.indicator][0] for t in wanted}):
+            rows = {
+                r.code: r
+                for r in completeness(unit=unit, event=event, start=period.start, end=period.end)
+            }
+            for t in wanted:
+                of_event, kind = _COMPLETENESS[t.indicator]
+                if of_event != event:
+                    continue
+                for code in codes:
+                    share = rows[code].share(kind) if code in rows else None
+                    out[(period.id, t.indicator, t.basis, code)] = (
+                        _share(share.part, share.whole)
+                        if share is not None
+                        else scoring.Measure(None, count=0)
+                    )
+    return out
+
+
 _FLOATING = {
     "floating_notice_rate": "notice",
     "floating_reply_rate": "reply",
@@ -319,6 +360,11 @@ class Scorecard:
     missing: bool = False
 
     @property
+    def empty(self) -> bool:
+        """Whether no unit has a figure for any target."""
+        return bool(self.rows) and all(r.score.total is None for r in self.rows)
+
+    @property
     def watch_list(self) -> list[Row]:
         """The units on the watch list, lowest score first."""
         rows = [r for r in self.rows if r.watched]
@@ -379,6 +425,7 @@ def scorecards(agreement: Agreement, periods: Iterable[Period]) -> dict[str, Sco
     measures = _cache_measures(targets, codes, chosen)
     measures.update(_quality_measures(agreement, targets, codes, chosen))
     measures.update(_floating_measures(agreement, targets, codes, chosen))
+    measures.update(_completeness_measures(agreement, targets, codes, chosen))
     measures.update(_benefit_measures(agreement, targets, codes, chosen))
     rules = [rule_of(t) for t in targets]
     empty = scoring.Measure(None)
@@ -404,8 +451,11 @@ def scorecards(agreement: Agreement, periods: Iterable[Period]) -> dict[str, Sco
         for row, rank in zip(rows, ranks, strict=True):
             row.rank = rank
         ranked = sum(1 for r in ranks if r is not None)
-        for row in rows:
-            row.reasons = _reasons(row, targets, agreement, ranked)
+        # A period without a figure for any unit (nothing happened yet, nothing counted) puts
+        # nobody on the watch list: "no figure" singles a unit out only among units with some.
+        if ranked:
+            for row in rows:
+                row.reasons = _reasons(row, targets, agreement, ranked)
         rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
         cached = any(catalogue.CATALOGUE[t.indicator].source == "cache" for t in targets)
         missing = (

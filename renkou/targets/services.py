@@ -183,19 +183,7 @@ def _snapshot(agreement: Agreement) -> dict[str, Any]:
         "year": agreement.year,
         "total_weight": agreement.total_weight,
         "watch_line": agreement.watch_line,
-        "targets": [
-            {
-                "indicator": t.indicator,
-                "basis": t.basis,
-                "target_value": t.target_value,
-                "direction": t.direction,
-                "weight": t.weight,
-                "rule": t.rule,
-                "floor": t.floor,
-                "lenient": t.lenient,
-            }
-            for t in agreement.targets.order_by("position")
-        ],
+        "targets": [asdict(spec) for spec in specs_of(agreement)],
     }
 
 

@@ -4,6 +4,7 @@ year's months, quarters or ten-day periods, the xlsx export, and computing missi
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -109,19 +110,7 @@ def _edit(
                     "note": agreement.note,
                 }
             )
-            initial = [
-                {
-                    "indicator": t.indicator,
-                    "basis": t.basis,
-                    "target_value": t.target_value,
-                    "direction": t.direction,
-                    "weight": t.weight,
-                    "rule": t.rule,
-                    "floor": t.floor,
-                    "lenient": t.lenient,
-                }
-                for t in agreement.targets.order_by("position")
-            ]
+            initial = [asdict(spec) for spec in services.specs_of(agreement)]
             rows = TargetFormSet(prefix="t", initial=initial)
         else:
             form = AgreementForm(initial={"year": year or timezone.localdate().year})

@@ -8,11 +8,11 @@ import pytest
 
 from tests.builders import (
     COUNTY,
-    ORGUNITS,
     TOWNSHIP_A,
     TOWNSHIP_B,
     VILLAGE_A1,
     VILLAGE_B1,
+    orgunits_only,
     user_with_role,
 )
 
@@ -20,17 +20,7 @@ from tests.builders import (
 @pytest.fixture
 def units(db: None) -> None:
     """The org units of tests/builders.py only (no persons: cases need none)."""
-    from renkou.orgunits.models import Level, OrgUnit
-
-    for row in ORGUNITS:
-        OrgUnit.objects.create(
-            code=row["code"],
-            name=row["name"],
-            level={2: Level.PROVINCE, 4: Level.PREFECTURE, 6: Level.COUNTY, 9: Level.TOWNSHIP}.get(
-                len(row["code"]), Level.VILLAGE
-            ),
-            parent_id=row["parent_code"] or None,
-        )
+    orgunits_only()
 
 
 @pytest.fixture

@@ -29,7 +29,9 @@ from tests.floating.servers import (
     wait_quiet,
 )
 
-pytestmark = pytest.mark.sqlite_leg
+# The servers keep their own SQLite databases, whichever leg runs the module: once, in the
+# PostgreSQL leg when there is one (the SQLite leg carries the browsers).
+pytestmark = pytest.mark.once_leg
 
 A_PORT, B_PORT = 8601, 8602
 A_COUNTY, B_COUNTY = "330122", "110105"

@@ -4,9 +4,12 @@ floating pages read in Chinese."""
 from __future__ import annotations
 
 import datetime
+import io
+import json
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from docx import Document
 
 from renkou.floating.models import Message
@@ -64,6 +67,27 @@ def test_the_dashboard_and_the_summary_state_the_rates(tmp_path: Path) -> None:
     )
     text_en = "\n".join(p.text for p in Document(str(out_en)).paragraphs)
     assert "1 arrival from outside was registered in the period, 0 notified in time" in text_en
+
+
+def test_the_indicators_command_states_the_rates_beside_the_other_figures() -> None:
+    """The same hand count through ``renkou indicators``: 通报率 0 of 1 (Wilson 0–79.3 %),
+    no request received (no value, no interval)."""
+    arrival_in_2024()
+    out = io.StringIO()
+    call_command(
+        "indicators", orgunit=COUNTY, period="2024", format="json", language="en", stdout=out
+    )
+    records = {r["indicator"]: r for r in json.loads(out.getvalue())}
+    notice = records["floating_notice_rate"]
+    assert (notice["value"], notice["numerator"], notice["denominator"]) == (0.0, 0, 1)
+    # Wilson with 0 of 1: [0, z² ÷ (1 + z²)] = 0.7935 per one
+    z2 = 1.959963984540054**2
+    assert notice["interval"][0] == 0.0
+    assert notice["interval"][1] == pytest.approx(100 * z2 / (1 + z2), abs=0.01)
+    assert notice["label"] == "Arrivals notified in time (per cent)"
+    reply = records["floating_reply_rate"]
+    assert (reply["value"], reply["denominator"], reply["interval"]) == (None, 0, None)
+    assert "births" in records  # beside the cached figures
 
 
 def test_the_floating_pages_read_in_chinese() -> None:

@@ -8,10 +8,10 @@ import pytest
 
 from tests.builders import (
     COUNTY,
-    ORGUNITS,
     TOWNSHIP_A,
     TOWNSHIP_B,
     VILLAGE_A1,
+    orgunits_only,
     user_with_role,
 )
 
@@ -19,17 +19,7 @@ from tests.builders import (
 @pytest.fixture
 def units(db: None) -> None:
     """The org units of tests/builders.py only (no persons: the figures are the cache's)."""
-    from renkou.orgunits.models import Level, OrgUnit
-
-    for row in ORGUNITS:
-        OrgUnit.objects.create(
-            code=row["code"],
-            name=row["name"],
-            level={2: Level.PROVINCE, 4: Level.PREFECTURE, 6: Level.COUNTY, 9: Level.TOWNSHIP}.get(
-                len(row["code"]), Level.VILLAGE
-            ),
-            parent_id=row["parent_code"] or None,
-        )
+    orgunits_only()
 
 
 @pytest.fixture

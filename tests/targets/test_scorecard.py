@@ -95,9 +95,12 @@ def test_ten_day_scorecards_read_the_same_cache(staff: dict[str, Any]) -> None:
     assert rows[TOWNSHIP_A].score.total == pytest.approx(30 / 50 * 100)
     assert rows[TOWNSHIP_B].score.total == pytest.approx(100)
     assert (rows[TOWNSHIP_B].rank, rows[TOWNSHIP_A].rank) == (1, 2)
-    # the next ten days are not computed: said so, nothing scored
+    # the next ten days are not computed: said so, nothing scored, nobody watched
     assert cards["202503D2"].missing
     assert all(r.score.total is None for r in cards["202503D2"].rows)
+    assert cards["202503D2"].empty and cards["202503D2"].watch_list == []
+    # a period with figures is not "empty"
+    assert not cards["202503D1"].empty
 
 
 def test_a_township_reads_its_own_agreement_not_another_townships(

@@ -49,6 +49,48 @@ def as_record(v: IndicatorValue) -> dict[str, Any]:
     }
 
 
+# The collaboration rates over the floating population, counted from the messages (not
+# from the snapshot: no basis, nothing cached), with the unit's other figures.
+FLOATING_RATES = {
+    "floating_notice_rate": "notice",
+    "floating_reply_rate": "reply",
+    "floating_on_time_rate": "on_time",
+}
+
+
+def floating_records(code: str, period: Period) -> list[dict[str, Any]]:
+    """通报率, 协查反馈率 and 反馈及时率 of the unit and period, as the command's records (in
+    per cent, Wilson 95 % interval; no value where nothing was counted)."""
+    from renkou.floating.selectors import unit_rates
+    from renkou.targets.catalogue import CATALOGUE
+
+    rates = unit_rates(code, period.start, period.end)
+    records = []
+    for name, key in FLOATING_RATES.items():
+        ratio = rates[key]
+        interval = (
+            list(dm.bounded_rate_interval(ratio.numerator, ratio.denominator, per=100.0))
+            if ratio.denominator
+            else None
+        )
+        records.append(
+            {
+                "indicator": name,
+                "label": CATALOGUE[name].label,
+                "orgunit": code,
+                "period": period.id,
+                "basis": None,
+                "value": ratio.percent,
+                "numerator": ratio.numerator,
+                "denominator": ratio.denominator,
+                "count": ratio.denominator,
+                "interval": interval,
+                "small_numbers": False,
+            }
+        )
+    return records
+
+
 def _number(value: float | None) -> str:
     if value is None:
         return "—"
@@ -127,7 +169,8 @@ class Command(BaseCommand):
             if options["table"] != "indicators":
                 self._breakdown(code, period, options)
                 return
-            self._print(values, options["format"])
+            records = [as_record(v) for v in values] + floating_records(code, period)
+            self._print(records, options["format"])
 
     def _breakdown(self, code: str, period: Period, options: dict[str, Any]) -> None:
         """The pyramid or the married women by living children, as json, csv or a table."""
@@ -223,8 +266,7 @@ class Command(BaseCommand):
             values = cached(orgunit=code, period=period, basis=basis)
         return values
 
-    def _print(self, values: list[IndicatorValue], fmt: str) -> None:
-        records = [as_record(v) for v in values]
+    def _print(self, records: list[dict[str, Any]], fmt: str) -> None:
         if fmt == "json":
             self.stdout.write(json.dumps(records, ensure_ascii=False, indent=1))
             return
