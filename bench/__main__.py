@@ -27,6 +27,7 @@ ALL = [
     "floating",
     "reports",
     "targets",
+    "services",
     "backup",
 ]
 

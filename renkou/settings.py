@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "renkou.floating",
     "renkou.cases",
     "renkou.targets",
+    "renkou.health",
     "renkou.reports",
     "renkou.synth",
     "renkou.notifications",
@@ -193,9 +194,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Roles that must confirm each sign-in with a TOTP code (an authenticator app).
+# Roles that must confirm each sign-in with a TOTP code (an authenticator app): the
+# administrators, and the service staff, who read health records (sensitive personal
+# information under the PIPL).
 RENKOU_SECOND_FACTOR_ROLES = frozenset(
-    r.strip() for r in env("SECOND_FACTOR_ROLES", "county_admin,sysadmin").split(",") if r.strip()
+    r.strip()
+    for r in env("SECOND_FACTOR_ROLES", "county_admin,sysadmin,service_staff").split(",")
+    if r.strip()
 )
 OTP_TOTP_ISSUER = env("OTP_ISSUER", "renkou")
 LOGIN_URL = "login"
@@ -313,6 +318,10 @@ RENKOU_OUTBOX_EVERY_SECONDS = float(env("OUTBOX_EVERY_SECONDS", "60"))
 # --- Petitions and hotline cases ------------------------------------------------------------
 # Their deadlines: a YAML file replacing renkou/cases/deadlines.yaml (docs/cases.md).
 RENKOU_CASE_DEADLINES = env("CASE_DEADLINES")
+# The target couples of the pre-pregnancy check's coverage (国免目标人群): "entered" per
+# year and unit, or "estimated" from the register (married women 20-49 with fewer than
+# three living children); see docs/health.md
+RENKOU_HEALTH_TARGET_COUPLES = env("HEALTH_TARGET_COUPLES", "entered")
 
 # --- Backups ---------------------------------------------------------------------------
 # The worker writes a backup (renkou backup) into this directory every so many hours (0: no

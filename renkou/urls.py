@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("renkou.floating.urls")),
     path("", include("renkou.cases.urls")),
     path("", include("renkou.targets.urls")),
+    path("", include("renkou.health.urls")),
     path("", include("renkou.reports.urls")),
     path("", include("renkou.notifications.urls")),
     path("", include("renkou.web.urls")),

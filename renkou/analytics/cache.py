@@ -36,6 +36,7 @@ from renkou.analytics import indicators
 from renkou.analytics.counts import LEVEL_LENGTHS, Window
 from renkou.analytics.engines import CompiledSql, Engine, default_engine
 from renkou.analytics.models import IndicatorValue
+from renkou.analytics.names import INDICATORS
 from renkou.analytics.periods import Period, parse, periods_between
 from renkou.analytics.snapshot import (
     SnapshotResult,
@@ -671,9 +672,9 @@ def indicators_keep_ready(
 
 
 def cached(*, orgunit: str, period: Period, basis: str) -> list[IndicatorValue]:
-    """The cached figures of one cell, in the order of ``indicators.INDICATORS``."""
+    """The cached figures of one cell, in the order of ``names.INDICATORS``."""
     rows = {
         v.indicator: v
         for v in IndicatorValue.objects.filter(orgunit=orgunit, period=period.id, basis=basis)
     }
-    return [rows[name] for name in indicators.INDICATORS if name in rows]
+    return [rows[name] for name in INDICATORS if name in rows]

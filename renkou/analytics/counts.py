@@ -38,14 +38,14 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from renkou.analytics.names import AGE_GROUP_WIDTH, LAST_AGE_GROUP
+
 FAR_PAST = datetime.date(1800, 1, 1)
 FAR_FUTURE = datetime.date(2200, 1, 1)
 # "arrival": the creating row the snapshot writes before an arrival from outside's move-in.
 CREATING = ("enrol", "birth", "arrival")
 BASES = {"registered": "hukou", "resident": "residence"}
 LEVEL_LENGTHS = (2, 4, 6, 9, 12)
-AGE_GROUP_WIDTH = 5
-LAST_AGE_GROUP = 20  # 100 and over
 ONE_DAY = ibis.interval(days=1)
 
 

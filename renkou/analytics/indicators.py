@@ -24,6 +24,8 @@ import pyarrow.compute as pc
 from renkou import demography as dm
 from renkou.analytics import counts, srb_settings
 from renkou.analytics.engines import Engine
+from renkou.analytics.names import FERTILE_GROUPS, LAST_AGE_GROUP, group_label
+from renkou.analytics.names import INDICATORS as INDICATORS  # the names, with the counting
 from renkou.analytics.periods import (
     KINDS,
     Period,
@@ -34,50 +36,11 @@ from renkou.analytics.periods import (
 )
 from renkou.demography.sex_ratio import weighted_sex_ratio_score
 
-AGE_GROUPS = counts.LAST_AGE_GROUP + 1
-FERTILE_GROUPS = range(3, 10)  # 15–19 … 45–49
+AGE_GROUPS = LAST_AGE_GROUP + 1
 PARITY_ORDERS = 4  # 0 unknown, 1, 2, 3+
 SINGLE_AGES = range(*counts.SINGLE_AGES)  # 15 … 49
 BASES = tuple(counts.BASES)
 SEXES = ("M", "F")
-
-
-def group_label(group: int) -> str:
-    """``15_19`` for age group 3 (used in indicator names)."""
-    return f"{group * 5}_{group * 5 + 4}"
-
-
-INDICATORS: tuple[str, ...] = (
-    "population_start",
-    "population_end",
-    "average_population",
-    "average_population_person_years",
-    "births",
-    "births_male",
-    "births_female",
-    "crude_birth_rate",
-    "deaths",
-    "crude_death_rate",
-    "natural_growth_rate",
-    "sex_ratio_at_birth",
-    "weighted_sex_ratio_at_birth",
-    "parity_share_1",
-    "parity_share_2",
-    "parity_share_3plus",
-    "women_15_49",
-    "married_women_15_49",
-    "general_fertility_rate",
-    *(f"asfr_{group_label(g)}" for g in FERTILE_GROUPS),
-    "total_fertility_rate",
-    "total_fertility_rate_single_years",
-    "infant_deaths",
-    "infant_mortality_rate",
-    "moves_in",
-    "moves_out",
-    "floating_in",
-    "floating_out",
-    "late_births_reported",
-)
 
 
 Row = tuple[object, ...]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from renkou.analytics.indicators import FERTILE_GROUPS, group_label
+from renkou.analytics.names import FERTILE_GROUPS, group_label
 from renkou.analytics.periods import Period
 
 LABELS: dict[str, str | Promise] = {

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from renkou.analytics.counts import LAST_AGE_GROUP
 from renkou.analytics.models import IndicatorValue
+from renkou.analytics.names import LAST_AGE_GROUP
 from renkou.analytics.periods import Period
 
 AGE_GROUPS = [

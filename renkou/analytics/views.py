@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from renkou.analytics.counts import LAST_AGE_GROUP
-from renkou.analytics.indicators import FERTILE_GROUPS, group_label
 from renkou.analytics.labels import RATES, label, not_a_period, period_text
 from renkou.analytics.models import IndicatorValue, stored_srb_settings
+from renkou.analytics.names import FERTILE_GROUPS, LAST_AGE_GROUP, group_label
 from renkou.analytics.periods import Period, PeriodError, add_months, containing, parse
 from renkou.cases.display import rate_rows
 from renkou.cases.selectors import rates_of
@@ -29,6 +28,8 @@ from renkou.core.models import Job
 from renkou.core.scoping import may, own_unit_code
 from renkou.demography.sex_ratio import band_position
 from renkou.floating.selectors import unit_rates
+from renkou.health import display as health_display
+from renkou.health import selectors as health_selectors
 from renkou.orgunits.models import OrgUnit
 from renkou.web.views import breadcrumb, unit_for_user
 
@@ -462,6 +463,8 @@ def dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "floating": unit_rates(unit.code, period.start, period.end),
             "case_rates": rate_rows(cases),
             "cases_received": cases.received,
+            # the health services' rates: counts only (read live: the steps of the period)
+            "health_rates": health_display.rate_rows(health_selectors.rates_of(unit.code, period)),
         },
     )
 

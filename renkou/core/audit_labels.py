@@ -106,6 +106,16 @@ MORE_ACTION_LABELS: dict[str, str | Promise] = {
     "targets.agreement.saved": _("Set the targets of a target agreement"),
     "targets.agreement.copied": _("Copied last year's target agreement"),
     "targets.scorecard.export": _("Downloaded the scores of a target agreement"),
+    # health services (国免, 两癌, 婚检): records kept with consent
+    "health.institution.created": _("Registered a health institution"),
+    "health.record.opened": _("Opened a service record with consent"),
+    "health.record.viewed": _("Viewed a service record"),
+    "health.person.viewed": _("Viewed a person's service records"),
+    "health.step.recorded": _("Recorded a step of a service record"),
+    "health.consent.withdrawn": _("Recorded the withdrawal of a consent"),
+    "health.figure.set": _("Entered a yearly figure of the health services"),
+    "health.roster.imported": _("Imported a roster of health services"),
+    "health.roster.record": _("Recorded the steps of a service record from a roster"),
 }
 
 OBJECT_LABELS: dict[str, str | Promise] = {
@@ -134,6 +144,10 @@ OBJECT_LABELS: dict[str, str | Promise] = {
     "floating_peer": _("Peer server"),
     "cases.case": _("Case"),
     "targets.agreement": _("Target agreement"),
+    "health.record": _("Service record"),
+    "health.institution": _("Health institution"),
+    "health.figure": _("Yearly figure of the health services"),
+    "health.roster_import": _("Roster of health services"),
     # lists exported with renkou.web.lists (object type = the list's name)
     "audit": _("Audit log"),
     "findings": _("Findings"),

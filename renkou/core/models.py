@@ -106,6 +106,7 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", _("Township statistician")
     COUNTY_ADMIN = "county_admin", _("County administrator")
     AUDITOR = "auditor", _("Auditor")
+    SERVICE_STAFF = "service_staff", _("Service staff")
     SYSADMIN = "sysadmin", _("System administrator")
 
 

@@ -34,6 +34,8 @@ SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "floating.message": ("sender_area", "receiver_area"),
     # a case belongs to the unit it concerns and to the unit handling it
     "cases.case": ("orgunit_id", "assigned_unit_id"),
+    # a service record belongs to the unit where the person or couple lives
+    "health.servicerecord": ("orgunit_id",),
 }
 
 _CACHE_ATTR = "_renkou_role_assignments"
@@ -109,6 +111,9 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     # target agreements (目标管理责任书) a unit sets for its sub-units: a county's
     # administrator for its townships, a township's statistician for its villages
     "targets": frozenset({"statistician", "county_admin"}),
+    # service records (国免, 两癌, 婚检): recorded and read by service staff only; everyone
+    # else sees the rates and counts (renkou.health)
+    "health": frozenset({"service_staff"}),
 }
 
 

@@ -34,6 +34,7 @@ RANK = {
     Role.REPORTER: 1,
     Role.STATISTICIAN: 2,
     Role.AUDITOR: 2,
+    Role.SERVICE_STAFF: 2,
     Role.COUNTY_ADMIN: 3,
     Role.SYSADMIN: 4,
 }
@@ -315,6 +316,7 @@ DEMO_USERS = (
     ("demo.statistician", Role.STATISTICIAN, Level.TOWNSHIP),
     ("demo.county", Role.COUNTY_ADMIN, Level.COUNTY),
     ("demo.auditor", Role.AUDITOR, Level.COUNTY),
+    ("demo.service", Role.SERVICE_STAFF, Level.TOWNSHIP),
 )
 
 

@@ -29,6 +29,7 @@ TOKEN_FIELDS: dict[str, tuple[str, ...]] = {
     "exchange.quarantinedrow": ("original_enc",),
     "cases.case": ("petitioner_name_enc", "petitioner_phone_enc"),
     "floating.peer": ("their_token_enc",),
+    "health.servicestep": ("result_enc",),
 }
 ROTATED_ELSEWHERE = {"registry.person": ("id_number_enc", "phone_enc")}
 

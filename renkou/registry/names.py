@@ -12,8 +12,6 @@ import functools
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
-
 # 复姓: two-character surnames, recognised whole (欧阳娜娜 is 欧阳 + 娜娜, not 欧 + 阳娜娜).
 COMPOUND_SURNAMES = frozenset(
     {"欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙"}
@@ -109,6 +107,10 @@ _NOT_LETTERS = re.compile(r"[^a-z]")
 
 @functools.lru_cache(maxsize=20_000)
 def _reading(char: str) -> str:
+    # pypinyin's phrase dictionary takes about half a second to load: at the first name
+    # read, not in every process that starts (a web worker, a command, the task worker)
+    from pypinyin import Style, lazy_pinyin
+
     reading = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
     return _NOT_LETTERS.sub("", "".join(reading).lower().replace("ü", "v"))
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from renkou.core.scoping import user_roles
+from renkou.health.views import person_link as health_person_link
 from renkou.registry import selectors, services
 from renkou.registry.models import Household, Person
 from renkou.registry.validation import EventRefused
@@ -62,6 +63,8 @@ class PersonDetailView(LoginRequiredMixin, TemplateView):
             "children": selectors.person_children(person),
             "timeline": selectors.person_timeline(person),
             "can_reveal": bool(user_roles(self.request.user) & services.REVEAL_ROLES),
+            # service staff only: the link says nothing of whether there are records
+            "health_link": health_person_link(self.request.user, person),
         }
 
 

@@ -22,6 +22,8 @@ from renkou.cases.rates import CaseRates
 from renkou.cases.selectors import channel_counts, rates_of
 from renkou.exchange.completeness import Completeness, completeness
 from renkou.floating.selectors import unit_rates
+from renkou.health import selectors as health_selectors
+from renkou.health.rates import HealthRates
 from renkou.orgunits.models import OrgUnit
 from renkou.quality.rates import Rates, quality_rates
 from renkou.targets.selectors import summary_cards
@@ -62,6 +64,8 @@ class ReportData:
     case_channels: dict[str, int] = field(default_factory=dict)
     # target agreements: the one the unit set for its sub-units, the parent's that scores it
     targets: tuple[Any, Any] = (None, None)
+    # the health services' rates (国免, 两癌, 婚检): counts only, never a person
+    health: HealthRates | None = None
 
     @property
     def as_of(self) -> datetime.datetime | None:
@@ -176,6 +180,7 @@ def report_data(*, code: str, period: str, basis: str = "registered") -> ReportD
         cases=rates_of(unit.code, chosen),
         case_channels=channel_counts(unit.code, chosen),
         targets=summary_cards(unit, chosen),
+        health=health_selectors.rates_of(unit.code, chosen),
     )
 
 

@@ -1,4 +1,4 @@
-"""The four statistical forms (统计报表) as tables: columns with units, one row per sub-unit,
+"""The five statistical forms (统计报表) as tables: columns with units, one row per sub-unit,
 a total row. ``xlsx.py`` and ``csv`` writing lay the same tables out.
 
 Totals: a column that adds up across sub-units (persons, births, deaths) gets a SUM formula
@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from renkou import demography as dm
-from renkou.analytics.indicators import FERTILE_GROUPS, group_label
 from renkou.analytics.labels import period_text
+from renkou.analytics.names import FERTILE_GROUPS, group_label
 from renkou.exchange.completeness import completeness
 from renkou.reports.data import ReportData, Values
 
@@ -441,6 +441,98 @@ def collaboration_form(data: ReportData) -> Form:
     )
 
 
+HEALTH_RATES = (
+    ("coverage", "Couples examined", "Target couples", "Coverage"),
+    ("early_followup", "Early-pregnancy follow-ups", "With a pregnancy", "Early follow-up rate"),
+    ("outcome_followup", "Outcome follow-ups", "Pregnancies due", "Outcome follow-up rate"),
+    ("high_risk", "High risk", "Risk assessed", "High-risk share"),
+    ("screening_coverage", "Women screened", "Target women", "Screening coverage"),
+    ("positive_followup", "Positives followed", "Positive results", "Positive follow-up rate"),
+    ("premarital", "Couples checked", "Marriages registered", "Premarital check rate"),
+)
+
+
+def _health_labels() -> dict[str, str]:
+    return {
+        "Couples examined": _("Couples examined"),
+        "Target couples": _("Target couples"),
+        "Coverage": _("Coverage"),
+        "Early-pregnancy follow-ups": _("Early-pregnancy follow-ups"),
+        "With a pregnancy": _("With a pregnancy"),
+        "Early follow-up rate": _("Early follow-up rate"),
+        "Outcome follow-ups": _("Outcome follow-ups"),
+        "Pregnancies due": _("Pregnancies due"),
+        "Outcome follow-up rate": _("Outcome follow-up rate"),
+        "High risk": _("High risk"),
+        "Risk assessed": _("Risk assessed"),
+        "High-risk share": _("High-risk share"),
+        "Women screened": _("Women screened"),
+        "Target women": _("Target women"),
+        "Screening coverage": _("Screening coverage"),
+        "Positives followed": _("Positives followed"),
+        "Positive results": _("Positive results"),
+        "Positive follow-up rate": _("Positive follow-up rate"),
+        "Couples checked": _("Couples checked"),
+        "Marriages registered": _("Marriages registered"),
+        "Premarital check rate": _("Premarital check rate"),
+    }
+
+
+def _health_line(rates: Any) -> list[float | None]:
+    line: list[float | None] = []
+    for key, *_labels in HEALTH_RATES:
+        rate = getattr(rates, key)
+        line += [rate.numerator, rate.denominator, rate.value]
+    return line
+
+
+def health_form(data: ReportData) -> Form:
+    """Form 5: the health services (国免, 两癌筛查, 婚前医学检查): per sub-unit, each rate's
+    numerator, denominator and per cent (``renkou.health.rates``): counts, never persons."""
+    from renkou.health.selectors import rates_many
+
+    labels = _health_labels()
+    columns = []
+    for key, num, den, rate in HEALTH_RATES:
+        columns += [
+            Column(f"{key}_n", labels[num], "", False, 0),
+            Column(f"{key}_d", labels[den], "", False, 0),
+            Column(key, labels[rate], "%", False, 2),
+        ]
+    codes = [data.unit.code, *(c.code for c in data.children)]
+    many = rates_many(codes, [data.period])
+    rows = [
+        Row(c.name, c.code, _health_line(many[(c.code, data.period.id)]), "unit")
+        for c in data.children
+    ]
+    own = _health_line(data.health or many[(data.unit.code, data.period.id)])
+    return Form(
+        key="health",
+        title=_("Health services"),
+        unit=f"{data.unit.name} ({data.unit.code})",
+        period=_header_period(data),
+        basis=_basis_label(data.basis),
+        measure=_("Unit of measure: couples, women and steps; rates in per cent (%)"),
+        columns=columns,
+        rows=_with_total(columns, rows, own, [False] * len(columns)),
+        first_header=_("Unit"),
+        notes=[
+            _(
+                "Steps are counted in the period their date falls in; records whose consent"
+                " was withdrawn are not counted. Target couples, pregnancies, pregnancies due"
+                " and target women are the yearly figures entered from the health system."
+                " Blank: no denominator."
+            ),
+        ],
+    )
+
+
 def all_forms(data: ReportData) -> list[Form]:
-    """The four forms of a unit and period."""
-    return [vital_form(data), fertility_form(data), quality_form(data), collaboration_form(data)]
+    """The five forms of a unit and period."""
+    return [
+        vital_form(data),
+        fertility_form(data),
+        quality_form(data),
+        collaboration_form(data),
+        health_form(data),
+    ]

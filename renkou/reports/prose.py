@@ -134,8 +134,8 @@ def figures(
     values: dict[str, IndicatorValue], previous: dict[str, IndicatorValue]
 ) -> dict[str, Any]:
     """Every figure a template may use, by indicator name (rates with two decimals)."""
-    from renkou.analytics.indicators import INDICATORS
     from renkou.analytics.labels import RATES
+    from renkou.analytics.names import INDICATORS
 
     out: dict[str, Any] = {
         name: fig(values, previous, name, RATE_DECIMALS if name in RATES else 0)

@@ -25,9 +25,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from renkou.analytics import labels
-from renkou.analytics.counts import LAST_AGE_GROUP
-from renkou.analytics.indicators import FERTILE_GROUPS, INDICATORS, group_label
 from renkou.analytics.labels import RATES, label
+from renkou.analytics.names import FERTILE_GROUPS, INDICATORS, LAST_AGE_GROUP, group_label
 from renkou.analytics.periods import Period
 from renkou.benefits.choices import programme_label
 from renkou.core.files import scratch_directory
@@ -98,7 +97,33 @@ def context(data: ReportData) -> dict[str, Any]:
         "floating": floating_figures(data),
         "cases": cases_figures(data),
         "targets": targets_figures(data),
+        "health": health_figures(data),
     }
+
+
+def health_figures(data: ReportData) -> dict[str, Any]:
+    """The health services for the template: per rate (``health.coverage``,
+    ``.early_followup``, ``.outcome_followup``, ``.high_risk``, ``.screening_coverage``,
+    ``.positive_followup``, ``.premarital``) its per cent with interval and ``<rate>_n``,
+    ``<rate>_d`` its counts; ``health.any`` (any step counted)."""
+    rates = data.health
+    if rates is None:
+        return {"any": False}
+    out: dict[str, Any] = {}
+    for key, rate in rates.named():
+        interval = rate.interval
+        out[key] = Fig(
+            rate.value,
+            2,
+            low_raw=interval[0] if interval else None,
+            high_raw=interval[1] if interval else None,
+        )
+        out[f"{key}_n"] = Fig(rate.numerator)
+        out[f"{key}_d"] = Fig(rate.denominator)
+    out["any"] = any(rate.numerator for _key, rate in rates.named()) or bool(
+        rates.premarital.denominator
+    )
+    return out
 
 
 def floating_figures(data: ReportData) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from renkou.analytics.indicators import INDICATORS
 from renkou.analytics.labels import label
+from renkou.analytics.names import INDICATORS
 
 CACHE = "cache"
 QUALITY = "quality"

@@ -18,7 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     # A village reporter works on a phone: the menu holds only what a reporter uses (their
     # change reports, the month's empty report, finding a person). The other pages stay
     # open to them by address, scoped to their village as always.
-    office = roles - {"reporter"}
+    office = roles - {"reporter", "service_staff"}
     return {
         "nav": {
             "changes": bool(roles & {"reporter", "statistician", "county_admin", "sysadmin"}),
@@ -33,6 +33,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "cases": bool(roles & {"statistician", "county_admin", "auditor", "sysadmin"}),
             "targets": bool(roles & {"statistician", "county_admin", "auditor", "sysadmin"}),
             "reports": bool(office - {"auditor"}),
+            # service rates for the office; service staff also record and read records
+            "health": bool(roles & {"statistician", "county_admin", "auditor", "sysadmin"})
+            or "service_staff" in roles,
             "orgunits": bool(office),
             "staff": bool(roles & {"sysadmin", "county_admin"}),
         }

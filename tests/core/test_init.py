@@ -57,7 +57,13 @@ def test_init_loads_a_demo_county_and_creates_an_administrator() -> None:
     assert "statistics ready" in text
     # one demo user per role for the demo county, printed with their one-time passwords
     demo = UserProfile.objects.filter(demo=True).values_list("user__username", flat=True)
-    assert sorted(demo) == ["demo.auditor", "demo.county", "demo.reporter", "demo.statistician"]
+    assert sorted(demo) == [
+        "demo.auditor",
+        "demo.county",
+        "demo.reporter",
+        "demo.service",
+        "demo.statistician",
+    ]
     held = dict(
         RoleAssignment.objects.filter(user__profile__demo=True).values_list(
             "user__username", "orgunit_id"
@@ -76,4 +82,4 @@ def test_init_loads_a_demo_county_and_creates_an_administrator() -> None:
     call_command("init", demo_persons=3000, stdout=again)
     assert "one-time password" not in again.getvalue() and "admin" in again.getvalue()
     assert Person.objects.count() == persons
-    assert get_user_model().objects.count() == 5  # no second set of demo users
+    assert get_user_model().objects.count() == 6  # no second set of demo users

@@ -340,6 +340,7 @@ def test_the_command_sets_the_language_and_removes_demo_users(units):
         ("demo.statistician", "statistician", TOWNSHIP_A),
         ("demo.county", "county_admin", COUNTY),
         ("demo.auditor", "auditor", COUNTY),
+        ("demo.service", "service_staff", TOWNSHIP_A),
     ]
     assert staff.staff_demo_create(county=COUNTY, actor="init") == []  # no second set
     # the demo statistician has worked: kept (deactivated), the others go
@@ -351,5 +352,5 @@ def test_the_command_sets_the_language_and_removes_demo_users(units):
     assert "removed demo.reporter" in text and "deactivated demo.statistician" in text
     left = get_user_model().objects.filter(username__startswith="demo.")
     assert [(u.username, u.is_active) for u in left] == [("demo.statistician", False)]
-    assert AuditLog.objects.filter(action="user.delete").count() == 3
-    assert audit_count() == rows + 4  # three removals, one deactivation; nothing lost
+    assert AuditLog.objects.filter(action="user.delete").count() == 4
+    assert audit_count() == rows + 5  # four removals, one deactivation; nothing lost

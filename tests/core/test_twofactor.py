@@ -57,6 +57,13 @@ def test_village_reporter_needs_no_second_factor(county: None) -> None:
     assert client.get("/").status_code == 200
 
 
+def test_service_staff_who_read_health_records_need_a_second_factor(county: None) -> None:
+    user_with_role("nurse", "service_staff", VILLAGE_A1)
+    client = Client()
+    client.post("/accounts/login/", {"username": "nurse", "password": PASSWORD})
+    assert client.get("/health/")["Location"] == "/accounts/2fa/setup/"
+
+
 def test_wrong_codes_slow_down_guessing(county: None) -> None:
     user = user_with_role("county", "county_admin", COUNTY)
     client = Client()

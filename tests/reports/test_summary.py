@@ -219,7 +219,7 @@ def test_the_summary_states_benefits_paid_and_completeness_against_rosters(
 
     (docx,) = write(tmp_path, ".docx")
     text = text_of(docx)
-    assert "六、奖励扶助与补贴发放" in text and "八、目标管理考核" in text and "九、图表" in text
+    assert "六、奖励扶助与补贴发放" in text and "八、目标管理考核" in text and "十、图表" in text
     # two persons paid 960 each for 2024; one child paid two months of 300
     assert "已发放：农村部分计划生育家庭奖励扶助2人，1920.00元；育儿补贴1人，600.00元。" in text
     assert "合计2520.00元" in text
@@ -395,7 +395,7 @@ def test_the_summary_states_the_targets_scores_and_watch_list(
     # L1 was born in 2023) and 1 death (I1): 0 + 50 = 50, below the line of 60 and last
     (docx,) = write(tmp_path, ".docx")
     text = text_of(docx)
-    assert "八、目标管理考核" in text and "九、图表" in text
+    assert "八、目标管理考核" in text and "十、图表" in text
     assert (
         "2024年度，桐庐县对所辖2个单位签订目标管理责任书，设考核指标2项，总分100分。"
         "按2024年数据考核，平均得分75.00分，最高为甲镇（100.00分），最低为乙乡（50.00分）。"

@@ -34,6 +34,7 @@ from renkou.exchange.models import RosterImport
 from renkou.exchange.services import roster_import
 from renkou.floating import peers
 from renkou.floating.models import Message
+from renkou.health.services import ConsentGiven, institution_create, record_open, step_record
 from renkou.orgunits.models import OrgUnit
 from renkou.registry import services
 from renkou.registry.loading import registry_load
@@ -88,6 +89,8 @@ class Ids:
     child: int = 0  # the child of the childcare application below
     application: int = 0
     agreement: int = 0  # the county's target agreement of 2025 for its townships
+    woman: int = 0  # 李丽 of A1, with a pre-pregnancy service record
+    health_record: int = 0
 
 
 @dataclass
@@ -611,6 +614,109 @@ PAGES: dict[str, Case] = {
     ),
 }
 
+# --- health services: service staff (服务人员) of a unit record and read the service records
+# of its area; the office (statisticians, county administrators, auditors) sees rates and
+# counts only; the auditor reads a record by its number; reporters see neither
+HEALTH_CALLERS = {
+    **CALLERS,
+    "service_this_township": ("service_staff", TOWNSHIP_A),
+    "service_other_township": ("service_staff", TOWNSHIP_B),
+    "auditor": ("auditor", COUNTY),
+}
+NO_RECORDS = {"reporter_other_village", "reporter_this_village"}  # refused the rates too
+OFFICE = {"statistician_other_township", "county_admin", "auditor"}
+SERVICE_ONLY = {
+    **dict.fromkeys(NO_RECORDS | OFFICE, 403),
+    "service_other_township": 404,
+}
+HEALTH: dict[str, Case] = {
+    "health rates": Case(
+        "get",
+        lambda i: "/health/",
+        dict.fromkeys(set(HEALTH_CALLERS) - NO_RECORDS - {"anonymous"}, 200),
+        otherwise=403,
+    ),
+    "health rates of village": Case(
+        "get",
+        lambda i: f"/health/area/{VILLAGE_A1}/?period=2025",
+        {
+            **dict.fromkeys(["county_admin", "auditor", "service_this_township"], 200),
+            **dict.fromkeys(NO_RECORDS, 403),
+        },
+    ),
+    "health figures of village": Case(
+        "get",
+        lambda i: f"/health/area/{VILLAGE_A1}/figures/",
+        {
+            **dict.fromkeys(["county_admin", "auditor", "service_this_township"], 200),
+            **dict.fromkeys(NO_RECORDS, 403),
+        },
+    ),
+    "health figure set": Case(
+        "post",
+        lambda i: f"/health/area/{VILLAGE_A1}/figures/",
+        {
+            **dict.fromkeys(["county_admin", "service_this_township"], 302),
+            **dict.fromkeys(NO_RECORDS | {"auditor"}, 403),
+        },
+        body={"year": "2025", "kind": "target_couples", "value": "10"},
+    ),
+    "health institutions": Case(
+        "get",
+        lambda i: "/health/institutions/",
+        dict.fromkeys(set(HEALTH_CALLERS) - NO_RECORDS - {"anonymous"}, 200),
+        otherwise=403,
+    ),
+    # a person's service records: the service staff of the person's area only
+    "health person records": Case(
+        "get",
+        lambda i: f"/health/persons/{i.woman}/",
+        {**SERVICE_ONLY, "service_this_township": 200},
+    ),
+    "health open record": Case(
+        "post",
+        lambda i: f"/health/persons/{i.woman}/records/",
+        {**SERVICE_ONLY, "service_this_township": 302},
+        body={
+            "token": "matrix-health-2",
+            "programme": "screening",
+            "opened_on": "2025-03-01",
+            "consent_on": "2025-03-01",
+            "consent_scope": "服务",
+            "consent_given": "on",
+        },
+    ),
+    # rosters of service steps: service staff only (each sees its own area's imports)
+    "health imports": Case(
+        "get",
+        lambda i: "/health/imports/",
+        {**SERVICE_ONLY, "service_this_township": 200, "service_other_township": 200},
+    ),
+    "health import upload": Case(
+        "post",
+        lambda i: "/health/imports/",
+        {**SERVICE_ONLY, "service_this_township": 302, "service_other_township": 302},
+    ),
+    # a record by its number: its service staff, and the auditor (read only)
+    "health record": Case(
+        "get",
+        lambda i: f"/health/records/{i.health_record}/",
+        {"service_this_township": 200, "auditor": 200},
+    ),
+    "health record step": Case(
+        "post",
+        lambda i: f"/health/records/{i.health_record}/steps/",
+        {**SERVICE_ONLY, "service_this_township": 302},
+        body={"step": "examined", "on": "2025-02-10", "institution": "MCH", "staff_name": "王"},
+    ),
+    "health withdraw consent": Case(
+        "post",
+        lambda i: f"/health/records/{i.health_record}/withdraw/",
+        {**SERVICE_ONLY, "service_this_township": 302},
+        body={"person": "0"},
+    ),
+}
+
 API: dict[str, Case] = {
     "schema": Case("get", lambda i: "/api/schema", {**everyone(), "anonymous": 200}, api=True),
     "persons": Case("get", lambda i: "/api/persons/?q=zhang", everyone(), api=True),
@@ -771,7 +877,32 @@ def records() -> Ids:
         targets=[TargetSpec("sex_ratio_at_birth", 107, "lower", 100, "linear", 115)],
         actor=user_with_role("matrix-targets", "county_admin", COUNTY),
     )
+    service = user_with_role("matrix-service", "service_staff", TOWNSHIP_A)
+    institution = institution_create(
+        code="MCH", name="县妇幼保健院", orgunit=OrgUnit.objects.get(code=COUNTY), actor="test"
+    )
+    woman = Person.objects.get(person_ref="P2")
+    on = datetime.date(2025, 2, 1)
+    health = record_open(
+        key="matrix-health",
+        programme="pre_pregnancy",
+        woman=woman,
+        man=p1,
+        opened_on=on,
+        consents=[ConsentGiven(x, on, "服务") for x in (woman, p1)],
+        actor=service,
+    )
+    step_record(
+        record=health,
+        step="enrolled",
+        on=on,
+        institution=institution,
+        staff_name="王医生",
+        actor=service,
+    )
     return Ids(
+        woman=woman.pk,
+        health_record=health.pk,
         agreement=deal.pk,
         message=str(notice.message_id),
         peer=peer.pk,
@@ -844,6 +975,15 @@ def test_matrix(shared_ids: Ids, caller: str, name: str) -> None:
     assert response.status_code == expected, (name, caller, response.content[:300])
     if expected == 302 and caller == "anonymous":
         assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("caller", list(HEALTH_CALLERS))
+@pytest.mark.parametrize("name", list(HEALTH))
+def test_health_matrix(shared_ids: Ids, caller: str, name: str) -> None:
+    case = HEALTH[name]
+    response = call(caller_client(caller, HEALTH_CALLERS[caller], False), case, shared_ids)
+    expected = case.status_for(caller)
+    assert response.status_code == expected, (name, caller, response.content[:300])
 
 
 def staff_url(rest: str = "") -> str:

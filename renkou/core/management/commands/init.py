@@ -115,3 +115,8 @@ class Command(BaseCommand):
         history = demo_history_prepare(county=COUNTY[0], today=timezone.localdate())
         for line in history_lines(history):
             self.stdout.write(line)
+        from renkou.health.demo import demo_services_prepare, prepared_lines
+
+        prepared = demo_services_prepare(county=COUNTY[0], today=timezone.localdate())
+        for line in prepared_lines(prepared):
+            self.stdout.write(line)
