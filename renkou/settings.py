@@ -161,6 +161,12 @@ RENKOU_JOB_HEARTBEAT_SECONDS = float(
     env("JOB_HEARTBEAT_SECONDS", str(max(0.2, RENKOU_JOB_LEASE_SECONDS / 6)))
 )
 
+# The initial load (`renkou registry load`) reads, checks and inserts its files this many
+# rows at a time: its memory is bounded by the chunk, not by the size of the files.
+RENKOU_LOAD_CHUNK_ROWS = int(env("LOAD_CHUNK_ROWS", "20000"))
+# Its SQLite page cache in MiB (part of the load's memory; more is faster on big indexes).
+RENKOU_LOAD_SQLITE_CACHE_MIB = int(env("LOAD_SQLITE_CACHE_MIB", "256"))
+
 # The identity number in the bank's payment file (直通车): how many digits are shown at the
 # start and at the end (RENKOU_PAYMENT_ID_SHOWN="6,4", the default; "18,0" shows it whole
 # for a bank that needs it), the others written as *.

@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from renkou.registry.loading.checks import Place, RowChecker
-from renkou.registry.loading.persons import row_fingerprint
+from renkou.registry.loading.persons import Seen, row_fingerprint
 
 KINDS = {
     k: k
@@ -58,13 +58,14 @@ def _place_payload(prefix: str, place: Place | None) -> dict[str, str]:
     return {f"{prefix}_region": place.region}
 
 
-def validate_events(table: pa.Table, check: RowChecker) -> list[EventRow]:
-    """Valid event rows in file order; problems go to ``check``."""
+def validate_events(
+    table: pa.Table, check: RowChecker, *, first_row: int, seen: Seen
+) -> list[EventRow]:
+    """Valid event rows of a chunk whose first row is ``first_row``; problems to ``check``."""
     names = sorted(table.column_names)
     cols = {name: table.column(name).to_pylist() for name in names}
     empty = [""] * table.num_rows
     get = lambda name: cols.get(name, empty)  # noqa: E731
-    seen: set[str] = set()
     out: list[EventRow] = []
     for i, (
         values,
@@ -93,12 +94,12 @@ def validate_events(table: pa.Table, check: RowChecker) -> list[EventRow]:
             get("spouse_ref"),
             strict=True,
         ),
-        start=2,
+        start=first_row,
     ):
         before = len(check.problems)
         if not ref:
             check.add("required", i, "event_ref")
-        elif ref in seen:
+        elif seen.again(ref):
             check.add("duplicate_key", i, "event_ref", ref)
         kind = (
             check.choice(kind_text, i, "kind", KINDS)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import array
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from renkou.core import crypto, idnumber
+from renkou.core.tabular import iter_tables
 from renkou.registry.loading.checks import RowChecker
 
 SEX = {"M": "M", "F": "F", "男": "M", "女": "F", "1": "M", "2": "F", "m": "M", "f": "F"}
@@ -68,19 +72,69 @@ def row_fingerprint(values: list[str]) -> str:
 
 
 @dataclass
+class Seen:
+    """The references taken so far, kept only for those given on more than one row."""
+
+    shared: set[str]
+    taken: set[str] = field(default_factory=set)
+
+    def again(self, ref: str) -> bool:
+        """Whether ``ref`` was taken on an earlier row."""
+        return ref in self.taken
+
+    def add(self, ref: str) -> None:
+        """Note ``ref`` as taken (remembered only if it is one of the shared)."""
+        if ref in self.shared:
+            self.taken.add(ref)
+
+
+def duplicate_ids(numbers: array.array, path: Path, check: RowChecker, *, chunk: int) -> None:
+    """Warn of every identity number given on an earlier row too (``other`` = that row).
+
+    ``numbers`` holds (hash, row) pairs; rows whose hash is shared are read again from the
+    file to compare the numbers themselves, so only those few numbers are ever in memory.
+    """
+    pairs = np.frombuffer(numbers, dtype=np.int64).reshape(-1, 2)
+    if not len(pairs):
+        return
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    same = np.flatnonzero(pairs[1:, 0] == pairs[:-1, 0])
+    rows = set(pairs[same, 1].tolist()) | set(pairs[same + 1, 1].tolist())
+    if not rows:
+        return
+    found: list[tuple[str, int]] = []
+    first = 2
+    for table in iter_tables(path, rows=chunk, columns=["id_number"]):
+        for i, text in enumerate(table.column("id_number").to_pylist(), start=first):
+            if i in rows:
+                found.append((idnumber.parse(text).number, i))
+        first += table.num_rows
+    found.sort()
+    problems = []
+    for (number, row), (previous, before) in zip(found[1:], found[:-1], strict=True):
+        if number == previous:
+            problems.append((row, crypto.mask_id_number(number), before))
+    for row, masked, before in sorted(problems):
+        check.add("duplicate_id", row, "id_number", masked, severity="warning", other=str(before))
+
+
+@dataclass
 class HouseholdRow:
     """A valid household row."""
 
+    row: int
     ref: str
     orgunit: str
     address: str
     hukou_type: str
 
 
-def validate_households(table: pa.Table, check: RowChecker) -> dict[str, HouseholdRow]:
-    """Valid households by reference; problems go to ``check``."""
+def validate_households(
+    table: pa.Table, check: RowChecker, *, first_row: int, seen: Seen
+) -> list[HouseholdRow]:
+    """Valid households of a chunk whose first row is ``first_row``; problems go to ``check``."""
     cols = {name: table.column(name).to_pylist() for name in table.column_names}
-    out: dict[str, HouseholdRow] = {}
+    out: list[HouseholdRow] = []
     n = table.num_rows
     empty = [""] * n
     for i, (ref, unit, address, hukou) in enumerate(
@@ -91,12 +145,12 @@ def validate_households(table: pa.Table, check: RowChecker) -> dict[str, Househo
             cols.get("hukou_type", empty),
             strict=True,
         ),
-        start=2,
+        start=first_row,
     ):
         if not ref:
             check.add("required", i, "household_ref")
             continue
-        if ref in out:
+        if seen.again(ref):
             check.add("duplicate_key", i, "household_ref", ref)
             continue
         place = check.place(unit, i, "orgunit_code", required=True, leaf=True)
@@ -105,7 +159,8 @@ def validate_households(table: pa.Table, check: RowChecker) -> dict[str, Househo
             if place and place.orgunit is None:
                 check.add("not_leaf", i, "orgunit_code", unit)
             continue
-        out[ref] = HouseholdRow(ref, place.orgunit, address, str(hukou_type))
+        seen.add(ref)
+        out.append(HouseholdRow(i, ref, place.orgunit, address, str(hukou_type)))
     return out
 
 
@@ -132,16 +187,20 @@ class PersonRow:
         )
 
 
-def validate_persons(table: pa.Table, check: RowChecker) -> list[PersonRow]:
-    """Valid person rows in file order; problems go to ``check``."""
+def validate_persons(
+    table: pa.Table, check: RowChecker, *, first_row: int, seen: Seen, numbers: array.array
+) -> list[PersonRow]:
+    """Valid person rows of a chunk whose first row is ``first_row``, in file order.
+
+    Problems go to ``check``; each identity number read is appended to ``numbers`` as its
+    hash and row (two ints), for ``duplicate_ids`` to find the numbers given twice.
+    """
     names = sorted(table.column_names)
     cols = {name: table.column(name).to_pylist() for name in names}
     n = table.num_rows
     empty = [""] * n
     get = lambda name: cols.get(name, empty)  # noqa: E731
     protector = crypto.default_protector()
-    seen: set[str] = set()
-    seen_ids: dict[str, int] = {}
     out: list[PersonRow] = []
     columns = [cols[name] for name in names]
     for i, (
@@ -185,12 +244,12 @@ def validate_persons(table: pa.Table, check: RowChecker) -> list[PersonRow]:
             get("relation_to_head"),
             strict=True,
         ),
-        start=2,
+        start=first_row,
     ):
         before = len(check.problems)
         if not ref:
             check.add("required", i, "person_ref")
-        elif ref in seen:
+        elif seen.again(ref):
             check.add("duplicate_key", i, "person_ref", ref)
         if not name:
             check.add("required", i, "name")
@@ -239,16 +298,7 @@ def validate_persons(table: pa.Table, check: RowChecker) -> list[PersonRow]:
                         "id_mismatch", i, "id_number", id_text, field_zh="性别", field_en="the sex"
                     )
                 number = parsed.number
-                if number in seen_ids:
-                    check.add(
-                        "duplicate_id",
-                        i,
-                        "id_number",
-                        crypto.mask_id_number(number),
-                        severity="warning",
-                        other=str(seen_ids[number]),
-                    )
-                seen_ids[number] = i
+                numbers.extend((hash(number), i))
                 id_fields = {
                     "id_number_hash": protector.blind_index(number),
                     "id_number_enc": protector.encrypt(number),
