@@ -91,6 +91,7 @@ def _load_peak_mib(county: Path, data: Path, database: Path) -> float:
     return usage.ru_maxrss / 1024
 
 
+@pytest.mark.once_leg  # a load of its own on SQLite, whichever leg: once
 def test_the_load_memory_is_bounded_by_its_chunk_not_by_the_county(tmp_path: Path) -> None:
     small = tmp_path / "small"
     large = tmp_path / "large"
