@@ -163,6 +163,10 @@ def test_the_overview_shows_the_worklist_and_the_rates_and_so_does_the_dashboard
     c = client(officer)
     page = c.get(f"/cases/area/{TOWNSHIP_A}/?period={year}&tab=new")
     assert page.status_code == 200
+    # the deadlines in force are on the page, once, and not inside its <title>
+    html = page.content.decode()
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "<details" not in title and html.count('<details class="rules">') == 1
     assert [x.pk for x in page.context["cases"]] == [open_case.pk]
     rates = {r["key"]: (r["numerator"], r["denominator"]) for r in page.context["rates"]}
     # by hand: 2 received; 1 accepted on time, closed, closed on time; 1 of 1 satisfied
