@@ -1,10 +1,11 @@
 """The service programmes as data: each names its steps, in order, and what each step keeps.
 
-A programme is a voluntary service, kept with consent and only for the service: 国免 for couples planning a pregnancy,
-两癌 screening for women, the premarital check for couples marrying. A step is recorded once
-per service record, on a date, by an institution; its ``outcomes`` (if any) are the values
-its encrypted result may take. ``after`` names the step that must come first (its date on
-or before this one's): a follow-up before the examination is refused.
+A programme is a voluntary service, kept with consent and only for the service: 国免 for
+couples planning a pregnancy, 两癌 screening for women, the premarital check for couples
+marrying. A step is recorded once per service record, on a date, by an institution; its
+``outcomes`` (if any) are the values its encrypted result may take. ``after`` names the
+step that must come first (its date on or before this one's): a follow-up before the
+examination is refused.
 """
 
 from __future__ import annotations
