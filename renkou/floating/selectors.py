@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from renkou.analytics.periods import Period
 from renkou.core.scoping import restrict, user_prefixes
@@ -123,6 +124,15 @@ def reply_changes(reply: Message, zh: bool) -> list[Change]:
 
 def _inside(field: str, unit: str) -> Q:
     return codes_prefix_q(field, [unit])
+
+
+# The collaboration rates as indicators: their names elsewhere (targets, ``renkou
+# indicators``) → the key of ``unit_rates`` and the rate's name for a reader.
+RATE_INDICATORS = {
+    "floating_notice_rate": ("notice", _("Arrivals notified in time (per cent)")),
+    "floating_reply_rate": ("reply", _("Verification requests answered (per cent)")),
+    "floating_on_time_rate": ("on_time", _("Requests answered in time (per cent)")),
+}
 
 
 def unit_rates(unit: str, first: datetime.date, last: datetime.date) -> dict[str, rates.Ratio]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from renkou.analytics.labels import label
 from renkou.analytics.names import INDICATORS
+from renkou.floating.selectors import RATE_INDICATORS
 
 CACHE = "cache"
 QUALITY = "quality"
@@ -39,9 +40,7 @@ class Scorable:
 OTHERS: tuple[Scorable, ...] = (
     Scorable("quality_logic_accuracy", QUALITY, _("Logic accuracy (per cent)")),
     Scorable("quality_completeness", QUALITY, _("Completeness of required fields (per cent)")),
-    Scorable("floating_notice_rate", FLOATING, _("Arrivals notified in time (per cent)")),
-    Scorable("floating_reply_rate", FLOATING, _("Verification requests answered (per cent)")),
-    Scorable("floating_on_time_rate", FLOATING, _("Requests answered in time (per cent)")),
+    *(Scorable(name, FLOATING, text) for name, (_key, text) in RATE_INDICATORS.items()),
     Scorable(
         "completeness_births",
         COMPLETENESS,

@@ -24,6 +24,7 @@ from renkou.core.scoping import can_see_code, user_prefixes
 from renkou.exchange.completeness import completeness
 from renkou.floating import rates as floating_rates
 from renkou.floating.models import Message, MessageKind
+from renkou.floating.selectors import RATE_INDICATORS
 from renkou.orgunits.models import OrgUnit
 from renkou.orgunits.scoping import code_prefix_q, codes_prefix_q
 from renkou.quality.models import Tally
@@ -214,13 +215,6 @@ def _completeness_measures(
     return out
 
 
-_FLOATING = {
-    "floating_notice_rate": "notice",
-    "floating_reply_rate": "reply",
-    "floating_on_time_rate": "on_time",
-}
-
-
 def _floating_measures(
     agreement: Agreement, targets: list[Target], codes: list[str], periods: list[Period]
 ) -> dict[Key, scoring.Measure]:
@@ -274,7 +268,7 @@ def _floating_measures(
                 "on_time": on_time,
             }
             for t in wanted:
-                ratio = ratios[_FLOATING[t.indicator]]
+                ratio = ratios[RATE_INDICATORS[t.indicator][0]]
                 out[(period.id, t.indicator, t.basis, code)] = _share(
                     ratio.numerator, ratio.denominator
                 )

@@ -49,24 +49,15 @@ def as_record(v: IndicatorValue) -> dict[str, Any]:
     }
 
 
-# The collaboration rates over the floating population, counted from the messages (not
-# from the snapshot: no basis, nothing cached), with the unit's other figures.
-FLOATING_RATES = {
-    "floating_notice_rate": "notice",
-    "floating_reply_rate": "reply",
-    "floating_on_time_rate": "on_time",
-}
-
-
 def floating_records(code: str, period: Period) -> list[dict[str, Any]]:
     """通报率, 协查反馈率 and 反馈及时率 of the unit and period, as the command's records (in
-    per cent, Wilson 95 % interval; no value where nothing was counted)."""
-    from renkou.floating.selectors import unit_rates
-    from renkou.targets.catalogue import CATALOGUE
+    per cent, Wilson 95 % interval; no value where nothing was counted). They count the
+    messages, not the snapshot: no basis, nothing cached."""
+    from renkou.floating.selectors import RATE_INDICATORS, unit_rates
 
     rates = unit_rates(code, period.start, period.end)
     records = []
-    for name, key in FLOATING_RATES.items():
+    for name, (key, text) in RATE_INDICATORS.items():
         ratio = rates[key]
         interval = (
             list(dm.bounded_rate_interval(ratio.numerator, ratio.denominator, per=100.0))
@@ -76,7 +67,7 @@ def floating_records(code: str, period: Period) -> list[dict[str, Any]]:
         records.append(
             {
                 "indicator": name,
-                "label": CATALOGUE[name].label,
+                "label": str(text),
                 "orgunit": code,
                 "period": period.id,
                 "basis": None,
